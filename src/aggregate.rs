@@ -1,0 +1,384 @@
+//! Pure aggregation: per-input tallies → resolved duplicates and overlaps → one set of daily
+//! groups → the summary a report renders. No I/O.
+
+use crate::config::OnOverlap;
+use crate::ingest::InputScan;
+use crate::ingest::tally::{KEY_SEPARATOR, Sums, day_from_bytes};
+use crate::model::{DateRange, Day, Delay, KeyKind, Period, Status};
+use anyhow::{Result, bail};
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// How each input's rows were accounted for: read = used + filtered + superseded + rejected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RowCounts {
+    pub read: u64,
+    pub used: u64,
+    pub filtered: u64,
+    pub superseded: u64,
+    pub rejected: u64,
+}
+
+/// The inputs after duplicates and overlaps are resolved.
+#[derive(Debug)]
+pub struct Resolved {
+    /// Per input (same order as given): its row counts, and the earlier input with the same
+    /// content when it was skipped.
+    pub counts: Vec<RowCounts>,
+    pub duplicate_of: Vec<Option<usize>>,
+    /// Warnings for the terminal (duplicates, superseded days).
+    pub warnings: Vec<String>,
+    /// Group key bytes (day first) → exact sums, over every input.
+    pub groups: HashMap<Box<[u8]>, Sums>,
+}
+
+/// Resolves same-content inputs and overlapping exports, then merges every input's groups.
+pub fn resolve(scans: &[InputScan], on_overlap: OnOverlap) -> Result<Resolved> {
+    let mut warnings = Vec::new();
+    let mut duplicate_of = vec![None; scans.len()];
+    for (later, scan) in scans.iter().enumerate() {
+        if let Some(first) = scans[..later]
+            .iter()
+            .position(|earlier| earlier.sha256 == scan.sha256)
+        {
+            let first = duplicate_of[first].unwrap_or(first);
+            duplicate_of[later] = Some(first);
+            warnings.push(format!(
+                "{} has the same content as {}; it is read once",
+                scan.file.name, scans[first].file.name
+            ));
+        }
+    }
+    let live: Vec<usize> = (0..scans.len())
+        .filter(|&i| duplicate_of[i].is_none())
+        .collect();
+
+    // Which inputs hold each (day, identity) key, in input order.
+    let mut holders: HashMap<&[u8], Vec<usize>> = HashMap::new();
+    for &i in &live {
+        for key in &scans[i].tally.overlap_keys {
+            holders.entry(&key[..]).or_default().push(i);
+        }
+    }
+    // The first shared key of each overlapping pair.
+    let mut pairs: BTreeMap<(usize, usize), &[u8]> = BTreeMap::new();
+    for (key, files) in &holders {
+        for (n, &a) in files.iter().enumerate() {
+            for &b in &files[n + 1..] {
+                let entry = pairs.entry((a, b)).or_insert(key);
+                if *key < *entry {
+                    *entry = key;
+                }
+            }
+        }
+    }
+    let mut superseded: BTreeSet<(usize, Day)> = BTreeSet::new();
+    match on_overlap {
+        OnOverlap::Error => {
+            if let Some(((a, b), key)) = pairs.iter().next() {
+                bail!(
+                    "{} and {} overlap: both hold rows for {}; use --on-overlap latest to take \
+                     the later input's rows for each day both cover, or --on-overlap sum to keep \
+                     both",
+                    scans[*a].file.name,
+                    scans[*b].file.name,
+                    describe_overlap_key(key)
+                );
+            }
+        }
+        OnOverlap::Latest => {
+            for &(a, b) in pairs.keys() {
+                let later_days = &scans[b].tally.days;
+                let mut days: Vec<Day> = scans[a]
+                    .tally
+                    .days
+                    .keys()
+                    .filter(|day| later_days.contains_key(day))
+                    .copied()
+                    .collect();
+                days.sort();
+                if let (Some(first), Some(last)) = (days.first(), days.last()) {
+                    warnings.push(format!(
+                        "{} replaces {} for {} day(s), {first} to {last} (--on-overlap latest)",
+                        scans[b].file.name,
+                        scans[a].file.name,
+                        days.len()
+                    ));
+                }
+                superseded.extend(days.into_iter().map(|day| (a, day)));
+            }
+        }
+        OnOverlap::Sum => {}
+    }
+
+    let mut counts = vec![RowCounts::default(); scans.len()];
+    let mut groups: HashMap<Box<[u8]>, Sums> = HashMap::new();
+    for &i in &live {
+        let tally = &scans[i].tally;
+        let count = &mut counts[i];
+        count.read = tally.rows_read;
+        count.rejected = tally.rows_rejected();
+        for (day, rows) in &tally.days {
+            if superseded.contains(&(i, *day)) {
+                count.superseded += rows.valid;
+            } else {
+                count.used += rows.passing;
+                count.filtered += rows.valid - rows.passing;
+            }
+        }
+        for (key, sums) in &tally.groups {
+            if superseded.contains(&(i, key_day(key))) {
+                continue;
+            }
+            match groups.get_mut(key) {
+                Some(existing) => existing.merge(sums).map_err(|overflow| {
+                    anyhow::anyhow!("{}: {overflow}", scans[i].file.name)
+                })?,
+                None => {
+                    groups.insert(key.clone(), *sums);
+                }
+            }
+        }
+        debug_assert_eq!(
+            count.read,
+            count.used + count.filtered + count.superseded + count.rejected
+        );
+    }
+    Ok(Resolved {
+        counts,
+        duplicate_of,
+        warnings,
+        groups,
+    })
+}
+
+fn key_day(key: &[u8]) -> Day {
+    let mut bytes = [0u8; 4];
+    bytes.copy_from_slice(&key[..4]);
+    day_from_bytes(bytes)
+}
+
+fn split_values(key: &[u8]) -> Vec<String> {
+    key[4..]
+        .split(|b| *b == KEY_SEPARATOR)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .collect()
+}
+
+fn describe_overlap_key(key: &[u8]) -> String {
+    let values = split_values(key);
+    let names = ["project", "service", "sku", "region", "resource"];
+    let parts: Vec<String> = names
+        .iter()
+        .zip(&values)
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(n, v)| format!("{n} \"{v}\""))
+        .collect();
+    format!("{}, {}", key_day(key), parts.join(", "))
+}
+
+/// One group on one day, decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayGroup {
+    pub day: Day,
+    pub keys: Vec<String>,
+    pub currency: String,
+    pub unit: String,
+    pub source: String,
+    pub sums: Sums,
+}
+
+/// Decodes group keys written by the per-row path: `day ++ key values ++ currency ++ unit ++
+/// source`, each value followed by the separator except the last.
+pub fn decode_groups(groups: &HashMap<Box<[u8]>, Sums>, key_count: usize) -> Vec<DayGroup> {
+    let mut decoded: Vec<DayGroup> = groups
+        .iter()
+        .map(|(key, sums)| {
+            let mut values = split_values(key);
+            let source = values.pop().unwrap_or_default();
+            let unit = values.pop().unwrap_or_default();
+            let currency = values.pop().unwrap_or_default();
+            values.truncate(key_count);
+            DayGroup {
+                day: key_day(key),
+                keys: values,
+                currency,
+                unit,
+                source,
+                sums: *sums,
+            }
+        })
+        .collect();
+    decoded.sort_by(|a, b| {
+        (a.day, &a.keys, &a.unit, &a.currency, &a.source)
+            .cmp(&(b.day, &b.keys, &b.unit, &b.currency, &b.source))
+    });
+    decoded
+}
+
+/// One output row of a summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryRow {
+    /// `None` for `--period total`.
+    pub period: Option<DateRange>,
+    pub keys: Vec<String>,
+    /// With `sku` among the keys: the unit and the summed quantity.
+    pub unit: Option<String>,
+    pub quantity: Option<Decimal>,
+    pub cost: Decimal,
+    pub currency: String,
+    pub status: Status,
+}
+
+/// One row of `daily.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyRow {
+    pub day: Day,
+    pub keys: Vec<String>,
+    pub cost: Decimal,
+    pub currency: String,
+    pub status: Status,
+}
+
+/// What every renderer needs.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub key_names: Vec<String>,
+    pub with_units: bool,
+    pub period: Period,
+    pub range: DateRange,
+    pub delay: Delay,
+    /// Sorted by period, then keys, unit and currency.
+    pub rows: Vec<SummaryRow>,
+    /// Sorted by day, then keys.
+    pub daily: Vec<DailyRow>,
+    pub total: Decimal,
+    /// The report's currency; `None` when rows in several currencies are grouped by currency.
+    pub currency: Option<String>,
+    pub provisional_days: Vec<Day>,
+}
+
+/// Builds the summary from decoded daily groups. Fails on mixed currencies unless `currency`
+/// is a grouping key, and when a sum overflows.
+pub fn summarize(
+    groups: &[DayGroup],
+    keys: &[KeyKind],
+    period: Period,
+    range: DateRange,
+    delay: Delay,
+) -> Result<Summary> {
+    let overflow = |o: crate::model::Overflow| anyhow::anyhow!("{o}");
+    let currencies: BTreeSet<&str> = groups.iter().map(|g| g.currency.as_str()).collect();
+    let by_currency = keys.contains(&KeyKind::Currency);
+    if currencies.len() > 1 && !by_currency {
+        bail!(
+            "the rows in range are in several currencies ({}); a report sums one currency: add \
+             --by currency, or filter to one",
+            currencies.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
+    let sources: BTreeSet<&str> = groups.iter().map(|g| g.source.as_str()).collect();
+    // Never add an estimate to a bill: with both sources, `source` becomes the first key.
+    let add_source = sources.len() > 1 && !keys.contains(&KeyKind::Source);
+    let mut key_names: Vec<String> = keys.iter().map(KeyKind::name).collect();
+    if add_source {
+        key_names.insert(0, "source".to_string());
+    }
+    let with_units = keys.contains(&KeyKind::Sku);
+    let keys_of = |group: &DayGroup| -> Vec<String> {
+        let mut values = group.keys.clone();
+        if add_source {
+            values.insert(0, group.source.clone());
+        }
+        values
+    };
+
+    type RowKey = (Option<(Day, Day)>, Vec<String>, String, String);
+    let mut rows: BTreeMap<RowKey, (Decimal, Decimal)> = BTreeMap::new();
+    let mut daily: BTreeMap<(Day, Vec<String>, String), Decimal> = BTreeMap::new();
+    let mut total = Decimal::ZERO;
+    for group in groups {
+        let bucket = match period {
+            Period::Total => None,
+            _ => {
+                let b = period.bucket(group.day, range);
+                Some((b.from, b.to))
+            }
+        };
+        let unit = if with_units {
+            group.unit.clone()
+        } else {
+            String::new()
+        };
+        let entry = rows
+            .entry((bucket, keys_of(group), unit, group.currency.clone()))
+            .or_default();
+        entry.0 = crate::model::exact_add(entry.0, group.sums.quantity).map_err(overflow)?;
+        entry.1 = crate::model::exact_add(entry.1, group.sums.cost).map_err(overflow)?;
+        let day_entry = daily
+            .entry((group.day, keys_of(group), group.currency.clone()))
+            .or_default();
+        *day_entry = crate::model::exact_add(*day_entry, group.sums.cost).map_err(overflow)?;
+        total = crate::model::exact_add(total, group.sums.cost).map_err(overflow)?;
+    }
+    let first_provisional = delay.first_provisional_day();
+    let status_until = |last: Day| {
+        if last >= first_provisional {
+            Status::Provisional
+        } else {
+            Status::Final
+        }
+    };
+    let rows = rows
+        .into_iter()
+        .map(|((bucket, keys, unit, currency), (quantity, cost))| SummaryRow {
+            period: bucket.map(|(from, to)| DateRange { from, to }),
+            status: status_until(bucket.map_or(range.to, |(_, to)| to)),
+            keys,
+            unit: with_units.then_some(unit),
+            quantity: with_units.then_some(quantity),
+            cost,
+            currency,
+        })
+        .collect();
+    let daily = daily
+        .into_iter()
+        .map(|((day, keys, currency), cost)| DailyRow {
+            day,
+            keys,
+            cost,
+            currency,
+            status: delay.status(day),
+        })
+        .collect();
+    let last_day_shown = groups
+        .iter()
+        .map(|g| g.day)
+        .max()
+        .unwrap_or(range.from)
+        .max(delay.as_of.date_naive())
+        .min(range.to);
+    let provisional_days = range
+        .from
+        .max(first_provisional)
+        .iter_days()
+        .take_while(|day| *day <= last_day_shown)
+        .collect();
+    let currency = match currencies.len() {
+        0 => Some("USD".to_string()),
+        1 => currencies.first().map(|c| c.to_string()),
+        _ => None,
+    };
+    Ok(Summary {
+        key_names,
+        with_units,
+        period,
+        range,
+        delay,
+        rows,
+        daily,
+        total,
+        currency,
+        provisional_days,
+    })
+}

@@ -1,0 +1,104 @@
+//! The command line, as clap derive structs. Doc comments are the help text; no logic here.
+
+use crate::config::{CostColumn, Format, OnOverlap};
+use crate::model::Period;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exact, auditable cost reports from usage exports (console CSV, FOCUS, cost usage export zips).
+#[derive(Debug, Parser)]
+#[command(name = "tally", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Aggregate cost by SKU, project, service, region, resource or tag over a UTC date range.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Input files or directories (read recursively: *.csv, *.json, *.jsonl, the same with .gz,
+    /// and *.zip exports). The kind of each file is detected from its content.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// First UTC day of the range (inclusive), YYYY-MM-DD.
+    #[arg(long, value_name = "DAY", conflicts_with = "month")]
+    pub from: Option<String>,
+
+    /// Last UTC day of the range (inclusive), YYYY-MM-DD.
+    #[arg(long, value_name = "DAY", conflicts_with = "month")]
+    pub to: Option<String>,
+
+    /// A calendar month: YYYY-MM, `current` or `previous` (relative to --as-of).
+    /// Default range: the current month up to the as-of day.
+    #[arg(long, value_name = "MONTH")]
+    pub month: Option<String>,
+
+    /// Grouping keys, comma-separated for nested groups: sku, project, service, region,
+    /// resource, currency, source, tag:KEY, or any column name of the input.
+    #[arg(long, value_name = "KEYS", default_value = "sku", value_delimiter = ',')]
+    pub by: Vec<String>,
+
+    /// Time buckets: total, day, week (ISO, Monday first) or month.
+    #[arg(long, value_enum, default_value_t = Period::Total)]
+    pub period: Period,
+
+    /// Keep only these SKUs (repeatable; exact, ignoring ASCII case).
+    #[arg(long, value_name = "SKU")]
+    pub sku: Vec<String>,
+
+    /// Keep only these projects, by name or ID (repeatable).
+    #[arg(long, value_name = "PROJECT")]
+    pub project: Vec<String>,
+
+    /// Keep only these services (repeatable): database, assistants, inference, collections.
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Vec<String>,
+
+    /// Keep only rows with this tag (repeatable; all must match), as KEY=VALUE.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub tag: Vec<String>,
+
+    /// The time the report is made at: YYYY-MM-DD (00:00 UTC) or an RFC 3339 time.
+    /// Default: now. Decides which days are provisional and what `current` means.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+
+    /// Days that cost data may arrive late; a day is final once this many whole days have
+    /// passed since it ended.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub delay_days: u32,
+
+    /// Drop provisional days from the report.
+    #[arg(long)]
+    pub final_only: bool,
+
+    /// Output on stdout: an aligned table, CSV or JSON.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Also write summary.csv, daily.csv and manifest.json (and rejects.csv) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Skip bad rows (listed in rejects.csv, or on stderr without --out) instead of stopping.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+
+    /// What to do when two billed inputs hold rows for the same day and key.
+    #[arg(long, value_enum, default_value_t = OnOverlap::Error)]
+    pub on_overlap: OnOverlap,
+
+    /// Which FOCUS cost column to report.
+    #[arg(long, value_enum, default_value_t = CostColumn::Billed)]
+    pub cost: CostColumn,
+
+    /// Print no warnings.
+    #[arg(long, short)]
+    pub quiet: bool,
+}

@@ -1,0 +1,111 @@
+//! `tally report`: ingest → resolve overlaps → aggregate → render → write.
+
+use crate::aggregate::{self, Summary};
+use crate::config::{Format, OnOverlap, ReportConfig};
+use crate::error::Exit;
+use crate::ingest::{self, tally::Reject};
+use crate::output;
+use crate::render;
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+
+pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
+    let files = ingest::discover(&config.inputs)?;
+    let mut plan = config.plan.clone();
+    plan.track_overlap = files.len() > 1 && config.on_overlap != OnOverlap::Sum;
+    let scans = files
+        .iter()
+        .map(|file| ingest::scan_input(file, &plan))
+        .collect::<Result<Vec<_>>>()?;
+    let resolved = aggregate::resolve(&scans, config.on_overlap)?;
+    let groups = aggregate::decode_groups(&resolved.groups, plan.keys.len());
+    let summary = aggregate::summarize(
+        &groups,
+        &plan.keys,
+        config.period,
+        plan.range,
+        config.delay,
+    )?;
+    let rejects: Vec<&Reject> = scans
+        .iter()
+        .zip(&resolved.duplicate_of)
+        .filter(|(_, duplicate)| duplicate.is_none())
+        .flat_map(|(scan, _)| &scan.tally.rejects)
+        .collect();
+
+    if let Some(dir) = &config.out {
+        output::ensure_dir(dir)?;
+        let mut written = vec!["summary.csv", "daily.csv"];
+        output::write_atomic(dir, "summary.csv", &render::csv::summary(&summary)?)?;
+        output::write_atomic(dir, "daily.csv", &render::csv::daily(&summary)?)?;
+        let rejects_path = dir.join("rejects.csv");
+        if rejects.is_empty() {
+            // A rejects.csv left by an earlier run would describe rows this run did not skip.
+            if rejects_path.exists() {
+                std::fs::remove_file(&rejects_path).ok();
+            }
+        } else {
+            let owned: Vec<Reject> = rejects.iter().map(|r| (*r).clone()).collect();
+            output::write_atomic(dir, "rejects.csv", &render::csv::rejects(&owned)?)?;
+            written.push("rejects.csv");
+        }
+        written.push("manifest.json");
+        let manifest = render::manifest::render(
+            &config,
+            &summary,
+            render::manifest::ManifestInput {
+                scans: &scans,
+                counts: &resolved.counts,
+                duplicate_of: &resolved.duplicate_of,
+            },
+            &written,
+            now,
+        );
+        output::write_atomic(dir, "manifest.json", &manifest)?;
+    } else {
+        for reject in &rejects {
+            eprintln!("skipped: {}", reject.error);
+        }
+    }
+
+    if !config.quiet {
+        for warning in &resolved.warnings {
+            output::warn(warning);
+        }
+        if !rejects.is_empty() {
+            let place = match &config.out {
+                Some(dir) => format!("listed in {}", dir.join("rejects.csv").display()),
+                None => "listed above".to_string(),
+            };
+            output::warn(&format!("skipped {} bad row(s), {place}", rejects.len()));
+        }
+        if let Some(message) = provisional_warning(&summary) {
+            output::warn(&message);
+        }
+    }
+
+    let bytes = match config.format {
+        Format::Table => render::table::render(&summary).into_bytes(),
+        Format::Csv => render::csv::summary(&summary)?,
+        Format::Json => render::json::summary(&summary),
+    };
+    output::stdout(&bytes)?;
+    Ok(Exit::Ok)
+}
+
+/// One line naming the provisional days and when a re-run gives final figures.
+fn provisional_warning(summary: &Summary) -> Option<String> {
+    let first = summary.provisional_days.first()?;
+    let last = summary.provisional_days.last()?;
+    let days = if first == last {
+        first.to_string()
+    } else {
+        format!("{first} to {last}")
+    };
+    Some(format!(
+        "costs for {days} are provisional (cost data can arrive up to {} days late); re-run \
+         on or after {}T00:00Z for final figures",
+        summary.delay.delay_days,
+        summary.delay.final_at(*last)
+    ))
+}

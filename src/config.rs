@@ -1,0 +1,268 @@
+//! Turns parsed arguments into a validated configuration: the date range, the as-of time,
+//! grouping keys and filters. Everything that can be wrong with a flag is found here.
+
+use crate::cli::ReportArgs;
+use crate::error::UsageError;
+use crate::model::{DateRange, Day, Delay, KeyKind, Period, last_day_of_month};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnOverlap {
+    /// Stop with an error naming both files, the day and the key.
+    Error,
+    /// The later input's rows replace the earlier's for each day both cover.
+    Latest,
+    /// Keep every row.
+    Sum,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CostColumn {
+    Billed,
+    Effective,
+    List,
+    Contracted,
+}
+
+/// Row filters; an empty list keeps everything.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Filters {
+    pub skus: Vec<String>,
+    pub projects: Vec<String>,
+    pub services: Vec<String>,
+    pub tags: Vec<(String, String)>,
+}
+
+/// What the per-row path needs: shared, read-only, by every block of every input.
+#[derive(Debug, Clone)]
+pub struct ScanPlan {
+    pub range: DateRange,
+    pub keys: Vec<KeyKind>,
+    pub filters: Filters,
+    pub skip_bad_rows: bool,
+    pub cost: CostColumn,
+    /// Collect overlap keys (only needed with more than one billed input).
+    pub track_overlap: bool,
+    /// Bytes per parallel block.
+    pub block_size: usize,
+}
+
+/// A validated `tally report`.
+#[derive(Debug, Clone)]
+pub struct ReportConfig {
+    pub inputs: Vec<PathBuf>,
+    pub plan: ScanPlan,
+    pub delay: Delay,
+    pub final_only: bool,
+    pub period: Period,
+    pub format: Format,
+    pub out: Option<PathBuf>,
+    pub on_overlap: OnOverlap,
+    pub quiet: bool,
+}
+
+/// Default block size: large enough to amortize task overhead, small enough that a few
+/// blocks in flight stay well under the memory target.
+const BLOCK_SIZE: usize = 8 << 20;
+
+impl ReportConfig {
+    pub fn from_args(args: ReportArgs, now: DateTime<Utc>) -> Result<ReportConfig, UsageError> {
+        let as_of = match &args.as_of {
+            Some(text) => parse_as_of(text)?,
+            None => now,
+        };
+        let delay = Delay {
+            as_of,
+            delay_days: args.delay_days,
+        };
+        let as_of_day = as_of.date_naive();
+        let mut range = match (&args.month, &args.from, &args.to) {
+            (Some(month), _, _) => month_range(month, as_of_day)?,
+            (None, None, None) => DateRange {
+                from: as_of_day.with_day(1).unwrap_or(as_of_day),
+                to: as_of_day,
+            },
+            (None, from, to) => {
+                let to = match to {
+                    Some(text) => parse_day_arg("--to", text)?,
+                    None => as_of_day,
+                };
+                let from = match from {
+                    Some(text) => parse_day_arg("--from", text)?,
+                    None => to.with_day(1).unwrap_or(to),
+                };
+                DateRange { from, to }
+            }
+        };
+        if range.from > range.to {
+            return Err(UsageError(format!(
+                "the range is empty: --from {} is after --to {}",
+                range.from, range.to
+            )));
+        }
+        if args.final_only {
+            let last_final = delay.first_provisional_day().pred_opt().unwrap_or(range.from);
+            range.to = range.to.min(last_final);
+            if range.to < range.from {
+                return Err(UsageError(format!(
+                    "--final-only leaves no day: every day from {} on is still provisional as of {}",
+                    range.from,
+                    as_of.format("%Y-%m-%dT%H:%M:%SZ")
+                )));
+            }
+        }
+        let mut keys = Vec::new();
+        for item in &args.by {
+            let key = KeyKind::from_arg(item).map_err(|e| UsageError(format!("--by: {e}")))?;
+            if keys.contains(&key) {
+                return Err(UsageError(format!("--by names \"{item}\" twice")));
+            }
+            keys.push(key);
+        }
+        let mut tags = Vec::new();
+        for item in &args.tag {
+            match item.split_once('=') {
+                Some((key, value)) if !key.trim().is_empty() => {
+                    tags.push((key.trim().to_string(), value.trim().to_string()))
+                }
+                _ => {
+                    return Err(UsageError(format!(
+                        "--tag \"{item}\": expected KEY=VALUE, e.g. --tag team=search"
+                    )));
+                }
+            }
+        }
+        Ok(ReportConfig {
+            inputs: args.inputs,
+            plan: ScanPlan {
+                range,
+                keys,
+                filters: Filters {
+                    skus: args.sku,
+                    projects: args.project,
+                    services: args.service,
+                    tags,
+                },
+                skip_bad_rows: args.skip_bad_rows,
+                cost: args.cost,
+                track_overlap: false,
+                block_size: block_size_from_env(),
+            },
+            delay,
+            final_only: args.final_only,
+            period: args.period,
+            format: args.format,
+            out: args.out,
+            on_overlap: args.on_overlap,
+            quiet: args.quiet,
+        })
+    }
+}
+
+/// `TALLY_BLOCK_SIZE` lets tests force tiny blocks, so that the parallel path and its record
+/// boundaries are exercised on small fixtures.
+fn block_size_from_env() -> usize {
+    std::env::var("TALLY_BLOCK_SIZE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or(BLOCK_SIZE)
+}
+
+fn parse_day_arg(flag: &str, text: &str) -> Result<Day, UsageError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        UsageError(format!(
+            "{flag} \"{text}\": expected a UTC day as YYYY-MM-DD, e.g. 2026-11-03"
+        ))
+    })
+}
+
+/// `--as-of`: `YYYY-MM-DD` (00:00 UTC) or RFC 3339 with or without seconds, `Z` or an offset.
+pub fn parse_as_of(text: &str) -> Result<DateTime<Utc>, UsageError> {
+    let text = text.trim();
+    let error = || {
+        UsageError(format!(
+            "--as-of \"{text}\": expected YYYY-MM-DD or an RFC 3339 time such as \
+             2026-11-28T10:30:00Z"
+        ))
+    };
+    if text.len() == 10 {
+        let day = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| error())?;
+        return Ok(day.and_hms_opt(0, 0, 0).ok_or_else(error)?.and_utc());
+    }
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    // Without seconds: 2026-11-28T10:30Z or 2026-11-28T10:30+01:00.
+    if text.len() > 16 && text.is_char_boundary(16) && text.as_bytes()[16] != b':' {
+        let with_seconds = format!("{}:00{}", &text[..16], &text[16..]);
+        if let Ok(time) = DateTime::parse_from_rfc3339(&with_seconds) {
+            return Ok(time.with_timezone(&Utc));
+        }
+    }
+    Err(error())
+}
+
+/// `--month`: YYYY-MM, `current` or `previous`.
+pub fn month_range(text: &str, as_of_day: Day) -> Result<DateRange, UsageError> {
+    let first_of = |day: Day| day.with_day(1).unwrap_or(day);
+    let from = match text.trim() {
+        "current" => first_of(as_of_day),
+        "previous" => first_of(as_of_day)
+            .checked_sub_months(Months::new(1))
+            .unwrap_or(as_of_day),
+        other => NaiveDate::parse_from_str(&format!("{other}-01"), "%Y-%m-%d").map_err(|_| {
+            UsageError(format!(
+                "--month \"{other}\": expected YYYY-MM, current or previous"
+            ))
+        })?,
+    };
+    Ok(DateRange {
+        from,
+        to: last_day_of_month(from),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn day(s: &str) -> Day {
+        Day::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn as_of_accepts_days_and_times_with_or_without_seconds() {
+        let expected = DateTime::parse_from_rfc3339("2026-11-28T10:30:00Z").unwrap();
+        assert_eq!(parse_as_of("2026-11-28T10:30Z").unwrap(), expected);
+        assert_eq!(parse_as_of("2026-11-28T10:30:00Z").unwrap(), expected);
+        assert_eq!(parse_as_of("2026-11-28T11:30+01:00").unwrap(), expected);
+        assert_eq!(
+            parse_as_of("2026-11-28").unwrap(),
+            DateTime::parse_from_rfc3339("2026-11-28T00:00:00Z").unwrap()
+        );
+        assert!(parse_as_of("28/11/2026").is_err());
+    }
+
+    #[test]
+    fn months_relative_to_as_of() {
+        let as_of = day("2026-01-15");
+        let previous = month_range("previous", as_of).unwrap();
+        assert_eq!((previous.from, previous.to), (day("2025-12-01"), day("2025-12-31")));
+        let feb = month_range("2028-02", as_of).unwrap();
+        assert_eq!(feb.to, day("2028-02-29"));
+        assert!(month_range("2026-13", as_of).is_err());
+    }
+}

@@ -1,0 +1,70 @@
+//! Exit codes and the data errors that name a place in an input.
+
+use std::fmt;
+use std::process::ExitCode;
+
+/// The process exit codes of DESIGN.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    /// Bad input or a runtime error.
+    Failure = 1,
+    /// A usage error (bad flags or option values).
+    Usage = 2,
+    /// `tally alerts`: at least one alert fired.
+    AlertFired = 3,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// A command-line value that does not make sense (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// A place in an input: `file[:member]:line`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    /// The input as named on the command line (or found in a directory), plus `:member` for a
+    /// file inside a zip.
+    pub source: String,
+    /// Physical line, the header being line 1.
+    pub line: u64,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.source, self.line)
+    }
+}
+
+/// One bad row: where it is, which column, the offending value and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub location: Location,
+    /// The column as written in the file's header, when the problem is one field.
+    pub column: Option<String>,
+    /// The offending text, when there is one.
+    pub value: Option<String>,
+    /// What is wrong, phrased to follow the value: `is not a decimal number (…)`.
+    pub reason: String,
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:", self.location)?;
+        if let Some(column) = &self.column {
+            write!(f, " column \"{column}\":")?;
+        }
+        if let Some(value) = &self.value {
+            write!(f, " \"{value}\"")?;
+        }
+        write!(f, " {}", self.reason)
+    }
+}
+
+impl std::error::Error for RowError {}

@@ -1,0 +1,227 @@
+//! Splits a CSV byte stream into large blocks that end on record boundaries, so that blocks
+//! can be parsed in parallel. Tracks physical line numbers so errors can name the line.
+
+use std::io::{self, Read};
+
+/// A run of whole CSV records and the physical line its first byte is on.
+pub struct Block {
+    pub data: Vec<u8>,
+    pub first_line: u64,
+}
+
+/// RFC 4180 state at a byte, as the csv crate reads it: a quote only opens a field at its
+/// start; inside quotes, `""` is an escaped quote.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+/// Where records end in `data` (read from a record start): the positions just after the
+/// first and the last line feed that ends a record, if any.
+fn record_ends(data: &[u8], stop_at_first: bool) -> Option<usize> {
+    let mut state = State::FieldStart;
+    let mut last = None;
+    let mut i = 0;
+    while i < data.len() {
+        match state {
+            State::Quoted => match memchr::memchr(b'"', &data[i..]) {
+                Some(offset) => {
+                    i += offset;
+                    state = State::QuoteInQuoted;
+                }
+                None => break,
+            },
+            _ => {
+                let byte = data[i];
+                state = match (state, byte) {
+                    (_, b'\n') => {
+                        last = Some(i + 1);
+                        if stop_at_first {
+                            break;
+                        }
+                        State::FieldStart
+                    }
+                    (_, b',') => State::FieldStart,
+                    (State::FieldStart, b'"') => State::Quoted,
+                    (State::QuoteInQuoted, b'"') => State::Quoted,
+                    (State::FieldStart | State::QuoteInQuoted, b'\r') => state,
+                    _ => State::Unquoted,
+                };
+                // Inside an unquoted field only a separator or a line feed matters: skip ahead.
+                if state == State::Unquoted {
+                    match memchr::memchr2(b',', b'\n', &data[i + 1..]) {
+                        Some(offset) => i += offset,
+                        None => break,
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    last
+}
+
+/// Reads a stream in blocks of about `block_size` bytes, each ending after a whole record.
+pub struct BlockSplitter<R> {
+    reader: R,
+    pending: Vec<u8>,
+    next_line: u64,
+    block_size: usize,
+    eof: bool,
+    started: bool,
+}
+
+impl<R: Read> BlockSplitter<R> {
+    pub fn new(reader: R, block_size: usize) -> Self {
+        BlockSplitter {
+            reader,
+            pending: Vec::new(),
+            next_line: 1,
+            block_size: block_size.max(1),
+            eof: false,
+            started: false,
+        }
+    }
+
+    /// Reads the header record (line 1), dropping a UTF-8 byte-order mark. `None` when the
+    /// stream holds nothing but white space.
+    pub fn header(&mut self) -> io::Result<Option<Vec<u8>>> {
+        debug_assert!(!self.started, "header() must come first");
+        self.started = true;
+        let mut want = self.block_size.min(1 << 16);
+        loop {
+            self.fill(want)?;
+            if self.pending.starts_with(b"\xEF\xBB\xBF") {
+                self.pending.drain(..3);
+            }
+            let end = match record_ends(&self.pending, true) {
+                Some(end) => end,
+                None if self.eof => self.pending.len(),
+                None => {
+                    want *= 2;
+                    continue;
+                }
+            };
+            if self.pending[..end].iter().all(u8::is_ascii_whitespace) {
+                return Ok(None);
+            }
+            let rest = self.pending.split_off(end);
+            let header = std::mem::replace(&mut self.pending, rest);
+            self.next_line += count_lines(&header);
+            return Ok(Some(header));
+        }
+    }
+
+    /// The next block of whole records, or `None` at the end of the stream.
+    pub fn next_block(&mut self) -> io::Result<Option<Block>> {
+        let mut want = self.block_size;
+        loop {
+            self.fill(want)?;
+            if self.pending.is_empty() {
+                return Ok(None);
+            }
+            let end = if self.eof {
+                self.pending.len()
+            } else {
+                match record_ends(&self.pending, false) {
+                    Some(end) => end,
+                    // One record longer than a block: read on until it ends.
+                    None => {
+                        want = self.pending.len() + self.block_size;
+                        continue;
+                    }
+                }
+            };
+            let rest = self.pending.split_off(end);
+            let data = std::mem::replace(&mut self.pending, rest);
+            let first_line = self.next_line;
+            self.next_line += count_lines(&data);
+            return Ok(Some(Block { data, first_line }));
+        }
+    }
+
+    /// Reads until `pending` holds at least `want` bytes or the stream ends.
+    fn fill(&mut self, want: usize) -> io::Result<()> {
+        while !self.eof && self.pending.len() < want {
+            let start = self.pending.len();
+            self.pending.resize(want, 0);
+            let mut filled = start;
+            while filled < want {
+                match self.reader.read(&mut self.pending[filled..]) {
+                    Ok(0) => {
+                        self.eof = true;
+                        break;
+                    }
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        self.pending.truncate(filled);
+                        return Err(e);
+                    }
+                }
+            }
+            self.pending.truncate(filled);
+        }
+        Ok(())
+    }
+}
+
+fn count_lines(data: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', data).count() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(input: &[u8], block_size: usize) -> (Vec<u8>, Vec<(String, u64)>) {
+        let mut splitter = BlockSplitter::new(input, block_size);
+        let header = splitter.header().unwrap().unwrap();
+        let mut blocks = Vec::new();
+        while let Some(block) = splitter.next_block().unwrap() {
+            blocks.push((String::from_utf8(block.data).unwrap(), block.first_line));
+        }
+        (header, blocks)
+    }
+
+    #[test]
+    fn blocks_end_on_record_boundaries_outside_quotes() {
+        let input = b"\xEF\xBB\xBFa,b\r\n1,\"x\ny\"\r\n2,\"q\"\"\n\"\n3,z\n";
+        let (header, blocks) = split(input, 4);
+        assert_eq!(header, b"a,b\r\n");
+        let texts: Vec<&str> = blocks.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(texts, ["1,\"x\ny\"\r\n", "2,\"q\"\"\n\"\n", "3,z\n"]);
+        let lines: Vec<u64> = blocks.iter().map(|(_, l)| *l).collect();
+        assert_eq!(lines, [2, 4, 6]);
+    }
+
+    #[test]
+    fn a_stray_quote_inside_an_unquoted_field_is_literal() {
+        let (_, blocks) = split(b"h\n5\" screen,1\nnext,2\n", 3);
+        let texts: Vec<&str> = blocks.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(texts, ["5\" screen,1\n", "next,2\n"]);
+    }
+
+    #[test]
+    fn last_record_without_newline_and_empty_inputs() {
+        let (_, blocks) = split(b"h\n1\n2", 1 << 20);
+        assert_eq!(blocks, [("1\n2".to_string(), 2)]);
+        let mut empty = BlockSplitter::new(&b"\xEF\xBB\xBF \n"[..], 16);
+        assert!(empty.header().unwrap().is_none());
+    }
+
+    #[test]
+    fn any_block_size_gives_the_same_records() {
+        let input = b"h,i\n\"a,\"\"b\",1\n\"multi\nline\",2\nplain,3\n";
+        let (_, reference) = split(input, 1 << 20);
+        let joined: String = reference.iter().map(|(t, _)| t.as_str()).collect();
+        for size in 1..input.len() {
+            let (_, blocks) = split(input, size);
+            let again: String = blocks.iter().map(|(t, _)| t.as_str()).collect();
+            assert_eq!(again, joined, "block size {size}");
+        }
+    }
+}

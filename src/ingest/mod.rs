@@ -1,0 +1,385 @@
+//! Reads inputs into tallies: finds files (directories recursively), detects each file's kind
+//! from its content, decompresses `.gz`, opens `.zip` exports, and runs the parallel scan.
+//! Knows nothing of reports or rendering.
+
+pub mod blocks;
+pub mod columns;
+pub mod fields;
+pub mod row;
+pub mod tally;
+
+use crate::config::ScanPlan;
+use anyhow::{Context, Result, anyhow, bail};
+use blocks::BlockSplitter;
+use columns::Schema;
+use row::FileRows;
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use tally::Tally;
+
+/// One input file, named as the user would recognise it.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub path: PathBuf,
+    /// The path as given, or `dir/…/name` for a file found in a directory.
+    pub name: String,
+}
+
+/// What reading one input produced.
+#[derive(Debug)]
+pub struct InputScan {
+    pub file: InputFile,
+    pub size: u64,
+    pub sha256: String,
+    /// `usage-csv`, `focus-csv`, `cost-usage-export (focus-csv)`, with `+gzip` when compressed.
+    pub kind: String,
+    /// For a zip export: its CSV members in part order, with their rows read.
+    pub members: Vec<(String, u64)>,
+    pub tally: Tally,
+}
+
+const EXTENSIONS: &[&str] = &["csv", "json", "jsonl", "zip"];
+
+/// Expands directories recursively (entries in name order) into the files tally reads:
+/// `*.csv`, `*.json`, `*.jsonl`, the same with `.gz`, and `*.zip`. Files named explicitly are
+/// read whatever their name.
+pub fn discover(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
+    let mut files = Vec::new();
+    for input in inputs {
+        let metadata =
+            std::fs::metadata(input).with_context(|| format!("{}: cannot read", input.display()))?;
+        if metadata.is_dir() {
+            walk(input, &mut files)?;
+        } else {
+            files.push(InputFile {
+                path: input.clone(),
+                name: input.display().to_string(),
+            });
+        }
+    }
+    if files.is_empty() {
+        bail!(
+            "no input files: the directories given hold no *.csv, *.json, *.jsonl, *.zip \
+             (or .gz) files"
+        );
+    }
+    Ok(files)
+}
+
+fn walk(dir: &Path, files: &mut Vec<InputFile>) -> Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("{}: cannot list directory", dir.display()))?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .with_context(|| format!("{}: cannot list directory", dir.display()))?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            walk(&path, files)?;
+        } else if wanted(&path) {
+            files.push(InputFile {
+                name: path.display().to_string(),
+                path,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn wanted(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    EXTENSIONS
+        .iter()
+        .any(|ext| name.len() > ext.len() + 1 && name.ends_with(&format!(".{ext}")))
+}
+
+/// Passes bytes through while hashing them, so a file is read once for both.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads one input completely.
+pub fn scan_input(file: &InputFile, plan: &ScanPlan) -> Result<InputScan> {
+    let open = || File::open(&file.path).with_context(|| format!("{}: cannot open", file.name));
+    let mut magic = [0u8; 4];
+    let magic_len = read_prefix(&mut open()?, &mut magic)
+        .with_context(|| format!("{}: cannot read", file.name))?;
+    if magic[..magic_len].starts_with(b"PK\x03\x04") {
+        return scan_zip(file, plan);
+    }
+    let mut hashing = HashingReader {
+        inner: open()?,
+        hasher: Sha256::new(),
+        bytes: 0,
+    };
+    let gzip = magic[..magic_len].starts_with(&[0x1f, 0x8b]);
+    let mut tally = Tally::default();
+    let kind = {
+        let reader: Box<dyn Read + '_> = if gzip {
+            Box::new(flate2::read::MultiGzDecoder::new(&mut hashing))
+        } else {
+            Box::new(&mut hashing)
+        };
+        let mut reader = BufReader::with_capacity(1 << 16, reader);
+        let peek = reader
+            .fill_buf()
+            .with_context(|| format!("{}: cannot read", file.name))?;
+        let first = peek
+            .iter()
+            .skip_while(|b| b.is_ascii_whitespace() || **b == 0xEF || **b == 0xBB || **b == 0xBF)
+            .copied()
+            .next();
+        if matches!(first, Some(b'{' | b'[')) {
+            bail!(
+                "{}: token-usage records (JSON) are not supported by this version of tally; \
+                 usage CSVs, FOCUS CSVs and cost usage export zips are",
+                file.name
+            );
+        }
+        scan_csv(reader, &file.name, plan, &mut tally)?
+    };
+    // Drain what a decoder may leave unread so that the hash covers the whole file.
+    std::io::copy(&mut hashing, &mut std::io::sink())
+        .with_context(|| format!("{}: cannot read", file.name))?;
+    let kind = if gzip {
+        format!("{}+gzip", kind.as_str())
+    } else {
+        kind.as_str().to_string()
+    };
+    Ok(InputScan {
+        file: file.clone(),
+        size: hashing.bytes,
+        sha256: hex(&hashing.hasher.finalize()),
+        kind,
+        members: Vec::new(),
+        tally,
+    })
+}
+
+fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// A cost usage export: `part-K-of-N.csv` FOCUS files (read in part order) and a manifest.
+fn scan_zip(file: &InputFile, plan: &ScanPlan) -> Result<InputScan> {
+    let mut hashing = HashingReader {
+        inner: File::open(&file.path).with_context(|| format!("{}: cannot open", file.name))?,
+        hasher: Sha256::new(),
+        bytes: 0,
+    };
+    std::io::copy(&mut hashing, &mut std::io::sink())
+        .with_context(|| format!("{}: cannot read", file.name))?;
+    let archive_file =
+        File::open(&file.path).with_context(|| format!("{}: cannot open", file.name))?;
+    let mut archive = zip::ZipArchive::new(archive_file)
+        .with_context(|| format!("{}: not a readable zip archive", file.name))?;
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|name| name.map(|n| n.into_owned()))
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("{}: cannot list the zip's members", file.name))?;
+    let members = zip_members(&names).map_err(|e| anyhow!("{}: {e}", file.name))?;
+    let mut tally = Tally::default();
+    let mut member_rows = Vec::new();
+    let mut kinds = Vec::new();
+    for member in &members {
+        let before = tally.rows_read;
+        let entry = archive
+            .by_name(member)
+            .with_context(|| format!("{}:{member}: cannot read", file.name))?;
+        let source = format!("{}:{member}", file.name);
+        let kind = scan_csv(entry, &source, plan, &mut tally)?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+        member_rows.push((member.clone(), tally.rows_read - before));
+    }
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    Ok(InputScan {
+        file: file.clone(),
+        size: hashing.bytes,
+        sha256: hex(&hashing.hasher.finalize()),
+        kind: format!("cost-usage-export ({})", kinds.join(", ")),
+        members: member_rows,
+        tally,
+    })
+}
+
+/// The CSV members of an export in reading order: `part-K-of-N.csv` by K (all N parts must be
+/// there), else every `.csv` member by name.
+fn zip_members(names: &[String]) -> Result<Vec<String>, String> {
+    let mut parts: Vec<(u32, u32, String)> = Vec::new();
+    for name in names {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        let Some(numbers) = base
+            .strip_prefix("part-")
+            .and_then(|rest| rest.strip_suffix(".csv"))
+        else {
+            continue;
+        };
+        let parsed = numbers
+            .split_once("-of-")
+            .and_then(|(k, n)| Some((k.parse().ok()?, n.parse().ok()?)));
+        match parsed {
+            Some((k, n)) => parts.push((k, n, name.clone())),
+            None => return Err(format!("member \"{name}\" is not named part-K-of-N.csv")),
+        }
+    }
+    if parts.is_empty() {
+        let mut csvs: Vec<String> = names
+            .iter()
+            .filter(|n| n.to_lowercase().ends_with(".csv"))
+            .cloned()
+            .collect();
+        csvs.sort();
+        if csvs.is_empty() {
+            return Err("the zip holds no CSV files (expected part-1-of-N.csv …)".to_string());
+        }
+        return Ok(csvs);
+    }
+    parts.sort();
+    let total = parts[0].1;
+    let numbers: Vec<u32> = parts.iter().map(|p| p.0).collect();
+    if parts.iter().any(|p| p.1 != total) || numbers != (1..=total).collect::<Vec<_>>() {
+        return Err(format!(
+            "the export's parts are incomplete or inconsistent: found {}, expected part-1-of-{total}.csv to part-{total}-of-{total}.csv",
+            parts.iter().map(|p| p.2.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    Ok(parts.into_iter().map(|p| p.2).collect())
+}
+
+/// Scans one CSV stream into `tally`: the header on this thread, then blocks parsed in
+/// parallel by rayon while this thread reads ahead. Returns the detected kind.
+fn scan_csv<R: Read>(
+    reader: R,
+    source: &str,
+    plan: &ScanPlan,
+    tally: &mut Tally,
+) -> Result<columns::CsvKind> {
+    let mut splitter = BlockSplitter::new(reader, plan.block_size);
+    let header = splitter
+        .header()
+        .with_context(|| format!("{source}: cannot read"))?
+        .ok_or_else(|| anyhow!("{source}: the file is empty; expected a header row"))?;
+    let mut header_reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(&header[..]);
+    let mut record = csv::StringRecord::new();
+    header_reader
+        .read_record(&mut record)
+        .map_err(|e| anyhow!("{source}:1: the header is not valid UTF-8 CSV: {e}"))?;
+    let headers: Vec<String> = record.iter().map(str::to_string).collect();
+    let schema = Schema::detect(&headers, plan.cost).map_err(|e| anyhow!("{source}:1: {e}"))?;
+    let rows = FileRows::new(source, &schema, plan);
+
+    // Enough blocks in flight to keep every worker busy while bounding memory.
+    let max_in_flight = rayon::current_num_threads() + 2;
+    let mut file_tally = Tally::default();
+    let mut read_error = None;
+    rayon::in_place_scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::channel::<Tally>();
+        let mut in_flight = 0;
+        let mut stop = false;
+        while !stop {
+            if in_flight >= max_in_flight {
+                if let Ok(part) = receiver.recv() {
+                    in_flight -= 1;
+                    stop = part.first_error.is_some() || part.overflow;
+                    file_tally.merge(part);
+                }
+                continue;
+            }
+            match splitter.next_block() {
+                Ok(Some(block)) => {
+                    let sender = sender.clone();
+                    let rows = &rows;
+                    in_flight += 1;
+                    scope.spawn(move |_| {
+                        // The receiver outlives every task: a failed send cannot happen.
+                        let _ = sender.send(rows.process_block(&block));
+                    });
+                }
+                Ok(None) => break,
+                Err(error) => {
+                    read_error = Some(error);
+                    break;
+                }
+            }
+        }
+        drop(sender);
+        for part in receiver {
+            file_tally.merge(part);
+        }
+    });
+    if let Some(error) = read_error {
+        return Err(anyhow!(error).context(format!("{source}: cannot read")));
+    }
+    if file_tally.overflow {
+        bail!("{source}: {}", crate::model::Overflow);
+    }
+    if let Some(error) = file_tally.first_error.take() {
+        return Err(anyhow!(error));
+    }
+    file_tally.rejects.sort_by(|a, b| a.error.location.cmp(&b.error.location));
+    tally.merge(file_tally);
+    if tally.overflow {
+        bail!("{source}: {}", crate::model::Overflow);
+    }
+    Ok(schema.kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zip_parts_are_read_in_part_order_and_must_be_complete() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            zip_members(&names(&["manifest.json", "part-2-of-2.csv", "part-1-of-2.csv"])).unwrap(),
+            names(&["part-1-of-2.csv", "part-2-of-2.csv"])
+        );
+        let err = zip_members(&names(&["part-1-of-3.csv", "part-3-of-3.csv"])).unwrap_err();
+        assert!(err.contains("incomplete"), "{err}");
+        let err = zip_members(&names(&["part-10-of-2.csv", "part-1-of-2.csv"])).unwrap_err();
+        assert!(err.contains("incomplete"), "{err}");
+    }
+
+    #[test]
+    fn directory_entries_by_extension() {
+        assert!(wanted(Path::new("a/usage.CSV")));
+        assert!(wanted(Path::new("a/usage.csv.gz")));
+        assert!(wanted(Path::new("export.zip")));
+        assert!(!wanted(Path::new("README.md")));
+        assert!(!wanted(Path::new(".csv")));
+    }
+}

@@ -1,0 +1,171 @@
+//! Per-input accumulators: what one block, one file or one export adds up to. Keys are byte
+//! strings so that the per-row path looks groups up without allocating.
+
+use crate::error::RowError;
+use crate::model::{Day, Overflow, exact_add};
+use rust_decimal::Decimal;
+use std::collections::{HashMap, HashSet};
+
+/// Separates the values inside a group key. A control character no export uses.
+pub const KEY_SEPARATOR: u8 = 0x1f;
+
+/// Exact sums of one group on one day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sums {
+    pub quantity: Decimal,
+    pub cost: Decimal,
+    pub rows: u64,
+}
+
+impl Sums {
+    pub fn add(&mut self, quantity: Decimal, cost: Decimal) -> Result<(), Overflow> {
+        self.quantity = exact_add(self.quantity, quantity)?;
+        self.cost = exact_add(self.cost, cost)?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    pub fn merge(&mut self, other: &Sums) -> Result<(), Overflow> {
+        self.quantity = exact_add(self.quantity, other.quantity)?;
+        self.cost = exact_add(self.cost, other.cost)?;
+        self.rows += other.rows;
+        Ok(())
+    }
+}
+
+/// Rows of one day: how many parsed, and how many of those passed the range and filters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DayRows {
+    pub valid: u64,
+    pub passing: u64,
+}
+
+/// A row that was skipped under `--skip-bad-rows`, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reject {
+    pub error: RowError,
+    /// The row as CSV text, for `rejects.csv`.
+    pub record: String,
+}
+
+/// What a block, a file or an export adds up to.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub rows_read: u64,
+    pub days: HashMap<Day, DayRows>,
+    /// `day (4 bytes) ++ group values` → sums, for rows that passed the range and filters.
+    pub groups: HashMap<Box<[u8]>, Sums>,
+    /// `day (4 bytes) ++ project, service, sku, region, resource`, over all valid rows: the
+    /// keys by which two billed inputs overlap.
+    pub overlap_keys: HashSet<Box<[u8]>>,
+    pub rejects: Vec<Reject>,
+    /// The first bad row, when the run stops at it (no `--skip-bad-rows`).
+    pub first_error: Option<RowError>,
+    /// A sum would have lost digits: the run must stop.
+    pub overflow: bool,
+}
+
+impl Tally {
+    /// Folds another tally (a later or earlier block of the same input) into this one.
+    pub fn merge(&mut self, other: Tally) {
+        self.rows_read += other.rows_read;
+        for (day, rows) in other.days {
+            let entry = self.days.entry(day).or_default();
+            entry.valid += rows.valid;
+            entry.passing += rows.passing;
+        }
+        for (key, sums) in other.groups {
+            match self.groups.get_mut(&key) {
+                Some(existing) => {
+                    if existing.merge(&sums).is_err() {
+                        self.overflow = true;
+                    }
+                }
+                None => {
+                    self.groups.insert(key, sums);
+                }
+            }
+        }
+        if self.overlap_keys.is_empty() {
+            self.overlap_keys = other.overlap_keys;
+        } else {
+            self.overlap_keys.extend(other.overlap_keys);
+        }
+        self.rejects.extend(other.rejects);
+        self.first_error = match (self.first_error.take(), other.first_error) {
+            (Some(a), Some(b)) => Some(if b.location < a.location { b } else { a }),
+            (a, b) => a.or(b),
+        };
+        self.overflow |= other.overflow;
+    }
+
+    pub fn rows_rejected(&self) -> u64 {
+        self.rejects.len() as u64
+    }
+}
+
+/// Encodes a day as 4 big-endian bytes, so keys sort by day first.
+pub fn day_bytes(day: Day) -> [u8; 4] {
+    use chrono::Datelike;
+    // Offset keeps the sign bit clear for any day chrono can hold.
+    ((day.num_days_from_ce() as i64 + (1 << 30)) as u32).to_be_bytes()
+}
+
+pub fn day_from_bytes(bytes: [u8; 4]) -> Day {
+    let days = i64::from(u32::from_be_bytes(bytes)) - (1 << 30);
+    Day::from_num_days_from_ce_opt(days as i32).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Location;
+    use std::str::FromStr;
+
+    #[test]
+    fn day_bytes_round_trip_and_sort() {
+        let a = Day::from_str("2024-09-30").unwrap();
+        let b = Day::from_str("2026-10-01").unwrap();
+        assert_eq!(day_from_bytes(day_bytes(a)), a);
+        assert!(day_bytes(a) < day_bytes(b));
+    }
+
+    #[test]
+    fn merge_adds_sums_and_keeps_the_earliest_error() {
+        let key: Box<[u8]> = b"k".to_vec().into_boxed_slice();
+        let mut first = Tally::default();
+        first.groups.insert(
+            key.clone(),
+            Sums {
+                quantity: Decimal::ONE,
+                cost: Decimal::from_str("0.10").unwrap(),
+                rows: 1,
+            },
+        );
+        let error = |line| RowError {
+            location: Location {
+                source: "f.csv".into(),
+                line,
+            },
+            column: None,
+            value: None,
+            reason: "bad".into(),
+        };
+        first.first_error = Some(error(9));
+        let mut second = Tally::default();
+        second.groups.insert(
+            key.clone(),
+            Sums {
+                quantity: Decimal::TWO,
+                cost: Decimal::from_str("0.205").unwrap(),
+                rows: 2,
+            },
+        );
+        second.first_error = Some(error(4));
+        first.merge(second);
+        let sums = first.groups[&key];
+        assert_eq!(sums.cost, Decimal::from_str("0.305").unwrap());
+        assert_eq!((sums.quantity, sums.rows), (Decimal::from(3), 3));
+        assert_eq!(first.first_error.unwrap().location.line, 4);
+    }
+}

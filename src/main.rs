@@ -1,0 +1,47 @@
+//! tally: exact, auditable cost reports from usage exports. `main` only dispatches.
+
+mod aggregate;
+mod cli;
+mod cmd;
+mod config;
+mod error;
+mod ingest;
+mod model;
+mod output;
+mod render;
+
+use clap::Parser;
+use error::{Exit, UsageError};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // --help and --version print to stdout and succeed; real usage errors exit 2.
+            let _ = error.print();
+            return if error.use_stderr() { Exit::Usage } else { Exit::Ok }.into();
+        }
+    };
+    match run(cli) {
+        Ok(exit) => exit.into(),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            if error.is::<UsageError>() {
+                Exit::Usage.into()
+            } else {
+                Exit::Failure.into()
+            }
+        }
+    }
+}
+
+fn run(cli: cli::Cli) -> anyhow::Result<Exit> {
+    let now = chrono::Utc::now();
+    match cli.command {
+        cli::Command::Report(args) => {
+            let config = config::ReportConfig::from_args(args, now)?;
+            cmd::report::run(config, now)
+        }
+    }
+}

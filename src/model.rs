@@ -1,0 +1,313 @@
+//! The values that flow through the pipeline: days, money, grouping keys, the delay rule.
+//! Owns no I/O; every function here is pure.
+
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use std::fmt;
+
+/// A UTC calendar day.
+pub type Day = NaiveDate;
+
+/// Adds two exact amounts. `rust_decimal` silently drops scale (rounds) when a sum no longer
+/// fits its 96-bit mantissa; for money that is a loss, so it is an error here, like overflow.
+pub fn exact_add(a: Decimal, b: Decimal) -> Result<Decimal, Overflow> {
+    let sum = a.checked_add(b).ok_or(Overflow)?;
+    if sum.scale() < a.scale().max(b.scale()) {
+        return Err(Overflow);
+    }
+    Ok(sum)
+}
+
+/// A sum that would not fit exactly in 28 significant digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow;
+
+impl fmt::Display for Overflow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sum exceeds the 28 significant digits that tally keeps exactly")
+    }
+}
+
+impl std::error::Error for Overflow {}
+
+/// Exact figure for CSV and JSON: plain notation, trailing zeros dropped, but money keeps at
+/// least two decimals (`12.5` → `12.50`, `0.00000160000` → `0.0000016`).
+pub fn money_text(value: Decimal) -> String {
+    let mut v = value.normalize();
+    if v.scale() < 2 {
+        v.rescale(2);
+    }
+    v.to_string()
+}
+
+/// Exact quantity: plain notation, trailing zeros dropped.
+pub fn quantity_text(value: Decimal) -> String {
+    value.normalize().to_string()
+}
+
+/// Whether a figure can still change because cost data arrives late.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Final,
+    Provisional,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Final => "final",
+            Status::Provisional => "provisional",
+        }
+    }
+}
+
+/// The cost-delay rule: day D is final once `as_of >= D + 1 day + delay_days` (00:00 UTC).
+#[derive(Debug, Clone, Copy)]
+pub struct Delay {
+    pub as_of: DateTime<Utc>,
+    pub delay_days: u32,
+}
+
+impl Delay {
+    /// The first day that is still provisional; every earlier day is final.
+    pub fn first_provisional_day(&self) -> Day {
+        // D is final iff D + 1 + N <= as_of's day when as_of is exactly midnight, or
+        // D + 1 + N <= as_of's day in general (a later time of day does not finalize the next day).
+        let as_of_day = self.as_of.date_naive();
+        as_of_day
+            .checked_sub_days(Days::new(u64::from(self.delay_days)))
+            .unwrap_or(NaiveDate::MIN)
+    }
+
+    pub fn status(&self, day: Day) -> Status {
+        if day < self.first_provisional_day() {
+            Status::Final
+        } else {
+            Status::Provisional
+        }
+    }
+
+    /// When a provisional day becomes final: 00:00 UTC of `day + 1 + delay_days`.
+    pub fn final_at(&self, day: Day) -> Day {
+        day.checked_add_days(Days::new(1 + u64::from(self.delay_days)))
+            .unwrap_or(NaiveDate::MAX)
+    }
+}
+
+/// An inclusive range of UTC days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateRange {
+    pub from: Day,
+    pub to: Day,
+}
+
+impl DateRange {
+    pub fn contains(&self, day: Day) -> bool {
+        self.from <= day && day <= self.to
+    }
+
+    pub fn month_of(day: Day) -> DateRange {
+        let from = day.with_day(1).unwrap_or(day);
+        DateRange {
+            from,
+            to: last_day_of_month(from),
+        }
+    }
+}
+
+pub fn last_day_of_month(day: Day) -> Day {
+    let first = day.with_day(1).unwrap_or(day);
+    first
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|next| next.pred_opt())
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// How rows are bucketed in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Period {
+    Total,
+    Day,
+    Week,
+    Month,
+}
+
+impl Period {
+    /// The bucket of `day`, clipped to `range` so that a bucket never claims days outside it.
+    pub fn bucket(self, day: Day, range: DateRange) -> DateRange {
+        let (start, end) = match self {
+            Period::Total => return range,
+            Period::Day => (day, day),
+            Period::Week => {
+                let back = u64::from(day.weekday().num_days_from_monday());
+                let start = day.checked_sub_days(Days::new(back)).unwrap_or(day);
+                (start, start.checked_add_days(Days::new(6)).unwrap_or(day))
+            }
+            Period::Month => {
+                let month = DateRange::month_of(day);
+                (month.from, month.to)
+            }
+        };
+        DateRange {
+            from: start.max(range.from),
+            to: end.min(range.to),
+        }
+    }
+}
+
+/// Where a figure comes from: an invoice-grade export, or tokens priced by a rate card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    Billed,
+    Estimated,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Billed => "billed",
+            Source::Estimated => "estimated",
+        }
+    }
+}
+
+/// One grouping key of `--by`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum KeyKind {
+    Sku,
+    Project,
+    Service,
+    Region,
+    Resource,
+    Currency,
+    Source,
+    /// `tag:KEY`: the value of a project, index or row tag.
+    Tag(String),
+    /// Any other column of the input, matched by normalized header name.
+    Column(String),
+}
+
+impl KeyKind {
+    /// Parses one `--by` item. Canonical names and their aliases become the standard keys;
+    /// anything else is a column name.
+    pub fn from_arg(text: &str) -> Result<KeyKind, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("an empty grouping key".to_string());
+        }
+        if let Some(tag) = text.strip_prefix("tag:") {
+            if tag.is_empty() {
+                return Err("\"tag:\" needs a tag key, e.g. tag:team".to_string());
+            }
+            return Ok(KeyKind::Tag(tag.to_string()));
+        }
+        Ok(match crate::ingest::columns::normalize_header(text).as_str() {
+            "sku" | "product" | "lineitem" => KeyKind::Sku,
+            "project" | "projectname" => KeyKind::Project,
+            "service" => KeyKind::Service,
+            "region" | "cloudregion" => KeyKind::Region,
+            "resource" | "index" | "indexname" | "assistant" => KeyKind::Resource,
+            "currency" => KeyKind::Currency,
+            "source" => KeyKind::Source,
+            _ => KeyKind::Column(text.to_string()),
+        })
+    }
+
+    /// The column header used for this key in outputs.
+    pub fn name(&self) -> String {
+        match self {
+            KeyKind::Sku => "sku".into(),
+            KeyKind::Project => "project".into(),
+            KeyKind::Service => "service".into(),
+            KeyKind::Region => "region".into(),
+            KeyKind::Resource => "resource".into(),
+            KeyKind::Currency => "currency".into(),
+            KeyKind::Source => "source".into(),
+            KeyKind::Tag(key) => format!("tag:{key}"),
+            KeyKind::Column(name) => name.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn day(s: &str) -> Day {
+        NaiveDate::from_str(s).unwrap()
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn delay_boundary_matches_design_example() {
+        let delay = Delay {
+            as_of: at("2026-11-28T10:30:00Z"),
+            delay_days: 3,
+        };
+        assert_eq!(delay.status(day("2026-11-24")), Status::Final);
+        assert_eq!(delay.status(day("2026-11-25")), Status::Provisional);
+        assert_eq!(delay.status(day("2026-11-28")), Status::Provisional);
+        assert_eq!(delay.final_at(day("2026-11-25")), day("2026-11-29"));
+    }
+
+    #[test]
+    fn delay_day_turns_final_exactly_at_midnight() {
+        // 2026-11-25 + 1 + 3 days = 2026-11-29T00:00Z.
+        let before = Delay {
+            as_of: at("2026-11-28T23:59:59Z"),
+            delay_days: 3,
+        };
+        let at_midnight = Delay {
+            as_of: at("2026-11-29T00:00:00Z"),
+            delay_days: 3,
+        };
+        assert_eq!(before.status(day("2026-11-25")), Status::Provisional);
+        assert_eq!(at_midnight.status(day("2026-11-25")), Status::Final);
+        let zero = Delay {
+            as_of: at("2026-11-29T00:00:00Z"),
+            delay_days: 0,
+        };
+        assert_eq!(zero.status(day("2026-11-28")), Status::Final);
+        assert_eq!(zero.status(day("2026-11-29")), Status::Provisional);
+    }
+
+    #[test]
+    fn exact_add_refuses_to_round() {
+        let big = Decimal::from_str("79228162514264337593543950335").unwrap();
+        assert_eq!(exact_add(big, Decimal::ONE), Err(Overflow));
+        let precise = Decimal::from_str("7922816251426433759354395033.5").unwrap();
+        assert_eq!(exact_add(precise, Decimal::from(10)), Err(Overflow));
+        let a = Decimal::from_str("0.00000080000").unwrap();
+        assert_eq!(
+            exact_add(a, a).unwrap(),
+            Decimal::from_str("0.0000016").unwrap()
+        );
+    }
+
+    #[test]
+    fn money_text_keeps_cents_and_drops_noise() {
+        assert_eq!(money_text(Decimal::from_str("12.5").unwrap()), "12.50");
+        assert_eq!(money_text(Decimal::from_str("0.00000160000").unwrap()), "0.0000016");
+        assert_eq!(money_text(Decimal::from_str("-3").unwrap()), "-3.00");
+        assert_eq!(quantity_text(Decimal::from_str("2.000000").unwrap()), "2");
+    }
+
+    #[test]
+    fn iso_weeks_start_monday_and_clip_to_range() {
+        let range = DateRange {
+            from: day("2026-10-01"),
+            to: day("2026-10-31"),
+        };
+        let first = Period::Week.bucket(day("2026-10-02"), range);
+        assert_eq!((first.from, first.to), (day("2026-10-01"), day("2026-10-04")));
+        let mid = Period::Week.bucket(day("2026-10-07"), range);
+        assert_eq!((mid.from, mid.to), (day("2026-10-05"), day("2026-10-11")));
+        let month = Period::Month.bucket(day("2026-10-07"), range);
+        assert_eq!((month.from, month.to), (day("2026-10-01"), day("2026-10-31")));
+    }
+}

@@ -1,0 +1,88 @@
+//! `summary.csv`, `daily.csv` and `rejects.csv`: exact figures in plain notation, rows in a
+//! stable order so that re-runs are byte-identical.
+
+use crate::aggregate::Summary;
+use crate::ingest::tally::Reject;
+use crate::model::{money_text, quantity_text};
+use anyhow::Result;
+
+fn writer() -> ::csv::Writer<Vec<u8>> {
+    ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new())
+}
+
+fn finish(writer: ::csv::Writer<Vec<u8>>) -> Result<Vec<u8>> {
+    writer
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot render CSV: {}", e.error()))
+}
+
+/// `[period_start,period_end,]<keys…>,[unit,quantity,]cost,currency,status`.
+pub fn summary(summary: &Summary) -> Result<Vec<u8>> {
+    let mut out = writer();
+    let mut header: Vec<String> = Vec::new();
+    let periodic = summary.period != crate::model::Period::Total;
+    if periodic {
+        header.extend(["period_start".into(), "period_end".into()]);
+    }
+    header.extend(summary.key_names.iter().cloned());
+    if summary.with_units {
+        header.extend(["unit".into(), "quantity".into()]);
+    }
+    header.extend(["cost".into(), "currency".into(), "status".into()]);
+    out.write_record(&header)?;
+    for row in &summary.rows {
+        let mut record: Vec<String> = Vec::with_capacity(header.len());
+        if let Some(period) = row.period {
+            record.push(period.from.to_string());
+            record.push(period.to.to_string());
+        }
+        record.extend(row.keys.iter().cloned());
+        if let (Some(unit), Some(quantity)) = (&row.unit, row.quantity) {
+            record.push(unit.clone());
+            record.push(quantity_text(quantity));
+        }
+        record.push(money_text(row.cost));
+        record.push(row.currency.clone());
+        record.push(row.status.as_str().to_string());
+        out.write_record(&record)?;
+    }
+    finish(out)
+}
+
+/// `date,<keys…>,cost,currency,status` for every day with data.
+pub fn daily(summary: &Summary) -> Result<Vec<u8>> {
+    let mut out = writer();
+    let mut header = vec!["date".to_string()];
+    header.extend(summary.key_names.iter().cloned());
+    header.extend(["cost".into(), "currency".into(), "status".into()]);
+    out.write_record(&header)?;
+    for row in &summary.daily {
+        let mut record = vec![row.day.to_string()];
+        record.extend(row.keys.iter().cloned());
+        record.push(money_text(row.cost));
+        record.push(row.currency.clone());
+        record.push(row.status.as_str().to_string());
+        out.write_record(&record)?;
+    }
+    finish(out)
+}
+
+/// `file,line,column,value,reason,record` for every skipped row.
+pub fn rejects(rejects: &[Reject]) -> Result<Vec<u8>> {
+    let mut out = writer();
+    out.write_record(["file", "line", "column", "value", "reason", "record"])?;
+    for reject in rejects {
+        let error = &reject.error;
+        out.write_record([
+            error.location.source.as_str(),
+            &error.location.line.to_string(),
+            error.column.as_deref().unwrap_or(""),
+            error.value.as_deref().unwrap_or(""),
+            &error.reason,
+            &reject.record,
+        ])?;
+    }
+    finish(out)
+}

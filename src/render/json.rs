@@ -1,0 +1,43 @@
+//! `--format json`: the summary as one JSON document. Money and quantities are strings, so
+//! that no JSON reader turns them into binary floats.
+
+use crate::aggregate::Summary;
+use crate::model::{money_text, quantity_text};
+use serde_json::{Map, Value, json};
+
+pub fn summary(summary: &Summary) -> Vec<u8> {
+    let groups: Vec<Value> = summary
+        .rows
+        .iter()
+        .map(|row| {
+            let mut group = Map::new();
+            if let Some(period) = row.period {
+                group.insert("period_start".into(), json!(period.from.to_string()));
+                group.insert("period_end".into(), json!(period.to.to_string()));
+            }
+            for (name, value) in summary.key_names.iter().zip(&row.keys) {
+                group.insert(name.clone(), json!(value));
+            }
+            if let (Some(unit), Some(quantity)) = (&row.unit, row.quantity) {
+                group.insert("unit".into(), json!(unit));
+                group.insert("quantity".into(), json!(quantity_text(quantity)));
+            }
+            group.insert("cost".into(), json!(money_text(row.cost)));
+            group.insert("currency".into(), json!(row.currency));
+            group.insert("status".into(), json!(row.status.as_str()));
+            Value::Object(group)
+        })
+        .collect();
+    let document = json!({
+        "from": summary.range.from.to_string(),
+        "to": summary.range.to.to_string(),
+        "as_of": summary.delay.as_of.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "provisional_days": summary.provisional_days.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+        "currency": summary.currency,
+        "groups": groups,
+        "total": money_text(summary.total),
+    });
+    let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}

@@ -1,0 +1,80 @@
+//! `manifest.json`: what was read (size, SHA-256, detected kind, row accounting), every option,
+//! the as-of time, and the tally version. The run time is the only field that changes between
+//! identical runs.
+
+use crate::aggregate::{RowCounts, Summary};
+use crate::config::ReportConfig;
+use crate::ingest::InputScan;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+pub struct ManifestInput<'a> {
+    pub scans: &'a [InputScan],
+    pub counts: &'a [RowCounts],
+    pub duplicate_of: &'a [Option<usize>],
+}
+
+pub fn render(
+    config: &ReportConfig,
+    summary: &Summary,
+    inputs: ManifestInput<'_>,
+    outputs: &[&str],
+    generated_at: DateTime<Utc>,
+) -> Vec<u8> {
+    let files: Vec<Value> = inputs
+        .scans
+        .iter()
+        .enumerate()
+        .map(|(i, scan)| {
+            let mut entry = json!({
+                "path": scan.file.name,
+                "size": scan.size,
+                "sha256": scan.sha256,
+                "kind": scan.kind,
+                "rows": inputs.counts[i],
+            });
+            if !scan.members.is_empty() {
+                entry["members"] = scan
+                    .members
+                    .iter()
+                    .map(|(name, rows)| json!({"name": name, "rows_read": rows}))
+                    .collect();
+            }
+            if let Some(first) = inputs.duplicate_of[i] {
+                entry["duplicate_of"] = json!(inputs.scans[first].file.name);
+            }
+            entry
+        })
+        .collect();
+    let plan = &config.plan;
+    let document = json!({
+        "tally_version": env!("CARGO_PKG_VERSION"),
+        "generated_at": generated_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "as_of": config.delay.as_of.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "range": {"from": plan.range.from.to_string(), "to": plan.range.to.to_string()},
+        "provisional_days": summary.provisional_days.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+        "options": {
+            "by": plan.keys.iter().map(|k| k.name()).collect::<Vec<_>>(),
+            "period": config.period,
+            "filters": {
+                "sku": plan.filters.skus,
+                "project": plan.filters.projects,
+                "service": plan.filters.services,
+                "tag": plan.filters.tags.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
+            },
+            "delay_days": config.delay.delay_days,
+            "final_only": config.final_only,
+            "skip_bad_rows": plan.skip_bad_rows,
+            "on_overlap": config.on_overlap,
+            "cost": plan.cost,
+        },
+        "rate_card": Value::Null,
+        "inputs": files,
+        "outputs": outputs,
+        "total": crate::model::money_text(summary.total),
+        "currency": summary.currency,
+    });
+    let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}

@@ -1,0 +1,146 @@
+//! The terminal table: groups by cost (descending), costs rounded half-even to cents with
+//! thousands separators, and a total row. For reading, not for parsing (use CSV or JSON).
+
+use crate::aggregate::{Summary, SummaryRow};
+use crate::model::quantity_text;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// Rounds to cents, half to even, and groups thousands: `1234.565` → `1,234.56`.
+pub fn display_money(value: Decimal) -> String {
+    let rounded = value.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven);
+    let text = format!("{:.2}", rounded.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, "00"));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    format!("{sign}{grouped}.{frac}")
+}
+
+pub fn render(summary: &Summary) -> String {
+    let mut header: Vec<String> = Vec::new();
+    let periodic = summary.period != crate::model::Period::Total;
+    if periodic {
+        header.push("period".into());
+    }
+    header.extend(summary.key_names.iter().cloned());
+    if summary.with_units {
+        header.extend(["quantity".into(), "unit".into()]);
+    }
+    header.extend(["cost".into(), "currency".into(), "status".into()]);
+    let numeric: Vec<bool> = header
+        .iter()
+        .map(|h| h == "cost" || h == "quantity")
+        .collect();
+
+    let mut rows: Vec<&SummaryRow> = summary.rows.iter().collect();
+    // Periods in order; inside a period, the largest cost first.
+    rows.sort_by(|a, b| {
+        let period = |r: &SummaryRow| r.period.map(|p| (p.from, p.to));
+        period(a)
+            .cmp(&period(b))
+            .then(b.cost.cmp(&a.cost))
+            .then_with(|| a.keys.cmp(&b.keys))
+    });
+    let mut lines: Vec<Vec<String>> = vec![header.clone()];
+    for row in rows {
+        let mut line = Vec::new();
+        if let Some(period) = row.period {
+            line.push(if period.from == period.to {
+                period.from.to_string()
+            } else {
+                format!("{}..{}", period.from, period.to)
+            });
+        }
+        line.extend(row.keys.iter().map(|k| if k.is_empty() { "-".into() } else { k.clone() }));
+        if let (Some(unit), Some(quantity)) = (&row.unit, row.quantity) {
+            line.push(quantity_text(quantity));
+            line.push(unit.clone());
+        }
+        line.push(display_money(row.cost));
+        line.push(row.currency.clone());
+        line.push(row.status.as_str().into());
+        lines.push(line);
+    }
+    let mut total = vec![String::new(); header.len()];
+    total[0] = "total".into();
+    let cost_column = header.iter().position(|h| h == "cost").unwrap_or(0);
+    total[cost_column] = display_money(summary.total);
+    total[cost_column + 1] = summary.currency.clone().unwrap_or_default();
+    let status_column = header.len() - 1;
+    total[status_column] = if summary.provisional_days.is_empty() {
+        "final".into()
+    } else {
+        "provisional".into()
+    };
+
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            lines
+                .iter()
+                .chain(std::iter::once(&total))
+                .map(|l| l[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let format_line = |line: &[String]| -> String {
+        let cells: Vec<String> = line
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                if numeric[c] {
+                    format!("{cell:>width$}", width = widths[c])
+                } else {
+                    format!("{cell:<width$}", width = widths[c])
+                }
+            })
+            .collect();
+        cells.join("  ").trim_end().to_string()
+    };
+    let rule: String = widths
+        .iter()
+        .map(|w| "-".repeat(*w))
+        .collect::<Vec<_>>()
+        .join("  ");
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(&format_line(line));
+        out.push('\n');
+        if i == 0 {
+            out.push_str(&rule);
+            out.push('\n');
+        }
+    }
+    out.push_str(&rule);
+    out.push('\n');
+    out.push_str(&format_line(&total));
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn display_rounds_half_even_with_thousands() {
+        let d = |s: &str| display_money(Decimal::from_str(s).unwrap());
+        assert_eq!(d("1234.565"), "1,234.56");
+        assert_eq!(d("1234.575"), "1,234.58");
+        assert_eq!(d("0.005"), "0.00");
+        assert_eq!(d("0.015"), "0.02");
+        assert_eq!(d("-1000000"), "-1,000,000.00");
+        assert_eq!(d("-0.001"), "0.00");
+        assert_eq!(d("999.999"), "1,000.00");
+    }
+}
