@@ -131,9 +131,9 @@ pub fn resolve(scans: &[InputScan], on_overlap: OnOverlap) -> Result<Resolved> {
                 continue;
             }
             match groups.get_mut(key) {
-                Some(existing) => existing.merge(sums).map_err(|overflow| {
-                    anyhow::anyhow!("{}: {overflow}", scans[i].file.name)
-                })?,
+                Some(existing) => existing
+                    .merge(sums)
+                    .map_err(|overflow| anyhow::anyhow!("{}: {overflow}", scans[i].file.name))?,
                 None => {
                     groups.insert(key.clone(), *sums);
                 }
@@ -210,8 +210,13 @@ pub fn decode_groups(groups: &HashMap<Box<[u8]>, Sums>, key_count: usize) -> Vec
         })
         .collect();
     decoded.sort_by(|a, b| {
-        (a.day, &a.keys, &a.unit, &a.currency, &a.source)
-            .cmp(&(b.day, &b.keys, &b.unit, &b.currency, &b.source))
+        (a.day, &a.keys, &a.unit, &a.currency, &a.source).cmp(&(
+            b.day,
+            &b.keys,
+            &b.unit,
+            &b.currency,
+            &b.source,
+        ))
     });
     decoded
 }
@@ -331,15 +336,17 @@ pub fn summarize(
     };
     let rows = rows
         .into_iter()
-        .map(|((bucket, keys, unit, currency), (quantity, cost))| SummaryRow {
-            period: bucket.map(|(from, to)| DateRange { from, to }),
-            status: status_until(bucket.map_or(range.to, |(_, to)| to)),
-            keys,
-            unit: with_units.then_some(unit),
-            quantity: with_units.then_some(quantity),
-            cost,
-            currency,
-        })
+        .map(
+            |((bucket, keys, unit, currency), (quantity, cost))| SummaryRow {
+                period: bucket.map(|(from, to)| DateRange { from, to }),
+                status: status_until(bucket.map_or(range.to, |(_, to)| to)),
+                keys,
+                unit: with_units.then_some(unit),
+                quantity: with_units.then_some(quantity),
+                cost,
+                currency,
+            },
+        )
         .collect();
     let daily = daily
         .into_iter()

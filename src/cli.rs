@@ -41,7 +41,12 @@ pub struct ReportArgs {
 
     /// Grouping keys, comma-separated for nested groups: sku, project, service, region,
     /// resource, currency, source, tag:KEY, or any column name of the input.
-    #[arg(long, value_name = "KEYS", default_value = "sku", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "KEYS",
+        default_value = "sku",
+        value_delimiter = ','
+    )]
     pub by: Vec<String>,
 
     /// Time buckets: total, day, week (ISO, Monday first) or month.

@@ -112,7 +112,10 @@ impl ReportConfig {
             )));
         }
         if args.final_only {
-            let last_final = delay.first_provisional_day().pred_opt().unwrap_or(range.from);
+            let last_final = delay
+                .first_provisional_day()
+                .pred_opt()
+                .unwrap_or(range.from);
             range.to = range.to.min(last_final);
             if range.to < range.from {
                 return Err(UsageError(format!(
@@ -260,7 +263,10 @@ mod tests {
     fn months_relative_to_as_of() {
         let as_of = day("2026-01-15");
         let previous = month_range("previous", as_of).unwrap();
-        assert_eq!((previous.from, previous.to), (day("2025-12-01"), day("2025-12-31")));
+        assert_eq!(
+            (previous.from, previous.to),
+            (day("2025-12-01"), day("2025-12-31"))
+        );
         let feb = month_range("2028-02", as_of).unwrap();
         assert_eq!(feb.to, day("2028-02-29"));
         assert!(month_range("2026-13", as_of).is_err());

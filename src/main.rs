@@ -20,7 +20,12 @@ fn main() -> ExitCode {
         Err(error) => {
             // --help and --version print to stdout and succeed; real usage errors exit 2.
             let _ = error.print();
-            return if error.use_stderr() { Exit::Usage } else { Exit::Ok }.into();
+            return if error.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Ok
+            }
+            .into();
         }
     };
     match run(cli) {

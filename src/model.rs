@@ -71,8 +71,8 @@ pub struct Delay {
 impl Delay {
     /// The first day that is still provisional; every earlier day is final.
     pub fn first_provisional_day(&self) -> Day {
-        // D is final iff D + 1 + N <= as_of's day when as_of is exactly midnight, or
-        // D + 1 + N <= as_of's day in general (a later time of day does not finalize the next day).
+        // D is final iff as_of >= (D + 1 + N) at 00:00, i.e. iff D + 1 + N <= as_of's UTC day
+        // (a later time of day changes nothing): the first provisional day is as_of's day - N.
         let as_of_day = self.as_of.date_naive();
         as_of_day
             .checked_sub_days(Days::new(u64::from(self.delay_days)))
@@ -156,18 +156,17 @@ impl Period {
     }
 }
 
-/// Where a figure comes from: an invoice-grade export, or tokens priced by a rate card.
+/// Where a figure comes from. Usage exports and FOCUS files are invoice-grade (`billed`);
+/// token records priced by a rate card will be `estimated`, and a report never adds the two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Source {
     Billed,
-    Estimated,
 }
 
 impl Source {
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Billed => "billed",
-            Source::Estimated => "estimated",
         }
     }
 }
@@ -202,16 +201,18 @@ impl KeyKind {
             }
             return Ok(KeyKind::Tag(tag.to_string()));
         }
-        Ok(match crate::ingest::columns::normalize_header(text).as_str() {
-            "sku" | "product" | "lineitem" => KeyKind::Sku,
-            "project" | "projectname" => KeyKind::Project,
-            "service" => KeyKind::Service,
-            "region" | "cloudregion" => KeyKind::Region,
-            "resource" | "index" | "indexname" | "assistant" => KeyKind::Resource,
-            "currency" => KeyKind::Currency,
-            "source" => KeyKind::Source,
-            _ => KeyKind::Column(text.to_string()),
-        })
+        Ok(
+            match crate::ingest::columns::normalize_header(text).as_str() {
+                "sku" | "product" | "lineitem" => KeyKind::Sku,
+                "project" | "projectname" => KeyKind::Project,
+                "service" => KeyKind::Service,
+                "region" | "cloudregion" => KeyKind::Region,
+                "resource" | "index" | "indexname" | "assistant" => KeyKind::Resource,
+                "currency" => KeyKind::Currency,
+                "source" => KeyKind::Source,
+                _ => KeyKind::Column(text.to_string()),
+            },
+        )
     }
 
     /// The column header used for this key in outputs.
@@ -292,7 +293,10 @@ mod tests {
     #[test]
     fn money_text_keeps_cents_and_drops_noise() {
         assert_eq!(money_text(Decimal::from_str("12.5").unwrap()), "12.50");
-        assert_eq!(money_text(Decimal::from_str("0.00000160000").unwrap()), "0.0000016");
+        assert_eq!(
+            money_text(Decimal::from_str("0.00000160000").unwrap()),
+            "0.0000016"
+        );
         assert_eq!(money_text(Decimal::from_str("-3").unwrap()), "-3.00");
         assert_eq!(quantity_text(Decimal::from_str("2.000000").unwrap()), "2");
     }
@@ -304,10 +308,16 @@ mod tests {
             to: day("2026-10-31"),
         };
         let first = Period::Week.bucket(day("2026-10-02"), range);
-        assert_eq!((first.from, first.to), (day("2026-10-01"), day("2026-10-04")));
+        assert_eq!(
+            (first.from, first.to),
+            (day("2026-10-01"), day("2026-10-04"))
+        );
         let mid = Period::Week.bucket(day("2026-10-07"), range);
         assert_eq!((mid.from, mid.to), (day("2026-10-05"), day("2026-10-11")));
         let month = Period::Month.bucket(day("2026-10-07"), range);
-        assert_eq!((month.from, month.to), (day("2026-10-01"), day("2026-10-31")));
+        assert_eq!(
+            (month.from, month.to),
+            (day("2026-10-01"), day("2026-10-31"))
+        );
     }
 }

@@ -19,13 +19,8 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         .collect::<Result<Vec<_>>>()?;
     let resolved = aggregate::resolve(&scans, config.on_overlap)?;
     let groups = aggregate::decode_groups(&resolved.groups, plan.keys.len());
-    let summary = aggregate::summarize(
-        &groups,
-        &plan.keys,
-        config.period,
-        plan.range,
-        config.delay,
-    )?;
+    let summary =
+        aggregate::summarize(&groups, &plan.keys, config.period, plan.range, config.delay)?;
     let rejects: Vec<&Reject> = scans
         .iter()
         .zip(&resolved.duplicate_of)

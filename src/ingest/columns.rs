@@ -120,11 +120,15 @@ impl Schema {
         const SKU: &[&str] = &["sku", "product", "line_item"];
         const COST: &[&str] = &["cost", "amount", "cost_usd"];
         let (date, sku, cost_index) = (find(DATE), find(SKU), find(COST));
-        let missing: Vec<String> = [("date", DATE, date), ("sku", SKU, sku), ("cost", COST, cost_index)]
-            .iter()
-            .filter(|(_, _, found)| found.is_none())
-            .map(|(name, aliases, _)| format!("\"{name}\" (or {})", aliases[1..].join(", ")))
-            .collect();
+        let missing: Vec<String> = [
+            ("date", DATE, date),
+            ("sku", SKU, sku),
+            ("cost", COST, cost_index),
+        ]
+        .iter()
+        .filter(|(_, _, found)| found.is_none())
+        .map(|(name, aliases, _)| format!("\"{name}\" (or {})", aliases[1..].join(", ")))
+        .collect();
         if !missing.is_empty() {
             if missing.len() == 3 {
                 return Err(
@@ -214,8 +218,8 @@ mod tests {
 
     #[test]
     fn missing_required_column_is_named() {
-        let err = Schema::detect(&headers(&["date", "sku", "quantity"]), CostColumn::Billed)
-            .unwrap_err();
+        let err =
+            Schema::detect(&headers(&["date", "sku", "quantity"]), CostColumn::Billed).unwrap_err();
         assert!(err.contains("\"cost\" (or amount, cost_usd)"), "{err}");
         let err = Schema::detect(&headers(&["a", "b"]), CostColumn::Billed).unwrap_err();
         assert!(err.starts_with("unknown kind of CSV"), "{err}");
@@ -225,7 +229,10 @@ mod tests {
     fn focus_detected_and_cost_column_selectable() {
         let names = headers(&["BilledCost", "ChargePeriodStart", "EffectiveCost", "SkuId"]);
         let schema = Schema::detect(&names, CostColumn::Effective).unwrap();
-        assert_eq!((schema.kind, schema.cost, schema.date), (CsvKind::Focus, 2, 1));
+        assert_eq!(
+            (schema.kind, schema.cost, schema.date),
+            (CsvKind::Focus, 2, 1)
+        );
         assert!(Schema::detect(&names, CostColumn::List).is_err());
     }
 }

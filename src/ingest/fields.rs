@@ -38,7 +38,10 @@ fn explain_decimal_error(error: &rust_decimal::Error) -> String {
 
 fn explain_not_plain(text: &str) -> String {
     const SYMBOLS: &[char] = &['$', '€', '£', '¥', '₹', '¤'];
-    if text.contains(SYMBOLS) || text.chars().any(|c| c.is_alphabetic() && c != 'e' && c != 'E')
+    if text.contains(SYMBOLS)
+        || text
+            .chars()
+            .any(|c| c.is_alphabetic() && c != 'e' && c != 'E')
     {
         return "is not a decimal number (remove the currency symbol or code; the currency \
                 belongs in the currency column)"
@@ -98,17 +101,25 @@ pub fn parse_day(text: &str) -> Result<Day, String> {
     if let Ok(zoned) = DateTime::parse_from_rfc3339(text) {
         return Ok(zoned.with_timezone(&Utc).date_naive());
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
             return Ok(naive.date());
         }
     }
     // A well-formed shape with impossible values deserves the sharper message.
     if NaiveDate::parse_from_str(&text[..10], "%Y-%m-%d").is_err()
-        && text.as_bytes()[..10]
-            .iter()
-            .enumerate()
-            .all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() })
+        && text.as_bytes()[..10].iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
     {
         return Err("is not a valid date (no such day)".to_string());
     }
@@ -127,22 +138,49 @@ mod tests {
     #[test]
     fn plain_decimals_parse_exactly() {
         assert_eq!(parse_decimal("12.50").unwrap(), dec("12.50"));
-        assert_eq!(parse_decimal(" -0.00000080000 ").unwrap(), dec("-0.0000008"));
+        assert_eq!(
+            parse_decimal(" -0.00000080000 ").unwrap(),
+            dec("-0.0000008")
+        );
         assert_eq!(parse_decimal("+7").unwrap(), dec("7"));
         assert_eq!(parse_decimal(".5").unwrap(), dec("0.5"));
     }
 
     #[test]
     fn ambiguous_or_decorated_numbers_are_rejected_with_reason() {
-        assert!(parse_decimal("12,50").unwrap_err().contains("use \".\" as the decimal separator"));
-        assert!(parse_decimal("1,234.50").unwrap_err().contains("thousands separator"));
-        assert!(parse_decimal("1,234").unwrap_err().contains("neither is accepted"));
-        assert!(parse_decimal("$12.50").unwrap_err().contains("currency symbol"));
+        assert!(
+            parse_decimal("12,50")
+                .unwrap_err()
+                .contains("use \".\" as the decimal separator")
+        );
+        assert!(
+            parse_decimal("1,234.50")
+                .unwrap_err()
+                .contains("thousands separator")
+        );
+        assert!(
+            parse_decimal("1,234")
+                .unwrap_err()
+                .contains("neither is accepted")
+        );
+        assert!(
+            parse_decimal("$12.50")
+                .unwrap_err()
+                .contains("currency symbol")
+        );
         assert!(parse_decimal("12.50 USD").unwrap_err().contains("currency"));
         assert!(parse_decimal("1e-7").unwrap_err().contains("exponent"));
         assert!(parse_decimal("").unwrap_err().contains("empty"));
-        assert!(parse_decimal("1.2.3").unwrap_err().contains("not a decimal"));
-        assert!(parse_decimal("0.00000000000000000000000000001").unwrap_err().contains("28 decimal"));
+        assert!(
+            parse_decimal("1.2.3")
+                .unwrap_err()
+                .contains("not a decimal")
+        );
+        assert!(
+            parse_decimal("0.00000000000000000000000000001")
+                .unwrap_err()
+                .contains("28 decimal")
+        );
     }
 
     #[test]
@@ -150,12 +188,26 @@ mod tests {
         let d = |s: &str| NaiveDate::from_str(s).unwrap();
         assert_eq!(parse_day("2026-10-03").unwrap(), d("2026-10-03"));
         assert_eq!(parse_day("2024-09-18 22:00:00").unwrap(), d("2024-09-18"));
-        assert_eq!(parse_day("2026-10-31T23:30:00-05:00").unwrap(), d("2026-11-01"));
-        assert_eq!(parse_day("2026-11-01T00:30:00+01:00").unwrap(), d("2026-10-31"));
+        assert_eq!(
+            parse_day("2026-10-31T23:30:00-05:00").unwrap(),
+            d("2026-11-01")
+        );
+        assert_eq!(
+            parse_day("2026-11-01T00:30:00+01:00").unwrap(),
+            d("2026-10-31")
+        );
         assert_eq!(parse_day("2026-10-03T00:00:00Z").unwrap(), d("2026-10-03"));
         assert!(parse_day("2026-02-30").unwrap_err().contains("no such day"));
-        assert!(parse_day("2026-02-30T00:00:00Z").unwrap_err().contains("no such day"));
-        assert!(parse_day("03/10/2026").unwrap_err().contains("expected YYYY-MM-DD"));
+        assert!(
+            parse_day("2026-02-30T00:00:00Z")
+                .unwrap_err()
+                .contains("no such day")
+        );
+        assert!(
+            parse_day("03/10/2026")
+                .unwrap_err()
+                .contains("expected YYYY-MM-DD")
+        );
         assert!(parse_day("").is_err());
     }
 }

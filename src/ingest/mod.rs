@@ -48,8 +48,8 @@ const EXTENSIONS: &[&str] = &["csv", "json", "jsonl", "zip"];
 pub fn discover(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
     let mut files = Vec::new();
     for input in inputs {
-        let metadata =
-            std::fs::metadata(input).with_context(|| format!("{}: cannot read", input.display()))?;
+        let metadata = std::fs::metadata(input)
+            .with_context(|| format!("{}: cannot read", input.display()))?;
         if metadata.is_dir() {
             walk(input, &mut files)?;
         } else {
@@ -271,7 +271,11 @@ fn zip_members(names: &[String]) -> Result<Vec<String>, String> {
     if parts.iter().any(|p| p.1 != total) || numbers != (1..=total).collect::<Vec<_>>() {
         return Err(format!(
             "the export's parts are incomplete or inconsistent: found {}, expected part-1-of-{total}.csv to part-{total}-of-{total}.csv",
-            parts.iter().map(|p| p.2.as_str()).collect::<Vec<_>>().join(", ")
+            parts
+                .iter()
+                .map(|p| p.2.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     Ok(parts.into_iter().map(|p| p.2).collect())
@@ -349,7 +353,9 @@ fn scan_csv<R: Read>(
     if let Some(error) = file_tally.first_error.take() {
         return Err(anyhow!(error));
     }
-    file_tally.rejects.sort_by(|a, b| a.error.location.cmp(&b.error.location));
+    file_tally
+        .rejects
+        .sort_by(|a, b| a.error.location.cmp(&b.error.location));
     tally.merge(file_tally);
     if tally.overflow {
         bail!("{source}: {}", crate::model::Overflow);
@@ -365,7 +371,12 @@ mod tests {
     fn zip_parts_are_read_in_part_order_and_must_be_complete() {
         let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
-            zip_members(&names(&["manifest.json", "part-2-of-2.csv", "part-1-of-2.csv"])).unwrap(),
+            zip_members(&names(&[
+                "manifest.json",
+                "part-2-of-2.csv",
+                "part-1-of-2.csv"
+            ]))
+            .unwrap(),
             names(&["part-1-of-2.csv", "part-2-of-2.csv"])
         );
         let err = zip_members(&names(&["part-1-of-3.csv", "part-3-of-3.csv"])).unwrap_err();

@@ -81,7 +81,9 @@ impl<'a> FileRows<'a> {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(error) => {
-                    let line = error.position().map_or(block.first_line, |p| line_of(p.line()));
+                    let line = error
+                        .position()
+                        .map_or(block.first_line, |p| line_of(p.line()));
                     tally.rows_read += 1;
                     let error = FieldError {
                         column: None,
@@ -101,7 +103,9 @@ impl<'a> FileRows<'a> {
                     let day_rows = tally.days.entry(row.day).or_default();
                     day_rows.valid += 1;
                     if self.plan.track_overlap && !tally.overlap_keys.contains(&overlap[..]) {
-                        tally.overlap_keys.insert(overlap.clone().into_boxed_slice());
+                        tally
+                            .overlap_keys
+                            .insert(overlap.clone().into_boxed_slice());
                     }
                     if !row.passes {
                         continue;
@@ -232,7 +236,11 @@ impl<'a> FileRows<'a> {
         let sku = first_of(&schema.sku)?;
         if sku.is_empty() {
             let index = schema.sku[0];
-            return Err(FieldError::at(index, raw(index), "is empty; expected a SKU"));
+            return Err(FieldError::at(
+                index,
+                raw(index),
+                "is empty; expected a SKU",
+            ));
         }
         let project_name = optional(schema.project_name)?;
         let project_id = optional(schema.project_id)?;
@@ -353,8 +361,8 @@ fn matches_any(wanted: &[String], candidates: &[&str]) -> bool {
 pub fn find_tag(text: &str, tag: &str) -> Result<Option<String>, String> {
     let text = text.trim();
     if text.starts_with('{') {
-        let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
-            .map_err(|e| format!("is not a JSON object of tags: {e}"))?;
+        let map: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(text).map_err(|e| format!("is not a JSON object of tags: {e}"))?;
         return Ok(map.get(tag).map(|value| match value {
             serde_json::Value::String(s) => s.clone(),
             other => other.to_string(),
@@ -378,7 +386,10 @@ pub fn service_from_sku(sku: &str) -> &'static str {
     let lower = sku.to_ascii_lowercase();
     if lower.contains("assistant") {
         "assistants"
-    } else if ["inference", "embed", "rerank"].iter().any(|w| lower.contains(w)) {
+    } else if ["inference", "embed", "rerank"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
         "inference"
     } else if lower.contains("collection") {
         "collections"
@@ -396,7 +407,9 @@ fn record_text(record: &csv::ByteRecord) -> String {
         return String::new();
     }
     let bytes = writer.into_inner().unwrap_or_default();
-    String::from_utf8_lossy(&bytes).trim_end_matches('\n').to_string()
+    String::from_utf8_lossy(&bytes)
+        .trim_end_matches('\n')
+        .to_string()
 }
 
 #[cfg(test)]
@@ -405,9 +418,15 @@ mod tests {
 
     #[test]
     fn tags_from_pairs_and_json() {
-        assert_eq!(find_tag("team=search; env=prod", "env").unwrap(), Some("prod".into()));
+        assert_eq!(
+            find_tag("team=search; env=prod", "env").unwrap(),
+            Some("prod".into())
+        );
         assert_eq!(find_tag("team=search", "env").unwrap(), None);
-        assert_eq!(find_tag(r#"{"tier":"gold","n":3}"#, "n").unwrap(), Some("3".into()));
+        assert_eq!(
+            find_tag(r#"{"tier":"gold","n":3}"#, "n").unwrap(),
+            Some("3".into())
+        );
         assert!(find_tag("team", "env").is_err());
         assert!(find_tag("{oops", "env").is_err());
     }
@@ -415,8 +434,17 @@ mod tests {
     #[test]
     fn services_derived_from_sku_names() {
         assert_eq!(service_from_sku("Assistants Input Tokens"), "assistants");
-        assert_eq!(service_from_sku("Embedding Tokens (multilingual-e5-large)"), "inference");
-        assert_eq!(service_from_sku("Collections Storage (aws us-east-1)"), "collections");
-        assert_eq!(service_from_sku("Backup Storage (aws us-east-1)"), "database");
+        assert_eq!(
+            service_from_sku("Embedding Tokens (multilingual-e5-large)"),
+            "inference"
+        );
+        assert_eq!(
+            service_from_sku("Collections Storage (aws us-east-1)"),
+            "collections"
+        );
+        assert_eq!(
+            service_from_sku("Backup Storage (aws us-east-1)"),
+            "database"
+        );
     }
 }

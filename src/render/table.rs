@@ -60,7 +60,11 @@ pub fn render(summary: &Summary) -> String {
                 format!("{}..{}", period.from, period.to)
             });
         }
-        line.extend(row.keys.iter().map(|k| if k.is_empty() { "-".into() } else { k.clone() }));
+        line.extend(
+            row.keys
+                .iter()
+                .map(|k| if k.is_empty() { "-".into() } else { k.clone() }),
+        );
         if let (Some(unit), Some(quantity)) = (&row.unit, row.quantity) {
             line.push(quantity_text(quantity));
             line.push(unit.clone());

@@ -1,0 +1,273 @@
+//! Input handling: compression, directories, duplicates, overlapping exports, block sizes.
+
+use crate::util::{Workdir, costs_by_key, fixture, records};
+use std::io::Write;
+
+const HEADER: &str = "date,project,service,sku,region,cost\n";
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[test]
+fn inputs_gzip_is_detected_by_content() {
+    let work = Workdir::new();
+    let plain = std::fs::read(fixture("console/usage-2026-10.csv")).unwrap();
+    // Named without .gz: the kind comes from the content.
+    let packed = work.create("usage-download", gzip(&plain));
+    let args = |input: &str| {
+        vec![
+            "report".to_string(),
+            input.to_string(),
+            "--month".into(),
+            "2026-10".into(),
+            "--as-of".into(),
+            "2026-11-28".into(),
+            "--format".into(),
+            "csv".into(),
+            "--out".into(),
+            "out".into(),
+        ]
+    };
+    let a: Vec<String> = args(&packed);
+    let from_gzip = work
+        .run(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        .ok();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&work.read("out/manifest.json")).unwrap();
+    assert_eq!(manifest["inputs"][0]["kind"], "usage-csv+gzip");
+    let b = args(&fixture("console/usage-2026-10.csv"));
+    let from_plain = Workdir::new()
+        .run(&b.iter().map(String::as_str).collect::<Vec<_>>())
+        .ok();
+    assert_eq!(from_gzip, from_plain);
+}
+
+#[test]
+fn inputs_directories_are_read_recursively_in_name_order() {
+    let work = Workdir::new();
+    work.create(
+        "in/a/one.csv",
+        format!("{HEADER}2026-10-01,p,database,S1,r,1.10\n"),
+    );
+    work.create(
+        "in/b/two.csv.gz",
+        gzip(format!("{HEADER}2026-10-02,p,database,S1,r,2.20\n").as_bytes()),
+    );
+    work.create("in/notes.txt", "ignored: not a data file");
+    let csv = work
+        .run(&[
+            "report",
+            "in",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+            "--format",
+            "csv",
+        ])
+        .ok();
+    assert_eq!(records(&csv)[1][3], "3.30");
+}
+
+#[test]
+fn inputs_same_file_twice_is_read_once() {
+    let work = Workdir::new();
+    let a = work.create(
+        "a.csv",
+        format!("{HEADER}2026-10-01,p,database,S1,r,1.10\n"),
+    );
+    let b = work.create(
+        "copy.csv",
+        format!("{HEADER}2026-10-01,p,database,S1,r,1.10\n"),
+    );
+    let run = work.run(&[
+        "report",
+        &a,
+        &b,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(records(&run.ok())[1][3], "1.10");
+    assert!(
+        run.stderr().contains("has the same content as"),
+        "{}",
+        run.stderr()
+    );
+}
+
+/// Two daily "last days" downloads: the later one restates 10-02.
+fn overlapping(work: &Workdir) -> (String, String) {
+    let first = work.create(
+        "d1.csv",
+        format!("{HEADER}2026-10-01,p,database,S1,r,1.00\n2026-10-02,p,database,S1,r,2.00\n2026-10-02,q,database,S1,r,0.50\n"),
+    );
+    let second = work.create(
+        "d2.csv",
+        format!("{HEADER}2026-10-02,p,database,S1,r,2.25\n2026-10-03,p,database,S1,r,3.00\n"),
+    );
+    (first, second)
+}
+
+#[test]
+fn inputs_overlap_is_an_error_by_default() {
+    let work = Workdir::new();
+    let (first, second) = overlapping(&work);
+    let stderr = work
+        .run(&[
+            "report",
+            &first,
+            &second,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+        ])
+        .fails();
+    assert!(stderr.contains("d1.csv and"), "{stderr}");
+    assert!(stderr.contains("d2.csv overlap: both hold rows for 2026-10-02, project \"p\", service \"database\", sku \"S1\", region \"r\""), "{stderr}");
+}
+
+#[test]
+fn inputs_overlap_latest_replaces_whole_days_and_sum_keeps_all() {
+    let work = Workdir::new();
+    let (first, second) = overlapping(&work);
+    let run = |mode: &str| {
+        work.run(&[
+            "report",
+            &first,
+            &second,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+            "--by",
+            "project",
+            "--period",
+            "day",
+            "--format",
+            "csv",
+            "--on-overlap",
+            mode,
+            "--out",
+            mode,
+        ])
+    };
+    let latest = run("latest");
+    let rows = records(&latest.ok());
+    let got: Vec<(String, String, String)> = rows[1..]
+        .iter()
+        .map(|r| (r[0].clone(), r[2].clone(), r[3].clone()))
+        .collect();
+    // 10-02 comes from d2 only: d1's rows of that day, q's included, are superseded.
+    assert_eq!(
+        got,
+        [
+            ("2026-10-01".into(), "p".into(), "1.00".into()),
+            ("2026-10-02".into(), "p".into(), "2.25".into()),
+            ("2026-10-03".into(), "p".into(), "3.00".into()),
+        ]
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&work.read("latest/manifest.json")).unwrap();
+    assert_eq!(
+        manifest["inputs"][0]["rows"],
+        serde_json::json!({"read": 3, "used": 1, "filtered": 0, "superseded": 2, "rejected": 0})
+    );
+    assert_eq!(manifest["inputs"][1]["rows"]["used"], 2);
+    let sum = run("sum");
+    let total: rust_decimal::Decimal = costs_by_key(&sum.ok()).values().sum();
+    assert_eq!(total.to_string(), "8.75");
+}
+
+#[test]
+fn inputs_block_size_does_not_change_any_byte() {
+    // Tiny blocks force many parallel tasks and splits next to quoted commas.
+    let console = fixture("console");
+    let export = fixture("export");
+    for args in [
+        vec![
+            "report",
+            console.as_str(),
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-02",
+            "--by",
+            "project,sku",
+            "--period",
+            "day",
+            "--format",
+            "csv",
+        ],
+        vec![
+            "report",
+            export.as_str(),
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-02",
+            "--by",
+            "service,tag:team",
+            "--format",
+            "csv",
+        ],
+    ] {
+        let whole = Workdir::new().run(&args).ok();
+        for size in ["1", "97", "4096"] {
+            let small = Workdir::new().env("TALLY_BLOCK_SIZE", size).run(&args).ok();
+            assert_eq!(small, whole, "block size {size}");
+        }
+    }
+}
+
+#[test]
+fn inputs_manifest_accounts_for_every_row() {
+    let work = Workdir::new();
+    let input = work.create(
+        "u.csv",
+        format!("{HEADER}2026-09-30,p,database,S1,r,1\n2026-10-01,p,database,S1,r,1\n2026-10-01,q,database,S1,r,1\n2026-10-01,p,database,S1,r,12,5\n2026-10-02,p,database,S1,r,x\n"),
+    );
+    work.run(&[
+        "report",
+        &input,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--project",
+        "p",
+        "--skip-bad-rows",
+        "--out",
+        "out",
+    ])
+    .ok();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&work.read("out/manifest.json")).unwrap();
+    assert_eq!(
+        manifest["inputs"][0]["rows"],
+        serde_json::json!({"read": 5, "used": 1, "filtered": 2, "superseded": 0, "rejected": 2})
+    );
+    let rejects = records(&work.read("out/rejects.csv"));
+    assert_eq!(
+        rejects[0],
+        ["file", "line", "column", "value", "reason", "record"]
+    );
+    assert_eq!(rejects[1][1], "5");
+    assert_eq!(rejects[1][4], "has 7 fields; expected 6 as in the header");
+    assert_eq!(
+        (
+            rejects[2][1].as_str(),
+            rejects[2][2].as_str(),
+            rejects[2][3].as_str()
+        ),
+        ("6", "cost", "x")
+    );
+    assert_eq!(rejects[2][5], "2026-10-02,p,database,S1,r,x");
+}
