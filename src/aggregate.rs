@@ -39,7 +39,7 @@ pub fn resolve(scans: &[InputScan], on_overlap: OnOverlap) -> Result<Resolved> {
     for (later, scan) in scans.iter().enumerate() {
         if let Some(first) = scans[..later]
             .iter()
-            .position(|earlier| earlier.sha256 == scan.sha256)
+            .position(|earlier| earlier.sha256.is_some() && earlier.sha256 == scan.sha256)
         {
             let first = duplicate_of[first].unwrap_or(first);
             duplicate_of[later] = Some(first);

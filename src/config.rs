@@ -56,6 +56,8 @@ pub struct ScanPlan {
     pub track_overlap: bool,
     /// Bytes per parallel block.
     pub block_size: usize,
+    /// Compute each input's SHA-256 (for the manifest and to find inputs given twice).
+    pub hash_inputs: bool,
 }
 
 /// A validated `tally report`.
@@ -161,6 +163,7 @@ impl ReportConfig {
                 cost: args.cost,
                 track_overlap: false,
                 block_size: block_size_from_env(),
+                hash_inputs: false,
             },
             delay,
             final_only: args.final_only,

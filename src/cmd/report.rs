@@ -13,6 +13,8 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     let files = ingest::discover(&config.inputs)?;
     let mut plan = config.plan.clone();
     plan.track_overlap = files.len() > 1 && config.on_overlap != OnOverlap::Sum;
+    // Hashing costs a tenth of a scan: only when the manifest or duplicate detection needs it.
+    plan.hash_inputs = files.len() > 1 || config.out.is_some();
     let scans = files
         .iter()
         .map(|file| ingest::scan_input(file, &plan))

@@ -22,6 +22,10 @@ enum State {
 /// Where records end in `data` (read from a record start): the positions just after the
 /// first and the last line feed that ends a record, if any.
 fn record_ends(data: &[u8], stop_at_first: bool) -> Option<usize> {
+    // Most exports quote nothing: then every line feed ends a record.
+    if !stop_at_first && memchr::memchr(b'"', data).is_none() {
+        return memchr::memrchr(b'\n', data).map(|i| i + 1);
+    }
     let mut state = State::FieldStart;
     let mut last = None;
     let mut i = 0;
@@ -72,6 +76,9 @@ pub struct BlockSplitter<R> {
     block_size: usize,
     eof: bool,
     started: bool,
+    /// Buffers handed back by `recycle`, so that steady-state reading allocates nothing and
+    /// the kernel need not zero fresh pages for every block.
+    free: Vec<Vec<u8>>,
 }
 
 impl<R: Read> BlockSplitter<R> {
@@ -83,6 +90,7 @@ impl<R: Read> BlockSplitter<R> {
             block_size: block_size.max(1),
             eof: false,
             started: false,
+            free: Vec::new(),
         }
     }
 
@@ -135,12 +143,20 @@ impl<R: Read> BlockSplitter<R> {
                     }
                 }
             };
-            let rest = self.pending.split_off(end);
+            let mut rest = self.free.pop().unwrap_or_default();
+            rest.clear();
+            rest.extend_from_slice(&self.pending[end..]);
+            self.pending.truncate(end);
             let data = std::mem::replace(&mut self.pending, rest);
             let first_line = self.next_line;
             self.next_line += count_lines(&data);
             return Ok(Some(Block { data, first_line }));
         }
+    }
+
+    /// Returns a block's buffer for reuse.
+    pub fn recycle(&mut self, buffer: Vec<u8>) {
+        self.free.push(buffer);
     }
 
     /// Reads until `pending` holds at least `want` bytes or the stream ends.

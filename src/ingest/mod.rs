@@ -14,6 +14,7 @@ use blocks::BlockSplitter;
 use columns::Schema;
 use row::FileRows;
 use sha2::{Digest, Sha256};
+
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -32,7 +33,8 @@ pub struct InputFile {
 pub struct InputScan {
     pub file: InputFile,
     pub size: u64,
-    pub sha256: String,
+    /// Computed when the run needs it: for the manifest, or to find inputs given twice.
+    pub sha256: Option<String>,
     /// `usage-csv`, `focus-csv`, `cost-usage-export (focus-csv)`, with `+gzip` when compressed.
     pub kind: String,
     /// For a zip export: its CSV members in part order, with their rows read.
@@ -99,17 +101,34 @@ fn wanted(path: &Path) -> bool {
         .any(|ext| name.len() > ext.len() + 1 && name.ends_with(&format!(".{ext}")))
 }
 
-/// Passes bytes through while hashing them, so a file is read once for both.
+/// Passes bytes through while counting and (when asked) hashing them, so a file is read once
+/// for both.
 struct HashingReader<R> {
     inner: R,
-    hasher: Sha256,
+    hasher: Option<Sha256>,
     bytes: u64,
+}
+
+impl<R> HashingReader<R> {
+    fn new(inner: R, hash: bool) -> Self {
+        HashingReader {
+            inner,
+            hasher: hash.then(Sha256::new),
+            bytes: 0,
+        }
+    }
+
+    fn digest(self) -> Option<String> {
+        self.hasher.map(|hasher| hex(&hasher.finalize()))
+    }
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(&buf[..n]);
+        }
         self.bytes += n as u64;
         Ok(n)
     }
@@ -128,11 +147,7 @@ pub fn scan_input(file: &InputFile, plan: &ScanPlan) -> Result<InputScan> {
     if magic[..magic_len].starts_with(b"PK\x03\x04") {
         return scan_zip(file, plan);
     }
-    let mut hashing = HashingReader {
-        inner: open()?,
-        hasher: Sha256::new(),
-        bytes: 0,
-    };
+    let mut hashing = HashingReader::new(open()?, plan.hash_inputs);
     let gzip = magic[..magic_len].starts_with(&[0x1f, 0x8b]);
     let mut tally = Tally::default();
     let kind = {
@@ -170,7 +185,7 @@ pub fn scan_input(file: &InputFile, plan: &ScanPlan) -> Result<InputScan> {
     Ok(InputScan {
         file: file.clone(),
         size: hashing.bytes,
-        sha256: hex(&hashing.hasher.finalize()),
+        sha256: hashing.digest(),
         kind,
         members: Vec::new(),
         tally,
@@ -190,11 +205,11 @@ fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
 
 /// A cost usage export: `part-K-of-N.csv` FOCUS files (read in part order) and a manifest.
 fn scan_zip(file: &InputFile, plan: &ScanPlan) -> Result<InputScan> {
-    let mut hashing = HashingReader {
-        inner: File::open(&file.path).with_context(|| format!("{}: cannot open", file.name))?,
-        hasher: Sha256::new(),
-        bytes: 0,
-    };
+    // Always hashed: a zip is read through its central directory, not as one stream.
+    let mut hashing = HashingReader::new(
+        File::open(&file.path).with_context(|| format!("{}: cannot open", file.name))?,
+        true,
+    );
     std::io::copy(&mut hashing, &mut std::io::sink())
         .with_context(|| format!("{}: cannot read", file.name))?;
     let archive_file =
@@ -226,7 +241,7 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan) -> Result<InputScan> {
     Ok(InputScan {
         file: file.clone(),
         size: hashing.bytes,
-        sha256: hex(&hashing.hasher.finalize()),
+        sha256: hashing.digest(),
         kind: format!("cost-usage-export ({})", kinds.join(", ")),
         members: member_rows,
         tally,
@@ -310,15 +325,16 @@ fn scan_csv<R: Read>(
     let mut file_tally = Tally::default();
     let mut read_error = None;
     rayon::in_place_scope(|scope| {
-        let (sender, receiver) = std::sync::mpsc::channel::<Tally>();
+        let (sender, receiver) = std::sync::mpsc::channel::<(Tally, Vec<u8>)>();
         let mut in_flight = 0;
         let mut stop = false;
         while !stop {
             if in_flight >= max_in_flight {
-                if let Ok(part) = receiver.recv() {
+                if let Ok((part, buffer)) = receiver.recv() {
                     in_flight -= 1;
                     stop = part.first_error.is_some() || part.overflow;
                     file_tally.merge(part);
+                    splitter.recycle(buffer);
                 }
                 continue;
             }
@@ -329,7 +345,7 @@ fn scan_csv<R: Read>(
                     in_flight += 1;
                     scope.spawn(move |_| {
                         // The receiver outlives every task: a failed send cannot happen.
-                        let _ = sender.send(rows.process_block(&block));
+                        let _ = sender.send((rows.process_block(&block), block.data));
                     });
                 }
                 Ok(None) => break,
@@ -340,7 +356,7 @@ fn scan_csv<R: Read>(
             }
         }
         drop(sender);
-        for part in receiver {
+        for (part, _) in receiver {
             file_tally.merge(part);
         }
     });

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# One-command benchmark: generates deterministic inputs, installs DuckDB and polars in a local
+# virtual environment, runs the same queries in tally, DuckDB and polars, checks that the
+# answers are equal to the last decimal, and writes bench/results/<date>.md.
+# Usage: bash bench/run.sh [SIZE_MB]   (default 1024; also runs 4x that for scaling)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${1:-1024}
+data=bench/data
+mkdir -p "$data" bench/results
+cargo build --release --locked
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet duckdb polars
+fi
+py=.venv/bin/python
+[ -f "$data/console-$size.csv" ] || python3 bench/gen.py console "$data/console-$size.csv" "$size"
+[ -f "$data/focus-$size.csv" ] || python3 bench/gen.py focus "$data/focus-$size.csv" "$size" fixtures/focus-sample/focus_sample.csv
+[ -f "$data/console-$size.csv.gz" ] || gzip -1 -k -c "$data/console-$size.csv" > "$data/console-$size.csv.gz"
+big=$((size * 4))
+if [ ! -f "$data/console-$big.csv" ]; then
+  cp "$data/console-$size.csv" "$data/console-$big.csv"
+  for _ in 1 2 3; do tail -n +2 "$data/console-$size.csv" >> "$data/console-$big.csv"; done
+fi
+out="bench/results/$(date -u +%Y-%m-%d).md"
+{
+  echo "# tally benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; tally $(target/release/tally --version | cut -d' ' -f2);" \
+       "$($py -c 'import duckdb, polars; print("duckdb", duckdb.__version__, "· polars", polars.__version__)')."
+  echo "Median of 3 runs after a warm-up; peak RSS from /usr/bin/time."
+  $py bench/compare.py console "$data/console-$size.csv"
+  $py bench/compare.py focus "$data/focus-$size.csv" tally,duckdb
+  $py bench/compare.py console-gz "$data/console-$size.csv.gz" tally
+  $py bench/compare.py console "$data/console-$big.csv" tally
+} | tee "$out"
+echo "written: $out"
