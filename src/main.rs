@@ -1,6 +1,8 @@
 //! tally: exact, auditable cost reports from usage exports. `main` only dispatches.
 
 mod aggregate;
+#[allow(dead_code)] // wired to `tally alerts` in the next commit
+mod alerts;
 mod cli;
 mod cmd;
 mod config;
