@@ -1,6 +1,7 @@
 //! One module per subcommand: each wires the pipeline stages together and owns no logic of
 //! its own beyond that. The ingest → resolve step they share lives here.
 
+pub mod alerts;
 pub mod report;
 
 use crate::aggregate::{self, Resolved};
