@@ -5,7 +5,8 @@
 //! The rules (DESIGN.md, *Alerts*):
 //! - Spend to date is the sum of the watched period's UTC days up to the as-of day.
 //! - A threshold fires when spend to date reaches it (`>=`); its first day is the first UTC day
-//!   on which the running sum reached it.
+//!   on which the running sum reached it. Once reached it stays fired for the period, even if
+//!   a later credit brings the sum back below.
 //! - The spike fires when spend to date is strictly greater than `factor × previous total`
 //!   (at exactly 2.00× with factor 2 it does not fire).
 //! - The spike is only checked when the previous period is complete in the inputs: every one
@@ -125,15 +126,18 @@ pub fn evaluate(input: &AlertInput) -> Result<Alerts, Overflow> {
         .thresholds
         .iter()
         .map(|&threshold| {
-            let fired = spend_to_date >= threshold;
-            // With credits (negative costs) the running sum can dip again; the first day is
-            // still the first on which it reached the threshold.
-            let first_day = fired
-                .then(|| running.iter().find(|(_, sum)| *sum >= threshold))
-                .flatten()
+            // Once the running sum has reached the threshold the alert stays fired for the
+            // month, even if a later credit (a negative cost) brings the sum back below it:
+            // the first day, and whether it is final, then decide everything.
+            let first_day = running
+                .iter()
+                .find(|(_, sum)| *sum >= threshold)
                 .map(|(day, _)| *day)
                 // A threshold of zero or less is reached before any row: on the first day.
-                .or_else(|| fired.then_some(input.watched.from));
+                .or_else(|| {
+                    (through.is_some() && threshold <= Decimal::ZERO).then_some(input.watched.from)
+                });
+            let fired = first_day.is_some();
             let provisional = match first_day {
                 Some(day) => delay.status(day) == Status::Provisional,
                 None => any_provisional,
@@ -509,6 +513,25 @@ mod tests {
         assert_eq!(alerts.spike.previous_total, Some(Decimal::ZERO));
         assert!(alerts.spike.fired);
         assert_eq!(alerts.spike.note, "0.01 > 2 × 0.00");
+    }
+
+    #[test]
+    fn alerts_threshold_stays_fired_after_a_credit() {
+        let daily: BTreeMap<Day, Decimal> = [
+            (day("2026-10-01"), money("600.00")),
+            (day("2026-10-02"), money("-200.00")),
+        ]
+        .into();
+        let alerts = run(
+            &daily,
+            &all_days(&daily),
+            &[money("500")],
+            "2",
+            as_of("2026-11-10", 3),
+        );
+        assert_eq!(alerts.spend_to_date, money("400.00"));
+        assert!(alerts.thresholds[0].fired);
+        assert_eq!(alerts.thresholds[0].first_day, Some(day("2026-10-01")));
     }
 
     #[test]
