@@ -17,6 +17,9 @@ pub struct Cli {
 pub enum Command {
     /// Aggregate cost by SKU, project, service, region, resource or tag over a UTC date range.
     Report(ReportArgs),
+    /// Spend alerts for cron: thresholds and a spike check on one month (or the last N days).
+    /// Exit code 3 when at least one alert fires, 0 when none does.
+    Alerts(AlertsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +103,91 @@ pub struct ReportArgs {
     pub on_overlap: OnOverlap,
 
     /// Which FOCUS cost column to report.
+    #[arg(long, value_enum, default_value_t = CostColumn::Billed)]
+    pub cost: CostColumn,
+
+    /// Print no warnings.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    /// Input files or directories, as for `report`. Include the previous month's exports for
+    /// the spike check.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// The watched month: YYYY-MM, `current` or `previous` (relative to --as-of).
+    /// Default: current.
+    #[arg(long, value_name = "MONTH", conflicts_with = "last")]
+    pub month: Option<String>,
+
+    /// Watch the last N days ending on the as-of day instead of a month, e.g. 7d or 30d; the
+    /// spike then compares with the N days before them.
+    #[arg(long, value_name = "Nd")]
+    pub last: Option<String>,
+
+    /// Fire when spend to date reaches this amount (repeatable), e.g. --threshold 5000.
+    #[arg(long, value_name = "AMOUNT")]
+    pub threshold: Vec<String>,
+
+    /// Fire when spend to date is strictly greater than this many times the previous
+    /// month's total. Default: 2.
+    #[arg(long, value_name = "FACTOR")]
+    pub spike_factor: Option<String>,
+
+    /// Read named alerts (thresholds, factor, filters) from this TOML file; options given on
+    /// the command line override the file's.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Which alert of --config to run (needed when the file names more than one).
+    #[arg(long, value_name = "NAME", requires = "config")]
+    pub alert: Option<String>,
+
+    /// Keep only these SKUs (repeatable; exact, ignoring ASCII case).
+    #[arg(long, value_name = "SKU")]
+    pub sku: Vec<String>,
+
+    /// Keep only these projects, by name or ID (repeatable).
+    #[arg(long, value_name = "PROJECT")]
+    pub project: Vec<String>,
+
+    /// Keep only these services (repeatable): database, assistants, inference, collections.
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Vec<String>,
+
+    /// Keep only rows with this tag (repeatable; all must match), as KEY=VALUE.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub tag: Vec<String>,
+
+    /// The time the check is made at: YYYY-MM-DD (00:00 UTC) or an RFC 3339 time.
+    /// Default: now. Decides which days are provisional and what `current` means.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+
+    /// Days that cost data may arrive late. Default: 3.
+    #[arg(long, value_name = "N")]
+    pub delay_days: Option<u32>,
+
+    /// Output on stdout: an aligned table, CSV or JSON.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Also write alerts.json and alerts.csv (and rejects.csv) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Skip bad rows (listed in rejects.csv, or on stderr without --out) instead of stopping.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+
+    /// What to do when two billed inputs hold rows for the same day and key.
+    #[arg(long, value_enum, default_value_t = OnOverlap::Error)]
+    pub on_overlap: OnOverlap,
+
+    /// Which FOCUS cost column to watch.
     #[arg(long, value_enum, default_value_t = CostColumn::Billed)]
     pub cost: CostColumn,
 

@@ -135,19 +135,7 @@ impl ReportConfig {
             }
             keys.push(key);
         }
-        let mut tags = Vec::new();
-        for item in &args.tag {
-            match item.split_once('=') {
-                Some((key, value)) if !key.trim().is_empty() => {
-                    tags.push((key.trim().to_string(), value.trim().to_string()))
-                }
-                _ => {
-                    return Err(UsageError(format!(
-                        "--tag \"{item}\": expected KEY=VALUE, e.g. --tag team=search"
-                    )));
-                }
-            }
-        }
+        let tags = parse_tags(&args.tag)?;
         Ok(ReportConfig {
             inputs: args.inputs,
             plan: ScanPlan {
@@ -176,9 +164,24 @@ impl ReportConfig {
     }
 }
 
+/// `--tag KEY=VALUE` items.
+pub fn parse_tags(items: &[String]) -> Result<Vec<(String, String)>, UsageError> {
+    items
+        .iter()
+        .map(|item| match item.split_once('=') {
+            Some((key, value)) if !key.trim().is_empty() => {
+                Ok((key.trim().to_string(), value.trim().to_string()))
+            }
+            _ => Err(UsageError(format!(
+                "--tag \"{item}\": expected KEY=VALUE, e.g. --tag team=search"
+            ))),
+        })
+        .collect()
+}
+
 /// `TALLY_BLOCK_SIZE` lets tests force tiny blocks, so that the parallel path and its record
 /// boundaries are exercised on small fixtures.
-fn block_size_from_env() -> usize {
+pub fn block_size_from_env() -> usize {
     std::env::var("TALLY_BLOCK_SIZE")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -1,6 +1,8 @@
 //! tally: exact, auditable cost reports from usage exports. `main` only dispatches.
 
 mod aggregate;
+mod alerts;
+mod alerts_config;
 mod cli;
 mod cmd;
 mod config;
@@ -47,6 +49,10 @@ fn run(cli: cli::Cli) -> anyhow::Result<Exit> {
         cli::Command::Report(args) => {
             let config = config::ReportConfig::from_args(args, now)?;
             cmd::report::run(config, now)
+        }
+        cli::Command::Alerts(args) => {
+            let config = alerts_config::AlertsConfig::from_args(args, now)?;
+            cmd::alerts::run(config)
         }
     }
 }

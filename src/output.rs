@@ -40,3 +40,54 @@ pub fn stdout(bytes: &[u8]) -> Result<()> {
 pub fn warn(message: &str) {
     eprintln!("warning: {message}");
 }
+
+/// Name of the lock file that keeps two runs from writing one output folder at once.
+pub const LOCK_FILE: &str = ".tally.lock";
+
+/// An exclusive claim on an output folder, released (the file removed) when dropped.
+/// Every file is still renamed into place atomically; the lock keeps two runs from
+/// interleaving their files, so a folder always holds one run's complete set.
+#[derive(Debug)]
+pub struct OutLock {
+    path: std::path::PathBuf,
+}
+
+impl OutLock {
+    /// Creates `dir/.tally.lock`; fails with a clear message when another run holds it.
+    pub fn acquire(dir: &Path) -> Result<OutLock> {
+        let path = dir.join(LOCK_FILE);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                // The holder's process id helps whoever finds a stale lock.
+                let _ = writeln!(file, "{}", std::process::id());
+                Ok(OutLock { path })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                let holder = holder.trim();
+                let by = if holder.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (process {holder})")
+                };
+                anyhow::bail!(
+                    "{}: another tally run{by} is writing to {}; try again when it is done, or \
+                     delete the lock file if no run is active",
+                    path.display(),
+                    dir.display()
+                )
+            }
+            Err(e) => Err(e).with_context(|| format!("{}: cannot create", path.display())),
+        }
+    }
+}
+
+impl Drop for OutLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod alerts;
 mod bad_input;
 mod inputs;
 mod property;

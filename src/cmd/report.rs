@@ -1,34 +1,25 @@
 //! `tally report`: ingest → resolve overlaps → aggregate → render → write.
 
 use crate::aggregate::{self, Summary};
-use crate::config::{Format, OnOverlap, ReportConfig};
+use crate::config::{Format, ReportConfig};
 use crate::error::Exit;
-use crate::ingest::{self, tally::Reject};
+use crate::ingest::tally::Reject;
 use crate::output;
 use crate::render;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
 pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
-    let files = ingest::discover(&config.inputs)?;
     let mut plan = config.plan.clone();
-    plan.track_overlap = files.len() > 1 && config.on_overlap != OnOverlap::Sum;
-    // Hashing costs a tenth of a scan: only when the manifest or duplicate detection needs it.
-    plan.hash_inputs = files.len() > 1 || config.out.is_some();
-    let scans = files
-        .iter()
-        .map(|file| ingest::scan_input(file, &plan))
-        .collect::<Result<Vec<_>>>()?;
-    let resolved = aggregate::resolve(&scans, config.on_overlap)?;
+    // Hashing costs a tenth of a scan: only for the manifest (and, in scan_inputs, to find
+    // inputs given twice).
+    plan.hash_inputs = config.out.is_some();
+    let scanned = super::scan_inputs(&config.inputs, &plan, config.on_overlap)?;
+    let (scans, resolved) = (&scanned.scans, &scanned.resolved);
     let groups = aggregate::decode_groups(&resolved.groups, plan.keys.len());
     let summary =
         aggregate::summarize(&groups, &plan.keys, config.period, plan.range, config.delay)?;
-    let rejects: Vec<&Reject> = scans
-        .iter()
-        .zip(&resolved.duplicate_of)
-        .filter(|(_, duplicate)| duplicate.is_none())
-        .flat_map(|(scan, _)| &scan.tally.rejects)
-        .collect();
+    let rejects = scanned.rejects();
 
     if let Some(dir) = &config.out {
         output::ensure_dir(dir)?;
@@ -51,7 +42,7 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
             &config,
             &summary,
             render::manifest::ManifestInput {
-                scans: &scans,
+                scans,
                 counts: &resolved.counts,
                 duplicate_of: &resolved.duplicate_of,
             },

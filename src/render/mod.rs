@@ -1,5 +1,6 @@
 //! Pure renderers: a summary in, bytes or text out. Nothing here touches files or stdout.
 
+pub mod alerts;
 pub mod csv;
 pub mod json;
 pub mod manifest;

@@ -1,0 +1,551 @@
+//! Pure spend alerts: daily totals of the watched period and of the period before it, plus
+//! thresholds, a spike factor and the delay rule → which alerts fire, since when, and whether
+//! they rest on provisional days. No I/O, no parsing, no rendering.
+//!
+//! The rules (DESIGN.md, *Alerts*):
+//! - Spend to date is the sum of the watched period's UTC days up to the as-of day.
+//! - A threshold fires when spend to date reaches it (`>=`); its first day is the first UTC day
+//!   on which the running sum reached it. Once reached it stays fired for the period, even if
+//!   a later credit brings the sum back below.
+//! - The spike fires when spend to date is strictly greater than `factor × previous total`
+//!   (at exactly 2.00× with factor 2 it does not fire).
+//! - The spike is only checked when the previous period is complete in the inputs: every one
+//!   of its days holds at least one row in some input (before filters, so a filter that
+//!   matches nothing on a day does not make the day "missing"), and every one of its days is
+//!   final under the delay rule. Otherwise it reports the previous period as missing (no day
+//!   has a row) or incomplete (the days without rows, or the days still provisional) and does
+//!   not fire.
+
+use crate::model::{DateRange, Day, Delay, Overflow, Status, exact_add, money_text};
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the alerts are computed from.
+#[derive(Debug, Clone)]
+pub struct AlertInput<'a> {
+    /// The watched period (a calendar month, or the last N days).
+    pub watched: DateRange,
+    /// The period the spike compares with (the month before, or the N days before).
+    pub previous: DateRange,
+    /// How the previous period is named in notes, e.g. `previous month 2026-09`.
+    pub previous_label: String,
+    /// Cost per UTC day after filters; days outside both periods are ignored.
+    pub daily: &'a BTreeMap<Day, Decimal>,
+    /// Days on which the inputs hold any row at all (before filters).
+    pub covered_days: &'a BTreeSet<Day>,
+    pub thresholds: &'a [Decimal],
+    pub spike_factor: Decimal,
+    pub delay: Delay,
+}
+
+/// One threshold's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThresholdAlert {
+    pub threshold: Decimal,
+    pub fired: bool,
+    /// The first UTC day on which the running sum reached the threshold.
+    pub first_day: Option<Day>,
+    /// Whether the result can still change when provisional days settle: for a fired
+    /// threshold, whether its first day is provisional; otherwise whether any day counted
+    /// so far is.
+    pub provisional: bool,
+}
+
+/// Whether the previous period can be compared with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreviousPeriod {
+    Complete,
+    /// No input holds a row on any of its days.
+    Missing,
+    /// Some days hold no row in any input.
+    Gaps(Vec<Day>),
+    /// Every day holds rows, but these are still provisional.
+    Provisional(Vec<Day>),
+}
+
+/// The spike check's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpikeAlert {
+    pub factor: Decimal,
+    pub previous: PreviousPeriod,
+    /// `None` unless the previous period is complete.
+    pub previous_total: Option<Decimal>,
+    pub fired: bool,
+    /// Whether the result can still change when provisional days settle (in either period).
+    pub provisional: bool,
+    /// One line for a human: the comparison, or why there is none.
+    pub note: String,
+}
+
+/// Every alert of one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alerts {
+    pub watched: DateRange,
+    /// The last day counted: the as-of day, or the period's end when that is earlier.
+    /// `None` when the period starts after the as-of day.
+    pub through: Option<Day>,
+    pub spend_to_date: Decimal,
+    /// The watched period's provisional days up to the as-of day (with or without rows).
+    pub provisional_days: Vec<Day>,
+    pub thresholds: Vec<ThresholdAlert>,
+    pub spike: SpikeAlert,
+}
+
+impl Alerts {
+    pub fn any_fired(&self) -> bool {
+        self.spike.fired || self.thresholds.iter().any(|t| t.fired)
+    }
+}
+
+/// Computes every alert. Fails only when a sum or the spike product cannot be kept exactly.
+pub fn evaluate(input: &AlertInput) -> Result<Alerts, Overflow> {
+    let delay = input.delay;
+    let as_of_day = delay.as_of.date_naive();
+    let through = Some(input.watched.to.min(as_of_day)).filter(|d| *d >= input.watched.from);
+    let counted = |day: &Day| through.is_some_and(|t| input.watched.from <= *day && *day <= t);
+    let provisional_days: Vec<Day> = match through {
+        Some(through) => input
+            .watched
+            .from
+            .iter_days()
+            .take_while(|d| *d <= through)
+            .filter(|d| delay.status(*d) == Status::Provisional)
+            .collect(),
+        None => Vec::new(),
+    };
+    let any_provisional = !provisional_days.is_empty();
+
+    // The running sum, day by day, for the thresholds' first days.
+    let mut running = Vec::new();
+    let mut spend_to_date = Decimal::ZERO;
+    for (day, cost) in input.daily.iter().filter(|(day, _)| counted(day)) {
+        spend_to_date = exact_add(spend_to_date, *cost)?;
+        running.push((*day, spend_to_date));
+    }
+    let thresholds = input
+        .thresholds
+        .iter()
+        .map(|&threshold| {
+            // Once the running sum has reached the threshold the alert stays fired for the
+            // month, even if a later credit (a negative cost) brings the sum back below it:
+            // the first day, and whether it is final, then decide everything.
+            let first_day = running
+                .iter()
+                .find(|(_, sum)| *sum >= threshold)
+                .map(|(day, _)| *day)
+                // A threshold of zero or less is reached before any row: on the first day.
+                .or_else(|| {
+                    (through.is_some() && threshold <= Decimal::ZERO).then_some(input.watched.from)
+                });
+            let fired = first_day.is_some();
+            let provisional = match first_day {
+                Some(day) => delay.status(day) == Status::Provisional,
+                None => any_provisional,
+            };
+            ThresholdAlert {
+                threshold,
+                fired,
+                first_day,
+                provisional,
+            }
+        })
+        .collect();
+
+    let spike = spike(input, spend_to_date, any_provisional)?;
+    Ok(Alerts {
+        watched: input.watched,
+        through,
+        spend_to_date,
+        provisional_days,
+        thresholds,
+        spike,
+    })
+}
+
+fn spike(
+    input: &AlertInput,
+    spend: Decimal,
+    any_provisional: bool,
+) -> Result<SpikeAlert, Overflow> {
+    let previous_days: Vec<Day> = input
+        .previous
+        .from
+        .iter_days()
+        .take_while(|d| *d <= input.previous.to)
+        .collect();
+    let gaps: Vec<Day> = previous_days
+        .iter()
+        .filter(|d| !input.covered_days.contains(d))
+        .copied()
+        .collect();
+    let unsettled: Vec<Day> = previous_days
+        .iter()
+        .filter(|d| input.delay.status(**d) == Status::Provisional)
+        .copied()
+        .collect();
+    let label = &input.previous_label;
+    let factor = input.spike_factor;
+    let previous = if gaps.len() == previous_days.len() {
+        PreviousPeriod::Missing
+    } else if !gaps.is_empty() {
+        PreviousPeriod::Gaps(gaps)
+    } else if !unsettled.is_empty() {
+        PreviousPeriod::Provisional(unsettled)
+    } else {
+        PreviousPeriod::Complete
+    };
+    let no_check = |why: String, provisional: bool| SpikeAlert {
+        factor,
+        previous: previous.clone(),
+        previous_total: None,
+        fired: false,
+        provisional,
+        note: format!("{why}; no spike check"),
+    };
+    match &previous {
+        PreviousPeriod::Missing => {
+            return Ok(no_check(
+                format!("{label} is missing from the inputs"),
+                false,
+            ));
+        }
+        PreviousPeriod::Gaps(days) => {
+            return Ok(no_check(
+                format!(
+                    "{label} is incomplete in the inputs: no rows for {}",
+                    day_list(days)
+                ),
+                false,
+            ));
+        }
+        PreviousPeriod::Provisional(days) => {
+            let last = days.last().copied().unwrap_or(input.previous.to);
+            return Ok(no_check(
+                format!(
+                    "{label} is incomplete: {} still provisional (final on {})",
+                    day_list(days),
+                    input.delay.final_at(last)
+                ),
+                true,
+            ));
+        }
+        PreviousPeriod::Complete => {}
+    }
+    let mut previous_total = Decimal::ZERO;
+    for (_, cost) in input.daily.range(input.previous.from..=input.previous.to) {
+        previous_total = exact_add(previous_total, *cost)?;
+    }
+    let limit = factor.checked_mul(previous_total).ok_or(Overflow)?;
+    let fired = spend > limit;
+    let sign = if fired { ">" } else { "≤" };
+    Ok(SpikeAlert {
+        factor,
+        previous,
+        previous_total: Some(previous_total),
+        fired,
+        provisional: any_provisional,
+        note: format!(
+            "{} {sign} {factor} × {}",
+            money_text(spend),
+            money_text(previous_total)
+        ),
+    })
+}
+
+/// `2026-09-30`, `2026-09-28 to 2026-09-30` for a run of days, or a count with the first and
+/// last day when the days are scattered.
+fn day_list(days: &[Day]) -> String {
+    match (days.first(), days.last()) {
+        (Some(first), Some(last)) if first == last => first.to_string(),
+        (Some(first), Some(last)) => {
+            let contiguous = (*last - *first).num_days() + 1 == days.len() as i64;
+            if contiguous {
+                format!("{first} to {last}")
+            } else {
+                format!("{} days between {first} and {last}", days.len())
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+    use std::str::FromStr;
+
+    fn day(s: &str) -> Day {
+        Day::from_str(s).unwrap()
+    }
+
+    fn money(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn as_of(s: &str, delay_days: u32) -> Delay {
+        Delay {
+            as_of: DateTime::parse_from_rfc3339(&format!("{s}T00:00:00Z"))
+                .unwrap()
+                .with_timezone(&Utc),
+            delay_days,
+        }
+    }
+
+    fn range(from: &str, to: &str) -> DateRange {
+        DateRange {
+            from: day(from),
+            to: day(to),
+        }
+    }
+
+    /// September: 30 × 20.00 = 600.00. October: 1..11 at 40.00 (440.00), the 12th 60.00
+    /// (500.00 exactly), 13..19 at 60.00 (920.00), the 20th 80.00 (1000.00 exactly), 21..31
+    /// at 10.00 (1110.00).
+    fn two_months() -> BTreeMap<Day, Decimal> {
+        let mut daily = BTreeMap::new();
+        for d in day("2026-09-01").iter_days().take(30) {
+            daily.insert(d, money("20.00"));
+        }
+        for (n, d) in day("2026-10-01").iter_days().take(31).enumerate() {
+            let cost = match n + 1 {
+                1..=11 => "40.00",
+                12..=19 => "60.00",
+                20 => "80.00",
+                _ => "10.00",
+            };
+            daily.insert(d, money(cost));
+        }
+        daily
+    }
+
+    fn run(
+        daily: &BTreeMap<Day, Decimal>,
+        covered: &BTreeSet<Day>,
+        thresholds: &[Decimal],
+        factor: &str,
+        delay: Delay,
+    ) -> Alerts {
+        evaluate(&AlertInput {
+            watched: range("2026-10-01", "2026-10-31"),
+            previous: range("2026-09-01", "2026-09-30"),
+            previous_label: "previous month 2026-09".into(),
+            daily,
+            covered_days: covered,
+            thresholds,
+            spike_factor: money(factor),
+            delay,
+        })
+        .unwrap()
+    }
+
+    fn all_days(daily: &BTreeMap<Day, Decimal>) -> BTreeSet<Day> {
+        daily.keys().copied().collect()
+    }
+
+    #[test]
+    fn alerts_threshold_first_days_are_the_crossing_days() {
+        let daily = two_months();
+        let thresholds = [
+            money("500"),
+            money("1000"),
+            money("499.99"),
+            money("500.01"),
+            money("1200"),
+        ];
+        let alerts = run(
+            &daily,
+            &all_days(&daily),
+            &thresholds,
+            "2",
+            as_of("2026-11-10", 3),
+        );
+        assert_eq!(alerts.spend_to_date, money("1110.00"));
+        assert!(alerts.provisional_days.is_empty());
+        let first_days: Vec<Option<Day>> = alerts.thresholds.iter().map(|t| t.first_day).collect();
+        assert_eq!(
+            first_days,
+            vec![
+                Some(day("2026-10-12")),
+                Some(day("2026-10-20")),
+                Some(day("2026-10-12")),
+                Some(day("2026-10-13")),
+                None
+            ]
+        );
+        let fired: Vec<bool> = alerts.thresholds.iter().map(|t| t.fired).collect();
+        assert_eq!(fired, vec![true, true, true, true, false]);
+        assert!(alerts.thresholds.iter().all(|t| !t.provisional));
+        assert!(alerts.any_fired());
+    }
+
+    #[test]
+    fn alerts_spend_to_date_stops_at_the_as_of_day() {
+        let daily = two_months();
+        // As of the 12th, the 12th counts (500.00 reached) but nothing later does.
+        let alerts = run(
+            &daily,
+            &all_days(&daily),
+            &[money("500"), money("1000")],
+            "2",
+            as_of("2026-10-12", 3),
+        );
+        assert_eq!(alerts.through, Some(day("2026-10-12")));
+        assert_eq!(alerts.spend_to_date, money("500.00"));
+        assert_eq!(alerts.thresholds[0].first_day, Some(day("2026-10-12")));
+        assert!(!alerts.thresholds[1].fired);
+        assert_eq!(
+            alerts.provisional_days,
+            vec![
+                day("2026-10-09"),
+                day("2026-10-10"),
+                day("2026-10-11"),
+                day("2026-10-12")
+            ]
+        );
+    }
+
+    #[test]
+    fn alerts_spike_fires_above_the_factor_not_at_it() {
+        let mut daily: BTreeMap<Day, Decimal> = two_months()
+            .into_iter()
+            .filter(|(d, _)| *d < day("2026-10-01"))
+            .collect();
+        let covered = all_days(&daily);
+        let delay = as_of("2026-10-05", 3);
+
+        daily.insert(day("2026-10-01"), money("1200.00")); // exactly 2.00 × 600.00
+        let at_factor = run(&daily, &covered, &[], "2", delay);
+        assert_eq!(at_factor.spike.previous_total, Some(money("600.00")));
+        assert!(!at_factor.spike.fired);
+        assert_eq!(at_factor.spike.note, "1200.00 ≤ 2 × 600.00");
+        assert!(!at_factor.any_fired());
+
+        daily.insert(day("2026-10-01"), money("1206.00")); // 2.01 × 600.00
+        let above = run(&daily, &covered, &[], "2", delay);
+        assert!(above.spike.fired);
+        assert_eq!(above.spike.note, "1206.00 > 2 × 600.00");
+        // October 2..5 are provisional as of the 5th, so the spike rests on them.
+        assert!(above.spike.provisional);
+
+        // The same spend against a factor of 2.01 sits exactly on it again.
+        let exact = run(&daily, &covered, &[], "2.01", delay);
+        assert!(!exact.spike.fired);
+    }
+
+    #[test]
+    fn alerts_provisional_until_as_of_moves_forward_four_days() {
+        let daily = two_months();
+        let covered = all_days(&daily);
+        let thresholds = [money("500")];
+        // As of the 12th, the 12th is provisional (final on 12 + 1 + 3 = the 16th).
+        let early = run(&daily, &covered, &thresholds, "2", as_of("2026-10-12", 3));
+        assert!(early.thresholds[0].fired);
+        assert!(early.thresholds[0].provisional);
+        let later = run(&daily, &covered, &thresholds, "2", as_of("2026-10-16", 3));
+        assert_eq!(later.thresholds[0].first_day, Some(day("2026-10-12")));
+        assert!(!later.thresholds[0].provisional);
+        // The spike compares to-date spend that includes the 13th..16th: still provisional.
+        assert!(later.spike.provisional);
+        // A threshold not reached yet may still be reached by late data.
+        let unreached = run(
+            &daily,
+            &covered,
+            &[money("5000")],
+            "2",
+            as_of("2026-10-16", 3),
+        );
+        assert!(!unreached.thresholds[0].fired);
+        assert!(unreached.thresholds[0].provisional);
+    }
+
+    #[test]
+    fn alerts_missing_previous_month_is_said_and_does_not_fire() {
+        let daily: BTreeMap<Day, Decimal> = two_months()
+            .into_iter()
+            .filter(|(d, _)| *d >= day("2026-10-01"))
+            .collect();
+        let alerts = run(&daily, &all_days(&daily), &[], "2", as_of("2026-11-10", 3));
+        assert_eq!(alerts.spike.previous, PreviousPeriod::Missing);
+        assert!(!alerts.spike.fired);
+        assert_eq!(alerts.spike.previous_total, None);
+        assert_eq!(
+            alerts.spike.note,
+            "previous month 2026-09 is missing from the inputs; no spike check"
+        );
+    }
+
+    #[test]
+    fn alerts_previous_month_with_gaps_or_provisional_days_is_incomplete() {
+        let daily = two_months();
+        let mut covered = all_days(&daily);
+        covered.remove(&day("2026-09-29"));
+        covered.remove(&day("2026-09-30"));
+        let gaps = run(&daily, &covered, &[], "1", as_of("2026-11-10", 3));
+        assert_eq!(
+            gaps.spike.previous,
+            PreviousPeriod::Gaps(vec![day("2026-09-29"), day("2026-09-30")])
+        );
+        assert!(!gaps.spike.fired);
+        assert!(
+            gaps.spike
+                .note
+                .contains("no rows for 2026-09-29 to 2026-09-30")
+        );
+
+        // As of October 3rd, September 29th and 30th are still provisional.
+        let unsettled = run(&daily, &all_days(&daily), &[], "0", as_of("2026-10-03", 3));
+        assert_eq!(
+            unsettled.spike.previous,
+            PreviousPeriod::Provisional(vec![day("2026-09-30")])
+        );
+        assert!(!unsettled.spike.fired);
+        assert!(unsettled.spike.provisional);
+        assert!(unsettled.spike.note.contains("final on 2026-10-04"));
+    }
+
+    #[test]
+    fn alerts_filters_matching_nothing_give_a_zero_previous_total() {
+        // The inputs cover September, but the watched project spent nothing in it.
+        let daily: BTreeMap<Day, Decimal> = [(day("2026-10-01"), money("0.01"))].into();
+        let covered: BTreeSet<Day> = day("2026-09-01").iter_days().take(31).collect();
+        let alerts = run(&daily, &covered, &[], "2", as_of("2026-11-10", 3));
+        assert_eq!(alerts.spike.previous_total, Some(Decimal::ZERO));
+        assert!(alerts.spike.fired);
+        assert_eq!(alerts.spike.note, "0.01 > 2 × 0.00");
+    }
+
+    #[test]
+    fn alerts_threshold_stays_fired_after_a_credit() {
+        let daily: BTreeMap<Day, Decimal> = [
+            (day("2026-10-01"), money("600.00")),
+            (day("2026-10-02"), money("-200.00")),
+        ]
+        .into();
+        let alerts = run(
+            &daily,
+            &all_days(&daily),
+            &[money("500")],
+            "2",
+            as_of("2026-11-10", 3),
+        );
+        assert_eq!(alerts.spend_to_date, money("400.00"));
+        assert!(alerts.thresholds[0].fired);
+        assert_eq!(alerts.thresholds[0].first_day, Some(day("2026-10-01")));
+    }
+
+    #[test]
+    fn alerts_period_after_the_as_of_day_counts_nothing() {
+        let daily = two_months();
+        let alerts = run(
+            &daily,
+            &all_days(&daily),
+            &[money("1")],
+            "2",
+            as_of("2026-09-15", 3),
+        );
+        assert_eq!(alerts.through, None);
+        assert_eq!(alerts.spend_to_date, Decimal::ZERO);
+        assert!(!alerts.any_fired());
+    }
+}

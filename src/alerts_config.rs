@@ -1,0 +1,364 @@
+//! `tally alerts` arguments and the `--config` TOML file → one validated `AlertsConfig`: the
+//! watched period and the one before it, thresholds, spike factor, filters and the scan plan.
+//! Options on the command line override the file's. Reads the config file; nothing else.
+
+use crate::cli::AlertsArgs;
+use crate::config::{
+    Filters, Format, OnOverlap, ScanPlan, block_size_from_env, month_range, parse_as_of, parse_tags,
+};
+use crate::error::UsageError;
+use crate::model::{DateRange, Delay};
+use anyhow::{Context, Result};
+use chrono::{DateTime, Days, Months, Utc};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// The period an alert watches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Window {
+    /// A calendar month, `YYYY-MM`.
+    Month(String),
+    /// The last N days ending on the as-of day.
+    LastDays(u32),
+}
+
+/// A validated `tally alerts`.
+#[derive(Debug, Clone)]
+pub struct AlertsConfig {
+    pub inputs: Vec<PathBuf>,
+    /// The alert's name in `--config`, when one was used.
+    pub name: Option<String>,
+    pub window: Window,
+    pub watched: DateRange,
+    pub previous: DateRange,
+    pub previous_label: String,
+    pub thresholds: Vec<Decimal>,
+    pub spike_factor: Decimal,
+    pub delay: Delay,
+    /// Scans the previous period through the end of the watched one.
+    pub plan: ScanPlan,
+    pub format: Format,
+    pub out: Option<PathBuf>,
+    pub on_overlap: OnOverlap,
+    pub quiet: bool,
+}
+
+/// The `--config` file: `[alert.NAME]` tables.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    alert: BTreeMap<String, FileAlert>,
+}
+
+/// One named alert. Amounts are strings (a TOML float cannot hold money exactly); whole
+/// numbers may be TOML integers.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAlert {
+    month: Option<String>,
+    last: Option<String>,
+    #[serde(default)]
+    thresholds: Vec<toml::Value>,
+    spike_factor: Option<toml::Value>,
+    delay_days: Option<u32>,
+    #[serde(default)]
+    sku: Vec<String>,
+    #[serde(default)]
+    project: Vec<String>,
+    #[serde(default)]
+    service: Vec<String>,
+    #[serde(default)]
+    tag: Vec<String>,
+}
+
+impl AlertsConfig {
+    pub fn from_args(args: AlertsArgs, now: DateTime<Utc>) -> Result<AlertsConfig> {
+        let (name, file) = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("{}: cannot read", path.display()))?;
+                let (name, alert) = select_alert(path, &text, args.alert.as_deref())?;
+                (Some(name), alert)
+            }
+            None => (None, FileAlert::default()),
+        };
+        let place = |field: &str| match (&args.config, &name) {
+            (Some(path), Some(name)) => format!("{}: [alert.{name}] {field}", path.display()),
+            _ => field.to_string(),
+        };
+
+        let as_of = match &args.as_of {
+            Some(text) => parse_as_of(text)?,
+            None => now,
+        };
+        let delay = Delay {
+            as_of,
+            delay_days: args.delay_days.or(file.delay_days).unwrap_or(3),
+        };
+        let as_of_day = as_of.date_naive();
+        // The command line's window replaces the file's, whichever kind each is.
+        let (month, last) = if args.month.is_some() || args.last.is_some() {
+            (args.month.clone(), args.last.clone())
+        } else {
+            (file.month.clone(), file.last.clone())
+        };
+        if month.is_some() && last.is_some() {
+            return Err(UsageError(format!(
+                "{}: give month or last, not both",
+                place("month/last")
+            ))
+            .into());
+        }
+        let (window, watched, previous, previous_label) = match last {
+            Some(text) => {
+                let days = parse_last(&text)?;
+                let from = as_of_day
+                    .checked_sub_days(Days::new(u64::from(days) - 1))
+                    .ok_or_else(|| UsageError(format!("--last {text}: out of range")))?;
+                let previous = DateRange {
+                    from: from
+                        .checked_sub_days(Days::new(u64::from(days)))
+                        .ok_or_else(|| UsageError(format!("--last {text}: out of range")))?,
+                    to: from.pred_opt().unwrap_or(from),
+                };
+                let label = format!(
+                    "the previous {days} days ({} to {})",
+                    previous.from, previous.to
+                );
+                let watched = DateRange {
+                    from,
+                    to: as_of_day,
+                };
+                (Window::LastDays(days), watched, previous, label)
+            }
+            None => {
+                let watched = month_range(month.as_deref().unwrap_or("current"), as_of_day)?;
+                let previous_first = watched
+                    .from
+                    .checked_sub_months(Months::new(1))
+                    .ok_or_else(|| UsageError("--month: out of range".to_string()))?;
+                let previous = DateRange::month_of(previous_first);
+                let label = format!("previous month {}", previous.from.format("%Y-%m"));
+                (
+                    Window::Month(watched.from.format("%Y-%m").to_string()),
+                    watched,
+                    previous,
+                    label,
+                )
+            }
+        };
+
+        let thresholds = if args.threshold.is_empty() {
+            file.thresholds
+                .iter()
+                .map(|value| amount_from_toml(value, &place("thresholds")))
+                .collect::<Result<Vec<_>, _>>()?
+        } else {
+            args.threshold
+                .iter()
+                .map(|text| amount_from_text(text, "--threshold"))
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        let spike_factor = match (&args.spike_factor, &file.spike_factor) {
+            (Some(text), _) => amount_from_text(text, "--spike-factor")?,
+            (None, Some(value)) => amount_from_toml(value, &place("spike_factor"))?,
+            (None, None) => Decimal::TWO,
+        };
+        if spike_factor < Decimal::ZERO {
+            return Err(
+                UsageError(format!("spike factor {spike_factor}: must not be negative")).into(),
+            );
+        }
+        let pick = |cli: Vec<String>, file: &[String]| {
+            if cli.is_empty() { file.to_vec() } else { cli }
+        };
+        let tags = if args.tag.is_empty() {
+            parse_tags(&file.tag).map_err(|e| UsageError(format!("{}: {e}", place("tag"))))?
+        } else {
+            parse_tags(&args.tag)?
+        };
+        Ok(AlertsConfig {
+            inputs: args.inputs,
+            name,
+            window,
+            watched,
+            previous,
+            previous_label,
+            thresholds,
+            spike_factor,
+            delay,
+            plan: ScanPlan {
+                range: DateRange {
+                    from: previous.from,
+                    to: watched.to,
+                },
+                keys: Vec::new(),
+                filters: Filters {
+                    skus: pick(args.sku, &file.sku),
+                    projects: pick(args.project, &file.project),
+                    services: pick(args.service, &file.service),
+                    tags,
+                },
+                skip_bad_rows: args.skip_bad_rows,
+                cost: args.cost,
+                track_overlap: false,
+                block_size: block_size_from_env(),
+                hash_inputs: false,
+            },
+            format: args.format,
+            out: args.out,
+            on_overlap: args.on_overlap,
+            quiet: args.quiet,
+        })
+    }
+
+    /// `2026-10`, or `last 7d`.
+    pub fn period_label(&self) -> String {
+        match &self.window {
+            Window::Month(month) => month.clone(),
+            Window::LastDays(days) => format!("last {days}d"),
+        }
+    }
+}
+
+/// Parses the file and picks the alert: the one named, or the only one.
+fn select_alert(
+    path: &Path,
+    text: &str,
+    wanted: Option<&str>,
+) -> Result<(String, FileAlert), UsageError> {
+    let file: ConfigFile = toml::from_str(text)
+        .map_err(|e| UsageError(format!("{}: {}", path.display(), e.to_string().trim_end())))?;
+    let names = || {
+        file.alert
+            .keys()
+            .map(|n| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match wanted {
+        Some(name) => match file.alert.get(name) {
+            Some(alert) => Ok((name.to_string(), alert.clone())),
+            None => Err(UsageError(format!(
+                "{}: no [alert.{name}]; the file names: {}",
+                path.display(),
+                names()
+            ))),
+        },
+        None => match file.alert.len() {
+            1 => {
+                let (name, alert) = file.alert.iter().next().expect("one alert");
+                Ok((name.clone(), alert.clone()))
+            }
+            0 => Err(UsageError(format!(
+                "{}: no alerts; add an [alert.NAME] table",
+                path.display()
+            ))),
+            _ => Err(UsageError(format!(
+                "{}: names several alerts ({}); pick one with --alert NAME",
+                path.display(),
+                names()
+            ))),
+        },
+    }
+}
+
+/// `7d`, `30d`: a number of days from 1 to 366.
+fn parse_last(text: &str) -> Result<u32, UsageError> {
+    text.trim()
+        .strip_suffix('d')
+        .and_then(|n| n.parse::<u32>().ok())
+        .filter(|n| (1..=366).contains(n))
+        .ok_or_else(|| {
+            UsageError(format!(
+                "--last \"{text}\": expected a number of days from 1 to 366, e.g. 7d or 30d"
+            ))
+        })
+}
+
+/// An amount typed as text: plain decimal notation, `.` as the separator.
+fn amount_from_text(text: &str, place: &str) -> Result<Decimal, UsageError> {
+    let trimmed = text.trim();
+    let plain = !trimmed.is_empty()
+        && trimmed
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-');
+    match Decimal::from_str(trimmed) {
+        Ok(value) if plain => Ok(value),
+        _ => Err(UsageError(format!(
+            "{place} \"{text}\": expected a plain decimal number such as 5000 or 1250.50 \
+             (no currency symbol or thousands separator, \".\" as the decimal separator)"
+        ))),
+    }
+}
+
+/// An amount in the config file: a string, or a whole number; never a float.
+fn amount_from_toml(value: &toml::Value, place: &str) -> Result<Decimal, UsageError> {
+    match value {
+        toml::Value::String(text) => amount_from_text(text, place),
+        toml::Value::Integer(n) => Ok(Decimal::from(*n)),
+        toml::Value::Float(f) => Err(UsageError(format!(
+            "{place}: {f} is a TOML float, which cannot hold money exactly; quote it: \"{f}\""
+        ))),
+        other => Err(UsageError(format!(
+            "{place}: expected an amount as a string such as \"5000\", found {}",
+            other.type_str()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alerts_config_amounts_refuse_floats_and_separators() {
+        let value: toml::Table = toml::from_str("a = \"500.50\"\nb = 500\nc = 500.5").unwrap();
+        assert_eq!(
+            amount_from_toml(&value["a"], "t").unwrap(),
+            Decimal::from_str("500.50").unwrap()
+        );
+        assert_eq!(
+            amount_from_toml(&value["b"], "t").unwrap(),
+            Decimal::from(500)
+        );
+        let error = amount_from_toml(&value["c"], "t").unwrap_err().0;
+        assert!(error.contains("quote it: \"500.5\""), "{error}");
+        assert!(amount_from_text("1,000", "--threshold").is_err());
+        assert!(amount_from_text("$5", "--threshold").is_err());
+        assert!(amount_from_text("1e3", "--threshold").is_err());
+    }
+
+    #[test]
+    fn alerts_config_last_days() {
+        assert_eq!(parse_last("7d").unwrap(), 7);
+        assert_eq!(parse_last("30d").unwrap(), 30);
+        assert!(parse_last("0d").is_err());
+        assert!(parse_last("7").is_err());
+        assert!(parse_last("1w").is_err());
+    }
+
+    #[test]
+    fn alerts_config_picks_the_only_or_the_named_alert() {
+        let path = Path::new("alerts.toml");
+        let text = "[alert.a]\nthresholds = [\"1\"]\n[alert.b]\nproject = [\"x\"]\n";
+        assert!(
+            select_alert(path, text, None)
+                .unwrap_err()
+                .0
+                .contains("--alert")
+        );
+        let (name, alert) = select_alert(path, text, Some("b")).unwrap();
+        assert_eq!((name.as_str(), alert.project), ("b", vec!["x".to_string()]));
+        let typo = "[alert.a]\nthreshold = [\"1\"]\n";
+        assert!(
+            select_alert(path, typo, None)
+                .unwrap_err()
+                .0
+                .contains("unknown field")
+        );
+    }
+}

@@ -1,0 +1,126 @@
+//! `tally alerts`: ingest → resolve overlaps → daily totals → evaluate → render → write.
+//! Exit code 3 when at least one alert fires.
+
+use crate::aggregate;
+use crate::alerts::{self, AlertInput};
+use crate::alerts_config::AlertsConfig;
+use crate::config::Format;
+use crate::error::Exit;
+use crate::ingest::tally::Reject;
+use crate::model::{Day, exact_add};
+use crate::output;
+use crate::render::{self, alerts::AlertReport};
+use anyhow::{Result, bail};
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub fn run(config: AlertsConfig) -> Result<Exit> {
+    let scanned = super::scan_inputs(&config.inputs, &config.plan, config.on_overlap)?;
+    let groups = aggregate::decode_groups(&scanned.resolved.groups, 0);
+
+    let currencies: BTreeSet<&str> = groups.iter().map(|g| g.currency.as_str()).collect();
+    if currencies.len() > 1 {
+        bail!(
+            "the rows watched are in several currencies ({}); an alert sums one currency: \
+             filter to one",
+            currencies.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
+    let currency = currencies.first().copied().unwrap_or("USD").to_string();
+    let mut daily: BTreeMap<Day, Decimal> = BTreeMap::new();
+    for group in &groups {
+        let entry = daily.entry(group.day).or_default();
+        *entry = exact_add(*entry, group.sums.cost)?;
+    }
+    // Coverage is judged before filters: a day the inputs hold rows for is covered even when
+    // the watched project spent nothing on it.
+    let covered_days: BTreeSet<Day> = scanned
+        .scans
+        .iter()
+        .zip(&scanned.resolved.duplicate_of)
+        .filter(|(_, duplicate)| duplicate.is_none())
+        .flat_map(|(scan, _)| &scan.tally.days)
+        .filter(|(_, rows)| rows.valid > 0)
+        .map(|(day, _)| *day)
+        .collect();
+
+    let results = alerts::evaluate(&AlertInput {
+        watched: config.watched,
+        previous: config.previous,
+        previous_label: config.previous_label.clone(),
+        daily: &daily,
+        covered_days: &covered_days,
+        thresholds: &config.thresholds,
+        spike_factor: config.spike_factor,
+        delay: config.delay,
+    })?;
+    let report = AlertReport {
+        config: &config,
+        currency: &currency,
+        alerts: &results,
+    };
+    let rejects = scanned.rejects();
+
+    if let Some(dir) = &config.out {
+        output::ensure_dir(dir)?;
+        let _lock = output::OutLock::acquire(dir)?;
+        output::write_atomic(dir, "alerts.json", &render::alerts::json(&report))?;
+        output::write_atomic(dir, "alerts.csv", &render::alerts::csv(&report)?)?;
+        let rejects_path = dir.join("rejects.csv");
+        if rejects.is_empty() {
+            // A rejects.csv left by an earlier run would describe rows this run did not skip.
+            if rejects_path.exists() {
+                std::fs::remove_file(&rejects_path).ok();
+            }
+        } else {
+            let owned: Vec<Reject> = rejects.iter().map(|r| (*r).clone()).collect();
+            output::write_atomic(dir, "rejects.csv", &render::csv::rejects(&owned)?)?;
+        }
+    } else {
+        for reject in &rejects {
+            eprintln!("skipped: {}", reject.error);
+        }
+    }
+
+    if !config.quiet {
+        for warning in &scanned.resolved.warnings {
+            output::warn(warning);
+        }
+        if !rejects.is_empty() {
+            let place = match &config.out {
+                Some(dir) => format!("listed in {}", dir.join("rejects.csv").display()),
+                None => "listed above".to_string(),
+            };
+            output::warn(&format!("skipped {} bad row(s), {place}", rejects.len()));
+        }
+        if let (Some(first), Some(last)) = (
+            results.provisional_days.first(),
+            results.provisional_days.last(),
+        ) {
+            let days = if first == last {
+                first.to_string()
+            } else {
+                format!("{first} to {last}")
+            };
+            output::warn(&format!(
+                "costs for {days} are provisional (cost data can arrive up to {} days late); \
+                 alerts resting on them may change; re-run on or after {}T00:00Z for final \
+                 figures",
+                config.delay.delay_days,
+                config.delay.final_at(*last)
+            ));
+        }
+    }
+
+    let bytes = match config.format {
+        Format::Table => render::alerts::table(&report).into_bytes(),
+        Format::Csv => render::alerts::csv(&report)?,
+        Format::Json => render::alerts::json(&report),
+    };
+    output::stdout(&bytes)?;
+    Ok(if results.any_fired() {
+        Exit::AlertFired
+    } else {
+        Exit::Ok
+    })
+}
