@@ -187,7 +187,7 @@ fn inputs_overlap_latest_replaces_whole_days_and_sum_keeps_all() {
 }
 
 #[test]
-fn inputs_block_size_does_not_change_any_byte() {
+fn inputs_parallel_blocks_equal_a_sequential_fold() {
     // Tiny blocks force many parallel tasks and splits next to quoted commas.
     let console = fixture("console");
     let export = fixture("export");
@@ -219,10 +219,17 @@ fn inputs_block_size_does_not_change_any_byte() {
             "csv",
         ],
     ] {
-        let whole = Workdir::new().run(&args).ok();
+        // One block on one thread: the plain sequential fold.
+        let whole = Workdir::new().env("RAYON_NUM_THREADS", "1").run(&args).ok();
         for size in ["1", "97", "4096"] {
-            let small = Workdir::new().env("TALLY_BLOCK_SIZE", size).run(&args).ok();
-            assert_eq!(small, whole, "block size {size}");
+            for threads in ["1", "2", "4"] {
+                let small = Workdir::new()
+                    .env("TALLY_BLOCK_SIZE", size)
+                    .env("RAYON_NUM_THREADS", threads)
+                    .run(&args)
+                    .ok();
+                assert_eq!(small, whole, "block size {size}, {threads} threads");
+            }
         }
     }
 }
