@@ -103,6 +103,15 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = CostColumn::Billed)]
     pub cost: CostColumn,
 
+    /// Rate card (TOML) that prices token-usage records; replaces the built-in list prices.
+    #[arg(long, value_name = "FILE")]
+    pub rates: Option<PathBuf>,
+
+    /// Time zone (IANA name) for token-record timestamps written without an offset.
+    /// Default: UTC.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+
     /// Print no warnings.
     #[arg(long, short)]
     pub quiet: bool,

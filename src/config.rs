@@ -4,7 +4,9 @@
 use crate::cli::ReportArgs;
 use crate::error::UsageError;
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, last_day_of_month};
+use crate::rates::RateCard;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use chrono_tz::Tz;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -56,6 +58,10 @@ pub struct ScanPlan {
     pub track_overlap: bool,
     /// Bytes per parallel block.
     pub block_size: usize,
+    /// Prices token records (the built-in card until `--rates` is read).
+    pub rates: std::sync::Arc<RateCard>,
+    /// The zone naive token-record timestamps are read in.
+    pub tz: Tz,
 }
 
 /// A validated `tally report`.
@@ -70,6 +76,8 @@ pub struct ReportConfig {
     pub out: Option<PathBuf>,
     pub on_overlap: OnOverlap,
     pub quiet: bool,
+    /// `--rates FILE`: replaces the built-in rate card.
+    pub rates_path: Option<PathBuf>,
 }
 
 /// Default block size: large enough to amortize task overhead, small enough that a few
@@ -146,6 +154,14 @@ impl ReportConfig {
                 }
             }
         }
+        let tz = match &args.tz {
+            Some(name) => name.trim().parse::<Tz>().map_err(|_| {
+                UsageError(format!(
+                    "--tz \"{name}\": not an IANA time zone name, e.g. America/New_York or UTC"
+                ))
+            })?,
+            None => Tz::UTC,
+        };
         Ok(ReportConfig {
             inputs: args.inputs,
             plan: ScanPlan {
@@ -161,6 +177,8 @@ impl ReportConfig {
                 cost: args.cost,
                 track_overlap: false,
                 block_size: block_size_from_env(),
+                rates: std::sync::Arc::new(RateCard::built_in()),
+                tz,
             },
             delay,
             final_only: args.final_only,
@@ -169,6 +187,7 @@ impl ReportConfig {
             out: args.out,
             on_overlap: args.on_overlap,
             quiet: args.quiet,
+            rates_path: args.rates,
         })
     }
 }

@@ -8,6 +8,7 @@ mod error;
 mod ingest;
 mod model;
 mod output;
+mod rates;
 mod render;
 
 use clap::Parser;

@@ -5,17 +5,23 @@ use crate::config::{Format, OnOverlap, ReportConfig};
 use crate::error::Exit;
 use crate::ingest::{self, tally::Reject};
 use crate::output;
+use crate::rates::{RateCard, RateOrigin};
 use crate::render;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
 
 pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     let files = ingest::discover(&config.inputs)?;
     let mut plan = config.plan.clone();
     plan.track_overlap = files.len() > 1 && config.on_overlap != OnOverlap::Sum;
+    if let Some(path) = &config.rates_path {
+        plan.rates = std::sync::Arc::new(read_rate_card(path)?);
+    }
+    let mut seen_ids = ingest::tokens::SeenIds::new();
     let scans = files
         .iter()
-        .map(|file| ingest::scan_input(file, &plan))
+        .map(|file| ingest::scan_input(file, &plan, &mut seen_ids))
         .collect::<Result<Vec<_>>>()?;
     let resolved = aggregate::resolve(&scans, config.on_overlap)?;
     let groups = aggregate::decode_groups(&resolved.groups, plan.keys.len());
@@ -47,6 +53,7 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         written.push("manifest.json");
         let manifest = render::manifest::render(
             &config,
+            &plan.rates,
             &summary,
             render::manifest::ManifestInput {
                 scans: &scans,
@@ -86,6 +93,28 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     };
     output::stdout(&bytes)?;
     Ok(Exit::Ok)
+}
+
+/// Reads and validates `--rates FILE`, remembering its SHA-256 for the manifest.
+fn read_rate_card(path: &std::path::Path) -> Result<RateCard> {
+    let name = path.display().to_string();
+    let bytes =
+        std::fs::read(path).with_context(|| format!("{name}: cannot read the rate card"))?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| anyhow::anyhow!("{name}: the rate card is not valid UTF-8"))?;
+    let sha256 = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let card = RateCard::from_toml(
+        text,
+        RateOrigin::File {
+            path: name.clone(),
+            sha256,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    Ok(card)
 }
 
 /// One line naming the provisional days and when a re-run gives final figures.
