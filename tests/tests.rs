@@ -6,3 +6,4 @@ mod bad_input;
 mod inputs;
 mod property;
 mod report;
+mod tokens;
