@@ -5,7 +5,8 @@ use crate::model::Period;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Exact, auditable cost reports from usage exports (console CSV, FOCUS, cost usage export zips).
+/// Exact, auditable cost reports from usage exports (console CSV, FOCUS, cost usage export zips)
+/// and token-usage records (JSON, JSON Lines) priced by a rate card.
 #[derive(Debug, Parser)]
 #[command(name = "tally", version, propagate_version = true)]
 pub struct Cli {
@@ -40,7 +41,8 @@ pub struct ReportArgs {
     pub month: Option<String>,
 
     /// Grouping keys, comma-separated for nested groups: sku, project, service, region,
-    /// resource, currency, source, tag:KEY, or any column name of the input.
+    /// resource, currency, source, assistant, model, endpoint (the last three from token
+    /// records; empty for CSV rows), tag:KEY, or any column name of the input.
     #[arg(
         long,
         value_name = "KEYS",

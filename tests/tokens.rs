@@ -199,7 +199,7 @@ fn tokens_each_validation_error_exits_1_with_file_and_line() {
                 r#"{{{ts},"endpoint":"chat",{}}}"#,
                 usage("10.5", "2", "12.5")
             ),
-            "usage.prompt_tokens 10.5 is not a whole number",
+            "usage.prompt_tokens 10.5 is not an integer",
         ),
         (
             format!(

@@ -318,7 +318,7 @@ fn count(usage: &Map<String, Value>, key: &str) -> Result<u64, String> {
                 ))
             } else {
                 Err(format!(
-                    "usage.{key} {number} is not a whole number; token counts are integers"
+                    "usage.{key} {number} is not an integer; token counts are whole numbers written without a decimal point or exponent"
                 ))
             }
         }
@@ -511,7 +511,7 @@ mod tests {
         assert!(
             parse(usage(json!(1.5)))
                 .unwrap_err()
-                .contains("whole number")
+                .contains("is not an integer")
         );
         assert!(
             parse(usage(json!("12")))
