@@ -1,7 +1,7 @@
 //! Turns parsed arguments into a validated configuration: the date range, the as-of time,
 //! grouping keys and filters. Everything that can be wrong with a flag is found here.
 
-use crate::cli::ReportArgs;
+use crate::cli::{ReconcileArgs, ReportArgs};
 use crate::error::UsageError;
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, last_day_of_month};
 use crate::rates::RateCard;
@@ -190,6 +190,78 @@ impl ReportConfig {
             rates_path: args.rates,
         })
     }
+}
+
+/// A validated `tally reconcile`: a report configuration grouped by SKU and source over the
+/// assistants service, and the tolerance.
+#[derive(Debug, Clone)]
+pub struct ReconcileConfig {
+    pub report: ReportConfig,
+    /// A fraction of the billed cost (0.005 for 0.5%).
+    pub tolerance: rust_decimal::Decimal,
+    /// As the user wrote it, for display.
+    pub tolerance_text: String,
+}
+
+impl ReconcileConfig {
+    pub fn from_args(
+        args: ReconcileArgs,
+        now: DateTime<Utc>,
+    ) -> Result<ReconcileConfig, UsageError> {
+        let tolerance_text = args.tolerance.trim().to_string();
+        let tolerance = parse_tolerance(&tolerance_text)?;
+        let report = ReportArgs {
+            inputs: args.inputs,
+            from: args.from,
+            to: args.to,
+            month: args.month,
+            by: vec!["sku".to_string(), "source".to_string()],
+            period: Period::Total,
+            sku: Vec::new(),
+            project: args.project,
+            service: vec!["assistants".to_string()],
+            tag: Vec::new(),
+            as_of: args.as_of,
+            delay_days: args.delay_days,
+            final_only: false,
+            format: args.format,
+            out: None,
+            skip_bad_rows: false,
+            on_overlap: args.on_overlap,
+            cost: CostColumn::Billed,
+            rates: args.rates,
+            tz: args.tz,
+            quiet: args.quiet,
+        };
+        Ok(ReconcileConfig {
+            report: ReportConfig::from_args(report, now)?,
+            tolerance,
+            tolerance_text,
+        })
+    }
+}
+
+/// `0.5%` or `0.005`: a non-negative fraction.
+fn parse_tolerance(text: &str) -> Result<rust_decimal::Decimal, UsageError> {
+    use std::str::FromStr;
+    let error = || {
+        UsageError(format!(
+            "--tolerance \"{text}\": expected a percentage such as 0.5% or a fraction such as 0.005"
+        ))
+    };
+    let (number, percent) = match text.strip_suffix('%') {
+        Some(number) => (number.trim(), true),
+        None => (text, false),
+    };
+    let value = rust_decimal::Decimal::from_str(number).map_err(|_| error())?;
+    if value.is_sign_negative() {
+        return Err(error());
+    }
+    Ok(if percent {
+        value / rust_decimal::Decimal::ONE_HUNDRED
+    } else {
+        value
+    })
 }
 
 /// `TALLY_BLOCK_SIZE` lets tests force tiny blocks, so that the parallel path and its record

@@ -9,6 +9,7 @@ mod ingest;
 mod model;
 mod output;
 mod rates;
+mod reconcile;
 mod render;
 
 use clap::Parser;
@@ -48,6 +49,10 @@ fn run(cli: cli::Cli) -> anyhow::Result<Exit> {
         cli::Command::Report(args) => {
             let config = config::ReportConfig::from_args(args, now)?;
             cmd::report::run(config, now)
+        }
+        cli::Command::Reconcile(args) => {
+            let config = config::ReconcileConfig::from_args(args, now)?;
+            cmd::reconcile::run(config)
         }
     }
 }

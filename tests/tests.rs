@@ -5,5 +5,6 @@ mod util;
 mod bad_input;
 mod inputs;
 mod property;
+mod reconcile;
 mod report;
 mod tokens;

@@ -1,9 +1,9 @@
 //! `tally report`: ingest → resolve overlaps → aggregate → render → write.
 
-use crate::aggregate::{self, Summary};
-use crate::config::{Format, OnOverlap, ReportConfig};
+use crate::aggregate::{self, Resolved, Summary};
+use crate::config::{Format, OnOverlap, ReportConfig, ScanPlan};
 use crate::error::Exit;
-use crate::ingest::{self, tally::Reject};
+use crate::ingest::{self, InputScan, tally::Reject};
 use crate::output;
 use crate::rates::{RateCard, RateOrigin};
 use crate::render;
@@ -11,7 +11,8 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
+/// Reads every input (with the rate card of `--rates`) and resolves duplicates and overlaps.
+pub fn scan_all(config: &ReportConfig) -> Result<(ScanPlan, Vec<InputScan>, Resolved)> {
     let files = ingest::discover(&config.inputs)?;
     let mut plan = config.plan.clone();
     plan.track_overlap = files.len() > 1 && config.on_overlap != OnOverlap::Sum;
@@ -24,6 +25,11 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         .map(|file| ingest::scan_input(file, &plan, &mut seen_ids))
         .collect::<Result<Vec<_>>>()?;
     let resolved = aggregate::resolve(&scans, config.on_overlap)?;
+    Ok((plan, scans, resolved))
+}
+
+pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
+    let (plan, scans, resolved) = scan_all(&config)?;
     let groups = aggregate::decode_groups(&resolved.groups, plan.keys.len());
     let summary =
         aggregate::summarize(&groups, &plan.keys, config.period, plan.range, config.delay)?;

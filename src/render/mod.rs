@@ -3,4 +3,5 @@
 pub mod csv;
 pub mod json;
 pub mod manifest;
+pub mod reconcile;
 pub mod table;
