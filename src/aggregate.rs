@@ -118,6 +118,8 @@ pub fn resolve(scans: &[InputScan], on_overlap: OnOverlap) -> Result<Resolved> {
         let count = &mut counts[i];
         count.read = tally.rows_read;
         count.rejected = tally.rows_rejected();
+        count.superseded = tally.superseded;
+        warnings.extend(tally.warnings.iter().cloned());
         for (day, rows) in &tally.days {
             if superseded.contains(&(i, *day)) {
                 count.superseded += rows.valid;

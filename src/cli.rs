@@ -5,7 +5,8 @@ use crate::model::Period;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Exact, auditable cost reports from usage exports (console CSV, FOCUS, cost usage export zips).
+/// Exact, auditable cost reports from usage exports (console CSV, FOCUS, cost usage export zips)
+/// and token-usage records (JSON, JSON Lines) priced by a rate card.
 #[derive(Debug, Parser)]
 #[command(name = "tally", version, propagate_version = true)]
 pub struct Cli {
@@ -20,6 +21,65 @@ pub enum Command {
     /// Spend alerts for cron: thresholds and a spike check on one month (or the last N days).
     /// Exit code 3 when at least one alert fires, 0 when none does.
     Alerts(AlertsArgs),
+    /// Set billed assistants usage beside token-record estimates, per UTC day and SKU, and flag
+    /// the differences beyond a tolerance.
+    Reconcile(ReconcileArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// Inputs holding both sides: usage exports (billed) and token records (estimated).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// First UTC day of the range (inclusive), YYYY-MM-DD.
+    #[arg(long, value_name = "DAY", conflicts_with = "month")]
+    pub from: Option<String>,
+
+    /// Last UTC day of the range (inclusive), YYYY-MM-DD.
+    #[arg(long, value_name = "DAY", conflicts_with = "month")]
+    pub to: Option<String>,
+
+    /// A calendar month: YYYY-MM, `current` or `previous` (relative to --as-of).
+    #[arg(long, value_name = "MONTH")]
+    pub month: Option<String>,
+
+    /// Largest difference that is not flagged, relative to the billed cost: a percentage
+    /// (`0.5%`) or a fraction (`0.005`).
+    #[arg(long, value_name = "TOLERANCE", default_value = "0.5%")]
+    pub tolerance: String,
+
+    /// Keep only these projects, by name or ID (repeatable).
+    #[arg(long, value_name = "PROJECT")]
+    pub project: Vec<String>,
+
+    /// The time of the reconciliation (YYYY-MM-DD or RFC 3339); decides provisional days.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+
+    /// Days that cost data may arrive late.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub delay_days: u32,
+
+    /// Output on stdout: an aligned table, CSV or JSON.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Rate card (TOML) that prices the token records; replaces the built-in list prices.
+    #[arg(long, value_name = "FILE")]
+    pub rates: Option<PathBuf>,
+
+    /// Time zone (IANA name) for token-record timestamps written without an offset.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+
+    /// What to do when two billed inputs hold rows for the same day and key.
+    #[arg(long, value_enum, default_value_t = OnOverlap::Error)]
+    pub on_overlap: OnOverlap,
+
+    /// Print no warnings.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -43,7 +103,8 @@ pub struct ReportArgs {
     pub month: Option<String>,
 
     /// Grouping keys, comma-separated for nested groups: sku, project, service, region,
-    /// resource, currency, source, tag:KEY, or any column name of the input.
+    /// resource, currency, source, assistant, model, endpoint (the last three from token
+    /// records; empty for CSV rows), tag:KEY, or any column name of the input.
     #[arg(
         long,
         value_name = "KEYS",
@@ -105,6 +166,15 @@ pub struct ReportArgs {
     /// Which FOCUS cost column to report.
     #[arg(long, value_enum, default_value_t = CostColumn::Billed)]
     pub cost: CostColumn,
+
+    /// Rate card (TOML) that prices token-usage records; replaces the built-in list prices.
+    #[arg(long, value_name = "FILE")]
+    pub rates: Option<PathBuf>,
+
+    /// Time zone (IANA name) for token-record timestamps written without an offset.
+    /// Default: UTC.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
 
     /// Print no warnings.
     #[arg(long, short)]

@@ -1,10 +1,12 @@
 //! Turns parsed arguments into a validated configuration: the date range, the as-of time,
 //! grouping keys and filters. Everything that can be wrong with a flag is found here.
 
-use crate::cli::ReportArgs;
+use crate::cli::{ReconcileArgs, ReportArgs};
 use crate::error::UsageError;
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, last_day_of_month};
+use crate::rates::RateCard;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
+use chrono_tz::Tz;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -58,6 +60,10 @@ pub struct ScanPlan {
     pub block_size: usize,
     /// Compute each input's SHA-256 (for the manifest and to find inputs given twice).
     pub hash_inputs: bool,
+    /// Prices token records (the built-in card until `--rates` is read).
+    pub rates: std::sync::Arc<RateCard>,
+    /// The zone naive token-record timestamps are read in.
+    pub tz: Tz,
 }
 
 /// A validated `tally report`.
@@ -72,6 +78,8 @@ pub struct ReportConfig {
     pub out: Option<PathBuf>,
     pub on_overlap: OnOverlap,
     pub quiet: bool,
+    /// `--rates FILE`: replaces the built-in rate card.
+    pub rates_path: Option<PathBuf>,
 }
 
 /// Default block size: large enough to amortize task overhead, small enough that a few
@@ -136,6 +144,14 @@ impl ReportConfig {
             keys.push(key);
         }
         let tags = parse_tags(&args.tag)?;
+        let tz = match &args.tz {
+            Some(name) => name.trim().parse::<Tz>().map_err(|_| {
+                UsageError(format!(
+                    "--tz \"{name}\": not an IANA time zone name, e.g. America/New_York or UTC"
+                ))
+            })?,
+            None => Tz::UTC,
+        };
         Ok(ReportConfig {
             inputs: args.inputs,
             plan: ScanPlan {
@@ -152,6 +168,8 @@ impl ReportConfig {
                 track_overlap: false,
                 block_size: block_size_from_env(),
                 hash_inputs: false,
+                rates: std::sync::Arc::new(RateCard::built_in()),
+                tz,
             },
             delay,
             final_only: args.final_only,
@@ -160,6 +178,7 @@ impl ReportConfig {
             out: args.out,
             on_overlap: args.on_overlap,
             quiet: args.quiet,
+            rates_path: args.rates,
         })
     }
 }
@@ -177,6 +196,78 @@ pub fn parse_tags(items: &[String]) -> Result<Vec<(String, String)>, UsageError>
             ))),
         })
         .collect()
+}
+
+/// A validated `tally reconcile`: a report configuration grouped by SKU and source over the
+/// assistants service, and the tolerance.
+#[derive(Debug, Clone)]
+pub struct ReconcileConfig {
+    pub report: ReportConfig,
+    /// A fraction of the billed cost (0.005 for 0.5%).
+    pub tolerance: rust_decimal::Decimal,
+    /// As the user wrote it, for display.
+    pub tolerance_text: String,
+}
+
+impl ReconcileConfig {
+    pub fn from_args(
+        args: ReconcileArgs,
+        now: DateTime<Utc>,
+    ) -> Result<ReconcileConfig, UsageError> {
+        let tolerance_text = args.tolerance.trim().to_string();
+        let tolerance = parse_tolerance(&tolerance_text)?;
+        let report = ReportArgs {
+            inputs: args.inputs,
+            from: args.from,
+            to: args.to,
+            month: args.month,
+            by: vec!["sku".to_string(), "source".to_string()],
+            period: Period::Total,
+            sku: Vec::new(),
+            project: args.project,
+            service: vec!["assistants".to_string()],
+            tag: Vec::new(),
+            as_of: args.as_of,
+            delay_days: args.delay_days,
+            final_only: false,
+            format: args.format,
+            out: None,
+            skip_bad_rows: false,
+            on_overlap: args.on_overlap,
+            cost: CostColumn::Billed,
+            rates: args.rates,
+            tz: args.tz,
+            quiet: args.quiet,
+        };
+        Ok(ReconcileConfig {
+            report: ReportConfig::from_args(report, now)?,
+            tolerance,
+            tolerance_text,
+        })
+    }
+}
+
+/// `0.5%` or `0.005`: a non-negative fraction.
+fn parse_tolerance(text: &str) -> Result<rust_decimal::Decimal, UsageError> {
+    use std::str::FromStr;
+    let error = || {
+        UsageError(format!(
+            "--tolerance \"{text}\": expected a percentage such as 0.5% or a fraction such as 0.005"
+        ))
+    };
+    let (number, percent) = match text.strip_suffix('%') {
+        Some(number) => (number.trim(), true),
+        None => (text, false),
+    };
+    let value = rust_decimal::Decimal::from_str(number).map_err(|_| error())?;
+    if value.is_sign_negative() {
+        return Err(error());
+    }
+    Ok(if percent {
+        value / rust_decimal::Decimal::ONE_HUNDRED
+    } else {
+        value
+    })
 }
 
 /// `TALLY_BLOCK_SIZE` lets tests force tiny blocks, so that the parallel path and its record

@@ -10,6 +10,8 @@ mod error;
 mod ingest;
 mod model;
 mod output;
+mod rates;
+mod reconcile;
 mod render;
 
 use clap::Parser;
@@ -53,6 +55,10 @@ fn run(cli: cli::Cli) -> anyhow::Result<Exit> {
         cli::Command::Alerts(args) => {
             let config = alerts_config::AlertsConfig::from_args(args, now)?;
             cmd::alerts::run(config)
+        }
+        cli::Command::Reconcile(args) => {
+            let config = config::ReconcileConfig::from_args(args, now)?;
+            cmd::reconcile::run(config)
         }
     }
 }

@@ -157,16 +157,18 @@ impl Period {
 }
 
 /// Where a figure comes from. Usage exports and FOCUS files are invoice-grade (`billed`);
-/// token records priced by a rate card will be `estimated`, and a report never adds the two.
+/// token records priced by a rate card are `estimated`, and a report never adds the two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Source {
     Billed,
+    Estimated,
 }
 
 impl Source {
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Billed => "billed",
+            Source::Estimated => "estimated",
         }
     }
 }
@@ -181,6 +183,12 @@ pub enum KeyKind {
     Resource,
     Currency,
     Source,
+    /// The assistant of a token record (empty for CSV rows).
+    Assistant,
+    /// The model of a token record (empty for CSV rows).
+    Model,
+    /// The endpoint of a token record: chat, context or evaluation (empty for CSV rows).
+    Endpoint,
     /// `tag:KEY`: the value of a project, index or row tag.
     Tag(String),
     /// Any other column of the input, matched by normalized header name.
@@ -207,7 +215,10 @@ impl KeyKind {
                 "project" | "projectname" => KeyKind::Project,
                 "service" => KeyKind::Service,
                 "region" | "cloudregion" => KeyKind::Region,
-                "resource" | "index" | "indexname" | "assistant" => KeyKind::Resource,
+                "resource" | "index" | "indexname" => KeyKind::Resource,
+                "assistant" => KeyKind::Assistant,
+                "model" => KeyKind::Model,
+                "endpoint" => KeyKind::Endpoint,
                 "currency" => KeyKind::Currency,
                 "source" => KeyKind::Source,
                 _ => KeyKind::Column(text.to_string()),
@@ -225,6 +236,9 @@ impl KeyKind {
             KeyKind::Resource => "resource".into(),
             KeyKind::Currency => "currency".into(),
             KeyKind::Source => "source".into(),
+            KeyKind::Assistant => "assistant".into(),
+            KeyKind::Model => "model".into(),
+            KeyKind::Endpoint => "endpoint".into(),
             KeyKind::Tag(key) => format!("tag:{key}"),
             KeyKind::Column(name) => name.clone(),
         }

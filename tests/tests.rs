@@ -6,4 +6,6 @@ mod alerts;
 mod bad_input;
 mod inputs;
 mod property;
+mod reconcile;
 mod report;
+mod tokens;

@@ -2,16 +2,21 @@
 //! its own beyond that. The ingest → resolve step they share lives here.
 
 pub mod alerts;
+pub mod reconcile;
 pub mod report;
 
 use crate::aggregate::{self, Resolved};
 use crate::config::{OnOverlap, ScanPlan};
 use crate::ingest::{self, InputScan, tally::Reject};
-use anyhow::Result;
-use std::path::PathBuf;
+use crate::rates::{RateCard, RateOrigin};
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
 
 /// The inputs read and their duplicates and overlaps resolved.
 pub struct Scanned {
+    /// The plan the inputs were read with (holding the rate card actually used).
+    pub plan: ScanPlan,
     pub scans: Vec<InputScan>,
     pub resolved: Resolved,
 }
@@ -28,16 +33,52 @@ impl Scanned {
     }
 }
 
-/// Finds the input files, scans each with `plan` and resolves duplicates and overlaps.
-pub fn scan_inputs(inputs: &[PathBuf], plan: &ScanPlan, on_overlap: OnOverlap) -> Result<Scanned> {
+/// Finds the input files, scans each with `plan` (and the rate card of `--rates`, when given)
+/// and resolves duplicates and overlaps.
+pub fn scan_inputs(
+    inputs: &[PathBuf],
+    plan: &ScanPlan,
+    on_overlap: OnOverlap,
+    rates_path: Option<&Path>,
+) -> Result<Scanned> {
     let files = ingest::discover(inputs)?;
     let mut plan = plan.clone();
     plan.track_overlap = files.len() > 1 && on_overlap != OnOverlap::Sum;
     plan.hash_inputs |= files.len() > 1;
+    if let Some(path) = rates_path {
+        plan.rates = std::sync::Arc::new(read_rate_card(path)?);
+    }
+    let mut seen_ids = ingest::tokens::SeenIds::new();
     let scans = files
         .iter()
-        .map(|file| ingest::scan_input(file, &plan))
+        .map(|file| ingest::scan_input(file, &plan, &mut seen_ids))
         .collect::<Result<Vec<_>>>()?;
     let resolved = aggregate::resolve(&scans, on_overlap)?;
-    Ok(Scanned { scans, resolved })
+    Ok(Scanned {
+        plan,
+        scans,
+        resolved,
+    })
+}
+
+/// Reads and validates `--rates FILE`, remembering its SHA-256 for the manifest.
+fn read_rate_card(path: &std::path::Path) -> Result<RateCard> {
+    let name = path.display().to_string();
+    let bytes =
+        std::fs::read(path).with_context(|| format!("{name}: cannot read the rate card"))?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| anyhow::anyhow!("{name}: the rate card is not valid UTF-8"))?;
+    let sha256 = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let card = RateCard::from_toml(
+        text,
+        RateOrigin::File {
+            path: name.clone(),
+            sha256,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    Ok(card)
 }

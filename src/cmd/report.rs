@@ -14,8 +14,13 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     // Hashing costs a tenth of a scan: only for the manifest (and, in scan_inputs, to find
     // inputs given twice).
     plan.hash_inputs = config.out.is_some();
-    let scanned = super::scan_inputs(&config.inputs, &plan, config.on_overlap)?;
-    let (scans, resolved) = (&scanned.scans, &scanned.resolved);
+    let scanned = super::scan_inputs(
+        &config.inputs,
+        &plan,
+        config.on_overlap,
+        config.rates_path.as_deref(),
+    )?;
+    let (plan, scans, resolved) = (&scanned.plan, &scanned.scans, &scanned.resolved);
     let groups = aggregate::decode_groups(&resolved.groups, plan.keys.len());
     let summary =
         aggregate::summarize(&groups, &plan.keys, config.period, plan.range, config.delay)?;
@@ -40,6 +45,7 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         written.push("manifest.json");
         let manifest = render::manifest::render(
             &config,
+            &plan.rates,
             &summary,
             render::manifest::ManifestInput {
                 scans,

@@ -7,6 +7,7 @@ pub mod columns;
 pub mod fields;
 pub mod row;
 pub mod tally;
+pub mod tokens;
 
 use crate::config::ScanPlan;
 use anyhow::{Context, Result, anyhow, bail};
@@ -138,8 +139,13 @@ fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Reads one input completely.
-pub fn scan_input(file: &InputFile, plan: &ScanPlan) -> Result<InputScan> {
+/// Reads one input completely. `seen` holds the token-record response ids already counted by
+/// earlier inputs of the run, so that a repeated id counts once.
+pub fn scan_input(
+    file: &InputFile,
+    plan: &ScanPlan,
+    seen: &mut tokens::SeenIds,
+) -> Result<InputScan> {
     let open = || File::open(&file.path).with_context(|| format!("{}: cannot open", file.name));
     let mut magic = [0u8; 4];
     let magic_len = read_prefix(&mut open()?, &mut magic)
@@ -166,21 +172,25 @@ pub fn scan_input(file: &InputFile, plan: &ScanPlan) -> Result<InputScan> {
             .copied()
             .next();
         if matches!(first, Some(b'{' | b'[')) {
-            bail!(
-                "{}: token-usage records (JSON) are not supported by this version of tally; \
-                 usage CSVs, FOCUS CSVs and cost usage export zips are",
-                file.name
-            );
+            // Token records are small next to usage exports: read whole, then split.
+            let mut bytes = Vec::new();
+            reader
+                .read_to_end(&mut bytes)
+                .with_context(|| format!("{}: cannot read", file.name))?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| anyhow!("{}: token-usage records are not valid UTF-8", file.name))?;
+            tokens::scan_tokens(&text, &file.name, plan, seen, &mut tally)?
+        } else {
+            scan_csv(reader, &file.name, plan, &mut tally)?.as_str()
         }
-        scan_csv(reader, &file.name, plan, &mut tally)?
     };
     // Drain what a decoder may leave unread so that the hash covers the whole file.
     std::io::copy(&mut hashing, &mut std::io::sink())
         .with_context(|| format!("{}: cannot read", file.name))?;
     let kind = if gzip {
-        format!("{}+gzip", kind.as_str())
+        format!("{kind}+gzip")
     } else {
-        kind.as_str().to_string()
+        kind.to_string()
     };
     Ok(InputScan {
         file: file.clone(),

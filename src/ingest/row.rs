@@ -293,6 +293,7 @@ impl<'a> FileRows<'a> {
                     KeyKind::Resource => resource.into(),
                     KeyKind::Currency => currency.into(),
                     KeyKind::Source => Source::Billed.as_str().into(),
+                    KeyKind::Assistant | KeyKind::Model | KeyKind::Endpoint => "".into(),
                     KeyKind::Tag(tag) => self.tag_value(record, tag)?.unwrap_or_default().into(),
                     KeyKind::Column(_) => match self.key_columns[position] {
                         Some(index) => text(index)?.trim().into(),

@@ -4,7 +4,7 @@
 use crate::error::RowError;
 use crate::model::{Day, Overflow, exact_add};
 use rust_decimal::Decimal;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Separates the values inside a group key. A control character no export uses.
 pub const KEY_SEPARATOR: u8 = 0x1f;
@@ -63,6 +63,12 @@ pub struct Tally {
     pub first_error: Option<RowError>,
     /// A sum would have lost digits: the run must stop.
     pub overflow: bool,
+    /// Rows counted elsewhere already (token records repeating a response id).
+    pub superseded: u64,
+    /// Warnings for the terminal, such as repeated response ids.
+    pub warnings: Vec<String>,
+    /// Indexes into the rate card of the rates that priced a row.
+    pub rates_used: BTreeSet<usize>,
 }
 
 impl Tally {
@@ -97,6 +103,9 @@ impl Tally {
             (a, b) => a.or(b),
         };
         self.overflow |= other.overflow;
+        self.superseded += other.superseded;
+        self.warnings.extend(other.warnings);
+        self.rates_used.extend(other.rates_used);
     }
 
     pub fn rows_rejected(&self) -> u64 {

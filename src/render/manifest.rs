@@ -5,6 +5,7 @@
 use crate::aggregate::{RowCounts, Summary};
 use crate::config::ReportConfig;
 use crate::ingest::InputScan;
+use crate::rates::{RateCard, RateOrigin};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -16,6 +17,7 @@ pub struct ManifestInput<'a> {
 
 pub fn render(
     config: &ReportConfig,
+    rates: &RateCard,
     summary: &Summary,
     inputs: ManifestInput<'_>,
     outputs: &[&str],
@@ -68,7 +70,8 @@ pub fn render(
             "on_overlap": config.on_overlap,
             "cost": plan.cost,
         },
-        "rate_card": Value::Null,
+        "rate_card": rate_card(rates, inputs.scans),
+        "time_zone": plan.tz.name(),
         "inputs": files,
         "outputs": outputs,
         "total": crate::model::money_text(summary.total),
@@ -77,4 +80,33 @@ pub fn render(
     let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
     bytes.push(b'\n');
     bytes
+}
+
+/// The rate card: where it came from and every rate that priced a row of this run.
+fn rate_card(rates: &RateCard, scans: &[InputScan]) -> Value {
+    let used: std::collections::BTreeSet<usize> = scans
+        .iter()
+        .flat_map(|scan| scan.tally.rates_used.iter().copied())
+        .collect();
+    let used: Vec<Value> = used
+        .into_iter()
+        .filter_map(|index| rates.rates.get(index))
+        .map(|rate| {
+            json!({
+                "sku": rate.sku,
+                "unit": rate.unit,
+                "price": rate.price.to_string(),
+                "per": rate.per,
+                "effective_from": rate.from.map(|d| d.to_string()),
+                "effective_to": rate.to.map(|d| d.to_string()),
+            })
+        })
+        .collect();
+    let mut card = match &rates.origin {
+        RateOrigin::BuiltIn => json!({"source": "built-in"}),
+        RateOrigin::File { path, sha256 } => json!({"source": path, "sha256": sha256}),
+    };
+    card["currency"] = json!(rates.currency);
+    card["rates_used"] = json!(used);
+    card
 }

@@ -4,4 +4,5 @@ pub mod alerts;
 pub mod csv;
 pub mod json;
 pub mod manifest;
+pub mod reconcile;
 pub mod table;

@@ -1,0 +1,139 @@
+//! Renders reconciliation rows as CSV, JSON or a terminal table. Pure.
+
+use crate::model::{money_text, quantity_text};
+use crate::reconcile::{ReconcileRow, Side};
+use crate::render::table::display_money;
+use anyhow::Result;
+use serde_json::json;
+
+const HEADER: [&str; 11] = [
+    "date",
+    "sku",
+    "unit",
+    "billed_quantity",
+    "billed_cost",
+    "estimated_quantity",
+    "estimated_cost",
+    "difference",
+    "currency",
+    "flag",
+    "status",
+];
+
+fn quantity(side: Option<Side>) -> String {
+    side.map_or(String::new(), |s| quantity_text(s.quantity))
+}
+
+fn cost(side: Option<Side>) -> String {
+    side.map_or(String::new(), |s| money_text(s.cost))
+}
+
+/// One line per day and SKU; exact figures; a side without data is empty.
+pub fn csv(rows: &[ReconcileRow]) -> Result<Vec<u8>> {
+    let mut out = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    out.write_record(HEADER)?;
+    for row in rows {
+        out.write_record([
+            row.day.to_string(),
+            row.sku.clone(),
+            row.unit.clone(),
+            quantity(row.billed),
+            cost(row.billed),
+            quantity(row.estimated),
+            cost(row.estimated),
+            money_text(row.difference),
+            row.currency.clone(),
+            row.flag.as_str().to_string(),
+            row.status.as_str().to_string(),
+        ])?;
+    }
+    out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+pub fn json(rows: &[ReconcileRow], tolerance: &str) -> Vec<u8> {
+    let side = |side: Option<Side>| {
+        side.map(|s| json!({"quantity": quantity_text(s.quantity), "cost": money_text(s.cost)}))
+    };
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            json!({
+                "date": row.day.to_string(),
+                "sku": row.sku,
+                "unit": row.unit,
+                "billed": side(row.billed),
+                "estimated": side(row.estimated),
+                "difference": money_text(row.difference),
+                "currency": row.currency,
+                "flag": row.flag.as_str(),
+                "status": row.status.as_str(),
+            })
+        })
+        .collect();
+    let mut bytes = serde_json::to_vec_pretty(&json!({"tolerance": tolerance, "rows": rows}))
+        .unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Aligned columns, costs rounded to cents for reading; the flagged count last.
+pub fn table(rows: &[ReconcileRow]) -> String {
+    let header = [
+        "date",
+        "sku",
+        "billed",
+        "estimated",
+        "difference",
+        "currency",
+        "flag",
+        "status",
+    ];
+    let money = |side: Option<Side>| side.map_or("-".to_string(), |s| display_money(s.cost));
+    let mut lines: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
+    for row in rows {
+        lines.push(vec![
+            row.day.to_string(),
+            row.sku.clone(),
+            money(row.billed),
+            money(row.estimated),
+            display_money(row.difference),
+            row.currency.clone(),
+            row.flag.as_str().to_string(),
+            row.status.as_str().to_string(),
+        ]);
+    }
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            lines
+                .iter()
+                .map(|l| l[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let numeric = [false, false, true, true, true, false, false, false];
+    let mut text = String::new();
+    for line in &lines {
+        let cells: Vec<String> = line
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| {
+                if numeric[i] {
+                    format!("{cell:>width$}", width = widths[i])
+                } else {
+                    format!("{cell:<width$}", width = widths[i])
+                }
+            })
+            .collect();
+        text.push_str(cells.join("  ").trim_end());
+        text.push('\n');
+    }
+    let flagged = rows.iter().filter(|r| r.flag.as_str() != "ok").count();
+    text.push_str(&format!(
+        "{flagged} of {} day/SKU row(s) flagged\n",
+        rows.len()
+    ));
+    text
+}
