@@ -278,3 +278,71 @@ fn inputs_manifest_accounts_for_every_row() {
     );
     assert_eq!(rejects[2][5], "2026-10-02,p,database,S1,r,x");
 }
+
+#[test]
+fn inputs_plain_fast_path_reads_like_the_csv_reader() {
+    // Quote-free blocks are split on commas and line feeds without the csv crate; the last
+    // line's quotes send the whole file through the csv crate when it is one block. Blank
+    // lines, CRLF, a lone CR, invalid UTF-8 and a bad row must come out the same either way.
+    let mut bytes = b"date,project,sku,cost,note\r\n".to_vec();
+    for day in 1..=20 {
+        bytes.extend_from_slice(
+            format!(
+                "2026-10-{day:02},p{},S{},1.{day:02},x\r\n",
+                day % 3,
+                day % 2
+            )
+            .as_bytes(),
+        );
+        if day == 5 {
+            bytes.extend_from_slice(b"\r\n\n");
+        }
+        if day == 9 {
+            bytes.extend_from_slice(b"2026-10-09,p1,S1,2.00,bad \xff byte\n");
+        }
+        if day == 12 {
+            bytes.extend_from_slice(b"2026-10-12,p1,S1,oops,x\n");
+        }
+        if day == 15 {
+            bytes.extend_from_slice(b"2026-10-15,p\rlone,S1,0.50,x\n");
+        }
+    }
+    bytes.extend_from_slice(b"2026-10-21,\"p1\",S1,3.00,\"quoted, at last\"\n");
+    let run = |size: &str| {
+        let work = Workdir::new().env("TALLY_BLOCK_SIZE", size);
+        work.create("u.csv", &bytes);
+        let out = work
+            .run(&[
+                "report",
+                "u.csv",
+                "--month",
+                "2026-10",
+                "--as-of",
+                "2026-11-28",
+                "--by",
+                "project,sku",
+                "--format",
+                "csv",
+                "--skip-bad-rows",
+                "--out",
+                "out",
+            ])
+            .ok();
+        (out, work.read("out/rejects.csv"))
+    };
+    let (whole, rejects) = run("1000000");
+    // Header 1, days 1-5 on 2-6, blank lines 7-8, days 6-9 on 9-12, the bad byte on 13,
+    // days 10-12 on 14-16: "oops" is on line 17.
+    assert!(
+        rejects.contains("u.csv,17,cost,oops,is not a decimal number,"),
+        "{rejects}"
+    );
+    assert!(rejects.contains("u.csv,21,,,has 2 fields"), "{rejects}");
+    for size in ["16", "64", "300"] {
+        assert_eq!(
+            run(size),
+            (whole.clone(), rejects.clone()),
+            "block size {size}"
+        );
+    }
+}

@@ -38,11 +38,11 @@ fn explain_decimal_error(error: &rust_decimal::Error) -> String {
 
 fn explain_not_plain(text: &str) -> String {
     const SYMBOLS: &[char] = &['$', '€', '£', '¥', '₹', '¤'];
-    if text.contains(SYMBOLS)
-        || text
-            .chars()
-            .any(|c| c.is_alphabetic() && c != 'e' && c != 'E')
-    {
+    let has_digit = text.chars().any(|c| c.is_ascii_digit());
+    let has_code = text
+        .split(|c: char| !c.is_ascii_uppercase())
+        .any(|word| word.len() == 3);
+    if text.contains(SYMBOLS) || (has_digit && has_code) {
         return "is not a decimal number (remove the currency symbol or code; the currency \
                 belongs in the currency column)"
             .to_string();

@@ -19,6 +19,30 @@ pub struct FileRows<'a> {
     pub plan: &'a ScanPlan,
     /// For each `--by` key that is a plain column, where that column is in this file.
     pub key_columns: Vec<Option<usize>>,
+    needs: Needs,
+}
+
+/// Which optional fields the per-row path must read: the others are never decoded.
+struct Needs {
+    project: bool,
+    service: bool,
+    region: bool,
+    resource: bool,
+    unit: bool,
+}
+
+impl Needs {
+    fn of(plan: &ScanPlan) -> Needs {
+        let key = |kind: KeyKind| plan.keys.contains(&kind);
+        let overlap = plan.track_overlap;
+        Needs {
+            project: overlap || key(KeyKind::Project) || !plan.filters.projects.is_empty(),
+            service: overlap || key(KeyKind::Service) || !plan.filters.services.is_empty(),
+            region: overlap || key(KeyKind::Region),
+            resource: overlap || key(KeyKind::Resource),
+            unit: key(KeyKind::Sku),
+        }
+    }
 }
 
 /// A record's values that are not written into key buffers.
@@ -61,87 +85,152 @@ impl<'a> FileRows<'a> {
             schema,
             plan,
             key_columns,
+            needs: Needs::of(plan),
         }
     }
 
     /// Parses every record of a block into a fresh tally.
     pub fn process_block(&self, block: &Block) -> Tally {
-        let mut tally = Tally::default();
+        let mut scratch = Scratch {
+            tally: Tally::default(),
+            key: Vec::with_capacity(256),
+            overlap: Vec::with_capacity(256),
+            cache: None,
+        };
+        match plain_text(&block.data) {
+            Some(text) => self.plain_records(text, block.first_line, &mut scratch),
+            None => self.csv_records(block, &mut scratch),
+        }
+        scratch.tally
+    }
+
+    /// Records without quotes and with only CRLF or LF line ends: a line is a record and a
+    /// comma ends a field, exactly as the csv crate would read them, without its state machine.
+    fn plain_records(&self, data: &str, first_line: u64, scratch: &mut Scratch) {
+        let mut fields = SplitRecord {
+            line: "",
+            fields: Vec::with_capacity(self.schema.headers.len()),
+        };
+        let mut start = 0;
+        let ends = memchr::memchr_iter(b'\n', data.as_bytes()).chain(std::iter::once(data.len()));
+        for (line, end) in (first_line..).zip(ends) {
+            let mut text = &data[start..end];
+            if let Some(stripped) = text.strip_suffix('\r') {
+                text = stripped;
+            }
+            if !text.is_empty() {
+                fields.line = text;
+                fields.fields.clear();
+                let mut field_start = 0;
+                for comma in memchr::memchr_iter(b',', text.as_bytes()) {
+                    fields.fields.push(&text[field_start..comma]);
+                    field_start = comma + 1;
+                }
+                fields.fields.push(&text[field_start..]);
+                if self.count(scratch, &fields, line) {
+                    return;
+                }
+            }
+            start = end + 1;
+        }
+    }
+
+    /// Any RFC 4180 records, read by the csv crate.
+    fn csv_records(&self, block: &Block, scratch: &mut Scratch) {
+        let data = &block.data[..];
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(&block.data[..]);
+            .from_reader(data);
         let mut record = csv::ByteRecord::new();
-        let mut key = Vec::with_capacity(256);
-        let mut overlap = Vec::with_capacity(256);
-        let mut cache: Option<(Vec<u8>, Day)> = None;
+        // Physical lines are counted here, as line feeds before the record's first byte: the
+        // csv crate positions a record at the end of the previous one (which, after a CRLF,
+        // is before its LF), and counts a lone CR as a line.
+        let mut counted = (0usize, block.first_line);
+        let mut line_at = |offset: u64| {
+            let mut offset = (offset as usize).min(data.len()).max(counted.0);
+            while matches!(data.get(offset), Some(b'\r' | b'\n')) {
+                offset += 1;
+            }
+            counted.1 += memchr::memchr_iter(b'\n', &data[counted.0..offset]).count() as u64;
+            counted.0 = offset;
+            counted.1
+        };
         loop {
-            let line_of = |line: u64| block.first_line + line.saturating_sub(1);
             match reader.read_byte_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(error) => {
-                    let line = error
-                        .position()
-                        .map_or(block.first_line, |p| line_of(p.line()));
-                    tally.rows_read += 1;
+                    let line = line_at(error.position().map_or(0, |p| p.byte()));
+                    scratch.tally.rows_read += 1;
                     let error = FieldError {
                         column: None,
                         value: None,
                         reason: format!("is not valid CSV: {error}"),
                     };
-                    if self.reject(&mut tally, error, line, &record) {
+                    if self.reject(&mut scratch.tally, error, line, &record) {
                         break;
                     }
                     continue;
                 }
             }
-            let line = line_of(record.position().map_or(1, |p| p.line()));
-            tally.rows_read += 1;
-            match self.row(&record, &mut key, &mut overlap, &mut cache) {
-                Ok(row) => {
-                    let day_rows = tally.days.entry(row.day).or_default();
-                    day_rows.valid += 1;
-                    if self.plan.track_overlap && !tally.overlap_keys.contains(&overlap[..]) {
-                        tally
-                            .overlap_keys
-                            .insert(overlap.clone().into_boxed_slice());
-                    }
-                    if !row.passes {
-                        continue;
-                    }
-                    day_rows.passing += 1;
-                    let added = match tally.groups.get_mut(&key[..]) {
-                        Some(sums) => sums.add(row.quantity, row.cost),
-                        None => {
-                            let mut sums = super::tally::Sums::default();
-                            let added = sums.add(row.quantity, row.cost);
-                            tally.groups.insert(key.clone().into_boxed_slice(), sums);
-                            added
-                        }
-                    };
-                    if added.is_err() {
-                        tally.overflow = true;
-                        break;
-                    }
-                }
-                Err(error) => {
-                    if self.reject(&mut tally, error, line, &record) {
-                        break;
-                    }
-                }
+            let line = line_at(record.position().map_or(0, |p| p.byte()));
+            if self.count(scratch, &record, line) {
+                break;
             }
         }
-        tally
+    }
+
+    /// Counts one record into the block's tally; returns true when the scan must stop.
+    fn count<R: Fields>(&self, scratch: &mut Scratch, record: &R, line: u64) -> bool {
+        let tally = &mut scratch.tally;
+        tally.rows_read += 1;
+        match self.row(
+            record,
+            &mut scratch.key,
+            &mut scratch.overlap,
+            &mut scratch.cache,
+        ) {
+            Ok(row) => {
+                let day_rows = tally.days.entry(row.day).or_default();
+                day_rows.valid += 1;
+                let overlap = &scratch.overlap;
+                if self.plan.track_overlap && !tally.overlap_keys.contains(&overlap[..]) {
+                    tally
+                        .overlap_keys
+                        .insert(overlap.clone().into_boxed_slice());
+                }
+                if !row.passes {
+                    return false;
+                }
+                day_rows.passing += 1;
+                let key = &scratch.key;
+                let added = match tally.groups.get_mut(&key[..]) {
+                    Some(sums) => sums.add(row.quantity, row.cost),
+                    None => {
+                        let mut sums = super::tally::Sums::default();
+                        let added = sums.add(row.quantity, row.cost);
+                        tally.groups.insert(key.clone().into_boxed_slice(), sums);
+                        added
+                    }
+                };
+                if added.is_err() {
+                    tally.overflow = true;
+                    return true;
+                }
+                false
+            }
+            Err(error) => self.reject(tally, error, line, record),
+        }
     }
 
     /// Records a bad row; returns true when the scan must stop at it.
-    fn reject(
+    fn reject<R: Fields>(
         &self,
         tally: &mut Tally,
         error: FieldError,
         line: u64,
-        record: &csv::ByteRecord,
+        record: &R,
     ) -> bool {
         let error = RowError {
             location: Location {
@@ -155,7 +244,7 @@ impl<'a> FileRows<'a> {
         if self.plan.skip_bad_rows {
             tally.rejects.push(Reject {
                 error,
-                record: record_text(record),
+                record: record.text(),
             });
             false
         } else {
@@ -172,9 +261,9 @@ impl<'a> FileRows<'a> {
             .unwrap_or_else(|| format!("#{}", index + 1))
     }
 
-    fn row(
+    fn row<R: Fields>(
         &self,
-        record: &csv::ByteRecord,
+        record: &R,
         key: &mut Vec<u8>,
         overlap: &mut Vec<u8>,
         cache: &mut Option<(Vec<u8>, Day)>,
@@ -199,23 +288,36 @@ impl<'a> FileRows<'a> {
                 field
             }
         };
+        // Trimmed text of a field. Trimming bytes first keeps the UTF-8 check (and the trim)
+        // off the padding; only ASCII white space is trimmed.
         let text = |index: usize| -> Result<&str, FieldError> {
-            let field = raw(index);
-            std::str::from_utf8(field)
-                .map_err(|_| FieldError::at(index, field, "is not valid UTF-8"))
+            let field = record
+                .get_str(index)
+                .map_err(|_| FieldError::at(index, raw(index), "is not valid UTF-8"))?
+                .trim_ascii();
+            Ok(if schema.null_is_empty && field == "NULL" {
+                ""
+            } else {
+                field
+            })
         };
-        let optional = |index: Option<usize>| -> Result<&str, FieldError> {
-            index.map_or(Ok(""), |i| text(i).map(str::trim))
+        // A field read only when the report needs it: keys, filters or overlap detection.
+        let optional = |wanted: bool, index: Option<usize>| -> Result<&str, FieldError> {
+            match index {
+                Some(i) if wanted => text(i),
+                _ => Ok(""),
+            }
         };
         let first_of = |indexes: &[usize]| -> Result<&str, FieldError> {
             for &index in indexes {
-                let value = text(index)?.trim();
+                let value = text(index)?;
                 if !value.is_empty() {
                     return Ok(value);
                 }
             }
             Ok("")
         };
+        let needs = &self.needs;
 
         let day = match cache {
             Some((bytes, day)) if bytes[..] == *raw(schema.date) => *day,
@@ -242,21 +344,26 @@ impl<'a> FileRows<'a> {
                 "is empty; expected a SKU",
             ));
         }
-        let project_name = optional(schema.project_name)?;
-        let project_id = optional(schema.project_id)?;
+        let project_name = optional(needs.project, schema.project_name)?;
+        let project_id = optional(needs.project, schema.project_id)?;
         let project = if project_name.is_empty() {
             project_id
         } else {
             project_name
         };
         let service = match schema.service {
-            Some(index) => text(index)?.trim(),
+            _ if !needs.service => "",
+            Some(index) => text(index)?,
             None => service_from_sku(sku),
         };
-        let region = optional(schema.region)?;
-        let resource = first_of(&schema.resource)?;
-        let unit = optional(schema.unit)?;
-        let currency = match optional(schema.currency)? {
+        let region = optional(needs.region, schema.region)?;
+        let resource = if needs.resource {
+            first_of(&schema.resource)?
+        } else {
+            ""
+        };
+        let unit = optional(needs.unit, schema.unit)?;
+        let currency = match optional(true, schema.currency)? {
             "" => "USD",
             currency => currency,
         };
@@ -296,7 +403,7 @@ impl<'a> FileRows<'a> {
                     KeyKind::Assistant | KeyKind::Model | KeyKind::Endpoint => "".into(),
                     KeyKind::Tag(tag) => self.tag_value(record, tag)?.unwrap_or_default().into(),
                     KeyKind::Column(_) => match self.key_columns[position] {
-                        Some(index) => text(index)?.trim().into(),
+                        Some(index) => text(index)?.into(),
                         None => "".into(),
                     },
                 };
@@ -319,7 +426,7 @@ impl<'a> FileRows<'a> {
         })
     }
 
-    fn tags_match(&self, filters: &Filters, record: &csv::ByteRecord) -> Result<bool, FieldError> {
+    fn tags_match<R: Fields>(&self, filters: &Filters, record: &R) -> Result<bool, FieldError> {
         for (tag, wanted) in &filters.tags {
             if self.tag_value(record, tag)?.as_deref() != Some(wanted.as_str()) {
                 return Ok(false);
@@ -329,7 +436,7 @@ impl<'a> FileRows<'a> {
     }
 
     /// The value of one tag: row tags first, then index tags, then project tags.
-    fn tag_value(&self, record: &csv::ByteRecord, tag: &str) -> Result<Option<String>, FieldError> {
+    fn tag_value<R: Fields>(&self, record: &R, tag: &str) -> Result<Option<String>, FieldError> {
         for &index in &self.schema.tags {
             let field = record.get(index).unwrap_or_default();
             if field.is_empty() || (self.schema.null_is_empty && field == b"NULL") {
@@ -399,18 +506,85 @@ pub fn service_from_sku(sku: &str) -> &'static str {
     }
 }
 
-/// The record as one CSV line, for `rejects.csv`.
-fn record_text(record: &csv::ByteRecord) -> String {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    if writer.write_byte_record(record).is_err() {
-        return String::new();
+/// The per-block buffers the per-row path reuses.
+struct Scratch {
+    tally: Tally,
+    key: Vec<u8>,
+    overlap: Vec<u8>,
+    /// The last date text and its day: rows come sorted by date, so most lookups hit.
+    cache: Option<(Vec<u8>, Day)>,
+}
+
+/// The fields of one record, however it was split.
+trait Fields {
+    fn len(&self) -> usize;
+    fn get(&self, index: usize) -> Option<&[u8]>;
+    /// The field as text; `Err(())` when it is not UTF-8.
+    fn get_str(&self, index: usize) -> Result<&str, ()> {
+        std::str::from_utf8(self.get(index).unwrap_or_default()).map_err(|_| ())
     }
-    let bytes = writer.into_inner().unwrap_or_default();
-    String::from_utf8_lossy(&bytes)
-        .trim_end_matches('\n')
-        .to_string()
+    /// The record as one CSV line, for `rejects.csv`.
+    fn text(&self) -> String;
+}
+
+impl Fields for csv::ByteRecord {
+    fn len(&self) -> usize {
+        csv::ByteRecord::len(self)
+    }
+
+    fn get(&self, index: usize) -> Option<&[u8]> {
+        csv::ByteRecord::get(self, index)
+    }
+
+    fn text(&self) -> String {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        if writer.write_byte_record(self).is_err() {
+            return String::new();
+        }
+        let bytes = writer.into_inner().unwrap_or_default();
+        String::from_utf8_lossy(&bytes)
+            .trim_end_matches('\n')
+            .to_string()
+    }
+}
+
+/// A quote-free line of checked UTF-8, split at its commas.
+struct SplitRecord<'a> {
+    line: &'a str,
+    fields: Vec<&'a str>,
+}
+
+impl Fields for SplitRecord<'_> {
+    fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    fn get(&self, index: usize) -> Option<&[u8]> {
+        self.fields.get(index).map(|f| f.as_bytes())
+    }
+
+    fn get_str(&self, index: usize) -> Result<&str, ()> {
+        Ok(self.fields.get(index).copied().unwrap_or_default())
+    }
+
+    fn text(&self) -> String {
+        self.line.to_string()
+    }
+}
+
+/// The block as text when it can be split on commas and line feeds alone: valid UTF-8 (checked
+/// once for the block, not per field), no quotes, and every carriage return part of a CRLF
+/// (the csv crate ends a record at a lone CR too).
+fn plain_text(data: &[u8]) -> Option<&str> {
+    if memchr::memchr(b'"', data).is_some()
+        || memchr::memchr_iter(b'\r', data).count()
+            != memchr::memmem::find_iter(data, b"\r\n").count()
+    {
+        return None;
+    }
+    std::str::from_utf8(data).ok()
 }
 
 #[cfg(test)]
