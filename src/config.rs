@@ -70,6 +70,15 @@ pub struct ReportConfig {
     pub out: Option<PathBuf>,
     pub on_overlap: OnOverlap,
     pub quiet: bool,
+    /// Charts to draw with `--out`: `None` for `--no-charts`.
+    pub charts: Option<ChartOptions>,
+}
+
+/// What the charts show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ChartOptions {
+    /// Keys shown by name; the rest are summed as "other".
+    pub top: usize,
 }
 
 /// Default block size: large enough to amortize task overhead, small enough that a few
@@ -166,6 +175,9 @@ impl ReportConfig {
             out: args.out,
             on_overlap: args.on_overlap,
             quiet: args.quiet,
+            charts: (!args.no_charts).then_some(ChartOptions {
+                top: usize::from(args.chart_top),
+            }),
         })
     }
 }
@@ -260,7 +272,10 @@ mod tests {
     fn months_relative_to_as_of() {
         let as_of = day("2026-01-15");
         let previous = month_range("previous", as_of).unwrap();
-        assert_eq!((previous.from, previous.to), (day("2025-12-01"), day("2025-12-31")));
+        assert_eq!(
+            (previous.from, previous.to),
+            (day("2025-12-01"), day("2025-12-31"))
+        );
         let feb = month_range("2028-02", as_of).unwrap();
         assert_eq!(feb.to, day("2028-02-29"));
         assert!(month_range("2026-13", as_of).is_err());

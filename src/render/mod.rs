@@ -1,6 +1,8 @@
 //! Pure renderers: a summary in, bytes or text out. Nothing here touches files or stdout.
 
+pub mod chart;
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod manifest;
 pub mod table;
