@@ -853,3 +853,201 @@ pub fn percent(part: Decimal, whole: Decimal) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::aggregate::{DayGroup, summarize};
+    use crate::ingest::tally::Sums;
+    use crate::model::{DateRange, Delay, KeyKind, Period};
+    use chrono::{DateTime, Utc};
+    use std::str::FromStr;
+
+    fn day(s: &str) -> Day {
+        Day::from_str(s).unwrap()
+    }
+
+    fn money(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    /// A summary by `key` over 2026-10-01..05, as of 2026-10-06T10:30Z (delay 3: 10-03 on is
+    /// provisional), from `(day, key value, cost)` rows.
+    pub(crate) fn summary_of(key: KeyKind, rows: &[(&str, &str, &str)]) -> Summary {
+        let groups: Vec<DayGroup> = rows
+            .iter()
+            .map(|(d, value, cost)| DayGroup {
+                day: day(d),
+                keys: vec![value.to_string()],
+                currency: "USD".into(),
+                unit: "RU".into(),
+                source: "billed".into(),
+                sums: Sums {
+                    quantity: Decimal::ONE,
+                    cost: money(cost),
+                    rows: 1,
+                },
+            })
+            .collect();
+        let as_of: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-10-06T10:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        summarize(
+            &groups,
+            &[key],
+            Period::Total,
+            DateRange {
+                from: day("2026-10-01"),
+                to: day("2026-10-05"),
+            },
+            Delay {
+                as_of,
+                delay_days: 3,
+            },
+        )
+        .unwrap()
+    }
+
+    fn five_keys() -> Summary {
+        summary_of(
+            KeyKind::Sku,
+            &[
+                ("2026-10-01", "a", "10.005"),
+                ("2026-10-01", "b", "5"),
+                ("2026-10-02", "c", "1.10"),
+                ("2026-10-02", "d", "0.90"),
+                ("2026-10-03", "a", "2"),
+                ("2026-10-04", "e", "0.000001"),
+                ("2026-10-05", "b", "7.5"),
+            ],
+        )
+    }
+
+    #[test]
+    fn chart_daily_keeps_top_keys_and_sums_the_rest_as_other() {
+        let chart = DailyChart::from_summary(&five_keys(), 2).unwrap();
+        let labels: Vec<&str> = chart.series.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["b", "a", "other"]);
+        assert_eq!(chart.series[0].total, money("12.5"));
+        assert_eq!(chart.series[1].total, money("12.005"));
+        assert_eq!(chart.series[2].total, money("2.000001"));
+        assert!(chart.series[2].is_other);
+        assert_eq!(chart.series[2].values[1], money("2.00"));
+        assert_eq!(chart.series[2].values[3], money("0.000001"));
+        assert_eq!(chart.key_name, "sku");
+        assert_eq!(chart.currency, "USD");
+    }
+
+    #[test]
+    fn chart_daily_sums_equal_the_summary_exactly() {
+        let summary = five_keys();
+        for top in 1..=6 {
+            let chart = DailyChart::from_summary(&summary, top).unwrap();
+            assert_eq!(chart.total, summary.total, "top {top}");
+            let mut from_series = Decimal::ZERO;
+            for series in &chart.series {
+                let sum: Decimal = series.values.iter().sum();
+                assert_eq!(sum, series.total, "series {}", series.label);
+                from_series += series.total;
+            }
+            assert_eq!(from_series, summary.total);
+            let by_days: Decimal = chart.day_totals.iter().sum();
+            assert_eq!(by_days, summary.total);
+            let share = ShareChart::from_summary(&summary, top).unwrap();
+            let bars: Decimal = share.bars.iter().map(|b| b.cost).sum();
+            assert_eq!(bars, summary.total);
+            assert_eq!(share.total, summary.total);
+        }
+    }
+
+    #[test]
+    fn chart_other_needs_two_keys() {
+        // With 5 keys and top 4, the one key left is shown under its own name.
+        let chart = DailyChart::from_summary(&five_keys(), 4).unwrap();
+        assert_eq!(chart.series.len(), 5);
+        assert!(chart.series.iter().all(|s| !s.is_other));
+        let share = ShareChart::from_summary(&five_keys(), 3).unwrap();
+        let other = share.bars.last().unwrap();
+        assert!(other.is_other);
+        assert_eq!(other.keys, 2);
+    }
+
+    #[test]
+    fn chart_marks_provisional_days() {
+        let chart = DailyChart::from_summary(&five_keys(), 8).unwrap();
+        assert_eq!(
+            chart.days,
+            [
+                "2026-10-01",
+                "2026-10-02",
+                "2026-10-03",
+                "2026-10-04",
+                "2026-10-05"
+            ]
+            .map(day)
+            .to_vec()
+        );
+        assert_eq!(chart.provisional, [false, false, true, true, true]);
+    }
+
+    #[test]
+    fn chart_share_is_sorted_by_cost_with_other_last() {
+        let share = ShareChart::from_summary(&five_keys(), 3).unwrap();
+        let labels: Vec<&str> = share.bars.iter().map(|b| b.label.as_str()).collect();
+        assert_eq!(labels, ["b", "a", "c", "other"]);
+        assert_eq!(share.bars[3].cost, money("0.900001"));
+    }
+
+    #[test]
+    fn chart_empty_key_and_several_currencies() {
+        let summary = summary_of(KeyKind::Resource, &[("2026-10-01", "", "1")]);
+        let chart = DailyChart::from_summary(&summary, 8).unwrap();
+        assert_eq!(chart.series[0].label, EMPTY_KEY);
+        let mut mixed = summary.clone();
+        mixed.currency = None;
+        assert_eq!(
+            DailyChart::from_summary(&mixed, 8),
+            Err(NoChart::SeveralCurrencies)
+        );
+    }
+
+    #[test]
+    fn chart_percent_and_ticks() {
+        assert_eq!(percent(money("1"), money("3")), "33.3%");
+        assert_eq!(percent(money("1"), money("0")), "");
+        assert_eq!(tick_label(1500.0, false), "1,500");
+        assert_eq!(tick_label(0.5, true), "0.50");
+    }
+
+    #[test]
+    fn chart_renders_svg_and_png_with_long_names() {
+        let long =
+            "Serverless Read Units (a very long region name that cannot fit, aws us-east-1) <&>";
+        let summary = summary_of(
+            KeyKind::Sku,
+            &[("2026-10-01", long, "12.34"), ("2026-10-04", "b", "1")],
+        );
+        let daily = render(&DailyChart::from_summary(&summary, 8).unwrap()).unwrap();
+        let share = render(&ShareChart::from_summary(&summary, 8).unwrap()).unwrap();
+        for rendered in [&daily, &share] {
+            let svg = String::from_utf8(rendered.svg.clone()).unwrap();
+            assert!(svg.starts_with("<svg"));
+            // The long name is cut with an ellipsis and escaped.
+            assert!(svg.contains("…"));
+            assert!(!svg.contains("<&>"));
+            assert_eq!(&rendered.png[..8], b"\x89PNG\r\n\x1a\n");
+        }
+        let svg = String::from_utf8(daily.svg).unwrap();
+        assert!(svg.contains("provisional (may change)"));
+        assert!(svg.contains("13.34 USD"));
+        // Rendering is deterministic: the same summary gives the same bytes.
+        let again = render(&DailyChart::from_summary(&summary, 8).unwrap()).unwrap();
+        assert_eq!(svg.as_bytes(), &again.svg[..]);
+        assert_eq!(
+            again.png,
+            render(&DailyChart::from_summary(&summary, 8).unwrap())
+                .unwrap()
+                .png
+        );
+    }
+}

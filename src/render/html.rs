@@ -371,3 +371,75 @@ fn daily_table(out: &mut String, summary: &Summary) {
     }
     out.push_str("</tbody>\n</table>\n</section>\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::KeyKind;
+    use crate::render::chart::tests::summary_of;
+
+    fn page(summary: &Summary) -> String {
+        let inputs = [InputLine {
+            name: "usage <2026>.csv".into(),
+            kind: "usage-csv".into(),
+        }];
+        let html = render(&HtmlReport {
+            summary,
+            inputs: &inputs,
+            charts: &[],
+            charts_note: None,
+        });
+        String::from_utf8(html).unwrap()
+    }
+
+    #[test]
+    fn html_escapes_input_values_and_totals_match() {
+        let summary = summary_of(
+            KeyKind::Project,
+            &[
+                ("2026-10-01", "<b>&\"x\"", "1234.565"),
+                ("2026-10-02", "it's", "1000"),
+                ("2026-10-04", "plain", "0.001"),
+            ],
+        );
+        let html = page(&summary);
+        assert!(html.contains("<td>&lt;b&gt;&amp;&quot;x&quot;</td>"));
+        assert!(html.contains("<td>it&#39;s</td>"));
+        assert!(!html.contains("<b>&"));
+        assert!(html.contains("usage &lt;2026&gt;.csv"));
+        // Total = 2234.566, shown half-even to cents with separators; exact in the title.
+        assert_eq!(summary.total.to_string(), "2234.566");
+        assert!(html.contains(
+            "<div class=\"value\" id=\"total\" title=\"2234.566\">2,234.57&nbsp;USD</div>"
+        ));
+        let footer = html.split("<tfoot>").nth(1).unwrap();
+        assert!(footer.contains(">2,234.57&nbsp;USD</td>"));
+        // Summary rows by cost, descending; 1234.565 rounds half-even to 1,234.56.
+        let summary_table = html.split("id=\"summary\"").nth(1).unwrap();
+        let first = summary_table.find("1,234.56&nbsp;USD").unwrap();
+        let second = summary_table.find("1,000.00&nbsp;USD").unwrap();
+        assert!(first < second);
+        // Self-contained: no external reference of any kind.
+        for needle in ["http://", "https://", "src=", "<link", "<script", "@import"] {
+            assert!(!html.contains(needle), "{needle}");
+        }
+    }
+
+    #[test]
+    fn html_says_which_days_are_provisional() {
+        let summary = summary_of(KeyKind::Sku, &[("2026-10-01", "a", "1")]);
+        let html = page(&summary);
+        assert!(html.contains(
+            "costs for 2026-10-03 to 2026-10-05 (3 days) are provisional: cost data can \
+             arrive up to 3 days late. Re-run on or after 2026-10-09T00:00Z"
+        ));
+    }
+
+    #[test]
+    fn html_groups_thousands() {
+        assert_eq!(group_thousands("1234567.891"), "1,234,567.891");
+        assert_eq!(group_thousands("-1000"), "-1,000");
+        assert_eq!(group_thousands("999"), "999");
+        assert_eq!(escape("<'&\">"), "&lt;&#39;&amp;&quot;&gt;");
+    }
+}
