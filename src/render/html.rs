@@ -92,7 +92,7 @@ dl.meta dd { margin: 0; }
 .notice { background: #fff6db; border-left: 4px solid #e0a800; padding: 8px 12px; margin: 12px 0; }
 .final { background: #eef7ee; border-left: 4px solid #59a14f; padding: 8px 12px; margin: 12px 0; }
 .totals { display: flex; flex-wrap: wrap; gap: 16px; margin: 8px 0; }
-.totals div { border: 1px solid #ddd; border-radius: 4px; padding: 8px 16px; min-width: 200px; }
+.totals > div { border: 1px solid #ddd; border-radius: 4px; padding: 8px 16px; min-width: 200px; }
 .totals .label { color: #666; font-size: 12px; }
 .totals .value { font-size: 22px; font-variant-numeric: tabular-nums; }
 figure { margin: 16px 0; break-inside: avoid; page-break-inside: avoid; }
