@@ -151,9 +151,21 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
-    /// Also write summary.csv, daily.csv and manifest.json (and rejects.csv) into this folder.
+    /// Also write summary.csv, daily.csv, charts (chart-daily and chart-share, SVG and PNG),
+    /// report.html and manifest.json (and rejects.csv) into this folder.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// With --out, do not draw chart-daily and chart-share (SVG and PNG) nor embed them in
+    /// report.html: for cron jobs that only need the CSV files.
+    #[arg(long)]
+    pub no_charts: bool,
+
+    /// How many keys the charts show by name (by cost, for the first --by key); the rest are
+    /// summed as "other".
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u16).range(1..=50))]
+    pub chart_top: u16,
 
     /// Skip bad rows (listed in rejects.csv, or on stderr without --out) instead of stopping.
     #[arg(long)]

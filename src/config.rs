@@ -80,6 +80,15 @@ pub struct ReportConfig {
     pub quiet: bool,
     /// `--rates FILE`: replaces the built-in rate card.
     pub rates_path: Option<PathBuf>,
+    /// Charts to draw with `--out`: `None` for `--no-charts`.
+    pub charts: Option<ChartOptions>,
+}
+
+/// What the charts show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ChartOptions {
+    /// Keys shown by name; the rest are summed as "other".
+    pub top: usize,
 }
 
 /// Default block size: large enough to amortize task overhead, small enough that a few
@@ -179,6 +188,9 @@ impl ReportConfig {
             on_overlap: args.on_overlap,
             quiet: args.quiet,
             rates_path: args.rates,
+            charts: (!args.no_charts).then_some(ChartOptions {
+                top: usize::from(args.chart_top),
+            }),
         })
     }
 }
@@ -238,6 +250,8 @@ impl ReconcileConfig {
             rates: args.rates,
             tz: args.tz,
             quiet: args.quiet,
+            no_charts: true,
+            chart_top: 8,
         };
         Ok(ReconcileConfig {
             report: ReportConfig::from_args(report, now)?,

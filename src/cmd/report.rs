@@ -42,6 +42,7 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
             output::write_atomic(dir, "rejects.csv", &render::csv::rejects(&owned)?)?;
             written.push("rejects.csv");
         }
+        written.extend(write_charts_and_html(dir, &config, &summary, scans)?);
         written.push("manifest.json");
         let manifest = render::manifest::render(
             &config,
@@ -85,6 +86,83 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     };
     output::stdout(&bytes)?;
     Ok(Exit::Ok)
+}
+
+/// Draws the charts (unless `--no-charts`) and writes them and `report.html` into `dir`.
+/// Returns the names written.
+fn write_charts_and_html(
+    dir: &std::path::Path,
+    config: &ReportConfig,
+    summary: &Summary,
+    scans: &[crate::ingest::InputScan],
+) -> Result<Vec<&'static str>> {
+    use render::chart::{self, DailyChart, ShareChart};
+    let mut written = Vec::new();
+    let mut embedded = Vec::new();
+    let mut charts_note = None;
+    match config.charts {
+        None => charts_note = Some("Charts were not drawn (--no-charts).".to_string()),
+        Some(options) => {
+            let figures = DailyChart::from_summary(summary, options.top).and_then(|daily| {
+                ShareChart::from_summary(summary, options.top).map(|share| (daily, share))
+            });
+            match figures {
+                Ok((daily, share)) => {
+                    let daily_title = format!(
+                        "Daily cost by {}, top {} and other; provisional days are lighter \
+                         and hatched.",
+                        daily.key_name, options.top
+                    );
+                    let share_title = format!("Cost by {} over the whole range.", share.key_name);
+                    let drawn = [
+                        (
+                            "chart-daily.svg",
+                            "chart-daily.png",
+                            chart::render(&daily)?,
+                            daily_title,
+                        ),
+                        (
+                            "chart-share.svg",
+                            "chart-share.png",
+                            chart::render(&share)?,
+                            share_title,
+                        ),
+                    ];
+                    for (svg_name, png_name, rendered, title) in drawn {
+                        output::write_atomic(dir, svg_name, &rendered.svg)?;
+                        output::write_atomic(dir, png_name, &rendered.png)?;
+                        written.extend([svg_name, png_name]);
+                        embedded.push(render::html::EmbeddedChart {
+                            title,
+                            svg: String::from_utf8_lossy(&rendered.svg).into_owned(),
+                        });
+                    }
+                }
+                Err(why) => {
+                    if !config.quiet {
+                        output::warn(&format!("no charts: {why}"));
+                    }
+                    charts_note = Some(format!("No charts: {why}."));
+                }
+            }
+        }
+    }
+    let inputs: Vec<render::html::InputLine> = scans
+        .iter()
+        .map(|scan| render::html::InputLine {
+            name: scan.file.name.clone(),
+            kind: scan.kind.clone(),
+        })
+        .collect();
+    let html = render::html::render(&render::html::HtmlReport {
+        summary,
+        inputs: &inputs,
+        charts: &embedded,
+        charts_note,
+    });
+    output::write_atomic(dir, "report.html", &html)?;
+    written.push("report.html");
+    Ok(written)
 }
 
 /// One line naming the provisional days and when a re-run gives final figures.

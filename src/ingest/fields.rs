@@ -171,7 +171,10 @@ mod tests {
         assert!(parse_decimal("12.50 USD").unwrap_err().contains("currency"));
         assert!(parse_decimal("1e-7").unwrap_err().contains("exponent"));
         assert!(parse_decimal("").unwrap_err().contains("empty"));
-        assert_eq!(parse_decimal("oops").unwrap_err(), "is not a decimal number");
+        assert_eq!(
+            parse_decimal("oops").unwrap_err(),
+            "is not a decimal number"
+        );
         assert!(parse_decimal("EUR 5").unwrap_err().contains("currency"));
         assert!(
             parse_decimal("1.2.3")

@@ -1,7 +1,9 @@
 //! Pure renderers: a summary in, bytes or text out. Nothing here touches files or stdout.
 
 pub mod alerts;
+pub mod chart;
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod manifest;
 pub mod reconcile;

@@ -1,0 +1,1053 @@
+//! Charts: first the pure data behind each chart (`DailyChart`, `ShareChart`, built from a
+//! `Summary` with exact decimals), then drawing with plotters to SVG and PNG bytes.
+//!
+//! Money stays `Decimal` until a bar is placed on the canvas: only pixel coordinates go through
+//! `f64`; every label is the exact figure rounded half-even to cents (`display_money`).
+//!
+//! Drawing is shared through small public pieces so that other charts (the month-to-date
+//! cumulative chart of `tally alerts`) are a small addition: implement `Figure`, lay out with
+//! `split_legend`, build a plot with `day_axis_chart`, mark days with `shade_days`, and call
+//! `render` for the SVG and PNG bytes. Owns no files: `output.rs` writes what this returns.
+
+use crate::aggregate::Summary;
+use crate::model::{Day, exact_add};
+use crate::render::table::display_money;
+use anyhow::{Result, anyhow, bail};
+use chrono::Datelike;
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{SegmentValue, SegmentedCoord};
+use plotters::coord::types::{RangedCoordf64, RangedCoordusize};
+use plotters::element::BackendCoordOnly;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// Canvas size of every chart, in pixels.
+pub const WIDTH: u32 = 1200;
+pub const HEIGHT: u32 = 600;
+
+/// The label of the bucket that gathers every key outside the top N.
+pub const OTHER: &str = "other";
+/// How an empty key value (a row without the grouping column) is shown.
+pub const EMPTY_KEY: &str = "(none)";
+
+/// One stacked series of the daily chart: a key (or "other") and its cost on each day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Series {
+    pub label: String,
+    /// True for the "other" bucket.
+    pub is_other: bool,
+    /// Cost over the whole range.
+    pub total: Decimal,
+    /// Cost per day, aligned with `DailyChart::days`.
+    pub values: Vec<Decimal>,
+}
+
+/// The data of `chart-daily`: stacked daily cost by the report's first grouping key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyChart {
+    /// The first grouping key (`service`, `sku`, …).
+    pub key_name: String,
+    pub currency: String,
+    /// Every UTC day shown, in order, with or without data.
+    pub days: Vec<Day>,
+    /// Per day: still provisional (cost data may arrive late).
+    pub provisional: Vec<bool>,
+    /// The top keys by cost (descending), then "other" when some keys are left.
+    pub series: Vec<Series>,
+    /// Per day: the sum of every series.
+    pub day_totals: Vec<Decimal>,
+    pub total: Decimal,
+}
+
+/// One bar of `chart-share`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareBar {
+    pub label: String,
+    pub is_other: bool,
+    pub cost: Decimal,
+    /// How many keys the bar holds (more than one only for "other").
+    pub keys: usize,
+}
+
+/// The data of `chart-share`: cost by key over the whole range, largest first, "other" last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareChart {
+    pub key_name: String,
+    pub currency: String,
+    pub bars: Vec<ShareBar>,
+    pub total: Decimal,
+}
+
+/// Why a summary has no charts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoChart {
+    #[error("the report holds several currencies, and a chart adds one currency only")]
+    SeveralCurrencies,
+    #[error("a sum exceeds the 28 significant digits that tally keeps exactly")]
+    Overflow,
+}
+
+/// Cost per first-key value over the range, and per (day, value).
+struct ByKey {
+    totals: BTreeMap<String, Decimal>,
+    per_day: BTreeMap<(Day, String), Decimal>,
+}
+
+fn by_first_key(summary: &Summary) -> Result<ByKey, NoChart> {
+    let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut per_day: BTreeMap<(Day, String), Decimal> = BTreeMap::new();
+    for row in &summary.daily {
+        let key = match row.keys.first().map(String::as_str) {
+            None | Some("") => EMPTY_KEY.to_string(),
+            Some(value) => value.to_string(),
+        };
+        let total = totals.entry(key.clone()).or_default();
+        *total = exact_add(*total, row.cost).map_err(|_| NoChart::Overflow)?;
+        let day = per_day.entry((row.day, key)).or_default();
+        *day = exact_add(*day, row.cost).map_err(|_| NoChart::Overflow)?;
+    }
+    Ok(ByKey { totals, per_day })
+}
+
+/// Keys by cost, descending; equal costs by name so the order is stable.
+fn ranked(totals: &BTreeMap<String, Decimal>) -> Vec<(&String, Decimal)> {
+    let mut ranked: Vec<(&String, Decimal)> = totals.iter().map(|(k, v)| (k, *v)).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    ranked
+}
+
+fn currency_of(summary: &Summary) -> Result<String, NoChart> {
+    summary.currency.clone().ok_or(NoChart::SeveralCurrencies)
+}
+
+/// The days a daily chart shows: the range up to the as-of day (or the last day with data,
+/// when later), so that a month-to-date report does not show empty future days.
+pub fn shown_days(summary: &Summary) -> Vec<Day> {
+    let last_data = summary.daily.iter().map(|row| row.day).max();
+    let as_of_day = summary.delay.as_of.date_naive();
+    let last = as_of_day
+        .max(last_data.unwrap_or(summary.range.from))
+        .min(summary.range.to)
+        .max(summary.range.from);
+    summary
+        .range
+        .from
+        .iter_days()
+        .take_while(|day| *day <= last)
+        .collect()
+}
+
+impl DailyChart {
+    /// Stacked daily cost: the `top` keys with the highest cost over the range, each a series,
+    /// and the rest summed into "other" (only when it holds two or more keys: a single
+    /// leftover key is shown under its own name).
+    pub fn from_summary(summary: &Summary, top: usize) -> Result<DailyChart, NoChart> {
+        let currency = currency_of(summary)?;
+        let by_key = by_first_key(summary)?;
+        let ranked = ranked(&by_key.totals);
+        let days = shown_days(summary);
+        let keep = if ranked.len() <= top + 1 {
+            ranked.len()
+        } else {
+            top
+        };
+        let mut series: Vec<Series> = ranked[..keep]
+            .iter()
+            .map(|(key, total)| Series {
+                label: (*key).clone(),
+                is_other: false,
+                total: *total,
+                values: vec![Decimal::ZERO; days.len()],
+            })
+            .collect();
+        if keep < ranked.len() {
+            series.push(Series {
+                label: OTHER.to_string(),
+                is_other: true,
+                total: Decimal::ZERO,
+                values: vec![Decimal::ZERO; days.len()],
+            });
+        }
+        let slot: BTreeMap<&str, usize> = ranked
+            .iter()
+            .enumerate()
+            .map(|(i, (key, _))| (key.as_str(), i.min(keep)))
+            .collect();
+        let first_day = days.first().copied();
+        let mut day_totals = vec![Decimal::ZERO; days.len()];
+        let mut total = Decimal::ZERO;
+        for ((day, key), cost) in &by_key.per_day {
+            let (Some(first), Some(&s)) = (first_day, slot.get(key.as_str())) else {
+                continue;
+            };
+            let Ok(index) = usize::try_from((*day - first).num_days()) else {
+                continue;
+            };
+            if index >= days.len() {
+                continue;
+            }
+            let add = |a: Decimal| exact_add(a, *cost).map_err(|_| NoChart::Overflow);
+            series[s].values[index] = add(series[s].values[index])?;
+            if series[s].is_other {
+                series[s].total = add(series[s].total)?;
+            }
+            day_totals[index] = add(day_totals[index])?;
+            total = add(total)?;
+        }
+        let provisional = days
+            .iter()
+            .map(|day| summary.provisional_days.contains(day))
+            .collect();
+        Ok(DailyChart {
+            key_name: summary.key_names.first().cloned().unwrap_or_default(),
+            currency,
+            days,
+            provisional,
+            series,
+            day_totals,
+            total,
+        })
+    }
+}
+
+impl ShareChart {
+    /// Cost by key over the whole range: the top keys, largest first, then "other" (when it
+    /// holds two or more keys).
+    pub fn from_summary(summary: &Summary, top: usize) -> Result<ShareChart, NoChart> {
+        let currency = currency_of(summary)?;
+        let by_key = by_first_key(summary)?;
+        let ranked = ranked(&by_key.totals);
+        let keep = if ranked.len() <= top + 1 {
+            ranked.len()
+        } else {
+            top
+        };
+        let mut bars: Vec<ShareBar> = ranked[..keep]
+            .iter()
+            .map(|(key, cost)| ShareBar {
+                label: (*key).clone(),
+                is_other: false,
+                cost: *cost,
+                keys: 1,
+            })
+            .collect();
+        let mut total = Decimal::ZERO;
+        for (_, cost) in &ranked {
+            total = exact_add(total, *cost).map_err(|_| NoChart::Overflow)?;
+        }
+        if keep < ranked.len() {
+            let mut other = Decimal::ZERO;
+            for (_, cost) in &ranked[keep..] {
+                other = exact_add(other, *cost).map_err(|_| NoChart::Overflow)?;
+            }
+            bars.push(ShareBar {
+                label: OTHER.to_string(),
+                is_other: true,
+                cost: other,
+                keys: ranked.len() - keep,
+            });
+        }
+        Ok(ShareChart {
+            key_name: summary.key_names.first().cloned().unwrap_or_default(),
+            currency,
+            bars,
+            total,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drawing.
+
+/// The font family name given to plotters. The embedded DejaVu Sans is registered under this
+/// name for the PNG; the SVG writes it as its `font-family`, so a viewer uses DejaVu Sans when
+/// installed and its own sans-serif otherwise.
+pub const FONT: &str = "DejaVu Sans, sans-serif";
+
+/// Registers the embedded fonts once. Text needs no system font library or installed font.
+fn ensure_fonts() -> Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular()).is_ok()
+            && plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold()).is_ok()
+    });
+    if !ok {
+        bail!("the embedded chart font could not be loaded");
+    }
+    Ok(())
+}
+
+/// What drawing on a backend returns.
+pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// A chart that can draw itself on any plotters backend (so one drawing gives SVG and PNG).
+pub trait Figure {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB>;
+}
+
+/// A chart as SVG text and PNG bytes.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub svg: Vec<u8>,
+    pub png: Vec<u8>,
+}
+
+/// Draws `figure` at `WIDTH`×`HEIGHT` to SVG and PNG, in memory.
+pub fn render(figure: &impl Figure) -> Result<Rendered> {
+    ensure_fonts()?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        figure
+            .draw(&root)
+            .map_err(|e| anyhow!("drawing the SVG chart: {e}"))?;
+        root.present()
+            .map_err(|e| anyhow!("drawing the SVG chart: {e}"))?;
+    }
+    let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)).into_drawing_area();
+        figure
+            .draw(&root)
+            .map_err(|e| anyhow!("drawing the PNG chart: {e}"))?;
+        root.present()
+            .map_err(|e| anyhow!("drawing the PNG chart: {e}"))?;
+    }
+    Ok(Rendered {
+        svg: svg.into_bytes(),
+        png: encode_png(&pixels, WIDTH, HEIGHT)?,
+    })
+}
+
+fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder
+        .write_header()
+        .map_err(|e| anyhow!("encoding the PNG: {e}"))?;
+    writer
+        .write_image_data(rgb)
+        .map_err(|e| anyhow!("encoding the PNG: {e}"))?;
+    writer
+        .finish()
+        .map_err(|e| anyhow!("encoding the PNG: {e}"))?;
+    Ok(bytes)
+}
+
+/// Colour-blind-friendly categorical colours (Tableau 10, without its grey).
+const PALETTE: [RGBColor; 9] = [
+    RGBColor(78, 121, 167),
+    RGBColor(242, 142, 43),
+    RGBColor(225, 87, 89),
+    RGBColor(118, 183, 178),
+    RGBColor(89, 161, 79),
+    RGBColor(237, 201, 72),
+    RGBColor(176, 122, 161),
+    RGBColor(255, 157, 167),
+    RGBColor(156, 117, 95),
+];
+/// The "other" bucket.
+pub const OTHER_COLOR: RGBColor = RGBColor(186, 176, 172);
+pub const TEXT_COLOR: RGBColor = RGBColor(40, 40, 40);
+/// The background band behind provisional days.
+pub const PROVISIONAL_BAND: RGBColor = RGBColor(238, 238, 238);
+
+/// The colour of the `index`th key (cycling), or grey for "other".
+pub fn series_color(index: usize, is_other: bool) -> RGBColor {
+    if is_other {
+        OTHER_COLOR
+    } else {
+        PALETTE[index % PALETTE.len()]
+    }
+}
+
+/// A colour mixed halfway to white: how provisional bars are drawn.
+pub fn lighter(color: RGBColor) -> RGBColor {
+    let mix = |c: u8| ((u16::from(c) + 255) / 2) as u8;
+    RGBColor(mix(color.0), mix(color.1), mix(color.2))
+}
+
+/// The text style of labels, `size` in pixels.
+pub fn text_style(size: u32) -> TextStyle<'static> {
+    (FONT, size).into_font().color(&TEXT_COLOR)
+}
+
+/// `text`, cut with an ellipsis so that it is at most `max_width` pixels wide in `style`.
+pub fn fit_text<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    max_width: u32,
+) -> String {
+    let width = |t: &str| area.estimate_text_size(t, style).map_or(0, |(w, _)| w);
+    if width(text) <= max_width {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    // Binary search for the longest prefix that fits with the ellipsis.
+    let (mut low, mut high) = (0usize, chars.len());
+    while low < high {
+        let mid = (low + high).div_ceil(2);
+        let candidate: String = chars[..mid].iter().collect::<String>() + "…";
+        if width(&candidate) <= max_width {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    chars[..low]
+        .iter()
+        .collect::<String>()
+        .trim_end()
+        .to_string()
+        + "…"
+}
+
+/// How a legend entry's swatch looks.
+#[derive(Debug, Clone, Copy)]
+pub enum Swatch {
+    /// A filled square.
+    Solid(RGBColor),
+    /// A lighter, hatched square on the provisional band: provisional days.
+    Provisional,
+    /// A line, for line charts and threshold lines.
+    // Used by line charts such as the month-to-date chart of `tally alerts`.
+    #[allow(dead_code)]
+    Line(RGBColor),
+    /// A dashed line.
+    #[allow(dead_code)]
+    Dashed(RGBColor),
+}
+
+/// One legend line.
+#[derive(Debug, Clone)]
+pub struct LegendEntry {
+    pub label: String,
+    pub swatch: Swatch,
+}
+
+/// Splits the canvas into the plot (left) and a legend column `legend_width` pixels wide.
+pub fn split_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    legend_width: u32,
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+    let (width, _) = root.dim_in_pixel();
+    root.split_horizontally(width.saturating_sub(legend_width))
+}
+
+/// Draws a legend: a title, then one swatch and label per entry, labels cut to fit.
+pub fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    entries: &[LegendEntry],
+) -> DrawResult<DB> {
+    let (width, _) = area.dim_in_pixel();
+    let style = text_style(14);
+    let title_style = (FONT, 15)
+        .into_font()
+        .style(FontStyle::Bold)
+        .color(&TEXT_COLOR);
+    let max_label = width.saturating_sub(48);
+    let mut y = 40i32;
+    area.draw(&Text::new(
+        fit_text(area, title, &title_style, width.saturating_sub(16)),
+        (8, y),
+        title_style.clone(),
+    ))?;
+    y += 28;
+    for entry in entries {
+        let (x0, y0, x1, y1) = (8, y - 7, 24, y + 9);
+        match entry.swatch {
+            Swatch::Solid(color) => {
+                area.draw(&Rectangle::new([(x0, y0), (x1, y1)], color.filled()))?;
+            }
+            Swatch::Provisional => {
+                area.draw(&Rectangle::new(
+                    [(x0 - 3, y0 - 3), (x1 + 3, y1 + 3)],
+                    PROVISIONAL_BAND.filled(),
+                ))?;
+                area.draw(&Rectangle::new(
+                    [(x0, y0), (x1, y1)],
+                    lighter(PALETTE[0]).filled(),
+                ))?;
+                hatch(area, (x0, y0), (x1, y1))?;
+            }
+            Swatch::Line(color) => {
+                area.draw(&PathElement::new(
+                    vec![(x0, y), (x1, y)],
+                    color.stroke_width(3),
+                ))?;
+            }
+            Swatch::Dashed(color) => {
+                area.draw(&PathElement::new(
+                    vec![(x0, y), (x0 + 6, y)],
+                    color.stroke_width(2),
+                ))?;
+                area.draw(&PathElement::new(
+                    vec![(x1 - 6, y), (x1, y)],
+                    color.stroke_width(2),
+                ))?;
+            }
+        }
+        area.draw(&Text::new(
+            fit_text(area, &entry.label, &style, max_label),
+            (x1 + 10, y),
+            style.pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+        y += 26;
+    }
+    Ok(())
+}
+
+/// White diagonal hatching over the pixel rectangle `top_left`–`bottom_right`.
+pub fn hatch<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    top_left: (i32, i32),
+    bottom_right: (i32, i32),
+) -> DrawResult<DB> {
+    let (x0, y0) = top_left;
+    let (x1, y1) = bottom_right;
+    if x1 <= x0 || y1 <= y0 {
+        return Ok(());
+    }
+    let step = 7;
+    // Lines x - y = c (going down-right), clipped to the rectangle.
+    let mut c = x0 - y1;
+    while c < x1 - y0 {
+        let start_x = (c + y0).max(x0);
+        let end_x = (c + y1).min(x1);
+        if start_x < end_x {
+            area.draw(&PathElement::new(
+                vec![(start_x, start_x - c), (end_x, end_x - c)],
+                WHITE.stroke_width(2),
+            ))?;
+        }
+        c += step;
+    }
+    Ok(())
+}
+
+/// Formats an axis tick (a pixel-scale value, not a money figure) with thousands separators,
+/// without cents when the axis spans more than a few units.
+pub fn tick_label(value: f64, with_cents: bool) -> String {
+    let text = Decimal::from_f64_retain(value)
+        .map(display_money)
+        .unwrap_or_default();
+    if with_cents {
+        text
+    } else {
+        text.trim_end_matches(".00").to_string()
+    }
+}
+
+/// The top of a money axis: the largest value plus headroom (at least 1, so an empty chart
+/// still has an axis).
+pub fn axis_top(largest: Decimal, headroom: f64) -> f64 {
+    largest.to_f64().unwrap_or(0.0).max(0.0) * headroom
+}
+
+/// A UTC day as an x-axis label: the day of the month, or month-day when the range spans
+/// several months.
+pub fn day_label(day: Day, several_months: bool) -> String {
+    if several_months {
+        day.format("%m-%d").to_string()
+    } else {
+        day.format("%-d").to_string()
+    }
+}
+
+/// Axis words for a range of days: `UTC day, 2026-10-01 to 2026-10-31`.
+pub fn day_axis_description(days: &[Day]) -> String {
+    match (days.first(), days.last()) {
+        (Some(first), Some(last)) if first != last => format!("UTC day, {first} to {last}"),
+        (Some(first), _) => format!("UTC day, {first}"),
+        _ => "UTC day".to_string(),
+    }
+}
+
+/// A chart with one segment per day on x and money on y. Bars go from
+/// `SegmentValue::Exact(i)` to `Exact(i + 1)`; the points of a line sit at `CenterOf(i)`.
+pub type DayChart<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<SegmentedCoord<RangedCoordusize>, RangedCoordf64>>;
+
+/// `count` segments, `0..count` (plotters' segmented range includes its end, so `0..count - 1`).
+fn segments(count: usize) -> SegmentedCoord<RangedCoordusize> {
+    (0..count.max(2) - 1).into_segmented()
+}
+
+/// A bar or band of a day chart.
+type DayRect = Rectangle<(SegmentValue<usize>, f64)>;
+
+/// Builds a day chart on `area` and draws its frame: a title, date labels (UTC), the currency
+/// on the y axis, a light grid.
+pub fn day_axis_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    days: &[Day],
+    currency: &str,
+    y_top: f64,
+) -> Result<DayChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let several_months = match (days.first(), days.last()) {
+        (Some(a), Some(b)) => (a.year(), a.month()) != (b.year(), b.month()),
+        _ => false,
+    };
+    let y_top = if y_top > 0.0 { y_top } else { 1.0 };
+    let with_cents = y_top < 5.0;
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, (FONT, 20).into_font().color(&TEXT_COLOR))
+        .margin(12)
+        .x_label_area_size(48)
+        .y_label_area_size(86)
+        .build_cartesian_2d(segments(days.len()), 0f64..y_top)?;
+    let day_labels: Vec<String> = days
+        .iter()
+        .map(|day| day_label(*day, several_months))
+        .collect();
+    let x_formatter = |value: &SegmentValue<usize>| match value {
+        SegmentValue::CenterOf(i) => day_labels.get(*i).cloned().unwrap_or_default(),
+        _ => String::new(),
+    };
+    let y_formatter = |value: &f64| tick_label(*value, with_cents);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(222, 222, 222))
+        .x_labels(days.len().clamp(1, 31))
+        .x_label_formatter(&x_formatter)
+        .y_label_formatter(&y_formatter)
+        .x_desc(day_axis_description(days))
+        .y_desc(format!("cost ({currency})"))
+        .label_style(text_style(13))
+        .axis_desc_style(text_style(14))
+        .draw()?;
+    Ok(chart)
+}
+
+/// Shades the columns of the marked days (provisional days) with a light band and writes
+/// `label` at the top of the first band.
+pub fn shade_days<DB: DrawingBackend>(
+    chart: &mut DayChart<'_, DB>,
+    marked: &[bool],
+    y_top: f64,
+    label: &str,
+) -> DrawResult<DB> {
+    let bands = marked
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| **m)
+        .map(|(i, _)| {
+            Rectangle::new(
+                [
+                    (SegmentValue::Exact(i), y_top),
+                    (SegmentValue::Exact(i + 1), 0.0),
+                ],
+                PROVISIONAL_BAND.filled(),
+            )
+        });
+    chart.draw_series::<BackendCoordOnly, DayRect, _, _>(bands)?;
+    if let Some(first) = marked.iter().position(|m| *m) {
+        let (x, y) = chart.backend_coord(&(SegmentValue::Exact(first), y_top));
+        let area = chart.plotting_area().strip_coord_spec();
+        let (left, top) = area.get_base_pixel();
+        let style = text_style(12).pos(Pos::new(HPos::Right, VPos::Top));
+        area.draw(&Text::new(
+            label.to_string(),
+            (x - left - 4, y - top + 4),
+            style,
+        ))?;
+    }
+    Ok(())
+}
+
+impl Figure for DailyChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        root.fill(&WHITE)?;
+        let (plot, legend) = split_legend(root, 300);
+        let largest = self.day_totals.iter().copied().max().unwrap_or_default();
+        let y_top = axis_top(largest, 1.08);
+        let title = format!("Daily cost by {} ({})", self.key_name, self.currency);
+        let mut chart = day_axis_chart(&plot, &title, &self.days, &self.currency, y_top)?;
+        let y_end = chart.y_range().end;
+        shade_days(&mut chart, &self.provisional, y_end, "provisional ▸")?;
+        // Stack from the bottom: the largest key first, "other" on top. Pixel positions are the
+        // only place money becomes f64; the running stack is summed exactly first.
+        let mut base = vec![Decimal::ZERO; self.days.len()];
+        let mut hatches = Vec::new();
+        for (s, series) in self.series.iter().enumerate() {
+            let color = series_color(s, series.is_other);
+            let mut bars = Vec::new();
+            for (i, value) in series.values.iter().enumerate() {
+                if value.is_zero() {
+                    continue;
+                }
+                let bottom = base[i];
+                let top = bottom.checked_add(*value).unwrap_or(bottom);
+                base[i] = top;
+                let fill = if self.provisional[i] {
+                    lighter(color)
+                } else {
+                    color
+                };
+                let corners = [
+                    (SegmentValue::Exact(i), top.to_f64().unwrap_or(0.0)),
+                    (SegmentValue::Exact(i + 1), bottom.to_f64().unwrap_or(0.0)),
+                ];
+                if self.provisional[i] {
+                    hatches.push(corners.clone());
+                }
+                let mut bar = Rectangle::new(corners, fill.filled());
+                bar.set_margin(0, 0, 3, 3);
+                bars.push(bar);
+            }
+            chart.draw_series::<BackendCoordOnly, DayRect, _, _>(bars)?;
+        }
+        let area = chart.plotting_area().strip_coord_spec();
+        let (left, top) = area.get_base_pixel();
+        for [a, b] in hatches {
+            let (x0, y0) = chart.backend_coord(&a);
+            let (x1, y1) = chart.backend_coord(&b);
+            hatch(&area, (x0 - left + 3, y0 - top), (x1 - left - 3, y1 - top))?;
+        }
+        let mut entries: Vec<LegendEntry> = self
+            .series
+            .iter()
+            .enumerate()
+            .map(|(s, series)| LegendEntry {
+                label: series.label.clone(),
+                swatch: Swatch::Solid(series_color(s, series.is_other)),
+            })
+            .collect();
+        // The legend reads top-down like the stack.
+        entries.reverse();
+        if self.provisional.iter().any(|p| *p) {
+            entries.push(LegendEntry {
+                label: "provisional (may change)".to_string(),
+                swatch: Swatch::Provisional,
+            });
+        }
+        draw_legend(&legend, &self.key_name, &entries)?;
+        let total = format!("total {} {}", display_money(self.total), self.currency);
+        legend.draw(&Text::new(
+            total,
+            (8, legend.dim_in_pixel().1 as i32 - 60),
+            text_style(14),
+        ))?;
+        Ok(())
+    }
+}
+
+impl Figure for ShareChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        root.fill(&WHITE)?;
+        let label_width = 330u32;
+        let label_style = text_style(14);
+        let labels: Vec<String> = self
+            .bars
+            .iter()
+            .map(|bar| {
+                let text = if bar.is_other {
+                    format!("{} ({} keys)", bar.label, bar.keys)
+                } else {
+                    bar.label.clone()
+                };
+                fit_text(root, &text, &label_style, label_width - 16)
+            })
+            .collect();
+        let largest = self.bars.iter().map(|b| b.cost).max().unwrap_or_default();
+        // Room on the right for the value labels.
+        let x_top = axis_top(largest, 1.32);
+        let x_top = if x_top > 0.0 { x_top } else { 1.0 };
+        let count = self.bars.len().max(1);
+        let title = format!(
+            "Cost by {}, total {} {}",
+            self.key_name,
+            display_money(self.total),
+            self.currency
+        );
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 20).into_font().color(&TEXT_COLOR))
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(label_width)
+            .build_cartesian_2d(0f64..x_top, segments(count))?;
+        // The largest bar at the top: bar n sits at segment count - 1 - n.
+        let y_formatter = |value: &SegmentValue<usize>| match value {
+            SegmentValue::CenterOf(i) if *i < count => {
+                labels.get(count - 1 - i).cloned().unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        let with_cents = x_top < 5.0;
+        let x_formatter = |value: &f64| tick_label(*value, with_cents);
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(222, 222, 222))
+            .y_labels(count)
+            .y_label_formatter(&y_formatter)
+            .x_label_formatter(&x_formatter)
+            .x_desc(format!("cost ({})", self.currency))
+            .label_style(label_style.clone())
+            .axis_desc_style(text_style(14))
+            .draw()?;
+        let bar_margin = if count > 12 { 2 } else { 6 };
+        chart.draw_series::<BackendCoordOnly, Rectangle<(f64, SegmentValue<usize>)>, _, _>(
+            self.bars.iter().enumerate().map(|(n, bar)| {
+                let slot = count - 1 - n;
+                let mut rect = Rectangle::new(
+                    [
+                        (0.0, SegmentValue::Exact(slot + 1)),
+                        (bar.cost.to_f64().unwrap_or(0.0), SegmentValue::Exact(slot)),
+                    ],
+                    series_color(n, bar.is_other).filled(),
+                );
+                rect.set_margin(bar_margin, bar_margin, 0, 0);
+                rect
+            }),
+        )?;
+        // Value labels just right of each bar, in pixels so the gap does not depend on scale.
+        let value_style = text_style(13).pos(Pos::new(HPos::Left, VPos::Center));
+        let area = chart.plotting_area().strip_coord_spec();
+        let (left, top) = area.get_base_pixel();
+        for (n, bar) in self.bars.iter().enumerate() {
+            let slot = count - 1 - n;
+            let (x, y) = chart.backend_coord(&(
+                bar.cost.to_f64().unwrap_or(0.0),
+                SegmentValue::CenterOf(slot),
+            ));
+            let text = format!(
+                "{} {}   {}",
+                display_money(bar.cost),
+                self.currency,
+                percent(bar.cost, self.total)
+            );
+            area.draw(&Text::new(
+                text,
+                (x - left + 8, y - top),
+                value_style.clone(),
+            ))?;
+        }
+        Ok(())
+    }
+}
+
+/// `part` as a share of `whole`, exact then rounded half-even to one decimal: `34.5%`.
+pub fn percent(part: Decimal, whole: Decimal) -> String {
+    if whole.is_zero() {
+        return String::new();
+    }
+    let share = part
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .and_then(|p| p.checked_div(whole))
+        .map(|p| p.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointNearestEven));
+    match share {
+        Some(p) => format!("{p:.1}%"),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::aggregate::{DayGroup, summarize};
+    use crate::ingest::tally::Sums;
+    use crate::model::{DateRange, Delay, KeyKind, Period};
+    use chrono::{DateTime, Utc};
+    use std::str::FromStr;
+
+    fn day(s: &str) -> Day {
+        Day::from_str(s).unwrap()
+    }
+
+    fn money(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    /// A summary by `key` over 2026-10-01..05, as of 2026-10-06T10:30Z (delay 3: 10-03 on is
+    /// provisional), from `(day, key value, cost)` rows.
+    pub(crate) fn summary_of(key: KeyKind, rows: &[(&str, &str, &str)]) -> Summary {
+        let groups: Vec<DayGroup> = rows
+            .iter()
+            .map(|(d, value, cost)| DayGroup {
+                day: day(d),
+                keys: vec![value.to_string()],
+                currency: "USD".into(),
+                unit: "RU".into(),
+                source: "billed".into(),
+                sums: Sums {
+                    quantity: Decimal::ONE,
+                    cost: money(cost),
+                    rows: 1,
+                },
+            })
+            .collect();
+        let as_of: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-10-06T10:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        summarize(
+            &groups,
+            &[key],
+            Period::Total,
+            DateRange {
+                from: day("2026-10-01"),
+                to: day("2026-10-05"),
+            },
+            Delay {
+                as_of,
+                delay_days: 3,
+            },
+        )
+        .unwrap()
+    }
+
+    fn five_keys() -> Summary {
+        summary_of(
+            KeyKind::Sku,
+            &[
+                ("2026-10-01", "a", "10.005"),
+                ("2026-10-01", "b", "5"),
+                ("2026-10-02", "c", "1.10"),
+                ("2026-10-02", "d", "0.90"),
+                ("2026-10-03", "a", "2"),
+                ("2026-10-04", "e", "0.000001"),
+                ("2026-10-05", "b", "7.5"),
+            ],
+        )
+    }
+
+    #[test]
+    fn chart_daily_keeps_top_keys_and_sums_the_rest_as_other() {
+        let chart = DailyChart::from_summary(&five_keys(), 2).unwrap();
+        let labels: Vec<&str> = chart.series.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["b", "a", "other"]);
+        assert_eq!(chart.series[0].total, money("12.5"));
+        assert_eq!(chart.series[1].total, money("12.005"));
+        assert_eq!(chart.series[2].total, money("2.000001"));
+        assert!(chart.series[2].is_other);
+        assert_eq!(chart.series[2].values[1], money("2.00"));
+        assert_eq!(chart.series[2].values[3], money("0.000001"));
+        assert_eq!(chart.key_name, "sku");
+        assert_eq!(chart.currency, "USD");
+    }
+
+    #[test]
+    fn chart_daily_sums_equal_the_summary_exactly() {
+        let summary = five_keys();
+        for top in 1..=6 {
+            let chart = DailyChart::from_summary(&summary, top).unwrap();
+            assert_eq!(chart.total, summary.total, "top {top}");
+            let mut from_series = Decimal::ZERO;
+            for series in &chart.series {
+                let sum: Decimal = series.values.iter().sum();
+                assert_eq!(sum, series.total, "series {}", series.label);
+                from_series += series.total;
+            }
+            assert_eq!(from_series, summary.total);
+            let by_days: Decimal = chart.day_totals.iter().sum();
+            assert_eq!(by_days, summary.total);
+            let share = ShareChart::from_summary(&summary, top).unwrap();
+            let bars: Decimal = share.bars.iter().map(|b| b.cost).sum();
+            assert_eq!(bars, summary.total);
+            assert_eq!(share.total, summary.total);
+        }
+    }
+
+    #[test]
+    fn chart_other_needs_two_keys() {
+        // With 5 keys and top 4, the one key left is shown under its own name.
+        let chart = DailyChart::from_summary(&five_keys(), 4).unwrap();
+        assert_eq!(chart.series.len(), 5);
+        assert!(chart.series.iter().all(|s| !s.is_other));
+        let share = ShareChart::from_summary(&five_keys(), 3).unwrap();
+        let other = share.bars.last().unwrap();
+        assert!(other.is_other);
+        assert_eq!(other.keys, 2);
+    }
+
+    #[test]
+    fn chart_marks_provisional_days() {
+        let chart = DailyChart::from_summary(&five_keys(), 8).unwrap();
+        assert_eq!(
+            chart.days,
+            [
+                "2026-10-01",
+                "2026-10-02",
+                "2026-10-03",
+                "2026-10-04",
+                "2026-10-05"
+            ]
+            .map(day)
+            .to_vec()
+        );
+        assert_eq!(chart.provisional, [false, false, true, true, true]);
+    }
+
+    #[test]
+    fn chart_share_is_sorted_by_cost_with_other_last() {
+        let share = ShareChart::from_summary(&five_keys(), 3).unwrap();
+        let labels: Vec<&str> = share.bars.iter().map(|b| b.label.as_str()).collect();
+        assert_eq!(labels, ["b", "a", "c", "other"]);
+        assert_eq!(share.bars[3].cost, money("0.900001"));
+    }
+
+    #[test]
+    fn chart_empty_key_and_several_currencies() {
+        let summary = summary_of(KeyKind::Resource, &[("2026-10-01", "", "1")]);
+        let chart = DailyChart::from_summary(&summary, 8).unwrap();
+        assert_eq!(chart.series[0].label, EMPTY_KEY);
+        let mut mixed = summary.clone();
+        mixed.currency = None;
+        assert_eq!(
+            DailyChart::from_summary(&mixed, 8),
+            Err(NoChart::SeveralCurrencies)
+        );
+    }
+
+    #[test]
+    fn chart_percent_and_ticks() {
+        assert_eq!(percent(money("1"), money("3")), "33.3%");
+        assert_eq!(percent(money("1"), money("0")), "");
+        assert_eq!(tick_label(1500.0, false), "1,500");
+        assert_eq!(tick_label(0.5, true), "0.50");
+    }
+
+    #[test]
+    fn chart_renders_svg_and_png_with_long_names() {
+        let long =
+            "Serverless Read Units (a very long region name that cannot fit, aws us-east-1) <&>";
+        let summary = summary_of(
+            KeyKind::Sku,
+            &[("2026-10-01", long, "12.34"), ("2026-10-04", "b", "1")],
+        );
+        let daily = render(&DailyChart::from_summary(&summary, 8).unwrap()).unwrap();
+        let share = render(&ShareChart::from_summary(&summary, 8).unwrap()).unwrap();
+        for rendered in [&daily, &share] {
+            let svg = String::from_utf8(rendered.svg.clone()).unwrap();
+            assert!(svg.starts_with("<svg"));
+            // The long name is cut with an ellipsis and escaped.
+            assert!(svg.contains("…"));
+            assert!(!svg.contains("<&>"));
+            assert_eq!(&rendered.png[..8], b"\x89PNG\r\n\x1a\n");
+        }
+        let svg = String::from_utf8(daily.svg).unwrap();
+        assert!(svg.contains("provisional (may change)"));
+        assert!(svg.contains("13.34 USD"));
+        // Rendering is deterministic: the same summary gives the same bytes.
+        let again = render(&DailyChart::from_summary(&summary, 8).unwrap()).unwrap();
+        assert_eq!(svg.as_bytes(), &again.svg[..]);
+        assert_eq!(
+            again.png,
+            render(&DailyChart::from_summary(&summary, 8).unwrap())
+                .unwrap()
+                .png
+        );
+    }
+}

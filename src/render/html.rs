@@ -1,0 +1,445 @@
+//! `report.html`: one self-contained page (inline CSS, inline SVG charts, no script, no
+//! external request) with a header, the totals, the charts, the summary table (by cost, with
+//! a total row) and the daily table. Pure: a summary and the chart SVGs in, bytes out.
+//!
+//! Every value that comes from input data (names, keys, units, file names) goes through
+//! `escape`. Money is shown rounded half-even to cents with thousands separators
+//! (`display_money`); each cell's `title` holds the exact figure. The page holds no run time,
+//! so the same inputs give the same bytes.
+
+use crate::aggregate::{DailyRow, Summary, SummaryRow};
+use crate::model::{Status, money_text, quantity_text};
+use crate::render::table::display_money;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// One input file as the header lists it.
+#[derive(Debug, Clone)]
+pub struct InputLine {
+    pub name: String,
+    /// The detected kind (`usage-csv`, `focus-csv`, …).
+    pub kind: String,
+}
+
+/// One chart to embed: a heading and the SVG document.
+#[derive(Debug, Clone)]
+pub struct EmbeddedChart {
+    pub title: String,
+    /// The SVG as plotters writes it: an `<svg>` element with no XML prolog.
+    pub svg: String,
+}
+
+/// What the page shows besides the summary.
+#[derive(Debug, Clone)]
+pub struct HtmlReport<'a> {
+    pub summary: &'a Summary,
+    pub inputs: &'a [InputLine],
+    pub charts: &'a [EmbeddedChart],
+    /// Why there are no charts (for example `--no-charts`), shown in their place.
+    pub charts_note: Option<String>,
+}
+
+/// Escapes text for HTML content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Groups the integer part of a plain decimal by thousands: `1234567.5` → `1,234,567.5`.
+pub fn group_thousands(plain: &str) -> String {
+    let (sign, digits) = match plain.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", plain),
+    };
+    let (int, frac) = match digits.split_once('.') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (digits, None),
+    };
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(frac) => format!("{sign}{grouped}.{frac}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+const CSS: &str = r#"
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: #222;
+  margin: 0 auto; padding: 24px 32px 48px; max-width: 1280px; font-size: 14px; line-height: 1.4; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h2 { font-size: 18px; margin: 32px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 12px 0; }
+dl.meta dt { color: #666; }
+dl.meta dd { margin: 0; }
+.notice { background: #fff6db; border-left: 4px solid #e0a800; padding: 8px 12px; margin: 12px 0; }
+.final { background: #eef7ee; border-left: 4px solid #59a14f; padding: 8px 12px; margin: 12px 0; }
+.totals { display: flex; flex-wrap: wrap; gap: 16px; margin: 8px 0; }
+.totals > div { border: 1px solid #ddd; border-radius: 4px; padding: 8px 16px; min-width: 200px; }
+.totals .label { color: #666; font-size: 12px; }
+.totals .value { font-size: 22px; font-variant-numeric: tabular-nums; }
+figure { margin: 16px 0; break-inside: avoid; page-break-inside: avoid; }
+figure svg { width: 100%; height: auto; max-width: 1200px; display: block; border: 1px solid #eee; }
+figcaption { color: #666; font-size: 12px; margin-top: 4px; }
+table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; }
+th, td { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; border-bottom: 1px solid #ccc; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+tr.provisional td { color: #7a5b00; }
+tfoot td { font-weight: bold; border-top: 2px solid #999; border-bottom: none; }
+footer { margin-top: 32px; color: #888; font-size: 12px; }
+@media print {
+  body { padding: 0; max-width: none; font-size: 11px; }
+  h2 { break-after: avoid; page-break-after: avoid; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; page-break-inside: avoid; }
+  figure svg { border: none; }
+  .notice, .final { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+@page { margin: 14mm; }
+"#;
+
+/// A money cell: rounded to cents with separators and the currency; the exact figure in the
+/// tooltip.
+fn money_cell(value: Decimal, currency: &str) -> String {
+    format!(
+        "<td class=\"num\" title=\"{}\">{}&nbsp;{}</td>",
+        escape(&money_text(value)),
+        display_money(value),
+        escape(currency)
+    )
+}
+
+fn key_text(value: &str) -> String {
+    if value.is_empty() {
+        "–".to_string()
+    } else {
+        escape(value)
+    }
+}
+
+fn days_in_words(days: &[crate::model::Day]) -> String {
+    match (days.first(), days.last()) {
+        (Some(first), Some(last)) if first == last => first.to_string(),
+        (Some(first), Some(last)) => format!("{first} to {last} ({} days)", days.len()),
+        _ => String::new(),
+    }
+}
+
+/// Renders the page.
+pub fn render(report: &HtmlReport<'_>) -> Vec<u8> {
+    let summary = report.summary;
+    let mut out = String::with_capacity(64 * 1024);
+    let range = format!("{} to {}", summary.range.from, summary.range.to);
+    let as_of = summary.delay.as_of.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let by = summary.key_names.join(", ");
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>Cost report {range} by {by_title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        by_title = escape(&by),
+    );
+
+    // Header.
+    let _ = writeln!(out, "<header>\n<h1>Cost report, {range}</h1>");
+    out.push_str("<dl class=\"meta\">\n");
+    let _ = writeln!(out, "<dt>Range</dt><dd>{range} (UTC days, inclusive)</dd>");
+    let _ = writeln!(out, "<dt>As of</dt><dd>{as_of}</dd>");
+    let _ = writeln!(out, "<dt>Grouped by</dt><dd>{}</dd>", escape(&by));
+    out.push_str("<dt>Inputs</dt><dd>");
+    if report.inputs.is_empty() {
+        out.push_str("none");
+    }
+    for (i, input) in report.inputs.iter().enumerate() {
+        if i > 0 {
+            out.push_str("<br>");
+        }
+        let _ = write!(
+            out,
+            "{} <span style=\"color:#666\">({})</span>",
+            escape(&input.name),
+            escape(&input.kind)
+        );
+    }
+    out.push_str("</dd>\n</dl>\n");
+    match (
+        summary.provisional_days.first(),
+        summary.provisional_days.last(),
+    ) {
+        (Some(_), Some(last)) => {
+            let _ = writeln!(
+                out,
+                "<p class=\"notice\"><strong>Provisional:</strong> costs for {} are \
+                 provisional: cost data can arrive up to {} days late. Re-run on or after \
+                 {}T00:00Z for final figures.</p>",
+                days_in_words(&summary.provisional_days),
+                summary.delay.delay_days,
+                summary.delay.final_at(*last)
+            );
+        }
+        _ => out.push_str("<p class=\"final\">Every day in this report is final.</p>\n"),
+    }
+    out.push_str("</header>\n");
+
+    // Totals, per currency (one unless the report is grouped by currency).
+    let mut totals: BTreeMap<&str, (Decimal, Decimal)> = BTreeMap::new();
+    for row in &summary.daily {
+        let entry = totals.entry(row.currency.as_str()).or_default();
+        entry.0 = entry.0.checked_add(row.cost).unwrap_or(entry.0);
+        if row.status == Status::Provisional {
+            entry.1 = entry.1.checked_add(row.cost).unwrap_or(entry.1);
+        }
+    }
+    out.push_str("<section>\n<h2>Totals</h2>\n<div class=\"totals\">\n");
+    if totals.is_empty() {
+        totals.insert(
+            summary.currency.as_deref().unwrap_or(""),
+            (summary.total, Decimal::ZERO),
+        );
+    }
+    let single = totals.len() == 1;
+    for (currency, (total, provisional)) in &totals {
+        let currency = if single {
+            summary
+                .currency
+                .clone()
+                .unwrap_or_else(|| currency.to_string())
+        } else {
+            currency.to_string()
+        };
+        // With one currency the report total is the summary's exact total.
+        let total = if single { summary.total } else { *total };
+        let _ = writeln!(
+            out,
+            "<div><div class=\"label\">Total</div><div class=\"value\" id=\"total\" \
+             title=\"{exact}\">{shown}&nbsp;{cur}</div></div>",
+            exact = money_text(total),
+            shown = display_money(total),
+            cur = escape(&currency)
+        );
+        if !provisional.is_zero() {
+            let _ = writeln!(
+                out,
+                "<div><div class=\"label\">of which provisional</div><div class=\"value\" \
+                 title=\"{exact}\">{shown}&nbsp;{cur}</div></div>",
+                exact = money_text(*provisional),
+                shown = display_money(*provisional),
+                cur = escape(&currency)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "<div><div class=\"label\">Groups</div><div class=\"value\">{}</div></div>",
+        summary.rows.len()
+    );
+    out.push_str("</div>\n</section>\n");
+
+    // Charts.
+    if !report.charts.is_empty() || report.charts_note.is_some() {
+        out.push_str("<section>\n<h2>Charts</h2>\n");
+        if let Some(note) = &report.charts_note {
+            let _ = writeln!(out, "<p>{}</p>", escape(note));
+        }
+        for chart in report.charts {
+            let _ = writeln!(
+                out,
+                "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>",
+                chart.svg.trim(),
+                escape(&chart.title)
+            );
+        }
+        out.push_str("</section>\n");
+    }
+
+    summary_table(&mut out, summary);
+    daily_table(&mut out, summary);
+
+    let _ = writeln!(
+        out,
+        "<footer>Made by tally {}. Amounts are rounded half to even to cents for display; \
+         hover a figure for the exact amount, or see summary.csv and daily.csv.</footer>\n\
+         </body>\n</html>",
+        env!("CARGO_PKG_VERSION")
+    );
+    out.into_bytes()
+}
+
+fn summary_table(out: &mut String, summary: &Summary) {
+    let periodic = summary.period != crate::model::Period::Total;
+    out.push_str("<section>\n<h2>Summary</h2>\n<table id=\"summary\">\n<thead><tr>");
+    if periodic {
+        out.push_str("<th>period</th>");
+    }
+    for name in &summary.key_names {
+        let _ = write!(out, "<th>{}</th>", escape(name));
+    }
+    if summary.with_units {
+        out.push_str("<th class=\"num\">quantity</th><th>unit</th>");
+    }
+    out.push_str("<th class=\"num\">cost</th><th>status</th></tr></thead>\n<tbody>\n");
+    let mut rows: Vec<&SummaryRow> = summary.rows.iter().collect();
+    // Periods in order; inside a period, the largest cost first (like the terminal table).
+    rows.sort_by(|a, b| {
+        let period = |r: &SummaryRow| r.period.map(|p| (p.from, p.to));
+        period(a)
+            .cmp(&period(b))
+            .then(b.cost.cmp(&a.cost))
+            .then_with(|| a.keys.cmp(&b.keys))
+    });
+    for row in rows {
+        let _ = write!(out, "<tr class=\"{}\">", row.status.as_str());
+        if let Some(period) = row.period {
+            if period.from == period.to {
+                let _ = write!(out, "<td>{}</td>", period.from);
+            } else {
+                let _ = write!(out, "<td>{} to {}</td>", period.from, period.to);
+            }
+        }
+        for key in &row.keys {
+            let _ = write!(out, "<td>{}</td>", key_text(key));
+        }
+        if let (Some(unit), Some(quantity)) = (&row.unit, row.quantity) {
+            let _ = write!(
+                out,
+                "<td class=\"num\">{}</td><td>{}</td>",
+                group_thousands(&quantity_text(quantity)),
+                escape(unit)
+            );
+        }
+        out.push_str(&money_cell(row.cost, &row.currency));
+        let _ = writeln!(out, "<td>{}</td></tr>", row.status.as_str());
+    }
+    out.push_str("</tbody>\n<tfoot><tr>");
+    let span =
+        usize::from(periodic) + summary.key_names.len() + 2 * usize::from(summary.with_units);
+    let _ = write!(out, "<td colspan=\"{}\">total</td>", span.max(1));
+    out.push_str(&money_cell(
+        summary.total,
+        summary.currency.as_deref().unwrap_or(""),
+    ));
+    let status = if summary.provisional_days.is_empty() {
+        Status::Final
+    } else {
+        Status::Provisional
+    };
+    let _ = writeln!(
+        out,
+        "<td>{}</td></tr></tfoot>\n</table>\n</section>",
+        status.as_str()
+    );
+}
+
+fn daily_table(out: &mut String, summary: &Summary) {
+    out.push_str("<section>\n<h2>Daily</h2>\n<table id=\"daily\">\n<thead><tr><th>date</th>");
+    for name in &summary.key_names {
+        let _ = write!(out, "<th>{}</th>", escape(name));
+    }
+    out.push_str("<th class=\"num\">cost</th><th>status</th></tr></thead>\n<tbody>\n");
+    for row in &summary.daily {
+        let DailyRow {
+            day,
+            keys,
+            cost,
+            currency,
+            status,
+        } = row;
+        let _ = write!(out, "<tr class=\"{}\"><td>{day}</td>", status.as_str());
+        for key in keys {
+            let _ = write!(out, "<td>{}</td>", key_text(key));
+        }
+        out.push_str(&money_cell(*cost, currency));
+        let _ = writeln!(out, "<td>{}</td></tr>", status.as_str());
+    }
+    out.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::KeyKind;
+    use crate::render::chart::tests::summary_of;
+
+    fn page(summary: &Summary) -> String {
+        let inputs = [InputLine {
+            name: "usage <2026>.csv".into(),
+            kind: "usage-csv".into(),
+        }];
+        let html = render(&HtmlReport {
+            summary,
+            inputs: &inputs,
+            charts: &[],
+            charts_note: None,
+        });
+        String::from_utf8(html).unwrap()
+    }
+
+    #[test]
+    fn html_escapes_input_values_and_totals_match() {
+        let summary = summary_of(
+            KeyKind::Project,
+            &[
+                ("2026-10-01", "<b>&\"x\"", "1234.565"),
+                ("2026-10-02", "it's", "1000"),
+                ("2026-10-04", "plain", "0.001"),
+            ],
+        );
+        let html = page(&summary);
+        assert!(html.contains("<td>&lt;b&gt;&amp;&quot;x&quot;</td>"));
+        assert!(html.contains("<td>it&#39;s</td>"));
+        assert!(!html.contains("<b>&"));
+        assert!(html.contains("usage &lt;2026&gt;.csv"));
+        // Total = 2234.566, shown half-even to cents with separators; exact in the title.
+        assert_eq!(summary.total.to_string(), "2234.566");
+        assert!(html.contains(
+            "<div class=\"value\" id=\"total\" title=\"2234.566\">2,234.57&nbsp;USD</div>"
+        ));
+        let footer = html.split("<tfoot>").nth(1).unwrap();
+        assert!(footer.contains(">2,234.57&nbsp;USD</td>"));
+        // Summary rows by cost, descending; 1234.565 rounds half-even to 1,234.56.
+        let summary_table = html.split("id=\"summary\"").nth(1).unwrap();
+        let first = summary_table.find("1,234.56&nbsp;USD").unwrap();
+        let second = summary_table.find("1,000.00&nbsp;USD").unwrap();
+        assert!(first < second);
+        // Self-contained: no external reference of any kind.
+        for needle in ["http://", "https://", "src=", "<link", "<script", "@import"] {
+            assert!(!html.contains(needle), "{needle}");
+        }
+    }
+
+    #[test]
+    fn html_says_which_days_are_provisional() {
+        let summary = summary_of(KeyKind::Sku, &[("2026-10-01", "a", "1")]);
+        let html = page(&summary);
+        assert!(html.contains(
+            "costs for 2026-10-03 to 2026-10-05 (3 days) are provisional: cost data can \
+             arrive up to 3 days late. Re-run on or after 2026-10-09T00:00Z"
+        ));
+    }
+
+    #[test]
+    fn html_groups_thousands() {
+        assert_eq!(group_thousands("1234567.891"), "1,234,567.891");
+        assert_eq!(group_thousands("-1000"), "-1,000");
+        assert_eq!(group_thousands("999"), "999");
+        assert_eq!(escape("<'&\">"), "&lt;&#39;&amp;&quot;&gt;");
+    }
+}
