@@ -4,6 +4,7 @@
 use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Writes `bytes` to `dir/name` atomically.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
@@ -97,5 +98,54 @@ impl OutLock {
 impl Drop for OutLock {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// A progress bar on stderr for large inputs: bytes read, lines parsed, rate. Hidden when the
+/// inputs are small, stderr is not a terminal, or `--quiet` is given.
+pub struct ProgressBar {
+    bar: indicatif::ProgressBar,
+    rows: AtomicU64,
+}
+
+/// Inputs below this size finish before a bar would be worth drawing.
+const PROGRESS_MIN_BYTES: u64 = 256 << 20;
+
+impl ProgressBar {
+    pub fn new(total_bytes: u64, quiet: bool) -> ProgressBar {
+        use std::io::IsTerminal;
+        let shown = !quiet && total_bytes >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal();
+        if !shown {
+            return ProgressBar {
+                bar: indicatif::ProgressBar::hidden(),
+                rows: AtomicU64::new(0),
+            };
+        }
+        let bar = indicatif::ProgressBar::new(total_bytes);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:30} {bytes}/{total_bytes} · {msg} · {bytes_per_sec} · ETA {eta}",
+        ) {
+            bar.set_style(style);
+        }
+        ProgressBar {
+            bar,
+            rows: AtomicU64::new(0),
+        }
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl crate::ingest::Progress for ProgressBar {
+    fn read(&self, bytes: u64) {
+        self.bar.inc(bytes);
+    }
+
+    fn lines(&self, lines: u64) {
+        // Rows are counted as lines: exact for the unquoted exports large enough to show a bar.
+        let rows = self.rows.fetch_add(lines, Ordering::Relaxed) + lines;
+        self.bar.set_message(format!("{rows} rows"));
     }
 }

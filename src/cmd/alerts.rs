@@ -15,7 +15,13 @@ use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub fn run(config: AlertsConfig) -> Result<Exit> {
-    let scanned = super::scan_inputs(&config.inputs, &config.plan, config.on_overlap, None)?;
+    let scanned = super::scan_inputs(
+        &config.inputs,
+        &config.plan,
+        config.on_overlap,
+        None,
+        config.quiet,
+    )?;
     let groups = aggregate::decode_groups(&scanned.resolved.groups, 0);
     if groups.iter().any(|g| g.source != "billed") {
         bail!(

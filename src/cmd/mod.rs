@@ -40,6 +40,7 @@ pub fn scan_inputs(
     plan: &ScanPlan,
     on_overlap: OnOverlap,
     rates_path: Option<&Path>,
+    quiet: bool,
 ) -> Result<Scanned> {
     let files = ingest::discover(inputs)?;
     let mut plan = plan.clone();
@@ -49,10 +50,18 @@ pub fn scan_inputs(
         plan.rates = std::sync::Arc::new(read_rate_card(path)?);
     }
     let mut seen_ids = ingest::tokens::SeenIds::new();
+    let total: u64 = files
+        .iter()
+        .filter_map(|file| std::fs::metadata(&file.path).ok())
+        .map(|metadata| metadata.len())
+        .sum();
+    let progress = crate::output::ProgressBar::new(total, quiet);
     let scans = files
         .iter()
-        .map(|file| ingest::scan_input(file, &plan, &mut seen_ids))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|file| ingest::scan_input(file, &plan, &mut seen_ids, &progress))
+        .collect::<Result<Vec<_>>>();
+    progress.finish();
+    let scans = scans?;
     let resolved = aggregate::resolve(&scans, on_overlap)?;
     Ok(Scanned {
         plan,

@@ -15,6 +15,7 @@ pub fn run(config: ReconcileConfig) -> Result<Exit> {
         &report.plan,
         report.on_overlap,
         report.rates_path.as_deref(),
+        report.quiet,
     )?;
     let (plan, resolved) = (&scanned.plan, &scanned.resolved);
     let groups = aggregate::decode_groups(&resolved.groups, plan.keys.len());

@@ -19,6 +19,7 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         &plan,
         config.on_overlap,
         config.rates_path.as_deref(),
+        config.quiet,
     )?;
     let (plan, scans, resolved) = (&scanned.plan, &scanned.scans, &scanned.resolved);
     let groups = aggregate::decode_groups(&resolved.groups, plan.keys.len());

@@ -102,20 +102,39 @@ fn wanted(path: &Path) -> bool {
         .any(|ext| name.len() > ext.len() + 1 && name.ends_with(&format!(".{ext}")))
 }
 
+/// Told how far the scan has got, for a progress display. The caller implements it; ingest
+/// never writes to the terminal itself.
+pub trait Progress: Sync {
+    /// `bytes` more of an input file (as stored, compressed or not) have been read.
+    fn read(&self, bytes: u64);
+    /// About `lines` more lines have been handed to the parser.
+    fn lines(&self, lines: u64);
+}
+
+/// A `Progress` that shows nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn read(&self, _: u64) {}
+    fn lines(&self, _: u64) {}
+}
+
 /// Passes bytes through while counting and (when asked) hashing them, so a file is read once
 /// for both.
-struct HashingReader<R> {
+struct HashingReader<'p, R> {
     inner: R,
     hasher: Option<Sha256>,
     bytes: u64,
+    progress: &'p dyn Progress,
 }
 
-impl<R> HashingReader<R> {
-    fn new(inner: R, hash: bool) -> Self {
+impl<'p, R> HashingReader<'p, R> {
+    fn new(inner: R, hash: bool, progress: &'p dyn Progress) -> Self {
         HashingReader {
             inner,
             hasher: hash.then(Sha256::new),
             bytes: 0,
+            progress,
         }
     }
 
@@ -124,13 +143,14 @@ impl<R> HashingReader<R> {
     }
 }
 
-impl<R: Read> Read for HashingReader<R> {
+impl<R: Read> Read for HashingReader<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         if let Some(hasher) = &mut self.hasher {
             hasher.update(&buf[..n]);
         }
         self.bytes += n as u64;
+        self.progress.read(n as u64);
         Ok(n)
     }
 }
@@ -145,15 +165,16 @@ pub fn scan_input(
     file: &InputFile,
     plan: &ScanPlan,
     seen: &mut tokens::SeenIds,
+    progress: &dyn Progress,
 ) -> Result<InputScan> {
     let open = || File::open(&file.path).with_context(|| format!("{}: cannot open", file.name));
     let mut magic = [0u8; 4];
     let magic_len = read_prefix(&mut open()?, &mut magic)
         .with_context(|| format!("{}: cannot read", file.name))?;
     if magic[..magic_len].starts_with(b"PK\x03\x04") {
-        return scan_zip(file, plan);
+        return scan_zip(file, plan, progress);
     }
-    let mut hashing = HashingReader::new(open()?, plan.hash_inputs);
+    let mut hashing = HashingReader::new(open()?, plan.hash_inputs, progress);
     let gzip = magic[..magic_len].starts_with(&[0x1f, 0x8b]);
     let mut tally = Tally::default();
     let kind = {
@@ -181,7 +202,7 @@ pub fn scan_input(
                 .map_err(|_| anyhow!("{}: token-usage records are not valid UTF-8", file.name))?;
             tokens::scan_tokens(&text, &file.name, plan, seen, &mut tally)?
         } else {
-            scan_csv(reader, &file.name, plan, &mut tally)?.as_str()
+            scan_csv(reader, &file.name, plan, &mut tally, progress)?.as_str()
         }
     };
     // Drain what a decoder may leave unread so that the hash covers the whole file.
@@ -214,11 +235,13 @@ fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 /// A cost usage export: `part-K-of-N.csv` FOCUS files (read in part order) and a manifest.
-fn scan_zip(file: &InputFile, plan: &ScanPlan) -> Result<InputScan> {
-    // Always hashed: a zip is read through its central directory, not as one stream.
+fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Result<InputScan> {
+    // Always hashed: a zip is read through its central directory, not as one stream. Progress
+    // counts each member's compressed size once it is parsed, not this quick pass.
     let mut hashing = HashingReader::new(
         File::open(&file.path).with_context(|| format!("{}: cannot open", file.name))?,
         true,
+        &NoProgress,
     );
     std::io::copy(&mut hashing, &mut std::io::sink())
         .with_context(|| format!("{}: cannot read", file.name))?;
@@ -241,7 +264,9 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan) -> Result<InputScan> {
             .by_name(member)
             .with_context(|| format!("{}:{member}: cannot read", file.name))?;
         let source = format!("{}:{member}", file.name);
-        let kind = scan_csv(entry, &source, plan, &mut tally)?;
+        let compressed = entry.compressed_size();
+        let kind = scan_csv(entry, &source, plan, &mut tally, progress)?;
+        progress.read(compressed);
         if !kinds.contains(&kind) {
             kinds.push(kind);
         }
@@ -313,6 +338,7 @@ fn scan_csv<R: Read>(
     source: &str,
     plan: &ScanPlan,
     tally: &mut Tally,
+    progress: &dyn Progress,
 ) -> Result<columns::CsvKind> {
     let mut splitter = BlockSplitter::new(reader, plan.block_size);
     let header = splitter
@@ -338,6 +364,7 @@ fn scan_csv<R: Read>(
         let (sender, receiver) = std::sync::mpsc::channel::<(Tally, Vec<u8>)>();
         let mut in_flight = 0;
         let mut stop = false;
+        let mut line_reached = 1;
         while !stop {
             if in_flight >= max_in_flight {
                 if let Ok((part, buffer)) = receiver.recv() {
@@ -350,6 +377,8 @@ fn scan_csv<R: Read>(
             }
             match splitter.next_block() {
                 Ok(Some(block)) => {
+                    progress.lines(block.first_line - line_reached);
+                    line_reached = block.first_line;
                     let sender = sender.clone();
                     let rows = &rows;
                     in_flight += 1;
