@@ -3,7 +3,7 @@
 
 use crate::config::OnOverlap;
 use crate::ingest::InputScan;
-use crate::ingest::tally::{KEY_SEPARATOR, Sums, day_from_bytes};
+use crate::ingest::tally::{FastMap, KEY_SEPARATOR, Sums, day_from_bytes};
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, Status};
 use anyhow::{Result, bail};
 use rust_decimal::Decimal;
@@ -29,7 +29,7 @@ pub struct Resolved {
     /// Warnings for the terminal (duplicates, superseded days).
     pub warnings: Vec<String>,
     /// Group key bytes (day first) → exact sums, over every input.
-    pub groups: HashMap<Box<[u8]>, Sums>,
+    pub groups: FastMap<Box<[u8]>, Sums>,
 }
 
 /// Resolves same-content inputs and overlapping exports, then merges every input's groups.
@@ -112,7 +112,7 @@ pub fn resolve(scans: &[InputScan], on_overlap: OnOverlap) -> Result<Resolved> {
     }
 
     let mut counts = vec![RowCounts::default(); scans.len()];
-    let mut groups: HashMap<Box<[u8]>, Sums> = HashMap::new();
+    let mut groups: FastMap<Box<[u8]>, Sums> = FastMap::default();
     for &i in &live {
         let tally = &scans[i].tally;
         let count = &mut counts[i];
@@ -192,7 +192,7 @@ pub struct DayGroup {
 
 /// Decodes group keys written by the per-row path: `day ++ key values ++ currency ++ unit ++
 /// source`, each value followed by the separator except the last.
-pub fn decode_groups(groups: &HashMap<Box<[u8]>, Sums>, key_count: usize) -> Vec<DayGroup> {
+pub fn decode_groups(groups: &FastMap<Box<[u8]>, Sums>, key_count: usize) -> Vec<DayGroup> {
     let mut decoded: Vec<DayGroup> = groups
         .iter()
         .map(|(key, sums)| {

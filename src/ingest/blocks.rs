@@ -5,8 +5,17 @@ use std::io::{self, Read};
 
 /// A run of whole CSV records and the physical line its first byte is on.
 pub struct Block {
+    /// The buffer: the records are its first `len` bytes (the rest is stale, kept so that a
+    /// recycled buffer need not be zeroed again).
     pub data: Vec<u8>,
+    pub len: usize,
     pub first_line: u64,
+}
+
+impl Block {
+    pub fn bytes(&self) -> &[u8] {
+        &self.data[..self.len]
+    }
 }
 
 /// RFC 4180 state at a byte, as the csv crate reads it: a quote only opens a field at its
@@ -71,7 +80,10 @@ fn record_ends(data: &[u8], stop_at_first: bool) -> Option<usize> {
 /// Reads a stream in blocks of about `block_size` bytes, each ending after a whole record.
 pub struct BlockSplitter<R> {
     reader: R,
+    /// Bytes read but not yet handed out are `pending[..filled]`; the rest of `pending` is
+    /// initialized scratch, so reading into it needs no zeroing.
     pending: Vec<u8>,
+    filled: usize,
     next_line: u64,
     block_size: usize,
     eof: bool,
@@ -86,6 +98,7 @@ impl<R: Read> BlockSplitter<R> {
         BlockSplitter {
             reader,
             pending: Vec::new(),
+            filled: 0,
             next_line: 1,
             block_size: block_size.max(1),
             eof: false,
@@ -100,27 +113,38 @@ impl<R: Read> BlockSplitter<R> {
         debug_assert!(!self.started, "header() must come first");
         self.started = true;
         let mut want = self.block_size.min(1 << 16);
+        let mut bom_checked = false;
         loop {
             self.fill(want)?;
-            if self.pending.starts_with(b"\xEF\xBB\xBF") {
-                self.pending.drain(..3);
+            if !bom_checked && (self.filled >= 3 || self.eof) {
+                bom_checked = true;
+                if self.pending[..self.filled].starts_with(b"\xEF\xBB\xBF") {
+                    self.consume(3);
+                }
             }
-            let end = match record_ends(&self.pending, true) {
+            let data = &self.pending[..self.filled];
+            let end = match record_ends(data, true) {
                 Some(end) => end,
-                None if self.eof => self.pending.len(),
+                None if self.eof => data.len(),
                 None => {
-                    want *= 2;
+                    want += self.filled;
                     continue;
                 }
             };
-            if self.pending[..end].iter().all(u8::is_ascii_whitespace) {
+            if data[..end].iter().all(u8::is_ascii_whitespace) {
                 return Ok(None);
             }
-            let rest = self.pending.split_off(end);
-            let header = std::mem::replace(&mut self.pending, rest);
+            let header = data[..end].to_vec();
+            self.consume(end);
             self.next_line += count_lines(&header);
             return Ok(Some(header));
         }
+    }
+
+    /// Drops the first `n` pending bytes.
+    fn consume(&mut self, n: usize) {
+        self.pending.copy_within(n..self.filled, 0);
+        self.filled -= n;
     }
 
     /// The next block of whole records, or `None` at the end of the stream.
@@ -128,29 +152,37 @@ impl<R: Read> BlockSplitter<R> {
         let mut want = self.block_size;
         loop {
             self.fill(want)?;
-            if self.pending.is_empty() {
+            if self.filled == 0 {
                 return Ok(None);
             }
+            let data = &self.pending[..self.filled];
             let end = if self.eof {
-                self.pending.len()
+                data.len()
             } else {
-                match record_ends(&self.pending, false) {
+                match record_ends(data, false) {
                     Some(end) => end,
                     // One record longer than a block: read on until it ends.
                     None => {
-                        want = self.pending.len() + self.block_size;
+                        want = self.filled + self.block_size;
                         continue;
                     }
                 }
             };
-            let mut rest = self.free.pop().unwrap_or_default();
-            rest.clear();
-            rest.extend_from_slice(&self.pending[end..]);
-            self.pending.truncate(end);
-            let data = std::mem::replace(&mut self.pending, rest);
+            let carry = self.filled - end;
+            let mut next = self.free.pop().unwrap_or_default();
+            if next.len() < carry {
+                next.resize(carry, 0);
+            }
+            next[..carry].copy_from_slice(&self.pending[end..self.filled]);
+            let data = std::mem::replace(&mut self.pending, next);
+            self.filled = carry;
             let first_line = self.next_line;
-            self.next_line += count_lines(&data);
-            return Ok(Some(Block { data, first_line }));
+            self.next_line += count_lines(&data[..end]);
+            return Ok(Some(Block {
+                data,
+                len: end,
+                first_line,
+            }));
         }
     }
 
@@ -159,27 +191,19 @@ impl<R: Read> BlockSplitter<R> {
         self.free.push(buffer);
     }
 
-    /// Reads until `pending` holds at least `want` bytes or the stream ends.
+    /// Reads until at least `want` bytes are pending or the stream ends.
     fn fill(&mut self, want: usize) -> io::Result<()> {
-        while !self.eof && self.pending.len() < want {
-            let start = self.pending.len();
+        if self.pending.len() < want {
+            // Zeroes only memory the buffer has never had.
             self.pending.resize(want, 0);
-            let mut filled = start;
-            while filled < want {
-                match self.reader.read(&mut self.pending[filled..]) {
-                    Ok(0) => {
-                        self.eof = true;
-                        break;
-                    }
-                    Ok(n) => filled += n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        self.pending.truncate(filled);
-                        return Err(e);
-                    }
-                }
+        }
+        while !self.eof && self.filled < want {
+            match self.reader.read(&mut self.pending[self.filled..want]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
-            self.pending.truncate(filled);
         }
         Ok(())
     }
@@ -198,7 +222,10 @@ mod tests {
         let header = splitter.header().unwrap().unwrap();
         let mut blocks = Vec::new();
         while let Some(block) = splitter.next_block().unwrap() {
-            blocks.push((String::from_utf8(block.data).unwrap(), block.first_line));
+            blocks.push((
+                String::from_utf8(block.bytes().to_vec()).unwrap(),
+                block.first_line,
+            ));
         }
         (header, blocks)
     }

@@ -85,6 +85,9 @@ fn explain_not_plain(text: &str) -> String {
 /// read as UTC (FOCUS says its timestamps are UTC; the console exports UTC days).
 pub fn parse_day(text: &str) -> Result<Day, String> {
     let text = text.trim();
+    if let Some(day) = utc_day_fast(text.as_bytes()) {
+        return day.ok_or_else(|| "is not a valid date (no such day)".to_string());
+    }
     let expected = "is not a date; expected YYYY-MM-DD or an RFC 3339 timestamp";
     if text.len() == 10 {
         return NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| {
@@ -124,6 +127,53 @@ pub fn parse_day(text: &str) -> Result<Day, String> {
         return Err("is not a valid date (no such day)".to_string());
     }
     Err(expected.to_string())
+}
+
+/// The common shapes, without chrono's format machinery: `YYYY-MM-DD`, optionally followed by
+/// `T` or a space, `hh:mm`, optional `:ss` and fraction, and an optional `Z`, all UTC. `None`
+/// when the text has another shape (an offset, say): the general parser decides then.
+/// `Some(None)` when the shape is right but the day does not exist.
+fn utc_day_fast(text: &[u8]) -> Option<Option<Day>> {
+    fn number(digits: &[u8]) -> Option<u32> {
+        digits.iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    }
+    if text.len() < 10 || text[4] != b'-' || text[7] != b'-' {
+        return None;
+    }
+    let (year, month, day) = (
+        number(&text[..4])?,
+        number(&text[5..7])?,
+        number(&text[8..10])?,
+    );
+    let rest = &text[10..];
+    if !rest.is_empty() {
+        let time = rest
+            .strip_suffix(b"Z")
+            .or_else(|| rest.strip_suffix(b"z"))
+            .unwrap_or(rest);
+        if time.len() < 6 || !matches!(time[0], b'T' | b't' | b' ') || time[3] != b':' {
+            return None;
+        }
+        let (hour, minute) = (number(&time[1..3])?, number(&time[4..6])?);
+        let seconds = &time[6..];
+        let fine = match seconds {
+            [] => true,
+            [b':', s1, s2, fraction @ ..] => {
+                number(&[*s1, *s2])? <= 60
+                    && (fraction.is_empty()
+                        || (fraction[0] == b'.'
+                            && fraction.len() > 1
+                            && fraction[1..].iter().all(u8::is_ascii_digit)))
+            }
+            _ => false,
+        };
+        if !fine || hour > 23 || minute > 59 {
+            return None;
+        }
+    }
+    Some(NaiveDate::from_ymd_opt(year as i32, month, day))
 }
 
 #[cfg(test)]
@@ -214,5 +264,13 @@ mod tests {
                 .contains("expected YYYY-MM-DD")
         );
         assert!(parse_day("").is_err());
+        assert_eq!(parse_day("2024-09-18T22:00Z").unwrap(), d("2024-09-18"));
+        assert_eq!(
+            parse_day("2024-09-18 22:00:00.123").unwrap(),
+            d("2024-09-18")
+        );
+        assert!(parse_day("2024-09-18 25:00:00").is_err());
+        assert!(parse_day("2024-09-18 22:00:00 junk").is_err());
+        assert!(parse_day("2026-13-01").unwrap_err().contains("no such day"));
     }
 }

@@ -6,6 +6,7 @@ pub mod blocks;
 pub mod columns;
 pub mod fields;
 pub mod row;
+pub mod split;
 pub mod tally;
 pub mod tokens;
 

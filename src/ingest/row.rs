@@ -5,6 +5,7 @@
 use super::blocks::Block;
 use super::columns::Schema;
 use super::fields::{parse_day, parse_decimal};
+use super::split;
 use super::tally::{KEY_SEPARATOR, Reject, Tally, day_bytes};
 use crate::config::{Filters, ScanPlan};
 use crate::error::{Location, RowError};
@@ -97,47 +98,23 @@ impl<'a> FileRows<'a> {
             overlap: Vec::with_capacity(256),
             cache: None,
         };
-        match plain_text(&block.data) {
-            Some(text) => self.plain_records(text, block.first_line, &mut scratch),
-            None => self.csv_records(block, &mut scratch),
+        // Most blocks are valid UTF-8 that the fast splitter reads exactly; the csv crate
+        // takes the rest (and reports what is wrong with them).
+        let fast = std::str::from_utf8(block.bytes()).ok().is_some_and(|text| {
+            split::for_each_record(text, block.first_line, |record| {
+                self.count(&mut scratch, record, record.line)
+            })
+            .is_ok()
+        });
+        if !fast {
+            self.csv_records(block, &mut scratch);
         }
         scratch.tally
     }
 
-    /// Records without quotes and with only CRLF or LF line ends: a line is a record and a
-    /// comma ends a field, exactly as the csv crate would read them, without its state machine.
-    fn plain_records(&self, data: &str, first_line: u64, scratch: &mut Scratch) {
-        let mut fields = SplitRecord {
-            line: "",
-            fields: Vec::with_capacity(self.schema.headers.len()),
-        };
-        let mut start = 0;
-        let ends = memchr::memchr_iter(b'\n', data.as_bytes()).chain(std::iter::once(data.len()));
-        for (line, end) in (first_line..).zip(ends) {
-            let mut text = &data[start..end];
-            if let Some(stripped) = text.strip_suffix('\r') {
-                text = stripped;
-            }
-            if !text.is_empty() {
-                fields.line = text;
-                fields.fields.clear();
-                let mut field_start = 0;
-                for comma in memchr::memchr_iter(b',', text.as_bytes()) {
-                    fields.fields.push(&text[field_start..comma]);
-                    field_start = comma + 1;
-                }
-                fields.fields.push(&text[field_start..]);
-                if self.count(scratch, &fields, line) {
-                    return;
-                }
-            }
-            start = end + 1;
-        }
-    }
-
     /// Any RFC 4180 records, read by the csv crate.
     fn csv_records(&self, block: &Block, scratch: &mut Scratch) {
-        let data = &block.data[..];
+        let data = block.bytes();
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -324,7 +301,14 @@ impl<'a> FileRows<'a> {
             _ => {
                 let day = parse_day(text(schema.date)?)
                     .map_err(|reason| FieldError::at(schema.date, raw(schema.date), reason))?;
-                *cache = Some((raw(schema.date).to_vec(), day));
+                match cache {
+                    Some((bytes, cached)) => {
+                        bytes.clear();
+                        bytes.extend_from_slice(raw(schema.date));
+                        *cached = day;
+                    }
+                    None => *cache = Some((raw(schema.date).to_vec(), day)),
+                }
                 day
             }
         };
@@ -550,13 +534,7 @@ impl Fields for csv::ByteRecord {
     }
 }
 
-/// A quote-free line of checked UTF-8, split at its commas.
-struct SplitRecord<'a> {
-    line: &'a str,
-    fields: Vec<&'a str>,
-}
-
-impl Fields for SplitRecord<'_> {
+impl Fields for split::Record<'_> {
     fn len(&self) -> usize {
         self.fields.len()
     }
@@ -570,21 +548,8 @@ impl Fields for SplitRecord<'_> {
     }
 
     fn text(&self) -> String {
-        self.line.to_string()
+        self.text.to_string()
     }
-}
-
-/// The block as text when it can be split on commas and line feeds alone: valid UTF-8 (checked
-/// once for the block, not per field), no quotes, and every carriage return part of a CRLF
-/// (the csv crate ends a record at a lone CR too).
-fn plain_text(data: &[u8]) -> Option<&str> {
-    if memchr::memchr(b'"', data).is_some()
-        || memchr::memchr_iter(b'\r', data).count()
-            != memchr::memmem::find_iter(data, b"\r\n").count()
-    {
-        return None;
-    }
-    std::str::from_utf8(data).ok()
 }
 
 #[cfg(test)]
