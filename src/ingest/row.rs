@@ -107,6 +107,9 @@ impl<'a> FileRows<'a> {
             .is_ok()
         });
         if !fast {
+            // Whatever the fast splitter counted before it gave up is dropped.
+            scratch.tally = Tally::default();
+            scratch.cache = None;
             self.csv_records(block, &mut scratch);
         }
         scratch.tally
@@ -536,15 +539,15 @@ impl Fields for csv::ByteRecord {
 
 impl Fields for split::Record<'_> {
     fn len(&self) -> usize {
-        self.fields.len()
+        split::Record::len(self)
     }
 
     fn get(&self, index: usize) -> Option<&[u8]> {
-        self.fields.get(index).map(|f| f.as_bytes())
+        self.field(index).map(str::as_bytes)
     }
 
     fn get_str(&self, index: usize) -> Result<&str, ()> {
-        Ok(self.fields.get(index).copied().unwrap_or_default())
+        Ok(self.field(index).unwrap_or_default())
     }
 
     fn text(&self) -> String {

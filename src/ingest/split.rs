@@ -16,7 +16,22 @@ enum Span {
 pub struct Record<'a> {
     pub line: u64,
     pub text: &'a str,
-    pub fields: Vec<&'a str>,
+    data: &'a str,
+    scratch: &'a str,
+    spans: &'a [Span],
+}
+
+impl<'a> Record<'a> {
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn field(&self, index: usize) -> Option<&'a str> {
+        self.spans.get(index).map(|span| match *span {
+            Span::Block(a, b) => &self.data[a..b],
+            Span::Scratch(a, b) => &self.scratch[a..b],
+        })
+    }
 }
 
 /// The block is not one this splitter reads exactly; use the csv crate.
@@ -24,61 +39,24 @@ pub struct Record<'a> {
 pub struct GiveUp;
 
 /// Calls `each` for every record of `data` (a block of whole records starting on physical line
-/// `first_line`), stopping early when `each` returns true. Errs before calling `each` at all
-/// when the block cannot be split exactly, so that the caller can fall back cleanly.
+/// `first_line`), stopping early when `each` returns true. On `Err(GiveUp)` it may already have
+/// called `each` for earlier records: the caller discards what it counted and uses the csv
+/// crate for the whole block.
 pub fn for_each_record(
     data: &str,
     first_line: u64,
     mut each: impl FnMut(&Record<'_>) -> bool,
 ) -> Result<(), GiveUp> {
-    if has_lone_cr(data.as_bytes()) {
+    let bytes = data.as_bytes();
+    if has_lone_cr(bytes) {
         return Err(GiveUp);
     }
-    // Split everything first (cheap: spans only), so a late surprise never leaves a block
-    // half counted.
-    let mut records: Vec<(u64, usize, usize, usize)> = Vec::new(); // line, start, end, spans end
+    let quote_free = memchr::memchr(b'"', bytes).is_none();
     let mut spans: Vec<Span> = Vec::new();
     let mut scratch = String::new();
-    split(data, first_line, &mut records, &mut spans, &mut scratch)?;
-    let mut fields: Vec<&str> = Vec::new();
-    let mut first_span = 0;
-    for &(line, start, end, spans_end) in &records {
-        fields.clear();
-        fields.extend(spans[first_span..spans_end].iter().map(|span| match *span {
-            Span::Block(a, b) => &data[a..b],
-            Span::Scratch(a, b) => &scratch[a..b],
-        }));
-        first_span = spans_end;
-        let record = Record {
-            line,
-            text: data[start..end].trim_end_matches(['\r', '\n']),
-            fields: std::mem::take(&mut fields),
-        };
-        let stop = each(&record);
-        fields = record.fields;
-        if stop {
-            break;
-        }
-    }
-    Ok(())
-}
-
-fn has_lone_cr(data: &[u8]) -> bool {
-    memchr::memchr_iter(b'\r', data).count() != memchr::memmem::find_iter(data, b"\r\n").count()
-}
-
-fn split(
-    data: &str,
-    first_line: u64,
-    records: &mut Vec<(u64, usize, usize, usize)>,
-    spans: &mut Vec<Span>,
-    scratch: &mut String,
-) -> Result<(), GiveUp> {
-    let bytes = data.as_bytes();
-    let len = bytes.len();
     let mut line = first_line;
     let mut pos = 0;
-    while pos < len {
+    while pos < bytes.len() {
         // Empty lines are not records.
         if bytes[pos] == b'\n' {
             line += 1;
@@ -92,87 +70,129 @@ fn split(
         }
         let start = pos;
         let record_line = line;
-        loop {
-            // One field starts at `pos`.
-            if bytes.get(pos) == Some(&b'"') {
-                let open = pos + 1;
-                let mut search = open;
-                let mut escaped = false;
-                let close = loop {
-                    let quote = search + memchr::memchr(b'"', &bytes[search..]).ok_or(GiveUp)?;
-                    if bytes.get(quote + 1) == Some(&b'"') {
-                        escaped = true;
-                        search = quote + 2;
-                    } else {
-                        break quote;
-                    }
-                };
-                line += memchr::memchr_iter(b'\n', &bytes[open..close]).count() as u64;
-                if escaped {
-                    let from = scratch.len();
-                    // Inside a closed quoted field quotes come in pairs: keep one of each.
-                    let text = &data[open..close];
-                    let mut copied = 0;
-                    for quote in memchr::memchr_iter(b'"', text.as_bytes()).step_by(2) {
-                        scratch.push_str(&text[copied..=quote]);
-                        copied = quote + 2;
-                    }
-                    scratch.push_str(&text[copied..]);
-                    spans.push(Span::Scratch(from, scratch.len()));
-                } else {
-                    spans.push(Span::Block(open, close));
-                }
-                pos = close + 1;
-                match bytes.get(pos) {
-                    Some(b',') => pos += 1,
-                    Some(b'\n') => {
-                        pos += 1;
-                        line += 1;
-                        break;
-                    }
-                    Some(b'\r') if bytes.get(pos + 1) == Some(&b'\n') => {
-                        pos += 2;
-                        line += 1;
-                        break;
-                    }
-                    None => break,
-                    // Text after a closing quote: leave such oddities to the csv crate.
-                    Some(_) => return Err(GiveUp),
-                }
-            } else {
-                match memchr::memchr2(b',', b'\n', &bytes[pos..]) {
-                    Some(offset) if bytes[pos + offset] == b',' => {
-                        spans.push(Span::Block(pos, pos + offset));
-                        pos += offset + 1;
-                    }
-                    Some(offset) => {
-                        let end = pos + offset;
-                        let text_end = if end > pos && bytes[end - 1] == b'\r' {
-                            end - 1
-                        } else {
-                            end
-                        };
-                        spans.push(Span::Block(pos, text_end));
-                        pos = end + 1;
-                        line += 1;
-                        break;
-                    }
-                    None => {
-                        spans.push(Span::Block(pos, len));
-                        pos = len;
-                        break;
-                    }
-                }
-            }
-            if pos == len {
-                // A record ending in a comma at the very end of the data: one empty field more.
-                spans.push(Span::Block(len, len));
-                break;
-            }
+        spans.clear();
+        scratch.clear();
+        pos = if quote_free {
+            split_plain(data, pos, &mut spans)
+        } else {
+            split_quoted(data, pos, &mut spans, &mut scratch, &mut line)?
+        };
+        line += 1;
+        let record = Record {
+            line: record_line,
+            text: data[start..pos].trim_end_matches(['\r', '\n']),
+            data,
+            scratch: &scratch,
+            spans: &spans,
+        };
+        if each(&record) {
+            break;
         }
-        records.push((record_line, start, pos, spans.len()));
     }
     Ok(())
+}
+
+fn has_lone_cr(data: &[u8]) -> bool {
+    memchr::memchr_iter(b'\r', data).count() != memchr::memmem::find_iter(data, b"\r\n").count()
+}
+
+/// Splits the quote-free record at `pos`: to the next line feed, at every comma. Returns the
+/// position after the record.
+fn split_plain(data: &str, pos: usize, spans: &mut Vec<Span>) -> usize {
+    let bytes = data.as_bytes();
+    let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+    let text_end = if end > pos && bytes[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    };
+    let mut field_start = pos;
+    for comma in memchr::memchr_iter(b',', &bytes[pos..text_end]) {
+        spans.push(Span::Block(field_start, pos + comma));
+        field_start = pos + comma + 1;
+    }
+    spans.push(Span::Block(field_start, text_end));
+    (end + 1).min(bytes.len())
+}
+
+/// Splits the record at `pos`, quotes and all. Returns the position after the record and
+/// counts the line feeds inside quoted fields into `line`.
+fn split_quoted(
+    data: &str,
+    mut pos: usize,
+    spans: &mut Vec<Span>,
+    scratch: &mut String,
+    line: &mut u64,
+) -> Result<usize, GiveUp> {
+    let bytes = data.as_bytes();
+    let len = bytes.len();
+    loop {
+        // One field starts at `pos`.
+        if bytes.get(pos) == Some(&b'"') {
+            let open = pos + 1;
+            let mut search = open;
+            let mut escaped = false;
+            let close = loop {
+                let quote = search + memchr::memchr(b'"', &bytes[search..]).ok_or(GiveUp)?;
+                if bytes.get(quote + 1) == Some(&b'"') {
+                    escaped = true;
+                    search = quote + 2;
+                } else {
+                    break quote;
+                }
+            };
+            *line += memchr::memchr_iter(b'\n', &bytes[open..close]).count() as u64;
+            if escaped {
+                // Inside a closed quoted field quotes come in pairs: keep one of each.
+                let text = &data[open..close];
+                let from = scratch.len();
+                let mut copied = 0;
+                for quote in memchr::memchr_iter(b'"', text.as_bytes()).step_by(2) {
+                    scratch.push_str(&text[copied..=quote]);
+                    copied = quote + 2;
+                }
+                scratch.push_str(&text[copied..]);
+                spans.push(Span::Scratch(from, scratch.len()));
+            } else {
+                spans.push(Span::Block(open, close));
+            }
+            pos = close + 1;
+            match bytes.get(pos) {
+                Some(b',') => pos += 1,
+                Some(b'\n') => return Ok(pos + 1),
+                Some(b'\r') if bytes.get(pos + 1) == Some(&b'\n') => return Ok(pos + 2),
+                None => return Ok(pos),
+                // Text after a closing quote: leave such oddities to the csv crate.
+                Some(_) => return Err(GiveUp),
+            }
+        } else {
+            match memchr::memchr2(b',', b'\n', &bytes[pos..]) {
+                Some(offset) if bytes[pos + offset] == b',' => {
+                    spans.push(Span::Block(pos, pos + offset));
+                    pos += offset + 1;
+                }
+                Some(offset) => {
+                    let end = pos + offset;
+                    let text_end = if end > pos && bytes[end - 1] == b'\r' {
+                        end - 1
+                    } else {
+                        end
+                    };
+                    spans.push(Span::Block(pos, text_end));
+                    return Ok(end + 1);
+                }
+                None => {
+                    spans.push(Span::Block(pos, len));
+                    return Ok(len);
+                }
+            }
+        }
+        if pos == len {
+            // A record ending in a comma at the very end of the data: one empty field more.
+            spans.push(Span::Block(len, len));
+            return Ok(len);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -202,10 +222,8 @@ mod tests {
     fn ours(data: &str, first_line: u64) -> Result<Vec<(u64, Vec<String>)>, GiveUp> {
         let mut out = Vec::new();
         for_each_record(data, first_line, |record| {
-            out.push((
-                record.line,
-                record.fields.iter().map(|f| f.to_string()).collect(),
-            ));
+            let fields = (0..record.len()).filter_map(|i| record.field(i));
+            out.push((record.line, fields.map(str::to_string).collect()));
             false
         })?;
         Ok(out)
