@@ -3,7 +3,7 @@
 
 use crate::config::OnOverlap;
 use crate::ingest::InputScan;
-use crate::ingest::tally::{FastMap, KEY_SEPARATOR, Sums, day_from_bytes};
+use crate::ingest::tally::{FastMap, KEY_SEPARATOR, Sums, day_bytes, day_from_bytes};
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, Status};
 use anyhow::{Result, bail};
 use rust_decimal::Decimal;
@@ -179,6 +179,42 @@ fn describe_overlap_key(key: &[u8]) -> String {
     format!("{}, {}", key_day(key), parts.join(", "))
 }
 
+/// Merges day groups into their `period` buckets, for reports that need no daily rows: far
+/// fewer groups to decode and hold. Each bucket is keyed by the latest day of its rows, so
+/// the bucket, its status and the provisional days come out exactly as from the day groups.
+pub fn merge_into_periods(
+    groups: FastMap<Box<[u8]>, Sums>,
+    period: Period,
+    range: DateRange,
+) -> Result<FastMap<Box<[u8]>, Sums>> {
+    if period == Period::Day {
+        return Ok(groups);
+    }
+    let mut buckets: FastMap<Box<[u8]>, (Day, Sums)> = FastMap::default();
+    for (key, sums) in groups {
+        let day = key_day(&key);
+        let mut key = key.into_vec();
+        key[..4].copy_from_slice(&day_bytes(period.bucket(day, range).from));
+        match buckets.get_mut(&key[..]) {
+            Some((latest, merged)) => {
+                *latest = (*latest).max(day);
+                merged.merge(&sums).map_err(|o| anyhow::anyhow!("{o}"))?;
+            }
+            None => {
+                buckets.insert(key.into_boxed_slice(), (day, sums));
+            }
+        }
+    }
+    Ok(buckets
+        .into_iter()
+        .map(|(key, (latest, sums))| {
+            let mut key = key.into_vec();
+            key[..4].copy_from_slice(&day_bytes(latest));
+            (key.into_boxed_slice(), sums)
+        })
+        .collect())
+}
+
 /// One group on one day, decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DayGroup {
@@ -192,22 +228,22 @@ pub struct DayGroup {
 
 /// Decodes group keys written by the per-row path: `day ++ key values ++ currency ++ unit ++
 /// source`, each value followed by the separator except the last.
-pub fn decode_groups(groups: &FastMap<Box<[u8]>, Sums>, key_count: usize) -> Vec<DayGroup> {
+pub fn decode_groups(groups: FastMap<Box<[u8]>, Sums>, key_count: usize) -> Vec<DayGroup> {
     let mut decoded: Vec<DayGroup> = groups
-        .iter()
+        .into_iter()
         .map(|(key, sums)| {
-            let mut values = split_values(key);
+            let mut values = split_values(&key);
             let source = values.pop().unwrap_or_default();
             let unit = values.pop().unwrap_or_default();
             let currency = values.pop().unwrap_or_default();
             values.truncate(key_count);
             DayGroup {
-                day: key_day(key),
+                day: key_day(&key),
                 keys: values,
                 currency,
                 unit,
                 source,
-                sums: *sums,
+                sums,
             }
         })
         .collect();
@@ -267,12 +303,15 @@ pub struct Summary {
 
 /// Builds the summary from decoded daily groups. Fails on mixed currencies unless `currency`
 /// is a grouping key, and when a sum overflows.
+/// The daily rows are built only `with_daily` (they are needed for `daily.csv`, the charts and
+/// the HTML; a terminal query over many days and keys need not hold them).
 pub fn summarize(
     groups: &[DayGroup],
     keys: &[KeyKind],
     period: Period,
     range: DateRange,
     delay: Delay,
+    with_daily: bool,
 ) -> Result<Summary> {
     let overflow = |o: crate::model::Overflow| anyhow::anyhow!("{o}");
     let currencies: BTreeSet<&str> = groups.iter().map(|g| g.currency.as_str()).collect();
@@ -322,10 +361,12 @@ pub fn summarize(
             .or_default();
         entry.0 = crate::model::exact_add(entry.0, group.sums.quantity).map_err(overflow)?;
         entry.1 = crate::model::exact_add(entry.1, group.sums.cost).map_err(overflow)?;
-        let day_entry = daily
-            .entry((group.day, keys_of(group), group.currency.clone()))
-            .or_default();
-        *day_entry = crate::model::exact_add(*day_entry, group.sums.cost).map_err(overflow)?;
+        if with_daily {
+            let day_entry = daily
+                .entry((group.day, keys_of(group), group.currency.clone()))
+                .or_default();
+            *day_entry = crate::model::exact_add(*day_entry, group.sums.cost).map_err(overflow)?;
+        }
         total = crate::model::exact_add(total, group.sums.cost).map_err(overflow)?;
     }
     let first_provisional = delay.first_provisional_day();

@@ -93,7 +93,7 @@ pub struct ChartOptions {
 
 /// Default block size: large enough to amortize task overhead, small enough that a few
 /// blocks in flight stay well under the memory target.
-const BLOCK_SIZE: usize = 8 << 20;
+const BLOCK_SIZE: usize = 4 << 20;
 
 impl ReportConfig {
     pub fn from_args(args: ReportArgs, now: DateTime<Utc>) -> Result<ReportConfig, UsageError> {

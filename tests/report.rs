@@ -440,3 +440,41 @@ fn report_out_dir_is_complete_and_byte_identical_on_rerun() {
         .collect();
     assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
 }
+
+#[test]
+fn report_period_merge_without_out_matches_the_daily_path() {
+    // Without --out, days are merged into periods before decoding; with --out they are not
+    // (daily.csv needs them). Both must print the same bytes, statuses and provisional days
+    // included, with the as-of day inside the data.
+    let console = fixture("console");
+    for period in ["total", "week", "month", "day"] {
+        for format in ["json", "csv", "table"] {
+            let args = |out: bool| {
+                let mut args = vec![
+                    "report",
+                    console.as_str(),
+                    "--month",
+                    "2026-10",
+                    "--as-of",
+                    "2026-10-20T08:00Z",
+                    "--by",
+                    "project,sku",
+                    "--period",
+                    period,
+                    "--format",
+                    format,
+                ];
+                if out {
+                    args.extend_from_slice(&["--out", "out", "--no-charts"]);
+                }
+                args
+            };
+            let work = Workdir::new();
+            assert_eq!(
+                work.run(&args(false)).ok(),
+                work.run(&args(true)).ok(),
+                "{period} {format}"
+            );
+        }
+    }
+}

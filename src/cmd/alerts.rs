@@ -15,14 +15,14 @@ use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub fn run(config: AlertsConfig) -> Result<Exit> {
-    let scanned = super::scan_inputs(
+    let mut scanned = super::scan_inputs(
         &config.inputs,
         &config.plan,
         config.on_overlap,
         None,
         config.quiet,
     )?;
-    let groups = aggregate::decode_groups(&scanned.resolved.groups, 0);
+    let groups = aggregate::decode_groups(std::mem::take(&mut scanned.resolved.groups), 0);
     if groups.iter().any(|g| g.source != "billed") {
         bail!(
             "alerts watch billed spend, and the inputs include token records (estimated):              leave them out, or compare them with `tally reconcile`"

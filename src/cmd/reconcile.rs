@@ -10,15 +10,18 @@ use anyhow::Result;
 
 pub fn run(config: ReconcileConfig) -> Result<Exit> {
     let report = &config.report;
-    let scanned = super::scan_inputs(
+    let mut scanned = super::scan_inputs(
         &report.inputs,
         &report.plan,
         report.on_overlap,
         report.rates_path.as_deref(),
         report.quiet,
     )?;
-    let (plan, resolved) = (&scanned.plan, &scanned.resolved);
-    let groups = aggregate::decode_groups(&resolved.groups, plan.keys.len());
+    let groups = aggregate::decode_groups(
+        std::mem::take(&mut scanned.resolved.groups),
+        scanned.plan.keys.len(),
+    );
+    let resolved = &scanned.resolved;
     let rows = reconcile(&groups, config.tolerance, report.delay)
         .map_err(|overflow| anyhow::anyhow!("{overflow}"))?;
     if !report.quiet {

@@ -14,17 +14,29 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     // Hashing costs a tenth of a scan: only for the manifest (and, in scan_inputs, to find
     // inputs given twice).
     plan.hash_inputs = config.out.is_some();
-    let scanned = super::scan_inputs(
+    let mut scanned = super::scan_inputs(
         &config.inputs,
         &plan,
         config.on_overlap,
         config.rates_path.as_deref(),
         config.quiet,
     )?;
+    // The encoded groups are consumed: the decoded ones replace them in memory. Without --out
+    // no daily rows are needed, so days are first merged into the report's periods.
+    let mut encoded = std::mem::take(&mut scanned.resolved.groups);
+    if config.out.is_none() {
+        encoded = aggregate::merge_into_periods(encoded, config.period, config.plan.range)?;
+    }
+    let groups = aggregate::decode_groups(encoded, scanned.plan.keys.len());
     let (plan, scans, resolved) = (&scanned.plan, &scanned.scans, &scanned.resolved);
-    let groups = aggregate::decode_groups(&resolved.groups, plan.keys.len());
-    let summary =
-        aggregate::summarize(&groups, &plan.keys, config.period, plan.range, config.delay)?;
+    let summary = aggregate::summarize(
+        &groups,
+        &plan.keys,
+        config.period,
+        plan.range,
+        config.delay,
+        config.out.is_some(),
+    )?;
     let rejects = scanned.rejects();
 
     if let Some(dir) = &config.out {

@@ -904,6 +904,7 @@ pub(crate) mod tests {
                 as_of,
                 delay_days: 3,
             },
+            true,
         )
         .unwrap()
     }
