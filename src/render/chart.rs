@@ -417,12 +417,11 @@ pub enum Swatch {
     /// A lighter, hatched square on the provisional band: provisional days.
     Provisional,
     /// A line, for line charts and threshold lines.
-    // Used by line charts such as the month-to-date chart of `tally alerts`.
-    #[allow(dead_code)]
     Line(RGBColor),
     /// A dashed line.
-    #[allow(dead_code)]
     Dashed(RGBColor),
+    /// A ring: a marked point, such as the day a threshold was first reached.
+    Ring(RGBColor),
 }
 
 /// One legend line.
@@ -493,6 +492,9 @@ pub fn draw_legend<DB: DrawingBackend>(
                     vec![(x1 - 6, y), (x1, y)],
                     color.stroke_width(2),
                 ))?;
+            }
+            Swatch::Ring(color) => {
+                area.draw(&Circle::new(((x0 + x1) / 2, y), 6, color.stroke_width(2)))?;
             }
         }
         area.draw(&Text::new(
