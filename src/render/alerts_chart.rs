@@ -35,7 +35,10 @@ pub struct ThresholdLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpikeLine {
     pub value: Decimal,
+    /// `spike limit 1,200.00 USD`: the legend's text.
     pub label: String,
+    /// `2 × previous month 2026-09`: added to the label on the line.
+    pub detail: String,
 }
 
 /// The data of `chart-mtd`: spend to date at the end of each UTC day of the watched period,
@@ -60,10 +63,15 @@ pub struct MtdChart {
 /// amount has more than two decimals (a threshold is shown as given, never rounded).
 fn amount_label(value: Decimal) -> String {
     if value.round_dp(2) == value {
-        display_money(value)
-    } else {
-        money_text(value)
+        return display_money(value);
     }
+    // More than two decimals: every digit, thousands grouped as `display_money` groups them.
+    let text = money_text(value.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let sign = if value.is_sign_negative() { "-" } else { "" };
+    let whole = display_money(Decimal::from_str_exact(int).unwrap_or_default());
+    let whole = whole.trim_end_matches(".00");
+    format!("{sign}{whole}.{frac}")
 }
 
 impl MtdChart {
@@ -117,10 +125,8 @@ impl MtdChart {
                     .ok_or(NoChart::Overflow)?;
                 Some(SpikeLine {
                     value,
-                    label: format!(
-                        "spike {factor} × {previous_label} = {} {currency}",
-                        amount_label(value)
-                    ),
+                    label: format!("spike limit {} {currency}", amount_label(value)),
+                    detail: format!("{factor} × {previous_label}"),
                 })
             }
             None => None,
@@ -148,6 +154,12 @@ fn threshold_color(index: usize) -> RGBColor {
     series_color(index + 1, false)
 }
 
+/// A colour darkened by a third: text in a line's colour, readable on white.
+fn darker(color: RGBColor) -> RGBColor {
+    let mix = |c: u8| (u16::from(c) * 2 / 3) as u8;
+    RGBColor(mix(color.0), mix(color.1), mix(color.2))
+}
+
 /// Draws a horizontal dashed line from `x0` to `x1` at `y`, in pixels of `area`.
 fn dashed<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -166,6 +178,33 @@ fn dashed<DB: DrawingBackend>(
         x += dash + gap;
     }
     Ok(())
+}
+
+/// A pixel rectangle taken by a label: `(left, top, right, bottom)`.
+type LabelBox = (i32, i32, i32, i32);
+
+fn overlaps(a: LabelBox, b: LabelBox) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
+/// The first of `candidates` (top-left corners) where a `size` label overlaps none of `taken`,
+/// or the first candidate when every one overlaps; the chosen box is added to `taken`.
+/// Candidates that would leave `bounds` (the plot's width and height) are skipped.
+fn place(
+    candidates: &[(i32, i32)],
+    size: (i32, i32),
+    bounds: (i32, i32),
+    taken: &mut Vec<LabelBox>,
+) -> (i32, i32) {
+    let boxed = |(x, y): (i32, i32)| (x, y, x + size.0, y + size.1);
+    let inside = |b: LabelBox| b.0 >= 0 && b.1 >= 0 && b.2 <= bounds.0 && b.3 <= bounds.1;
+    let chosen = candidates
+        .iter()
+        .copied()
+        .find(|c| inside(boxed(*c)) && taken.iter().all(|t| !overlaps(boxed(*c), *t)))
+        .unwrap_or(candidates[0]);
+    taken.push(boxed(chosen));
+    chosen
 }
 
 impl Figure for MtdChart {
@@ -187,33 +226,61 @@ impl Figure for MtdChart {
 
         let area = chart.plotting_area().strip_coord_spec();
         let (left, top) = area.get_base_pixel();
-        let (width, _) = area.dim_in_pixel();
+        let (width, height) = area.dim_in_pixel();
+        let bounds = (width as i32, height as i32);
         let pixel_y = |value: Decimal| {
-            let (_, y) =
-                chart.backend_coord(&(SegmentValue::Exact(0), value.to_f64().unwrap_or(0.0)));
-            y - top
+            let at = (SegmentValue::Exact(0), value.to_f64().unwrap_or(0.0));
+            chart.backend_coord(&at).1 - top
         };
-        let label_style = text_style(13).pos(Pos::new(HPos::Left, VPos::Bottom));
-        let max_label = width.saturating_sub(16);
+        let label_style = text_style(13).pos(Pos::new(HPos::Left, VPos::Top));
+        let text_size = |text: &str, style: &TextStyle| {
+            let (w, h) = area.estimate_text_size(text, style).unwrap_or((0, 0));
+            (w as i32, h as i32)
+        };
+        // Labels already drawn, so that later ones move aside instead of overwriting them.
+        let mut taken: Vec<LabelBox> = Vec::new();
 
-        // Horizontal lines first, so the spend line is drawn over them.
-        let mut lines: Vec<(Decimal, &str, RGBColor)> = self
+        // Horizontal lines first, so the spend line is drawn over them; each labelled just
+        // above its left end, moved right along the line when a closer one took the place.
+        let mut lines: Vec<(Decimal, String, String, RGBColor)> = self
             .thresholds
             .iter()
             .enumerate()
-            .map(|(i, t)| (t.value, t.label.as_str(), threshold_color(i)))
+            .map(|(i, t)| {
+                (
+                    t.value,
+                    t.label.clone(),
+                    t.label.clone(),
+                    threshold_color(i),
+                )
+            })
             .collect();
         if let Some(spike) = &self.spike {
-            lines.push((spike.value, spike.label.as_str(), SPIKE_COLOR));
+            lines.push((
+                spike.value,
+                format!("{} ({})", spike.label, spike.detail),
+                spike.label.clone(),
+                SPIKE_COLOR,
+            ));
         }
-        for (value, label, color) in &lines {
+        for (value, _, _, color) in &lines {
+            dashed(&area, (0, width as i32), pixel_y(*value), *color)?;
+        }
+        for (value, on_line, _, color) in &lines {
             let y = pixel_y(*value);
-            dashed(&area, (0, width as i32), y, *color)?;
-            area.draw(&Text::new(
-                fit_text(&area, label, &label_style, max_label),
-                (6, y - 3),
-                label_style.color(color),
-            ))?;
+            let text = fit_text(&area, on_line, &label_style, width.saturating_sub(16));
+            let size = text_size(&text, &label_style);
+            let row = y - size.1 - 3;
+            let mut candidates = vec![(6, row)];
+            candidates.extend(
+                taken
+                    .iter()
+                    .filter(|t| t.1 < row + size.1 && row < t.3)
+                    .map(|t| (t.2 + 16, row)),
+            );
+            candidates.push((6, y + 4));
+            let at = place(&candidates, size, bounds, &mut taken);
+            area.draw(&Text::new(text, at, label_style.color(&darker(*color))))?;
         }
 
         // The spend line: a point at the centre of each day; segments and points that end
@@ -223,8 +290,8 @@ impl Figure for MtdChart {
             .iter()
             .enumerate()
             .map(|(i, value)| {
-                let (x, y) = chart
-                    .backend_coord(&(SegmentValue::CenterOf(i), value.to_f64().unwrap_or(0.0)));
+                let at = (SegmentValue::CenterOf(i), value.to_f64().unwrap_or(0.0));
+                let (x, y) = chart.backend_coord(&at);
                 (x - left, y - top)
             })
             .collect();
@@ -250,8 +317,15 @@ impl Figure for MtdChart {
         }
 
         // The day each fired threshold was first reached: a ring in the threshold's colour
-        // and the date.
-        let date_style = text_style(12).pos(Pos::new(HPos::Right, VPos::Bottom));
+        // and the date, above-left of the ring or, when taken, below-right and so on.
+        let date_style = text_style(12).pos(Pos::new(HPos::Left, VPos::Top));
+        // The line's points, and the rings about to be drawn, are not to be covered either.
+        taken.extend(points.iter().map(|&(x, y)| (x - 5, y - 5, x + 5, y + 5)));
+        for threshold in &self.thresholds {
+            if let Some(&(x, y)) = threshold.first_day.and_then(|i| points.get(i)) {
+                taken.push((x - 11, y - 11, x + 11, y + 11));
+            }
+        }
         for (n, threshold) in self.thresholds.iter().enumerate() {
             let Some(index) = threshold.first_day else {
                 continue;
@@ -262,7 +336,17 @@ impl Figure for MtdChart {
             let color = threshold_color(n);
             area.draw(&Circle::new((x, y), 9, color.stroke_width(3)))?;
             let text = format!("reached {}", self.days[index].format("%m-%d"));
-            area.draw(&Text::new(text, (x - 10, y - 10), date_style.color(&color)))?;
+            let (w, h) = text_size(&text, &date_style);
+            let candidates = [
+                (x - 12 - w, y - 12 - h),
+                (x + 12, y + 12),
+                (x - 12 - w, y + 12),
+                (x + 12, y - 12 - h),
+                (x - w / 2, y - 14 - 2 * h),
+                (x - w / 2, y + 12 + h),
+            ];
+            let at = place(&candidates, (w, h), bounds, &mut taken);
+            area.draw(&Text::new(text, at, date_style.color(&darker(color))))?;
         }
 
         if self.days.is_empty() {
@@ -279,9 +363,9 @@ impl Figure for MtdChart {
             label: "spend to date".to_string(),
             swatch: Swatch::Line(SPEND_COLOR),
         }];
-        for (_, label, color) in &lines {
+        for (_, _, in_legend, color) in &lines {
             entries.push(LegendEntry {
-                label: (*label).to_string(),
+                label: in_legend.clone(),
                 swatch: Swatch::Dashed(*color),
             });
         }
