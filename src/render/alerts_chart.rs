@@ -395,3 +395,180 @@ impl Figure for MtdChart {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alerts::{AlertInput, evaluate};
+    use crate::model::{DateRange, Delay};
+    use crate::render::chart::render;
+    use chrono::{DateTime, Utc};
+    use std::collections::BTreeSet;
+    use std::str::FromStr;
+
+    fn day(s: &str) -> Day {
+        Day::from_str(s).unwrap()
+    }
+
+    fn money(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    /// September: one row, 3.333 on the 15th, every day covered (so the spike check runs).
+    /// October as of the 5th (delay 3, so the 2nd..5th are provisional): 10.005 on the 1st,
+    /// nothing on the 2nd, 0.995 on the 3rd, a credit of -1.00 on the 4th, 2.50 on the 5th,
+    /// and 99 on the 6th, after the as-of day.
+    fn mtd(thresholds: &[Decimal], as_of: &str) -> MtdChart {
+        let daily: BTreeMap<Day, Decimal> = [
+            ("2026-09-15", "3.333"),
+            ("2026-10-01", "10.005"),
+            ("2026-10-03", "0.995"),
+            ("2026-10-04", "-1.00"),
+            ("2026-10-05", "2.50"),
+            ("2026-10-06", "99"),
+        ]
+        .iter()
+        .map(|(d, c)| (day(d), money(c)))
+        .collect();
+        let covered: BTreeSet<Day> = day("2026-09-01").iter_days().take(36).collect();
+        let alerts = evaluate(&AlertInput {
+            watched: DateRange {
+                from: day("2026-10-01"),
+                to: day("2026-10-31"),
+            },
+            previous: DateRange {
+                from: day("2026-09-01"),
+                to: day("2026-09-30"),
+            },
+            previous_label: "previous month 2026-09".into(),
+            daily: &daily,
+            covered_days: &covered,
+            thresholds,
+            spike_factor: money("2"),
+            delay: Delay {
+                as_of: DateTime::parse_from_rfc3339(&format!("{as_of}T00:00:00Z"))
+                    .unwrap()
+                    .with_timezone(&Utc),
+                delay_days: 3,
+            },
+        })
+        .unwrap();
+        MtdChart::from_alerts(&alerts, &daily, "USD", "2026-10", "previous month 2026-09").unwrap()
+    }
+
+    #[test]
+    fn alerts_chart_cumulative_spend_is_exact_up_to_the_as_of_day() {
+        let chart = mtd(&[], "2026-10-05");
+        assert_eq!(
+            chart.days,
+            [
+                "2026-10-01",
+                "2026-10-02",
+                "2026-10-03",
+                "2026-10-04",
+                "2026-10-05"
+            ]
+            .map(day)
+        );
+        // 10.005; + nothing; + 0.995 = 11.000; - 1.00 = 10.000; + 2.50 = 12.500.
+        assert_eq!(
+            chart.cumulative,
+            ["10.005", "10.005", "11.000", "10.000", "12.500"].map(money)
+        );
+        assert_eq!(chart.spend_to_date, money("12.500"));
+        assert_eq!(chart.title, "Spend to date, 2026-10");
+    }
+
+    #[test]
+    fn alerts_chart_marks_provisional_days() {
+        let chart = mtd(&[], "2026-10-05");
+        assert_eq!(chart.provisional, [false, true, true, true, true]);
+        // Four days later every one of them is final.
+        let later = mtd(&[], "2026-10-09");
+        assert_eq!(later.days.len(), 9);
+        assert_eq!(&later.provisional[..5], [false; 5]);
+        assert_eq!(&later.provisional[5..], [true; 4]);
+    }
+
+    #[test]
+    fn alerts_chart_threshold_lines_and_first_days() {
+        let chart = mtd(
+            &[money("11"), money("12.5"), money("1000.005"), money("2500")],
+            "2026-10-05",
+        );
+        let lines: Vec<(Decimal, &str, Option<usize>)> = chart
+            .thresholds
+            .iter()
+            .map(|t| (t.value, t.label.as_str(), t.first_day))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                // Reached on the 3rd (11.000), then lost with the credit: still marked.
+                (money("11"), "threshold 11.00 USD", Some(2)),
+                (money("12.5"), "threshold 12.50 USD", Some(4)),
+                (money("1000.005"), "threshold 1,000.005 USD", None),
+                (money("2500"), "threshold 2,500.00 USD", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn alerts_chart_spike_line_only_when_the_check_ran() {
+        let ran = mtd(&[], "2026-10-05");
+        assert_eq!(
+            ran.spike,
+            Some(SpikeLine {
+                value: money("6.666"),
+                label: "spike limit 6.666 USD".into(),
+                detail: "2 × previous month 2026-09".into(),
+            })
+        );
+        // As of October 2nd, September 29th..30th are still provisional: no check, no line.
+        let early = mtd(&[], "2026-10-02");
+        assert_eq!(early.spike, None);
+        assert_eq!(early.cumulative, [money("10.005"), money("10.005")]);
+    }
+
+    #[test]
+    fn alerts_chart_before_the_period_has_no_days() {
+        let chart = mtd(&[money("1")], "2026-09-20");
+        assert!(chart.days.is_empty());
+        assert!(chart.cumulative.is_empty());
+        assert_eq!(chart.thresholds[0].first_day, None);
+        assert_eq!(chart.spend_to_date, Decimal::ZERO);
+        // It still draws: an empty axis and a sentence.
+        let rendered = render(&chart).unwrap();
+        let svg = String::from_utf8(rendered.svg).unwrap();
+        assert!(svg.contains("no day of the period has begun"));
+    }
+
+    #[test]
+    fn alerts_chart_renders_labels_deterministically() {
+        let chart = mtd(&[money("11"), money("12.5")], "2026-10-05");
+        let first = render(&chart).unwrap();
+        let svg = String::from_utf8(first.svg.clone()).unwrap();
+        for text in [
+            "threshold 11.00 USD",
+            "threshold 12.50 USD",
+            "spike limit 6.666 USD (2 × previous month 2026-09)",
+            "reached 10-03",
+            "reached 10-05",
+            "provisional (may change)",
+            "to date 12.50 USD",
+        ] {
+            assert!(svg.contains(text), "{text} not in the SVG");
+        }
+        assert_eq!(&first.png[..8], b"\x89PNG\r\n\x1a\n");
+        let again = render(&chart).unwrap();
+        assert_eq!(first.svg, again.svg);
+        assert_eq!(first.png, again.png);
+    }
+
+    #[test]
+    fn alerts_chart_amount_labels() {
+        assert_eq!(amount_label(money("2500")), "2,500.00");
+        assert_eq!(amount_label(money("1234567.125")), "1,234,567.125");
+        assert_eq!(amount_label(money("0.001")), "0.001");
+    }
+}
