@@ -77,8 +77,14 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         let _lock = output::OutLock::acquire(dir)?;
         output::write_atomic(dir, "alerts.json", &render::alerts::json(&report))?;
         output::write_atomic(dir, "alerts.csv", &render::alerts::csv(&report)?)?;
-        if config.charts {
-            write_chart(dir, &config, &report, &daily)?;
+        if !(config.charts && write_chart(dir, &config, &report, &daily)?) {
+            // A chart left by an earlier run would show alerts this run did not compute.
+            for name in ["chart-mtd.svg", "chart-mtd.png"] {
+                let path = dir.join(name);
+                if path.exists() {
+                    std::fs::remove_file(&path).ok();
+                }
+            }
         }
         let rejects_path = dir.join("rejects.csv");
         if rejects.is_empty() {
@@ -139,15 +145,15 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
     })
 }
 
-/// Draws `chart-mtd.svg` and `chart-mtd.png` into `dir` (the caller holds the folder's lock).
-/// A chart that cannot be drawn exactly is a warning, not a failed alert run: the alerts
-/// themselves were already written.
+/// Draws `chart-mtd.svg` and `chart-mtd.png` into `dir` (the caller holds the folder's lock);
+/// false when there is no chart. A chart that cannot be drawn exactly is a warning, not a
+/// failed alert run: the alerts themselves were already written.
 fn write_chart(
     dir: &std::path::Path,
     config: &AlertsConfig,
     report: &AlertReport,
     daily: &BTreeMap<Day, Decimal>,
-) -> Result<()> {
+) -> Result<bool> {
     let heading = match &config.name {
         Some(name) => format!("{} (alert \"{name}\")", config.period_label()),
         None => config.period_label(),
@@ -163,12 +169,13 @@ fn write_chart(
             let rendered = render::chart::render(&chart)?;
             output::write_atomic(dir, "chart-mtd.svg", &rendered.svg)?;
             output::write_atomic(dir, "chart-mtd.png", &rendered.png)?;
+            Ok(true)
         }
         Err(why) => {
             if !config.quiet {
                 output::warn(&format!("no chart: {why}"));
             }
+            Ok(false)
         }
     }
-    Ok(())
 }
