@@ -35,7 +35,7 @@ pub struct ThresholdLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpikeLine {
     pub value: Decimal,
-    /// `spike limit 1,200.00 USD`: the legend's text.
+    /// `spike limit 1,200.00 USD` (rounded half-even to cents): the legend's text.
     pub label: String,
     /// `2 × previous month 2026-09`: added to the label on the line.
     pub detail: String,
@@ -56,6 +56,9 @@ pub struct MtdChart {
     pub provisional: Vec<bool>,
     pub thresholds: Vec<ThresholdLine>,
     pub spike: Option<SpikeLine>,
+    /// Why there is no spike line, when the check did not run (the previous period missing or
+    /// incomplete): the alert's own note.
+    pub spike_note: Option<String>,
     pub spend_to_date: Decimal,
 }
 
@@ -125,7 +128,9 @@ impl MtdChart {
                     .ok_or(NoChart::Overflow)?;
                 Some(SpikeLine {
                     value,
-                    label: format!("spike limit {} {currency}", amount_label(value)),
+                    // A computed figure, not one the user typed: rounded half-even to cents
+                    // like every other chart label.
+                    label: format!("spike limit {} {currency}", display_money(value)),
                     detail: format!("{factor} × {previous_label}"),
                 })
             }
@@ -138,6 +143,7 @@ impl MtdChart {
             cumulative,
             provisional,
             thresholds,
+            spike_note: spike.is_none().then(|| alerts.spike.note.clone()),
             spike,
             spend_to_date: running,
         })
@@ -178,6 +184,42 @@ fn dashed<DB: DrawingBackend>(
         x += dash + gap;
     }
     Ok(())
+}
+
+/// `text` broken at spaces into at most `max_lines` lines of at most `max_width` pixels; the
+/// last line is cut with an ellipsis when the text does not fit.
+fn wrap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    max_width: u32,
+    max_lines: usize,
+) -> Vec<String> {
+    let width = |t: &str| area.estimate_text_size(t, style).map_or(0, |(w, _)| w);
+    let mut lines: Vec<String> = Vec::new();
+    let mut words = text.split(' ').peekable();
+    while words.peek().is_some() {
+        if lines.len() + 1 == max_lines {
+            let rest: Vec<&str> = words.collect();
+            lines.push(fit_text(area, &rest.join(" "), style, max_width));
+            break;
+        }
+        let mut line = String::new();
+        while let Some(word) = words.peek() {
+            let candidate = if line.is_empty() {
+                (*word).to_string()
+            } else {
+                format!("{line} {word}")
+            };
+            if !line.is_empty() && width(&candidate) > max_width {
+                break;
+            }
+            line = candidate;
+            words.next();
+        }
+        lines.push(fit_text(area, &line, style, max_width));
+    }
+    lines
 }
 
 /// A pixel rectangle taken by a label: `(left, top, right, bottom)`.
@@ -382,6 +424,16 @@ impl Figure for MtdChart {
             });
         }
         draw_legend(&legend, "alerts", &entries)?;
+        if let Some(note) = &self.spike_note {
+            let style = text_style(12);
+            let (legend_width, legend_height) = legend.dim_in_pixel();
+            let lines = wrap(&legend, note, &style, legend_width.saturating_sub(16), 3);
+            let mut y = legend_height as i32 - 96 - 17 * lines.len() as i32;
+            for line in lines {
+                legend.draw(&Text::new(line, (8, y), style.clone()))?;
+                y += 17;
+            }
+        }
         let total = format!(
             "to date {} {}",
             display_money(self.spend_to_date),
@@ -520,13 +572,21 @@ mod tests {
             ran.spike,
             Some(SpikeLine {
                 value: money("6.666"),
-                label: "spike limit 6.666 USD".into(),
+                label: "spike limit 6.67 USD".into(),
                 detail: "2 × previous month 2026-09".into(),
             })
         );
         // As of October 2nd, September 29th..30th are still provisional: no check, no line.
+        assert_eq!(ran.spike_note, None);
         let early = mtd(&[], "2026-10-02");
         assert_eq!(early.spike, None);
+        assert_eq!(
+            early.spike_note.as_deref(),
+            Some(
+                "previous month 2026-09 is incomplete: 2026-09-29 to 2026-09-30 still \
+                 provisional (final on 2026-10-04); no spike check"
+            )
+        );
         assert_eq!(early.cumulative, [money("10.005"), money("10.005")]);
     }
 
@@ -551,7 +611,7 @@ mod tests {
         for text in [
             "threshold 11.00 USD",
             "threshold 12.50 USD",
-            "spike limit 6.666 USD (2 × previous month 2026-09)",
+            "spike limit 6.67 USD (2 × previous month 2026-09)",
             "reached 10-03",
             "reached 10-05",
             "provisional (may change)",
