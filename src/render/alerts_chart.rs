@@ -9,8 +9,9 @@
 use crate::alerts::Alerts;
 use crate::model::{Day, exact_add, money_text};
 use crate::render::chart::{
-    DrawResult, Figure, LegendEntry, NoChart, Swatch, TEXT_COLOR, axis_top, day_axis_chart,
-    draw_legend, fit_text, lighter, series_color, shade_days, split_legend, text_style,
+    DrawResult, Figure, LegendEntry, NoChart, Swatch, TEXT_COLOR, axis_top,
+    day_axis_chart_below_zero, draw_legend, fit_text, lighter, series_color, shade_days,
+    split_legend, text_style,
 };
 use crate::render::table::display_money;
 use plotters::coord::Shift;
@@ -262,7 +263,17 @@ impl Figure for MtdChart {
             .max()
             .unwrap_or_default();
         let y_top = axis_top(largest, 1.12);
-        let mut chart = day_axis_chart(&plot, &self.title, &self.days, &self.currency, y_top)?;
+        // A credit can bring the running sum below zero; the axis then reaches down to it.
+        let lowest = self.cumulative.iter().copied().min().unwrap_or_default();
+        let y_bottom = lowest.min(Decimal::ZERO).to_f64().unwrap_or(0.0) * 1.12;
+        let mut chart = day_axis_chart_below_zero(
+            &plot,
+            &self.title,
+            &self.days,
+            &self.currency,
+            y_bottom,
+            y_top,
+        )?;
         let y_end = chart.y_range().end;
         shade_days(&mut chart, &self.provisional, y_end, "provisional ▸")?;
 
