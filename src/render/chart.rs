@@ -625,8 +625,22 @@ pub fn day_axis_chart_below_zero<'a, DB: DrawingBackend>(
         .iter()
         .map(|day| day_label(*day, several_months))
         .collect();
+    // Label every `step`th day when every label would not fit side by side (month-day labels
+    // over a month or more).
+    let widest = day_labels
+        .iter()
+        .filter_map(|label| area.estimate_text_size(label, &text_style(13)).ok())
+        .map(|(w, _)| w)
+        .max()
+        .unwrap_or(0);
+    let plot_width = area.dim_in_pixel().0.saturating_sub(86 + 24).max(1);
+    let step = ((widest + 8) as usize * days.len())
+        .div_ceil(plot_width as usize)
+        .max(1);
     let x_formatter = |value: &SegmentValue<usize>| match value {
-        SegmentValue::CenterOf(i) => day_labels.get(*i).cloned().unwrap_or_default(),
+        SegmentValue::CenterOf(i) if i % step == 0 => {
+            day_labels.get(*i).cloned().unwrap_or_default()
+        }
         _ => String::new(),
     };
     let y_formatter = |value: &f64| tick_label(*value, with_cents);
