@@ -41,6 +41,8 @@ pub struct AlertsConfig {
     pub plan: ScanPlan,
     pub format: Format,
     pub out: Option<PathBuf>,
+    /// With `--out`, draw `chart-mtd` (false for `--no-charts`).
+    pub charts: bool,
     pub on_overlap: OnOverlap,
     pub quiet: bool,
 }
@@ -214,6 +216,7 @@ impl AlertsConfig {
             },
             format: args.format,
             out: args.out,
+            charts: !args.no_charts,
             on_overlap: args.on_overlap,
             quiet: args.quiet,
         })

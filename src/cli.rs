@@ -257,9 +257,15 @@ pub struct AlertsArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
-    /// Also write alerts.json and alerts.csv (and rejects.csv) into this folder.
+    /// Also write alerts.json, alerts.csv, the month-to-date chart (chart-mtd, SVG and PNG)
+    /// and rejects.csv (when rows were skipped) into this folder.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// With --out, do not draw chart-mtd (SVG and PNG): for cron jobs that only need the
+    /// JSON and CSV files.
+    #[arg(long)]
+    pub no_charts: bool,
 
     /// Skip bad rows (listed in rejects.csv, or on stderr without --out) instead of stopping.
     #[arg(long)]

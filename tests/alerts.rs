@@ -304,6 +304,60 @@ fn alerts_out_writes_json_and_csv_identically_on_rerun() {
 }
 
 #[test]
+fn alerts_out_draws_the_month_to_date_chart_identically_on_rerun() {
+    let work = two_months();
+    let args = [
+        "alerts",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-10-22",
+        "--project",
+        "search-prod",
+        "--threshold",
+        "500",
+        "--threshold",
+        "1000",
+        "--threshold",
+        "5000",
+        "--out",
+        "out",
+    ];
+    assert_eq!(work.run(&args).code(), 3);
+    let svg = work.read("out/chart-mtd.svg");
+    assert!(svg.starts_with("<svg"), "{svg}");
+    for label in [
+        "threshold 500.00 USD",
+        "threshold 1,000.00 USD",
+        "threshold 5,000.00 USD",
+        // September is complete and final as of October 22nd: the spike line is drawn.
+        "spike limit 1,200.00 USD",
+        "reached 10-12",
+        "reached 10-20",
+        "provisional (may change)",
+    ] {
+        assert!(svg.contains(label), "no {label:?} in chart-mtd.svg");
+    }
+    let png = std::fs::read(work.path().join("out/chart-mtd.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(work.run(&args).code(), 3);
+    assert_eq!(work.read("out/chart-mtd.svg"), svg);
+    assert_eq!(
+        std::fs::read(work.path().join("out/chart-mtd.png")).unwrap(),
+        png
+    );
+
+    // --no-charts writes no chart, and removes the one an earlier run left.
+    let mut no_charts = args.to_vec();
+    no_charts.push("--no-charts");
+    assert_eq!(work.run(&no_charts).code(), 3);
+    assert!(work.path().join("out/alerts.json").exists());
+    assert!(!work.path().join("out/chart-mtd.svg").exists());
+    assert!(!work.path().join("out/chart-mtd.png").exists());
+}
+
+#[test]
 fn alerts_out_refuses_a_folder_another_run_holds() {
     let work = two_months();
     work.create("out/.tally.lock", "12345\n");

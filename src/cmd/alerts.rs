@@ -9,7 +9,7 @@ use crate::error::Exit;
 use crate::ingest::tally::Reject;
 use crate::model::{Day, exact_add};
 use crate::output;
-use crate::render::{self, alerts::AlertReport};
+use crate::render::{self, alerts::AlertReport, alerts_chart::MtdChart};
 use anyhow::{Result, bail};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -77,6 +77,15 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         let _lock = output::OutLock::acquire(dir)?;
         output::write_atomic(dir, "alerts.json", &render::alerts::json(&report))?;
         output::write_atomic(dir, "alerts.csv", &render::alerts::csv(&report)?)?;
+        if !(config.charts && write_chart(dir, &config, &report, &daily)?) {
+            // A chart left by an earlier run would show alerts this run did not compute.
+            for name in ["chart-mtd.svg", "chart-mtd.png"] {
+                let path = dir.join(name);
+                if path.exists() {
+                    std::fs::remove_file(&path).ok();
+                }
+            }
+        }
         let rejects_path = dir.join("rejects.csv");
         if rejects.is_empty() {
             // A rejects.csv left by an earlier run would describe rows this run did not skip.
@@ -134,4 +143,39 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
     } else {
         Exit::Ok
     })
+}
+
+/// Draws `chart-mtd.svg` and `chart-mtd.png` into `dir` (the caller holds the folder's lock);
+/// false when there is no chart. A chart that cannot be drawn exactly is a warning, not a
+/// failed alert run: the alerts themselves were already written.
+fn write_chart(
+    dir: &std::path::Path,
+    config: &AlertsConfig,
+    report: &AlertReport,
+    daily: &BTreeMap<Day, Decimal>,
+) -> Result<bool> {
+    let heading = match &config.name {
+        Some(name) => format!("{} (alert \"{name}\")", config.period_label()),
+        None => config.period_label(),
+    };
+    match MtdChart::from_alerts(
+        report.alerts,
+        daily,
+        report.currency,
+        &heading,
+        &config.previous_label,
+    ) {
+        Ok(chart) => {
+            let rendered = render::chart::render(&chart)?;
+            output::write_atomic(dir, "chart-mtd.svg", &rendered.svg)?;
+            output::write_atomic(dir, "chart-mtd.png", &rendered.png)?;
+            Ok(true)
+        }
+        Err(why) => {
+            if !config.quiet {
+                output::warn(&format!("no chart: {why}"));
+            }
+            Ok(false)
+        }
+    }
 }

@@ -417,12 +417,11 @@ pub enum Swatch {
     /// A lighter, hatched square on the provisional band: provisional days.
     Provisional,
     /// A line, for line charts and threshold lines.
-    // Used by line charts such as the month-to-date chart of `tally alerts`.
-    #[allow(dead_code)]
     Line(RGBColor),
     /// A dashed line.
-    #[allow(dead_code)]
     Dashed(RGBColor),
+    /// A ring: a marked point, such as the day a threshold was first reached.
+    Ring(RGBColor),
 }
 
 /// One legend line.
@@ -493,6 +492,9 @@ pub fn draw_legend<DB: DrawingBackend>(
                     vec![(x1 - 6, y), (x1, y)],
                     color.stroke_width(2),
                 ))?;
+            }
+            Swatch::Ring(color) => {
+                area.draw(&Circle::new(((x0 + x1) / 2, y), 6, color.stroke_width(2)))?;
             }
         }
         area.draw(&Text::new(
@@ -593,24 +595,52 @@ pub fn day_axis_chart<'a, DB: DrawingBackend>(
     currency: &str,
     y_top: f64,
 ) -> Result<DayChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    day_axis_chart_below_zero(area, title, days, currency, 0.0, y_top)
+}
+
+/// `day_axis_chart` with a y axis that starts at `y_bottom` (zero or less): for running sums
+/// that credits can bring below zero.
+pub fn day_axis_chart_below_zero<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    days: &[Day],
+    currency: &str,
+    y_bottom: f64,
+    y_top: f64,
+) -> Result<DayChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let y_bottom = y_bottom.min(0.0);
     let several_months = match (days.first(), days.last()) {
         (Some(a), Some(b)) => (a.year(), a.month()) != (b.year(), b.month()),
         _ => false,
     };
     let y_top = if y_top > 0.0 { y_top } else { 1.0 };
-    let with_cents = y_top < 5.0;
+    let with_cents = y_top - y_bottom < 5.0;
     let mut chart = ChartBuilder::on(area)
         .caption(title, (FONT, 20).into_font().color(&TEXT_COLOR))
         .margin(12)
         .x_label_area_size(48)
         .y_label_area_size(86)
-        .build_cartesian_2d(segments(days.len()), 0f64..y_top)?;
+        .build_cartesian_2d(segments(days.len()), y_bottom..y_top)?;
     let day_labels: Vec<String> = days
         .iter()
         .map(|day| day_label(*day, several_months))
         .collect();
+    // Label every `step`th day when every label would not fit side by side (month-day labels
+    // over a month or more).
+    let widest = day_labels
+        .iter()
+        .filter_map(|label| area.estimate_text_size(label, &text_style(13)).ok())
+        .map(|(w, _)| w)
+        .max()
+        .unwrap_or(0);
+    let plot_width = area.dim_in_pixel().0.saturating_sub(86 + 24).max(1);
+    let step = ((widest + 8) as usize * days.len())
+        .div_ceil(plot_width as usize)
+        .max(1);
     let x_formatter = |value: &SegmentValue<usize>| match value {
-        SegmentValue::CenterOf(i) => day_labels.get(*i).cloned().unwrap_or_default(),
+        SegmentValue::CenterOf(i) if i % step == 0 => {
+            day_labels.get(*i).cloned().unwrap_or_default()
+        }
         _ => String::new(),
     };
     let y_formatter = |value: &f64| tick_label(*value, with_cents);
@@ -630,14 +660,15 @@ pub fn day_axis_chart<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
-/// Shades the columns of the marked days (provisional days) with a light band and writes
-/// `label` at the top of the first band.
+/// Shades the columns of the marked days (provisional days) with a light band, from the
+/// bottom of the y axis to `y_top`, and writes `label` at the top of the first band.
 pub fn shade_days<DB: DrawingBackend>(
     chart: &mut DayChart<'_, DB>,
     marked: &[bool],
     y_top: f64,
     label: &str,
 ) -> DrawResult<DB> {
+    let y_bottom = chart.y_range().start;
     let bands = marked
         .iter()
         .enumerate()
@@ -646,7 +677,7 @@ pub fn shade_days<DB: DrawingBackend>(
             Rectangle::new(
                 [
                     (SegmentValue::Exact(i), y_top),
-                    (SegmentValue::Exact(i + 1), 0.0),
+                    (SegmentValue::Exact(i + 1), y_bottom),
                 ],
                 PROVISIONAL_BAND.filled(),
             )
