@@ -131,7 +131,9 @@ print(json.dumps({{str(k): str(c) for k, c in out.iter_rows()}}))
 def main():
     kind, path = sys.argv[1], Path(sys.argv[2])
     tools = sys.argv[3].split(",") if len(sys.argv) > 3 else ["tally", "duckdb", "polars"]
-    size_mb = path.stat().st_size / 1e6
+    # MB/s counts the CSV bytes parsed: for a .gz, the size of the uncompressed file beside it.
+    plain = path.with_suffix("") if path.suffix == ".gz" else path
+    size_mb = (plain if plain.exists() else path).stat().st_size / 1e6
     results = []
     for query, args in TALLY_ARGS.items():
         row = {"query": query}
