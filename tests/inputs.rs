@@ -349,3 +349,50 @@ fn inputs_plain_fast_path_reads_like_the_csv_reader() {
         );
     }
 }
+
+#[test]
+fn inputs_stray_quote_sends_the_scan_back_to_exact_boundaries() {
+    // A quote inside an unquoted field is literal for the csv crate but flips quote parity,
+    // so blocks cut by parity after it would split records in the wrong place. The scan must
+    // notice and read the input again with exact boundaries: every block size gives the same
+    // answer, and the quoted line breaks and commas stay inside their fields.
+    let mut csv = String::from("date,project,sku,cost\n");
+    for day in 1..=9 {
+        csv.push_str(&format!(
+            "2026-10-0{day},p,\"Read Units,\nmulti-line\",1.0{day}\n"
+        ));
+        if day == 3 {
+            csv.push_str("2026-10-03,p,Monitor 27\" screen,2.00\n");
+        }
+        csv.push_str(&format!(
+            "2026-10-0{day},q,\"Storage \"\"hot\"\"\",0.5{day}\n"
+        ));
+    }
+    let run = |size: &str| {
+        let work = Workdir::new().env("TALLY_BLOCK_SIZE", size);
+        work.create("u.csv", &csv);
+        work.run(&[
+            "report",
+            "u.csv",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+            "--by",
+            "project,sku",
+            "--format",
+            "csv",
+        ])
+        .ok()
+    };
+    let whole = run("1000000");
+    let rows = records(&whole);
+    assert_eq!(rows.len(), 4, "{whole}");
+    assert_eq!(rows[1][1], "Monitor 27\" screen");
+    assert_eq!(rows[2][1], "Read Units,\nmulti-line");
+    assert_eq!(rows[2][4], "9.45");
+    assert_eq!(rows[3][1], "Storage \"hot\"");
+    for size in ["1", "40", "100", "333"] {
+        assert_eq!(run(size), whole, "block size {size}");
+    }
+}

@@ -12,7 +12,7 @@ pub mod tokens;
 
 use crate::config::ScanPlan;
 use anyhow::{Context, Result, anyhow, bail};
-use blocks::BlockSplitter;
+use blocks::{BlockSplitter, Boundaries};
 use columns::Schema;
 use row::FileRows;
 use sha2::{Digest, Sha256};
@@ -175,53 +175,63 @@ pub fn scan_input(
     if magic[..magic_len].starts_with(b"PK\x03\x04") {
         return scan_zip(file, plan, progress);
     }
-    let mut hashing = HashingReader::new(open()?, plan.hash_inputs, progress);
     let gzip = magic[..magic_len].starts_with(&[0x1f, 0x8b]);
-    let mut tally = Tally::default();
-    let kind = {
-        let reader: Box<dyn Read + '_> = if gzip {
-            Box::new(flate2::read::MultiGzDecoder::new(&mut hashing))
-        } else {
-            Box::new(&mut hashing)
-        };
-        let mut reader = BufReader::with_capacity(1 << 16, reader);
-        let peek = reader
-            .fill_buf()
-            .with_context(|| format!("{}: cannot read", file.name))?;
-        let first = peek
-            .iter()
-            .skip_while(|b| b.is_ascii_whitespace() || **b == 0xEF || **b == 0xBB || **b == 0xBF)
-            .copied()
-            .next();
-        if matches!(first, Some(b'{' | b'[')) {
-            // Token records are small next to usage exports: read whole, then split.
-            let mut bytes = Vec::new();
-            reader
-                .read_to_end(&mut bytes)
+    // Quote parity first; exact boundaries when a block shows that parity cannot be trusted.
+    for boundaries in [Boundaries::Parity, Boundaries::Exact] {
+        let mut hashing = HashingReader::new(open()?, plan.hash_inputs, progress);
+        let mut tally = Tally::default();
+        let kind = {
+            let reader: Box<dyn Read + '_> = if gzip {
+                Box::new(flate2::read::MultiGzDecoder::new(&mut hashing))
+            } else {
+                Box::new(&mut hashing)
+            };
+            let mut reader = BufReader::with_capacity(1 << 16, reader);
+            let peek = reader
+                .fill_buf()
                 .with_context(|| format!("{}: cannot read", file.name))?;
-            let text = String::from_utf8(bytes)
-                .map_err(|_| anyhow!("{}: token-usage records are not valid UTF-8", file.name))?;
-            tokens::scan_tokens(&text, &file.name, plan, seen, &mut tally)?
+            let first = peek
+                .iter()
+                .skip_while(|b| {
+                    b.is_ascii_whitespace() || **b == 0xEF || **b == 0xBB || **b == 0xBF
+                })
+                .copied()
+                .next();
+            if matches!(first, Some(b'{' | b'[')) {
+                // Token records are small next to usage exports: read whole, then split.
+                let mut bytes = Vec::new();
+                reader
+                    .read_to_end(&mut bytes)
+                    .with_context(|| format!("{}: cannot read", file.name))?;
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    anyhow!("{}: token-usage records are not valid UTF-8", file.name)
+                })?;
+                tokens::scan_tokens(&text, &file.name, plan, seen, &mut tally)?
+            } else {
+                match scan_csv(reader, &file.name, plan, &mut tally, progress, boundaries)? {
+                    Some(kind) => kind.as_str(),
+                    None => continue,
+                }
+            }
+        };
+        // Drain what a decoder may leave unread so that the hash covers the whole file.
+        std::io::copy(&mut hashing, &mut std::io::sink())
+            .with_context(|| format!("{}: cannot read", file.name))?;
+        let kind = if gzip {
+            format!("{kind}+gzip")
         } else {
-            scan_csv(reader, &file.name, plan, &mut tally, progress)?.as_str()
-        }
-    };
-    // Drain what a decoder may leave unread so that the hash covers the whole file.
-    std::io::copy(&mut hashing, &mut std::io::sink())
-        .with_context(|| format!("{}: cannot read", file.name))?;
-    let kind = if gzip {
-        format!("{kind}+gzip")
-    } else {
-        kind.to_string()
-    };
-    Ok(InputScan {
-        file: file.clone(),
-        size: hashing.bytes,
-        sha256: hashing.digest(),
-        kind,
-        members: Vec::new(),
-        tally,
-    })
+            kind.to_string()
+        };
+        return Ok(InputScan {
+            file: file.clone(),
+            size: hashing.bytes,
+            sha256: hashing.digest(),
+            kind,
+            members: Vec::new(),
+            tally,
+        });
+    }
+    bail!("{}: a scan with exact boundaries did not finish", file.name)
 }
 
 fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -261,13 +271,20 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
     let mut kinds = Vec::new();
     for member in &members {
         let before = tally.rows_read;
-        let entry = archive
-            .by_name(member)
-            .with_context(|| format!("{}:{member}: cannot read", file.name))?;
         let source = format!("{}:{member}", file.name);
-        let compressed = entry.compressed_size();
-        let kind = scan_csv(entry, &source, plan, &mut tally, progress)?;
-        progress.read(compressed);
+        let mut kind = None;
+        for boundaries in [Boundaries::Parity, Boundaries::Exact] {
+            let entry = archive
+                .by_name(member)
+                .with_context(|| format!("{}:{member}: cannot read", file.name))?;
+            let compressed = entry.compressed_size();
+            kind = scan_csv(entry, &source, plan, &mut tally, progress, boundaries)?;
+            if kind.is_some() {
+                progress.read(compressed);
+                break;
+            }
+        }
+        let kind = kind.ok_or_else(|| anyhow!("{source}: exact boundaries must not fail"))?;
         if !kinds.contains(&kind) {
             kinds.push(kind);
         }
@@ -333,15 +350,18 @@ fn zip_members(names: &[String]) -> Result<Vec<String>, String> {
 }
 
 /// Scans one CSV stream into `tally`: the header on this thread, then blocks parsed in
-/// parallel by rayon while this thread reads ahead. Returns the detected kind.
+/// parallel by rayon while this thread reads ahead. Returns the detected kind, or `None` when
+/// blocks cut by quote parity turned out unsafe: the caller then reads the stream again with
+/// `Boundaries::Exact` (`tally` is untouched in that case).
 fn scan_csv<R: Read>(
     reader: R,
     source: &str,
     plan: &ScanPlan,
     tally: &mut Tally,
     progress: &dyn Progress,
-) -> Result<columns::CsvKind> {
-    let mut splitter = BlockSplitter::new(reader, plan.block_size);
+    boundaries: Boundaries,
+) -> Result<Option<columns::CsvKind>> {
+    let mut splitter = BlockSplitter::new(reader, plan.block_size, boundaries);
     let header = splitter
         .header()
         .with_context(|| format!("{source}: cannot read"))?
@@ -355,7 +375,7 @@ fn scan_csv<R: Read>(
         .map_err(|e| anyhow!("{source}:1: the header is not valid UTF-8 CSV: {e}"))?;
     let headers: Vec<String> = record.iter().map(str::to_string).collect();
     let schema = Schema::detect(&headers, plan.cost).map_err(|e| anyhow!("{source}:1: {e}"))?;
-    let rows = FileRows::new(source, &schema, plan);
+    let rows = FileRows::new(source, &schema, plan, boundaries);
 
     // Enough blocks in flight to keep every worker busy while bounding memory.
     let max_in_flight = rayon::current_num_threads() + 2;
@@ -370,7 +390,7 @@ fn scan_csv<R: Read>(
             if in_flight >= max_in_flight {
                 if let Ok((part, buffer)) = receiver.recv() {
                     in_flight -= 1;
-                    stop = part.first_error.is_some() || part.overflow;
+                    stop = part.first_error.is_some() || part.overflow || part.needs_exact;
                     file_tally.merge(part);
                     splitter.recycle(buffer);
                 }
@@ -403,6 +423,9 @@ fn scan_csv<R: Read>(
     if let Some(error) = read_error {
         return Err(anyhow!(error).context(format!("{source}: cannot read")));
     }
+    if file_tally.needs_exact {
+        return Ok(None);
+    }
     if file_tally.overflow {
         bail!("{source}: {}", crate::model::Overflow);
     }
@@ -416,7 +439,7 @@ fn scan_csv<R: Read>(
     if tally.overflow {
         bail!("{source}: {}", crate::model::Overflow);
     }
-    Ok(schema.kind)
+    Ok(Some(schema.kind))
 }
 
 #[cfg(test)]

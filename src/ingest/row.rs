@@ -2,7 +2,7 @@
 //! keys it is counted under. This is the per-row hot path: it borrows fields and writes keys
 //! into reused buffers; it allocates only to describe an error.
 
-use super::blocks::Block;
+use super::blocks::{Block, Boundaries};
 use super::columns::Schema;
 use super::fields::{parse_day, parse_decimal};
 use super::split;
@@ -20,6 +20,8 @@ pub struct FileRows<'a> {
     pub plan: &'a ScanPlan,
     /// For each `--by` key that is a plain column, where that column is in this file.
     pub key_columns: Vec<Option<usize>>,
+    /// How the blocks were cut (see `process_block`).
+    pub boundaries: Boundaries,
     needs: Needs,
 }
 
@@ -72,7 +74,12 @@ impl FieldError {
 }
 
 impl<'a> FileRows<'a> {
-    pub fn new(source: &'a str, schema: &'a Schema, plan: &'a ScanPlan) -> FileRows<'a> {
+    pub fn new(
+        source: &'a str,
+        schema: &'a Schema,
+        plan: &'a ScanPlan,
+        boundaries: Boundaries,
+    ) -> FileRows<'a> {
         let key_columns = plan
             .keys
             .iter()
@@ -86,6 +93,7 @@ impl<'a> FileRows<'a> {
             schema,
             plan,
             key_columns,
+            boundaries,
             needs: Needs::of(plan),
         }
     }
@@ -110,7 +118,13 @@ impl<'a> FileRows<'a> {
             // Whatever the fast splitter counted before it gave up is dropped.
             scratch.tally = Tally::default();
             scratch.cache = None;
-            self.csv_records(block, &mut scratch);
+            if self.boundaries == Boundaries::Parity {
+                // This block's bounds came from quote parity, which this block may have
+                // upset: the whole input is read again with exact boundaries.
+                scratch.tally.needs_exact = true;
+            } else {
+                self.csv_records(block, &mut scratch);
+            }
         }
         scratch.tally
     }

@@ -69,6 +69,9 @@ pub struct Tally {
     pub first_error: Option<RowError>,
     /// A sum would have lost digits: the run must stop.
     pub overflow: bool,
+    /// A block cut by quote parity held a quote the fast splitter does not read: its bounds
+    /// may be wrong, and the input must be read again with exact boundaries.
+    pub needs_exact: bool,
     /// Rows counted elsewhere already (token records repeating a response id).
     pub superseded: u64,
     /// Warnings for the terminal, such as repeated response ids.
@@ -109,6 +112,7 @@ impl Tally {
             (a, b) => a.or(b),
         };
         self.overflow |= other.overflow;
+        self.needs_exact |= other.needs_exact;
         self.superseded += other.superseded;
         self.warnings.extend(other.warnings);
         self.rates_used.extend(other.rates_used);
