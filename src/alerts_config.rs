@@ -177,10 +177,10 @@ impl AlertsConfig {
         let pick = |cli: Vec<String>, file: &[String]| {
             if cli.is_empty() { file.to_vec() } else { cli }
         };
-        let tags = if args.tag.is_empty() {
+        let tags = if args.filters.tag.is_empty() {
             parse_tags(&file.tag).map_err(|e| UsageError(format!("{}: {e}", place("tag"))))?
         } else {
-            parse_tags(&args.tag)?
+            parse_tags(&args.filters.tag)?
         };
         Ok(AlertsConfig {
             inputs: args.inputs,
@@ -199,9 +199,9 @@ impl AlertsConfig {
                 },
                 keys: Vec::new(),
                 filters: Filters {
-                    skus: pick(args.sku, &file.sku),
-                    projects: pick(args.project, &file.project),
-                    services: pick(args.service, &file.service),
+                    skus: pick(args.filters.sku, &file.sku),
+                    projects: pick(args.filters.project, &file.project),
+                    services: pick(args.filters.service, &file.service),
                     tags,
                 },
                 skip_bad_rows: args.skip_bad_rows,

@@ -32,17 +32,8 @@ pub struct ReconcileArgs {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
-    /// First UTC day of the range (inclusive), YYYY-MM-DD.
-    #[arg(long, value_name = "DAY", conflicts_with = "month")]
-    pub from: Option<String>,
-
-    /// Last UTC day of the range (inclusive), YYYY-MM-DD.
-    #[arg(long, value_name = "DAY", conflicts_with = "month")]
-    pub to: Option<String>,
-
-    /// A calendar month: YYYY-MM, `current` or `previous` (relative to --as-of).
-    #[arg(long, value_name = "MONTH")]
-    pub month: Option<String>,
+    #[command(flatten)]
+    pub range: RangeArgs,
 
     /// Largest difference that is not flagged, relative to the billed cost: a percentage
     /// (`0.5%`) or a fraction (`0.005`).
@@ -89,18 +80,8 @@ pub struct ReportArgs {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
-    /// First UTC day of the range (inclusive), YYYY-MM-DD.
-    #[arg(long, value_name = "DAY", conflicts_with = "month")]
-    pub from: Option<String>,
-
-    /// Last UTC day of the range (inclusive), YYYY-MM-DD.
-    #[arg(long, value_name = "DAY", conflicts_with = "month")]
-    pub to: Option<String>,
-
-    /// A calendar month: YYYY-MM, `current` or `previous` (relative to --as-of).
-    /// Default range: the current month up to the as-of day.
-    #[arg(long, value_name = "MONTH")]
-    pub month: Option<String>,
+    #[command(flatten)]
+    pub range: RangeArgs,
 
     /// Grouping keys, comma-separated for nested groups: sku, project, service, region,
     /// resource, currency, source, assistant, model, endpoint (the last three from token
@@ -117,21 +98,8 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = Period::Total)]
     pub period: Period,
 
-    /// Keep only these SKUs (repeatable; exact, ignoring ASCII case).
-    #[arg(long, value_name = "SKU")]
-    pub sku: Vec<String>,
-
-    /// Keep only these projects, by name or ID (repeatable).
-    #[arg(long, value_name = "PROJECT")]
-    pub project: Vec<String>,
-
-    /// Keep only these services (repeatable): database, assistants, inference, collections.
-    #[arg(long, value_name = "SERVICE")]
-    pub service: Vec<String>,
-
-    /// Keep only rows with this tag (repeatable; all must match), as KEY=VALUE.
-    #[arg(long, value_name = "KEY=VALUE")]
-    pub tag: Vec<String>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
 
     /// The time the report is made at: YYYY-MM-DD (00:00 UTC) or an RFC 3339 time.
     /// Default: now. Decides which days are provisional and what `current` means.
@@ -228,21 +196,8 @@ pub struct AlertsArgs {
     #[arg(long, value_name = "NAME", requires = "config")]
     pub alert: Option<String>,
 
-    /// Keep only these SKUs (repeatable; exact, ignoring ASCII case).
-    #[arg(long, value_name = "SKU")]
-    pub sku: Vec<String>,
-
-    /// Keep only these projects, by name or ID (repeatable).
-    #[arg(long, value_name = "PROJECT")]
-    pub project: Vec<String>,
-
-    /// Keep only these services (repeatable): database, assistants, inference, collections.
-    #[arg(long, value_name = "SERVICE")]
-    pub service: Vec<String>,
-
-    /// Keep only rows with this tag (repeatable; all must match), as KEY=VALUE.
-    #[arg(long, value_name = "KEY=VALUE")]
-    pub tag: Vec<String>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
 
     /// The time the check is made at: YYYY-MM-DD (00:00 UTC) or an RFC 3339 time.
     /// Default: now. Decides which days are provisional and what `current` means.
@@ -282,4 +237,40 @@ pub struct AlertsArgs {
     /// Print no warnings.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// The row filters shared by `report` and `alerts`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FilterArgs {
+    /// Keep only these SKUs (repeatable; exact, ignoring ASCII case).
+    #[arg(long, value_name = "SKU")]
+    pub sku: Vec<String>,
+
+    /// Keep only these projects, by name or ID (repeatable).
+    #[arg(long, value_name = "PROJECT")]
+    pub project: Vec<String>,
+
+    /// Keep only these services (repeatable): database, assistants, inference, collections.
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Vec<String>,
+
+    /// Keep only rows with this tag (repeatable; all must match), as KEY=VALUE.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub tag: Vec<String>,
+}
+
+/// A date range: `--from`/`--to` or `--month`. Default: the current month up to the as-of day.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RangeArgs {
+    /// First UTC day of the range (inclusive), YYYY-MM-DD.
+    #[arg(long, value_name = "DAY", conflicts_with = "month")]
+    pub from: Option<String>,
+
+    /// Last UTC day of the range (inclusive), YYYY-MM-DD.
+    #[arg(long, value_name = "DAY", conflicts_with = "month")]
+    pub to: Option<String>,
+
+    /// A calendar month: YYYY-MM, `current` or `previous` (relative to --as-of).
+    #[arg(long, value_name = "MONTH")]
+    pub month: Option<String>,
 }

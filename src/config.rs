@@ -1,7 +1,7 @@
 //! Turns parsed arguments into a validated configuration: the date range, the as-of time,
 //! grouping keys and filters. Everything that can be wrong with a flag is found here.
 
-use crate::cli::{ReconcileArgs, ReportArgs};
+use crate::cli::{FilterArgs, ReconcileArgs, ReportArgs};
 use crate::error::UsageError;
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, last_day_of_month};
 use crate::rates::RateCard;
@@ -106,7 +106,7 @@ impl ReportConfig {
             delay_days: args.delay_days,
         };
         let as_of_day = as_of.date_naive();
-        let mut range = match (&args.month, &args.from, &args.to) {
+        let mut range = match (&args.range.month, &args.range.from, &args.range.to) {
             (Some(month), _, _) => month_range(month, as_of_day)?,
             (None, None, None) => DateRange {
                 from: as_of_day.with_day(1).unwrap_or(as_of_day),
@@ -152,7 +152,7 @@ impl ReportConfig {
             }
             keys.push(key);
         }
-        let tags = parse_tags(&args.tag)?;
+        let tags = parse_tags(&args.filters.tag)?;
         let tz = match &args.tz {
             Some(name) => name.trim().parse::<Tz>().map_err(|_| {
                 UsageError(format!(
@@ -167,9 +167,9 @@ impl ReportConfig {
                 range,
                 keys,
                 filters: Filters {
-                    skus: args.sku,
-                    projects: args.project,
-                    services: args.service,
+                    skus: args.filters.sku,
+                    projects: args.filters.project,
+                    services: args.filters.service,
                     tags,
                 },
                 skip_bad_rows: args.skip_bad_rows,
@@ -230,15 +230,14 @@ impl ReconcileConfig {
         let tolerance = parse_tolerance(&tolerance_text)?;
         let report = ReportArgs {
             inputs: args.inputs,
-            from: args.from,
-            to: args.to,
-            month: args.month,
+            range: args.range,
             by: vec!["sku".to_string(), "source".to_string()],
             period: Period::Total,
-            sku: Vec::new(),
-            project: args.project,
-            service: vec!["assistants".to_string()],
-            tag: Vec::new(),
+            filters: FilterArgs {
+                project: args.project,
+                service: vec!["assistants".to_string()],
+                ..FilterArgs::default()
+            },
             as_of: args.as_of,
             delay_days: args.delay_days,
             final_only: false,

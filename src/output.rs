@@ -31,6 +31,17 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Removes files an earlier run left in `dir` that this run does not write, so that the
+/// folder never mixes two runs.
+pub fn remove_stale(dir: &Path, names: &[&str]) {
+    for name in names {
+        let path = dir.join(name);
+        if path.exists() {
+            std::fs::remove_file(&path).ok();
+        }
+    }
+}
+
 /// Creates the output folder (and its parents).
 pub fn ensure_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))

@@ -6,7 +6,6 @@ use crate::alerts::{self, AlertInput};
 use crate::alerts_config::AlertsConfig;
 use crate::config::Format;
 use crate::error::Exit;
-use crate::ingest::tally::Reject;
 use crate::model::{Day, exact_add};
 use crate::output;
 use crate::render::{self, alerts::AlertReport, alerts_chart::MtdChart};
@@ -79,39 +78,15 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         output::write_atomic(dir, "alerts.csv", &render::alerts::csv(&report)?)?;
         if !(config.charts && write_chart(dir, &config, &report, &daily)?) {
             // A chart left by an earlier run would show alerts this run did not compute.
-            for name in ["chart-mtd.svg", "chart-mtd.png"] {
-                let path = dir.join(name);
-                if path.exists() {
-                    std::fs::remove_file(&path).ok();
-                }
-            }
+            output::remove_stale(dir, &["chart-mtd.svg", "chart-mtd.png"]);
         }
-        let rejects_path = dir.join("rejects.csv");
-        if rejects.is_empty() {
-            // A rejects.csv left by an earlier run would describe rows this run did not skip.
-            if rejects_path.exists() {
-                std::fs::remove_file(&rejects_path).ok();
-            }
-        } else {
-            let owned: Vec<Reject> = rejects.iter().map(|r| (*r).clone()).collect();
-            output::write_atomic(dir, "rejects.csv", &render::csv::rejects(&owned)?)?;
-        }
-    } else {
-        for reject in &rejects {
-            eprintln!("skipped: {}", reject.error);
-        }
+        super::write_rejects(dir, &rejects)?;
     }
+    super::tell_rejects(&rejects, config.out.as_deref(), config.quiet);
 
     if !config.quiet {
         for warning in &scanned.resolved.warnings {
             output::warn(warning);
-        }
-        if !rejects.is_empty() {
-            let place = match &config.out {
-                Some(dir) => format!("listed in {}", dir.join("rejects.csv").display()),
-                None => "listed above".to_string(),
-            };
-            output::warn(&format!("skipped {} bad row(s), {place}", rejects.len()));
         }
         if let (Some(first), Some(last)) = (
             results.provisional_days.first(),

@@ -91,3 +91,31 @@ fn read_rate_card(path: &std::path::Path) -> Result<RateCard> {
     .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     Ok(card)
 }
+
+/// Writes `rejects.csv` into `dir` when rows were skipped (and removes one an earlier run left
+/// otherwise). Returns whether it wrote one.
+pub fn write_rejects(dir: &Path, rejects: &[&Reject]) -> Result<bool> {
+    if rejects.is_empty() {
+        crate::output::remove_stale(dir, &["rejects.csv"]);
+        return Ok(false);
+    }
+    crate::output::write_atomic(dir, "rejects.csv", &crate::render::csv::rejects(rejects)?)?;
+    Ok(true)
+}
+
+/// Says what was skipped: each row on stderr when there is no `--out` folder, then (unless
+/// quiet) a warning with the count.
+pub fn tell_rejects(rejects: &[&Reject], out: Option<&Path>, quiet: bool) {
+    if out.is_none() {
+        for reject in rejects {
+            eprintln!("skipped: {}", reject.error);
+        }
+    }
+    if !quiet && !rejects.is_empty() {
+        let place = match out {
+            Some(dir) => format!("listed in {}", dir.join("rejects.csv").display()),
+            None => "listed above".to_string(),
+        };
+        crate::output::warn(&format!("skipped {} bad row(s), {place}", rejects.len()));
+    }
+}

@@ -3,7 +3,6 @@
 use crate::aggregate::{self, Summary};
 use crate::config::{Format, ReportConfig};
 use crate::error::Exit;
-use crate::ingest::tally::Reject;
 use crate::output;
 use crate::render;
 use anyhow::Result;
@@ -44,15 +43,7 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         let mut written = vec!["summary.csv", "daily.csv"];
         output::write_atomic(dir, "summary.csv", &render::csv::summary(&summary)?)?;
         output::write_atomic(dir, "daily.csv", &render::csv::daily(&summary)?)?;
-        let rejects_path = dir.join("rejects.csv");
-        if rejects.is_empty() {
-            // A rejects.csv left by an earlier run would describe rows this run did not skip.
-            if rejects_path.exists() {
-                std::fs::remove_file(&rejects_path).ok();
-            }
-        } else {
-            let owned: Vec<Reject> = rejects.iter().map(|r| (*r).clone()).collect();
-            output::write_atomic(dir, "rejects.csv", &render::csv::rejects(&owned)?)?;
+        if super::write_rejects(dir, &rejects)? {
             written.push("rejects.csv");
         }
         written.extend(write_charts_and_html(dir, &config, &summary, scans)?);
@@ -70,22 +61,12 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
             now,
         );
         output::write_atomic(dir, "manifest.json", &manifest)?;
-    } else {
-        for reject in &rejects {
-            eprintln!("skipped: {}", reject.error);
-        }
     }
 
+    super::tell_rejects(&rejects, config.out.as_deref(), config.quiet);
     if !config.quiet {
         for warning in &resolved.warnings {
             output::warn(warning);
-        }
-        if !rejects.is_empty() {
-            let place = match &config.out {
-                Some(dir) => format!("listed in {}", dir.join("rejects.csv").display()),
-                None => "listed above".to_string(),
-            };
-            output::warn(&format!("skipped {} bad row(s), {place}", rejects.len()));
         }
         if let Some(message) = provisional_warning(&summary) {
             output::warn(&message);

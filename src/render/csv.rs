@@ -70,7 +70,7 @@ pub fn daily(summary: &Summary) -> Result<Vec<u8>> {
 }
 
 /// `file,line,column,value,reason,record` for every skipped row.
-pub fn rejects(rejects: &[Reject]) -> Result<Vec<u8>> {
+pub fn rejects(rejects: &[&Reject]) -> Result<Vec<u8>> {
     let mut out = writer();
     out.write_record(["file", "line", "column", "value", "reason", "record"])?;
     for reject in rejects {
