@@ -12,6 +12,9 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     if text.is_empty() {
         return Err("is empty; expected a decimal number".to_string());
     }
+    if let Some(value) = plain_decimal(text.as_bytes()) {
+        return Ok(value);
+    }
     let bytes = text.as_bytes();
     let plain = bytes
         .iter()
@@ -21,6 +24,40 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
         return Decimal::from_str_exact(text).map_err(|e| explain_decimal_error(&e));
     }
     Err(explain_not_plain(text))
+}
+
+/// `[+-]digits[.digits]` with at most 19 digits, read straight into a mantissa and a scale
+/// (the scale is the number of digits after the point, as `Decimal::from_str` keeps it).
+/// `None` for anything else, which the general parser then reads or explains.
+fn plain_decimal(text: &[u8]) -> Option<Decimal> {
+    let (negative, digits) = match text.first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    // 19 digits always fit a u64: the common case needs no 128-bit arithmetic.
+    if digits.len() > 20 {
+        return None;
+    }
+    let (mut mantissa, mut count, mut scale, mut point) = (0u64, 0u32, 0u32, false);
+    for &byte in digits {
+        match byte {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(byte - b'0');
+                count += 1;
+                scale += u32::from(point);
+            }
+            b'.' if !point => point = true,
+            _ => return None,
+        }
+    }
+    if count == 0 || count > 19 {
+        return None;
+    }
+    let mut value = Decimal::from(mantissa);
+    value.set_scale(scale).ok()?;
+    value.set_sign_negative(negative);
+    Some(value)
 }
 
 fn explain_decimal_error(error: &rust_decimal::Error) -> String {
@@ -183,6 +220,30 @@ mod tests {
 
     fn dec(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn fast_and_general_parsers_agree_on_value_and_scale() {
+        for text in [
+            "0",
+            "12.50",
+            "-0.00000080000",
+            "+7",
+            ".5",
+            "5.",
+            "1234567890123456789",
+            "0.000000000000000001",
+            "-99.999",
+            "007.10",
+            "9999999999999999999",
+        ] {
+            let general = Decimal::from_str_exact(text).unwrap();
+            let fast = plain_decimal(text.as_bytes()).unwrap();
+            assert_eq!((fast, fast.scale()), (general, general.scale()), "{text}");
+        }
+        for text in ["", ".", "-", "1.2.3", "1e5", "12345678901234567890"] {
+            assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
+        }
     }
 
     #[test]
