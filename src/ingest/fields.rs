@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 /// Parses money or a quantity from its text, exactly. The error follows the quoted value in a
 /// message: `"12,50" is not a decimal number (use "." as the decimal separator)`.
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
-    let text = text.trim();
+    let text = text.trim_ascii();
     if text.is_empty() {
         return Err("is empty; expected a decimal number".to_string());
     }
@@ -121,7 +121,7 @@ fn explain_not_plain(text: &str) -> String {
 /// offset (converted to UTC first), or a zone-less `YYYY-MM-DD[T ]hh:mm[:ss[.f]]`, which is
 /// read as UTC (FOCUS says its timestamps are UTC; the console exports UTC days).
 pub fn parse_day(text: &str) -> Result<Day, String> {
-    let text = text.trim();
+    let text = text.trim_ascii();
     if let Some(day) = utc_day_fast(text.as_bytes()) {
         return day.ok_or_else(|| "is not a valid date (no such day)".to_string());
     }
