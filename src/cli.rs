@@ -36,8 +36,8 @@ pub struct ReconcileArgs {
     #[command(flatten)]
     pub range: RangeArgs,
 
-    /// Largest difference that is not flagged, relative to the billed cost: a percentage
-    /// (`0.5%`) or a fraction (`0.005`).
+    /// Largest difference that is not flagged, relative to the billed figure (cost, then
+    /// quantity): a percentage (`0.5%`) or a fraction (`0.005`).
     #[arg(long, value_name = "TOLERANCE", default_value = "0.5%")]
     pub tolerance: String,
 
