@@ -22,7 +22,8 @@ pub enum Command {
     /// Exit code 3 when at least one alert fires, 0 when none does.
     Alerts(AlertsArgs),
     /// Set billed assistants usage beside token-record estimates, per UTC day and SKU, and flag
-    /// the differences beyond a tolerance.
+    /// the differences beyond a tolerance. Exit code 3 with --fail-on-flag when a row is
+    /// flagged.
     Reconcile(ReconcileArgs),
 }
 
@@ -35,8 +36,8 @@ pub struct ReconcileArgs {
     #[command(flatten)]
     pub range: RangeArgs,
 
-    /// Largest difference that is not flagged, relative to the billed cost: a percentage
-    /// (`0.5%`) or a fraction (`0.005`).
+    /// Largest difference that is not flagged, relative to the billed figure (cost, then
+    /// quantity): a percentage (`0.5%`) or a fraction (`0.005`).
     #[arg(long, value_name = "TOLERANCE", default_value = "0.5%")]
     pub tolerance: String,
 
@@ -55,6 +56,20 @@ pub struct ReconcileArgs {
     /// Output on stdout: an aligned table, CSV or JSON.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// Also write reconcile.csv, reconcile.json and manifest.json (and rejects.csv) into this
+    /// folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Skip bad rows (listed in rejects.csv, or on stderr without --out) instead of stopping.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+
+    /// Exit with code 3 when any row is flagged (anything but `ok`), for cron; without it the
+    /// exit code is 0 whether or not rows are flagged.
+    #[arg(long)]
+    pub fail_on_flag: bool,
 
     /// Rate card (TOML) that prices the token records; replaces the built-in list prices.
     #[arg(long, value_name = "FILE")]

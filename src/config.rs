@@ -219,6 +219,8 @@ pub struct ReconcileConfig {
     pub tolerance: rust_decimal::Decimal,
     /// As the user wrote it, for display.
     pub tolerance_text: String,
+    /// `--fail-on-flag`: exit 3 when any row is flagged.
+    pub fail_on_flag: bool,
 }
 
 impl ReconcileConfig {
@@ -242,8 +244,8 @@ impl ReconcileConfig {
             delay_days: args.delay_days,
             final_only: false,
             format: args.format,
-            out: None,
-            skip_bad_rows: false,
+            out: args.out,
+            skip_bad_rows: args.skip_bad_rows,
             on_overlap: args.on_overlap,
             cost: CostColumn::Billed,
             rates: args.rates,
@@ -256,6 +258,7 @@ impl ReconcileConfig {
             report: ReportConfig::from_args(report, now)?,
             tolerance,
             tolerance_text,
+            fail_on_flag: args.fail_on_flag,
         })
     }
 }

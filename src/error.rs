@@ -15,6 +15,12 @@ pub enum Exit {
     AlertFired = 3,
 }
 
+impl Exit {
+    /// `tally reconcile --fail-on-flag`: at least one row was flagged. The same code as a
+    /// fired alert: "ran fine, and found something a person should look at".
+    pub const FLAGGED: Exit = Exit::AlertFired;
+}
+
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> ExitCode {
         ExitCode::from(exit as u8)

@@ -58,7 +58,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<Exit> {
         }
         cli::Command::Reconcile(args) => {
             let config = config::ReconcileConfig::from_args(args, now)?;
-            cmd::reconcile::run(config)
+            cmd::reconcile::run(config, now)
         }
     }
 }

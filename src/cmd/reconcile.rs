@@ -1,18 +1,24 @@
-//! `tally reconcile`: ingest both sides → pair them by day and SKU → render.
+//! `tally reconcile`: ingest both sides → pair them by day and SKU → render → write.
 
 use crate::aggregate;
 use crate::config::{Format, ReconcileConfig};
 use crate::error::Exit;
+use crate::model::Status;
 use crate::output;
-use crate::reconcile::reconcile;
+use crate::reconcile::{ReconcileRow, reconcile};
 use crate::render;
 use anyhow::Result;
+use chrono::{DateTime, Utc};
 
-pub fn run(config: ReconcileConfig) -> Result<Exit> {
+pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
     let report = &config.report;
+    let mut plan = report.plan.clone();
+    // Hashing costs a tenth of a scan: only for the manifest (and, in scan_inputs, to find
+    // inputs given twice).
+    plan.hash_inputs = report.out.is_some();
     let mut scanned = super::scan_inputs(
         &report.inputs,
-        &report.plan,
+        &plan,
         report.on_overlap,
         report.rates_path.as_deref(),
         report.quiet,
@@ -21,11 +27,46 @@ pub fn run(config: ReconcileConfig) -> Result<Exit> {
         std::mem::take(&mut scanned.resolved.groups),
         scanned.plan.keys.len(),
     );
-    let resolved = &scanned.resolved;
     let rows = reconcile(&groups, config.tolerance, report.delay)
         .map_err(|overflow| anyhow::anyhow!("{overflow}"))?;
+    let rejects = scanned.rejects();
+    let csv = render::reconcile::csv(&rows)?;
+    let json = render::reconcile::json(&rows, &config.tolerance_text);
+
+    if let Some(dir) = &report.out {
+        output::ensure_dir(dir)?;
+        let _lock = output::OutLock::acquire(dir)?;
+        let mut written = vec!["reconcile.csv", "reconcile.json"];
+        output::write_atomic(dir, "reconcile.csv", &csv)?;
+        output::write_atomic(dir, "reconcile.json", &json)?;
+        if super::write_rejects(dir, &rejects)? {
+            written.push("rejects.csv");
+        }
+        written.push("manifest.json");
+        let manifest = render::manifest::render_reconcile(
+            report,
+            &scanned.plan.rates,
+            &render::manifest::ReconcileFigures {
+                tolerance: &config.tolerance_text,
+                fail_on_flag: config.fail_on_flag,
+                rows: rows.len(),
+                flagged: flagged(&rows),
+                provisional_days: provisional_days(&rows),
+            },
+            render::manifest::ManifestInput {
+                scans: &scanned.scans,
+                counts: &scanned.resolved.counts,
+                duplicate_of: &scanned.resolved.duplicate_of,
+            },
+            &written,
+            now,
+        );
+        output::write_atomic(dir, "manifest.json", &manifest)?;
+    }
+
+    super::tell_rejects(&rejects, report.out.as_deref(), report.quiet);
     if !report.quiet {
-        for warning in &resolved.warnings {
+        for warning in &scanned.resolved.warnings {
             output::warn(warning);
         }
         let has = |source: &str| groups.iter().any(|g| g.source == source);
@@ -38,9 +79,27 @@ pub fn run(config: ReconcileConfig) -> Result<Exit> {
     }
     let bytes = match report.format {
         Format::Table => render::reconcile::table(&rows).into_bytes(),
-        Format::Csv => render::reconcile::csv(&rows)?,
-        Format::Json => render::reconcile::json(&rows, &config.tolerance_text),
+        Format::Csv => csv,
+        Format::Json => json,
     };
     output::stdout(&bytes)?;
-    Ok(Exit::Ok)
+    Ok(if config.fail_on_flag && flagged(&rows) > 0 {
+        Exit::FLAGGED
+    } else {
+        Exit::Ok
+    })
+}
+
+fn flagged(rows: &[ReconcileRow]) -> usize {
+    rows.iter().filter(|row| row.flag.is_flagged()).count()
+}
+
+/// The days of provisional rows, ascending, each once.
+fn provisional_days(rows: &[ReconcileRow]) -> Vec<crate::model::Day> {
+    let days: std::collections::BTreeSet<_> = rows
+        .iter()
+        .filter(|row| row.status == Status::Provisional)
+        .map(|row| row.day)
+        .collect();
+    days.into_iter().collect()
 }

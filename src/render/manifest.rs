@@ -1,4 +1,4 @@
-//! `manifest.json`: what was read (size, SHA-256, detected kind, row accounting), every option,
+//! `manifest.json` of `report` and `reconcile`: what was read (size, SHA-256, detected kind, row accounting), every option,
 //! the as-of time, and the tally version. The run time is the only field that changes between
 //! identical runs.
 
@@ -23,7 +23,88 @@ pub fn render(
     outputs: &[&str],
     generated_at: DateTime<Utc>,
 ) -> Vec<u8> {
-    let files: Vec<Value> = inputs
+    let files = input_entries(&inputs);
+    let plan = &config.plan;
+    let document = json!({
+        "tally_version": env!("CARGO_PKG_VERSION"),
+        "generated_at": generated_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "as_of": config.delay.as_of.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "range": {"from": plan.range.from.to_string(), "to": plan.range.to.to_string()},
+        "provisional_days": summary.provisional_days.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+        "options": {
+            "by": plan.keys.iter().map(|k| k.name()).collect::<Vec<_>>(),
+            "period": config.period,
+            "filters": filters(&plan.filters),
+            "delay_days": config.delay.delay_days,
+            "final_only": config.final_only,
+            "skip_bad_rows": plan.skip_bad_rows,
+            "on_overlap": config.on_overlap,
+            "cost": plan.cost,
+        },
+        "rate_card": rate_card(rates, inputs.scans),
+        "time_zone": plan.tz.name(),
+        "inputs": files,
+        "outputs": outputs,
+        "total": crate::model::money_text(summary.total),
+        "currency": summary.currency,
+    });
+    let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// What `tally reconcile` adds up to, for its manifest.
+pub struct ReconcileFigures<'a> {
+    /// As the user wrote it.
+    pub tolerance: &'a str,
+    pub fail_on_flag: bool,
+    pub rows: usize,
+    pub flagged: usize,
+    pub provisional_days: Vec<crate::model::Day>,
+}
+
+/// The manifest of `tally reconcile --out`: the same inputs, row accounting, rate card and
+/// as-of as `report`'s, with reconcile's own options and how many rows were flagged.
+pub fn render_reconcile(
+    config: &ReportConfig,
+    rates: &RateCard,
+    figures: &ReconcileFigures<'_>,
+    inputs: ManifestInput<'_>,
+    outputs: &[&str],
+    generated_at: DateTime<Utc>,
+) -> Vec<u8> {
+    let plan = &config.plan;
+    let document = json!({
+        "tally_version": env!("CARGO_PKG_VERSION"),
+        "command": "reconcile",
+        "generated_at": generated_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "as_of": config.delay.as_of.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "range": {"from": plan.range.from.to_string(), "to": plan.range.to.to_string()},
+        "provisional_days": figures.provisional_days.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+        "options": {
+            "tolerance": figures.tolerance,
+            "fail_on_flag": figures.fail_on_flag,
+            "filters": filters(&plan.filters),
+            "delay_days": config.delay.delay_days,
+            "skip_bad_rows": plan.skip_bad_rows,
+            "on_overlap": config.on_overlap,
+        },
+        "rate_card": rate_card(rates, inputs.scans),
+        "time_zone": plan.tz.name(),
+        "inputs": input_entries(&inputs),
+        "outputs": outputs,
+        "rows": figures.rows,
+        "flagged": figures.flagged,
+    });
+    let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// One entry per input: path, size, SHA-256, detected kind, row accounting (and zip members,
+/// and the earlier input it duplicates).
+fn input_entries(inputs: &ManifestInput<'_>) -> Vec<Value> {
+    inputs
         .scans
         .iter()
         .enumerate()
@@ -47,39 +128,16 @@ pub fn render(
             }
             entry
         })
-        .collect();
-    let plan = &config.plan;
-    let document = json!({
-        "tally_version": env!("CARGO_PKG_VERSION"),
-        "generated_at": generated_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        "as_of": config.delay.as_of.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        "range": {"from": plan.range.from.to_string(), "to": plan.range.to.to_string()},
-        "provisional_days": summary.provisional_days.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
-        "options": {
-            "by": plan.keys.iter().map(|k| k.name()).collect::<Vec<_>>(),
-            "period": config.period,
-            "filters": {
-                "sku": plan.filters.skus,
-                "project": plan.filters.projects,
-                "service": plan.filters.services,
-                "tag": plan.filters.tags.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
-            },
-            "delay_days": config.delay.delay_days,
-            "final_only": config.final_only,
-            "skip_bad_rows": plan.skip_bad_rows,
-            "on_overlap": config.on_overlap,
-            "cost": plan.cost,
-        },
-        "rate_card": rate_card(rates, inputs.scans),
-        "time_zone": plan.tz.name(),
-        "inputs": files,
-        "outputs": outputs,
-        "total": crate::model::money_text(summary.total),
-        "currency": summary.currency,
-    });
-    let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
-    bytes.push(b'\n');
-    bytes
+        .collect()
+}
+
+fn filters(filters: &crate::config::Filters) -> Value {
+    json!({
+        "sku": filters.skus,
+        "project": filters.projects,
+        "service": filters.services,
+        "tag": filters.tags.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
+    })
 }
 
 /// The rate card: where it came from and every rate that priced a row of this run.

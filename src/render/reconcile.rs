@@ -6,7 +6,9 @@ use crate::render::table::display_money;
 use anyhow::Result;
 use serde_json::json;
 
-const HEADER: [&str; 11] = [
+/// Columns of `reconcile.csv` and `--format csv`. `quantity_difference` came last, after
+/// `status`, so that readers that go by position keep working.
+const HEADER: [&str; 12] = [
     "date",
     "sku",
     "unit",
@@ -18,6 +20,7 @@ const HEADER: [&str; 11] = [
     "currency",
     "flag",
     "status",
+    "quantity_difference",
 ];
 
 fn quantity(side: Option<Side>) -> String {
@@ -47,11 +50,14 @@ pub fn csv(rows: &[ReconcileRow]) -> Result<Vec<u8>> {
             row.currency.clone(),
             row.flag.as_str().to_string(),
             row.status.as_str().to_string(),
+            quantity_text(row.quantity_difference),
         ])?;
     }
     out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// `{tolerance, rows: [{date, sku, unit, billed, estimated, difference, quantity_difference,
+/// currency, flag, status}]}`; a missing side is `null`; figures are exact strings.
 pub fn json(rows: &[ReconcileRow], tolerance: &str) -> Vec<u8> {
     let side = |side: Option<Side>| {
         side.map(|s| json!({"quantity": quantity_text(s.quantity), "cost": money_text(s.cost)}))
@@ -66,6 +72,7 @@ pub fn json(rows: &[ReconcileRow], tolerance: &str) -> Vec<u8> {
                 "billed": side(row.billed),
                 "estimated": side(row.estimated),
                 "difference": money_text(row.difference),
+                "quantity_difference": quantity_text(row.quantity_difference),
                 "currency": row.currency,
                 "flag": row.flag.as_str(),
                 "status": row.status.as_str(),
@@ -86,6 +93,7 @@ pub fn table(rows: &[ReconcileRow]) -> String {
         "billed",
         "estimated",
         "difference",
+        "quantity difference",
         "currency",
         "flag",
         "status",
@@ -99,6 +107,7 @@ pub fn table(rows: &[ReconcileRow]) -> String {
             money(row.billed),
             money(row.estimated),
             display_money(row.difference),
+            quantity_text(row.quantity_difference),
             row.currency.clone(),
             row.flag.as_str().to_string(),
             row.status.as_str().to_string(),
@@ -113,7 +122,7 @@ pub fn table(rows: &[ReconcileRow]) -> String {
                 .unwrap_or(0)
         })
         .collect();
-    let numeric = [false, false, true, true, true, false, false, false];
+    let numeric = [false, false, true, true, true, true, false, false, false];
     let mut text = String::new();
     for line in &lines {
         let cells: Vec<String> = line
@@ -130,7 +139,7 @@ pub fn table(rows: &[ReconcileRow]) -> String {
         text.push_str(cells.join("  ").trim_end());
         text.push('\n');
     }
-    let flagged = rows.iter().filter(|r| r.flag.as_str() != "ok").count();
+    let flagged = rows.iter().filter(|r| r.flag.is_flagged()).count();
     text.push_str(&format!(
         "{flagged} of {} day/SKU row(s) flagged\n",
         rows.len()
