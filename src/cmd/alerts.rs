@@ -25,7 +25,8 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
     let groups = aggregate::decode_groups(std::mem::take(&mut scanned.resolved.groups), key_count);
     if groups.iter().any(|g| g.source != "billed") {
         bail!(
-            "alerts watch billed spend, and the inputs include token records (estimated):              leave them out, or compare them with `tally reconcile`"
+            "alerts watch billed spend, and the inputs include token records (estimated): \
+             leave them out, or compare them with `tally reconcile`"
         );
     }
 
