@@ -15,6 +15,11 @@
 //!   final under the delay rule. Otherwise it reports the previous period as missing (no day
 //!   has a row) or incomplete (the days without rows, or the days still provisional) and does
 //!   not fire.
+//! - Per group (`--by`): each group's daily totals go through the same rules, against the same
+//!   coverage of the inputs. One difference: a group that spent nothing in a complete previous
+//!   period (a total of exactly 0, or no rows at all) gets no spike check ("no spend in
+//!   previous month 2026-09 for this group") instead of firing on its first cent, so a new project
+//!   does not page on its first day.
 
 use crate::model::{DateRange, Day, Delay, Overflow, Status, exact_add, money_text};
 use rust_decimal::Decimal;
@@ -95,6 +100,47 @@ impl Alerts {
     pub fn any_fired(&self) -> bool {
         self.spike.fired || self.thresholds.iter().any(|t| t.fired)
     }
+}
+
+/// One group's alerts under `--by`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupAlerts {
+    /// The group's value of the `--by` key (empty when rows lack it).
+    pub value: String,
+    pub alerts: Alerts,
+}
+
+/// Computes every alert for each group on its own: `input` with its `daily` replaced by each
+/// group's daily totals, in the order of `groups` (sorted by value). A group whose previous
+/// period is complete but holds no spend gets no spike check (see the module comment).
+pub fn evaluate_groups(
+    input: &AlertInput,
+    groups: &BTreeMap<String, BTreeMap<Day, Decimal>>,
+) -> Result<Vec<GroupAlerts>, Overflow> {
+    groups
+        .iter()
+        .map(|(value, daily)| {
+            let mut alerts = evaluate(&AlertInput {
+                daily,
+                ..input.clone()
+            })?;
+            let spike = &mut alerts.spike;
+            if spike.previous == PreviousPeriod::Complete
+                && spike.previous_total == Some(Decimal::ZERO)
+            {
+                spike.fired = false;
+                spike.provisional = false;
+                spike.note = format!(
+                    "no spend in {} for this group; no spike check",
+                    input.previous_label
+                );
+            }
+            Ok(GroupAlerts {
+                value: value.clone(),
+                alerts,
+            })
+        })
+        .collect()
 }
 
 /// Computes every alert. Fails only when a sum or the spike product cannot be kept exactly.
@@ -547,5 +593,109 @@ mod tests {
         assert_eq!(alerts.through, None);
         assert_eq!(alerts.spend_to_date, Decimal::ZERO);
         assert!(!alerts.any_fired());
+    }
+
+    /// Two groups over `two_months()`'s calendar: `big` spends 30.00 a day in September
+    /// (900.00) and 50.00 a day on October 1..10 (500.00 on the 10th, 1550.00 by the 31st);
+    /// `small` spends 10.00 a day in September (300.00) and 5.00 a day in October (155.00);
+    /// `new` has no September rows and 1.00 a day in October (31.00).
+    fn three_groups() -> BTreeMap<String, BTreeMap<Day, Decimal>> {
+        let mut big = BTreeMap::new();
+        let mut small = BTreeMap::new();
+        let mut new = BTreeMap::new();
+        for d in day("2026-09-01").iter_days().take(30) {
+            big.insert(d, money("30.00"));
+            small.insert(d, money("10.00"));
+        }
+        for d in day("2026-10-01").iter_days().take(31) {
+            big.insert(d, money("50.00"));
+            small.insert(d, money("5.00"));
+            new.insert(d, money("1.00"));
+        }
+        [
+            ("big".to_string(), big),
+            ("small".to_string(), small),
+            ("new".to_string(), new),
+        ]
+        .into()
+    }
+
+    #[test]
+    fn alerts_groups_are_evaluated_each_on_its_own() {
+        let groups = three_groups();
+        let covered: BTreeSet<Day> = day("2026-09-01").iter_days().take(61).collect();
+        let empty = BTreeMap::new();
+        let thresholds = [money("500"), money("150")];
+        let input = AlertInput {
+            watched: range("2026-10-01", "2026-10-31"),
+            previous: range("2026-09-01", "2026-09-30"),
+            previous_label: "previous month 2026-09".into(),
+            daily: &empty,
+            covered_days: &covered,
+            thresholds: &thresholds,
+            spike_factor: money("1.5"),
+            delay: as_of("2026-11-10", 3),
+        };
+        let results = evaluate_groups(&input, &groups).unwrap();
+        let values: Vec<&str> = results.iter().map(|g| g.value.as_str()).collect();
+        assert_eq!(values, ["big", "new", "small"]);
+
+        // big: 10 × 50.00 = 500.00 on the 10th; 150 on the 3rd (3 × 50.00); 1550.00 >
+        // 1.5 × 900.00 = 1350.00.
+        let big = &results[0].alerts;
+        assert_eq!(big.spend_to_date, money("1550.00"));
+        assert_eq!(big.thresholds[0].first_day, Some(day("2026-10-10")));
+        assert_eq!(big.thresholds[1].first_day, Some(day("2026-10-03")));
+        assert!(big.spike.fired);
+        assert_eq!(big.spike.previous_total, Some(money("900.00")));
+        assert_eq!(big.spike.note, "1550.00 > 1.5 × 900.00");
+        assert!(big.any_fired());
+
+        // new: 31.00 reaches neither threshold; no September spend, so no spike check.
+        let new = &results[1].alerts;
+        assert_eq!(new.spend_to_date, money("31.00"));
+        assert!(!new.any_fired());
+        assert_eq!(new.spike.previous, PreviousPeriod::Complete);
+        assert_eq!(new.spike.previous_total, Some(Decimal::ZERO));
+        assert_eq!(
+            new.spike.note,
+            "no spend in previous month 2026-09 for this group; no spike check"
+        );
+
+        // small: 31 × 5.00 = 155.00 reaches 150 on the 30th (150.00), not 500; 155.00 ≤
+        // 1.5 × 300.00 = 450.00.
+        let small = &results[2].alerts;
+        assert_eq!(small.spend_to_date, money("155.00"));
+        assert!(!small.thresholds[0].fired);
+        assert_eq!(small.thresholds[1].first_day, Some(day("2026-10-30")));
+        assert!(!small.spike.fired);
+        assert_eq!(small.spike.note, "155.00 ≤ 1.5 × 300.00");
+
+        // The groups' spend adds up to what one evaluation of the sum gives.
+        let total: Decimal = results.iter().map(|g| g.alerts.spend_to_date).sum();
+        assert_eq!(total, money("1736.00"));
+    }
+
+    #[test]
+    fn alerts_group_without_previous_coverage_says_the_period_is_missing() {
+        // Coverage is the inputs', not the group's: without September in the inputs every
+        // group reports it missing, not "no spend".
+        let groups = three_groups();
+        let covered: BTreeSet<Day> = day("2026-10-01").iter_days().take(31).collect();
+        let empty = BTreeMap::new();
+        let input = AlertInput {
+            watched: range("2026-10-01", "2026-10-31"),
+            previous: range("2026-09-01", "2026-09-30"),
+            previous_label: "previous month 2026-09".into(),
+            daily: &empty,
+            covered_days: &covered,
+            thresholds: &[],
+            spike_factor: money("2"),
+            delay: as_of("2026-11-10", 3),
+        };
+        for group in evaluate_groups(&input, &groups).unwrap() {
+            assert_eq!(group.alerts.spike.previous, PreviousPeriod::Missing);
+            assert!(!group.alerts.spike.fired);
+        }
     }
 }

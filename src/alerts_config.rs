@@ -7,7 +7,7 @@ use crate::config::{
     Filters, Format, OnOverlap, ScanPlan, block_size_from_env, month_range, parse_as_of, parse_tags,
 };
 use crate::error::UsageError;
-use crate::model::{DateRange, Delay};
+use crate::model::{DateRange, Delay, KeyKind};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Days, Months, Utc};
 use rust_decimal::Decimal;
@@ -37,6 +37,8 @@ pub struct AlertsConfig {
     pub thresholds: Vec<Decimal>,
     pub spike_factor: Decimal,
     pub delay: Delay,
+    /// `--by`: evaluate every group of this key on its own (also in `plan.keys`).
+    pub by: Option<KeyKind>,
     /// Scans the previous period through the end of the watched one.
     pub plan: ScanPlan,
     pub format: Format,
@@ -66,6 +68,8 @@ struct FileAlert {
     thresholds: Vec<toml::Value>,
     spike_factor: Option<toml::Value>,
     delay_days: Option<u32>,
+    /// One grouping key, as `--by`.
+    by: Option<String>,
     #[serde(default)]
     sku: Vec<String>,
     #[serde(default)]
@@ -174,6 +178,11 @@ impl AlertsConfig {
                 UsageError(format!("spike factor {spike_factor}: must not be negative")).into(),
             );
         }
+        let by = match (&args.by, &file.by) {
+            (Some(text), _) => Some(parse_by(text, "--by")?),
+            (None, Some(text)) => Some(parse_by(text, &place("by"))?),
+            (None, None) => None,
+        };
         let pick = |cli: Vec<String>, file: &[String]| {
             if cli.is_empty() { file.to_vec() } else { cli }
         };
@@ -192,12 +201,13 @@ impl AlertsConfig {
             thresholds,
             spike_factor,
             delay,
+            by: by.clone(),
             plan: ScanPlan {
                 range: DateRange {
                     from: previous.from,
                     to: watched.to,
                 },
-                keys: Vec::new(),
+                keys: by.into_iter().collect(),
                 filters: Filters {
                     skus: pick(args.filters.sku, &file.sku),
                     projects: pick(args.filters.project, &file.project),
@@ -272,6 +282,45 @@ fn select_alert(
         },
     }
 }
+
+/// One grouping key. Alerts group by a single key: nested groups would multiply the alerts
+/// to read, and a filter on the outer key does the same job.
+fn parse_by(text: &str, place: &str) -> Result<KeyKind, UsageError> {
+    if text.contains(',') {
+        return Err(UsageError(format!(
+            "{place} \"{text}\": alerts group by one key; watch the others with filters \
+             (--project, --service, --sku, --tag)"
+        )));
+    }
+    let key = KeyKind::from_arg(text).map_err(|e| UsageError(format!("{place}: {e}")))?;
+    // The key's name becomes a field of each JSON group and the first CSV column: it must not
+    // shadow the fields already there.
+    if RESERVED_FIELDS.contains(&key.name().as_str()) {
+        return Err(UsageError(format!(
+            "{place} \"{text}\": a column of that name would clash with the alerts output's \
+             own \"{}\" field",
+            key.name()
+        )));
+    }
+    Ok(key)
+}
+
+/// Field names of the alerts JSON groups and CSV rows.
+const RESERVED_FIELDS: &[&str] = &[
+    "alerts",
+    "period",
+    "as_of",
+    "kind",
+    "threshold",
+    "factor",
+    "fired",
+    "first_day",
+    "month_to_date",
+    "previous_month_total",
+    "currency",
+    "provisional",
+    "note",
+];
 
 /// `7d`, `30d`: a number of days from 1 to 366.
 fn parse_last(text: &str) -> Result<u32, UsageError> {
@@ -367,5 +416,21 @@ mod tests {
                 .0
                 .contains("unknown field")
         );
+    }
+
+    #[test]
+    fn alerts_config_by_takes_one_key() {
+        assert_eq!(parse_by("project", "--by").unwrap(), KeyKind::Project);
+        assert_eq!(
+            parse_by("tag:team", "--by").unwrap(),
+            KeyKind::Tag("team".into())
+        );
+        let error = parse_by("project,sku", "--by").unwrap_err().0;
+        assert!(error.contains("one key"), "{error}");
+        assert!(parse_by(" ", "--by").is_err());
+        assert!(parse_by("note", "--by").unwrap_err().0.contains("clash"));
+        let (_, alert) =
+            select_alert(Path::new("a.toml"), "[alert.a]\nby = \"service\"\n", None).unwrap();
+        assert_eq!(alert.by.as_deref(), Some("service"));
     }
 }

@@ -214,6 +214,13 @@ pub struct AlertsArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
 
+    /// Evaluate every group of this key on its own (one key, as in report's --by: sku,
+    /// project, service, region, resource, tag:KEY or a column name): each threshold applies
+    /// to each group's spend to date, and the spike compares each group with its own previous
+    /// total. A group that spent nothing in the previous period gets no spike check.
+    #[arg(long, value_name = "KEY")]
+    pub by: Option<String>,
+
     /// The time the check is made at: YYYY-MM-DD (00:00 UTC) or an RFC 3339 time.
     /// Default: now. Decides which days are provisional and what `current` means.
     #[arg(long, value_name = "TIME")]

@@ -1,5 +1,5 @@
 //! `tally alerts`: exit codes, first days, the spike boundary, provisional marking, the
-//! missing previous month, --out with its lock, and --config.
+//! missing previous month, --out with its lock, --config, and --by.
 
 use crate::util::{Workdir, fixture, records};
 use serde_json::Value;
@@ -479,4 +479,210 @@ fn alerts_last_days_compare_with_the_days_before() {
     assert_eq!(doc["month_to_date"], "70.00");
     assert_eq!(doc["alerts"][0]["previous_month_total"], "240.00");
     assert_eq!(doc["alerts"][0]["note"], "70.00 ≤ 0.5 × 240.00");
+}
+
+/// `--by project` over `two_months()` with thresholds 500 and 1000, as of 2026-11-10.
+fn by_project(extra: &[&str]) -> crate::util::Run {
+    let work = two_months();
+    let mut args = vec![
+        "alerts",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-10",
+        "--threshold",
+        "500",
+        "--threshold",
+        "1000",
+        "--by",
+        "project",
+    ];
+    args.extend_from_slice(extra);
+    work.run(&args)
+}
+
+#[test]
+fn alerts_by_project_fires_only_the_group_that_crossed() {
+    let run = by_project(&["--format", "json"]);
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    let doc = json(&run.stdout());
+    let keys: Vec<&str> = doc
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "month",
+            "as_of",
+            "currency",
+            "month_to_date",
+            "provisional_days",
+            "by",
+            "groups"
+        ]
+    );
+    // The whole spend: 1110.00 for search-prod + 31 × 1.00 for support-bot.
+    assert_eq!(doc["month_to_date"], "1141.00");
+    assert_eq!(doc["by"], "project");
+    assert_eq!(
+        doc["groups"],
+        serde_json::json!([
+            {"project": "search-prod", "month_to_date": "1110.00", "alerts": [
+                {"kind": "threshold", "threshold": "500", "fired": true,
+                 "first_day": "2026-10-12", "provisional": false},
+                {"kind": "threshold", "threshold": "1000", "fired": true,
+                 "first_day": "2026-10-20", "provisional": false},
+                {"kind": "spike", "factor": "2", "previous_month_total": "600.00",
+                 "fired": false, "provisional": false, "note": "1110.00 ≤ 2 × 600.00"}]},
+            {"project": "support-bot", "month_to_date": "31.00", "alerts": [
+                {"kind": "threshold", "threshold": "500", "fired": false,
+                 "first_day": null, "provisional": false},
+                {"kind": "threshold", "threshold": "1000", "fired": false,
+                 "first_day": null, "provisional": false},
+                // September is covered (search-prod's rows) but support-bot spent nothing in
+                // it: no spike check, where without --by 31.00 > 2 × 0.00 would fire.
+                {"kind": "spike", "factor": "2", "previous_month_total": "0.00",
+                 "fired": false, "provisional": false,
+                 "note": "no spend in previous month 2026-09 for this group; no spike check"}]}
+        ])
+    );
+}
+
+#[test]
+fn alerts_by_applies_each_threshold_to_each_group() {
+    let work = two_months();
+    let args = [
+        "alerts",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-10",
+        "--threshold",
+        "1120",
+    ];
+    // The whole spend (1141.00) reaches 1120; neither project's does (1110.00 and 31.00).
+    assert_eq!(work.run(&args).code(), 3);
+    let grouped = work.run(&[&args[..], &["--by", "project"]].concat());
+    assert_eq!(grouped.code(), 0, "{}", grouped.stderr());
+    assert_eq!(
+        grouped.stdout(),
+        "alerts for 2026-10 as of 2026-11-10T00:00:00Z: spend 1,141.00 USD \
+         (2026-10-01 to 2026-10-31), by project\n\
+         project      spend     alert           fired  since  status  note\n\
+         search-prod  1,110.00  threshold 1120  no     -      final\n\
+         \x20                      spike ×2        no     -      final   1110.00 ≤ 2 × 600.00\n\
+         support-bot  31.00     threshold 1120  no     -      final\n\
+         \x20                      spike ×2        no     -      final   no spend in previous \
+         month 2026-09 for this group; no spike check\n"
+    );
+}
+
+#[test]
+fn alerts_by_csv_leads_with_the_key_column() {
+    let run = by_project(&["--format", "csv"]);
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    let rows = records(&run.stdout());
+    assert_eq!(rows[0][..4], ["project", "period", "as_of", "kind"]);
+    let fired: Vec<(&str, &str, &str, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r[0].as_str(), r[3].as_str(), r[6].as_str(), r[7].as_str()))
+        .collect();
+    assert_eq!(
+        fired,
+        [
+            ("search-prod", "threshold", "true", "2026-10-12"),
+            ("search-prod", "threshold", "true", "2026-10-20"),
+            ("search-prod", "spike", "false", ""),
+            ("support-bot", "threshold", "false", ""),
+            ("support-bot", "threshold", "false", ""),
+            ("support-bot", "spike", "false", ""),
+        ]
+    );
+    assert!(rows[1..4].iter().all(|r| r[8] == "1110.00"));
+    assert!(rows[4..].iter().all(|r| r[8] == "31.00"));
+}
+
+#[test]
+fn alerts_by_in_config_file_and_overridden_on_the_command_line() {
+    let work = two_months();
+    let config = work.create(
+        "alerts.toml",
+        "[alert.teams]\nmonth = \"2026-10\"\nthresholds = [\"500\"]\nby = \"project\"\n",
+    );
+    let base = [
+        "alerts",
+        "exports",
+        "--config",
+        &config,
+        "--as-of",
+        "2026-11-10",
+    ];
+    let run = work.run(&[&base[..], &["--format", "json"]].concat());
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    let doc = json(&run.stdout());
+    assert_eq!(doc["by"], "project");
+    let fired: Vec<(&str, &Value)> = doc["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["project"].as_str().unwrap(), &g["alerts"][0]["first_day"]))
+        .collect();
+    assert_eq!(
+        fired,
+        [
+            ("search-prod", &Value::from("2026-10-12")),
+            ("support-bot", &Value::Null)
+        ]
+    );
+
+    // --by on the command line replaces the file's key.
+    let run = work.run(&[&base[..], &["--by", "service", "--format", "json"]].concat());
+    let doc = json(&run.stdout());
+    assert_eq!(doc["by"], "service");
+    let services: Vec<&str> = doc["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(services, ["assistants", "database"]);
+}
+
+#[test]
+fn alerts_by_out_writes_no_chart_and_says_why() {
+    let work = two_months();
+    let run = work.run(&[
+        "alerts",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-10",
+        "--threshold",
+        "500",
+        "--by",
+        "project",
+        "--out",
+        "out",
+    ]);
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("no chart: chart-mtd draws one running total, and --by project"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!work.path().join("out/chart-mtd.svg").exists());
+    assert_eq!(json(&work.read("out/alerts.json"))["by"], "project");
+}
+
+#[test]
+fn alerts_by_takes_one_key() {
+    let run = by_project(&["--by", "project,sku"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
 }

@@ -21,10 +21,12 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         None,
         config.quiet,
     )?;
-    let groups = aggregate::decode_groups(std::mem::take(&mut scanned.resolved.groups), 0);
+    let key_count = usize::from(config.by.is_some());
+    let groups = aggregate::decode_groups(std::mem::take(&mut scanned.resolved.groups), key_count);
     if groups.iter().any(|g| g.source != "billed") {
         bail!(
-            "alerts watch billed spend, and the inputs include token records (estimated):              leave them out, or compare them with `tally reconcile`"
+            "alerts watch billed spend, and the inputs include token records (estimated): \
+             leave them out, or compare them with `tally reconcile`"
         );
     }
 
@@ -38,9 +40,20 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
     }
     let currency = currencies.first().copied().unwrap_or("USD").to_string();
     let mut daily: BTreeMap<Day, Decimal> = BTreeMap::new();
+    // With --by, also per value of the key: every group with a row in the scanned days.
+    let mut daily_by_group: BTreeMap<String, BTreeMap<Day, Decimal>> = BTreeMap::new();
     for group in &groups {
         let entry = daily.entry(group.day).or_default();
         *entry = exact_add(*entry, group.sums.cost)?;
+        if config.by.is_some() {
+            let value = group.keys.first().cloned().unwrap_or_default();
+            let entry = daily_by_group
+                .entry(value)
+                .or_default()
+                .entry(group.day)
+                .or_default();
+            *entry = exact_add(*entry, group.sums.cost)?;
+        }
     }
     // Coverage is judged before filters: a day the inputs hold rows for is covered even when
     // the watched project spent nothing on it.
@@ -54,7 +67,7 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         .map(|(day, _)| *day)
         .collect();
 
-    let results = alerts::evaluate(&AlertInput {
+    let input = AlertInput {
         watched: config.watched,
         previous: config.previous,
         previous_label: config.previous_label.clone(),
@@ -63,11 +76,23 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         thresholds: &config.thresholds,
         spike_factor: config.spike_factor,
         delay: config.delay,
-    })?;
+    };
+    // Without --by these are the alerts; with it, they give the document's total spend to
+    // date and provisional days, and each group is evaluated on its own.
+    let results = alerts::evaluate(&input)?;
+    let grouped = match config.by {
+        Some(_) => Some(alerts::evaluate_groups(&input, &daily_by_group)?),
+        None => None,
+    };
     let report = AlertReport {
         config: &config,
         currency: &currency,
         alerts: &results,
+        groups: grouped.as_deref(),
+    };
+    let fired = match &grouped {
+        Some(groups) => groups.iter().any(|g| g.alerts.any_fired()),
+        None => results.any_fired(),
     };
     let rejects = scanned.rejects();
 
@@ -113,11 +138,7 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         Format::Json => render::alerts::json(&report),
     };
     output::stdout(&bytes)?;
-    Ok(if results.any_fired() {
-        Exit::AlertFired
-    } else {
-        Exit::Ok
-    })
+    Ok(if fired { Exit::AlertFired } else { Exit::Ok })
 }
 
 /// Draws `chart-mtd.svg` and `chart-mtd.png` into `dir` (the caller holds the folder's lock);
@@ -129,6 +150,18 @@ fn write_chart(
     report: &AlertReport,
     daily: &BTreeMap<Day, Decimal>,
 ) -> Result<bool> {
+    if let Some(key) = &config.by {
+        // One running total against the thresholds is what the chart shows; with --by each
+        // group has its own, and a few lines picked from many would hide the rest.
+        if !config.quiet {
+            output::warn(&format!(
+                "no chart: chart-mtd draws one running total, and --by {} gives one per group; \
+                 for a group's chart run without --by and filter to it (e.g. --project NAME)",
+                key.name()
+            ));
+        }
+        return Ok(false);
+    }
     let heading = match &config.name {
         Some(name) => format!("{} (alert \"{name}\")", config.period_label()),
         None => config.period_label(),

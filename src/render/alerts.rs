@@ -1,8 +1,14 @@
 //! `tally alerts` output: the JSON document of DESIGN.md, `alerts.csv` and the terminal
 //! table. Pure: alert results in, bytes or text out. Amounts are strings in JSON and exact in
 //! CSV; the table rounds spend half-even to cents.
+//!
+//! With `--by KEY` every output carries the groups, sorted by value: JSON a `by` field and a
+//! `groups` list in place of the top-level `alerts` (whose absence tells a reader unaware of
+//! groups that it cannot read this document, rather than an empty list telling it that nothing
+//! fired); CSV a leading KEY column; the table a leading KEY column and each group's spend.
+//! Without `--by`, every output is exactly what it was before groups existed.
 
-use crate::alerts::Alerts;
+use crate::alerts::{Alerts, GroupAlerts};
 use crate::alerts_config::{AlertsConfig, Window};
 use crate::model::money_text;
 use crate::render::table::display_money;
@@ -13,10 +19,20 @@ use serde_json::{Map, Value, json};
 pub struct AlertReport<'a> {
     pub config: &'a AlertsConfig,
     pub currency: &'a str,
+    /// The whole watched spend: the alerts without `--by`; with it, the source of the
+    /// document's total spend to date and provisional days.
     pub alerts: &'a Alerts,
+    /// With `--by`: each group's alerts, sorted by value.
+    pub groups: Option<&'a [GroupAlerts]>,
 }
 
 impl AlertReport<'_> {
+    /// The `--by` key's name and the groups, when grouped.
+    fn by(&self) -> Option<(String, &[GroupAlerts])> {
+        let key = self.config.by.as_ref()?;
+        Some((key.name(), self.groups.unwrap_or_default()))
+    }
+
     fn as_of(&self) -> String {
         self.config
             .delay
@@ -32,7 +48,9 @@ fn bool_text(value: bool) -> &'static str {
 
 /// `{month, as_of, currency, month_to_date, provisional_days, alerts:[…]}`. With `--last`,
 /// `month` gives way to `window` (`last 7d`), `from` and `to`; the other keys keep their
-/// names.
+/// names. With `--by KEY`, `alerts` gives way to `by: KEY` and
+/// `groups: [{KEY: value, month_to_date, alerts:[…]}, …]`; `month_to_date` and
+/// `provisional_days` stay the whole watched spend's (the sum over the groups).
 pub fn json(report: &AlertReport) -> Vec<u8> {
     let alerts = report.alerts;
     let mut document = Map::new();
@@ -62,6 +80,35 @@ pub fn json(report: &AlertReport) -> Vec<u8> {
                 .collect::<Vec<_>>()
         ),
     );
+    match report.by() {
+        None => {
+            document.insert("alerts".into(), Value::Array(alert_list(alerts)));
+        }
+        Some((key, groups)) => {
+            document.insert("by".into(), json!(key));
+            let groups = groups
+                .iter()
+                .map(|group| {
+                    let mut object = Map::new();
+                    object.insert(key.clone(), json!(group.value));
+                    object.insert(
+                        "month_to_date".into(),
+                        json!(money_text(group.alerts.spend_to_date)),
+                    );
+                    object.insert("alerts".into(), Value::Array(alert_list(&group.alerts)));
+                    Value::Object(object)
+                })
+                .collect();
+            document.insert("groups".into(), Value::Array(groups));
+        }
+    }
+    let mut bytes = serde_json::to_vec_pretty(&Value::Object(document)).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// The alert objects of one evaluation: thresholds in the order given, then the spike.
+fn alert_list(alerts: &Alerts) -> Vec<Value> {
     let mut list: Vec<Value> = alerts
         .thresholds
         .iter()
@@ -84,21 +131,18 @@ pub fn json(report: &AlertReport) -> Vec<u8> {
         "provisional": spike.provisional,
         "note": spike.note,
     }));
-    document.insert("alerts".into(), Value::Array(list));
-    let mut bytes = serde_json::to_vec_pretty(&Value::Object(document)).unwrap_or_default();
-    bytes.push(b'\n');
-    bytes
+    list
 }
 
 /// `period,as_of,kind,threshold,factor,fired,first_day,month_to_date,previous_month_total,
 /// currency,provisional,note`: one row per alert, thresholds in the order given, then the
-/// spike.
+/// spike. With `--by KEY`, a leading KEY column and each group's rows in turn, its own spend
+/// to date in `month_to_date`.
 pub fn csv(report: &AlertReport) -> Result<Vec<u8>> {
-    let alerts = report.alerts;
     let mut out = ::csv::WriterBuilder::new()
         .terminator(::csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
-    out.write_record([
+    let header = [
         "period",
         "as_of",
         "kind",
@@ -111,46 +155,69 @@ pub fn csv(report: &AlertReport) -> Result<Vec<u8>> {
         "currency",
         "provisional",
         "note",
-    ])?;
-    let period = report.config.period_label();
-    let as_of = report.as_of();
-    let spend = money_text(alerts.spend_to_date);
-    for t in &alerts.thresholds {
-        out.write_record([
-            period.as_str(),
-            as_of.as_str(),
-            "threshold",
-            &t.threshold.to_string(),
-            "",
-            bool_text(t.fired),
-            &t.first_day.map(|d| d.to_string()).unwrap_or_default(),
-            &spend,
-            "",
-            report.currency,
-            bool_text(t.provisional),
-            "",
-        ])?;
+    ];
+    match report.by() {
+        None => {
+            out.write_record(header)?;
+            for row in csv_rows(report, report.alerts) {
+                out.write_record(&row)?;
+            }
+        }
+        Some((key, groups)) => {
+            out.write_record(std::iter::once(key.as_str()).chain(header))?;
+            for group in groups {
+                for row in csv_rows(report, &group.alerts) {
+                    out.write_record(std::iter::once(&group.value).chain(&row))?;
+                }
+            }
+        }
     }
-    let spike = &alerts.spike;
-    out.write_record([
-        period.as_str(),
-        as_of.as_str(),
-        "spike",
-        "",
-        &spike.factor.to_string(),
-        bool_text(spike.fired),
-        "",
-        &spend,
-        &spike.previous_total.map(money_text).unwrap_or_default(),
-        report.currency,
-        bool_text(spike.provisional),
-        &spike.note,
-    ])?;
     out.into_inner()
         .map_err(|e| anyhow::anyhow!("cannot render CSV: {}", e.error()))
 }
 
-/// A header line, then one aligned line per alert.
+/// The CSV rows of one evaluation, without a group column.
+fn csv_rows(report: &AlertReport, alerts: &Alerts) -> Vec<[String; 12]> {
+    let period = report.config.period_label();
+    let as_of = report.as_of();
+    let spend = money_text(alerts.spend_to_date);
+    let mut rows = Vec::new();
+    for t in &alerts.thresholds {
+        rows.push([
+            period.clone(),
+            as_of.clone(),
+            "threshold".into(),
+            t.threshold.to_string(),
+            String::new(),
+            bool_text(t.fired).into(),
+            t.first_day.map(|d| d.to_string()).unwrap_or_default(),
+            spend.clone(),
+            String::new(),
+            report.currency.into(),
+            bool_text(t.provisional).into(),
+            String::new(),
+        ]);
+    }
+    let spike = &alerts.spike;
+    rows.push([
+        period,
+        as_of,
+        "spike".into(),
+        String::new(),
+        spike.factor.to_string(),
+        bool_text(spike.fired).into(),
+        String::new(),
+        spend,
+        spike.previous_total.map(money_text).unwrap_or_default(),
+        report.currency.into(),
+        bool_text(spike.provisional).into(),
+        spike.note.clone(),
+    ]);
+    rows
+}
+
+/// A header line, then one aligned line per alert. With `--by KEY`, the header names the key,
+/// and two leading columns give each group's value and spend to date on its first line.
 pub fn table(report: &AlertReport) -> String {
     let alerts = report.alerts;
     let config = report.config;
@@ -163,39 +230,44 @@ pub fn table(report: &AlertReport) -> String {
         Some(day) => format!("{} to {day}", alerts.watched.from),
         None => "no day yet".to_string(),
     };
+    let by = report.by();
+    let by_text = match &by {
+        Some((key, _)) => format!(", by {key}"),
+        None => String::new(),
+    };
     let mut text = format!(
-        "alerts{name} for {} as of {}: spend {} {} ({through})\n",
+        "alerts{name} for {} as of {}: spend {} {} ({through}){by_text}\n",
         config.period_label(),
         report.as_of(),
         display_money(alerts.spend_to_date),
         report.currency,
     );
-    let mut rows: Vec<[String; 5]> = vec![[
-        "alert".into(),
-        "fired".into(),
-        "since".into(),
-        "status".into(),
-        "note".into(),
-    ]];
-    let status = |provisional: bool| if provisional { "provisional" } else { "final" };
-    for t in &alerts.thresholds {
-        rows.push([
-            format!("threshold {}", t.threshold),
-            if t.fired { "FIRED" } else { "no" }.into(),
-            t.first_day.map(|d| d.to_string()).unwrap_or("-".into()),
-            status(t.provisional).into(),
-            String::new(),
-        ]);
-    }
-    let spike = &alerts.spike;
-    rows.push([
-        format!("spike ×{}", spike.factor),
-        if spike.fired { "FIRED" } else { "no" }.into(),
-        "-".into(),
-        status(spike.provisional).into(),
-        spike.note.clone(),
-    ]);
-    let mut widths = [0usize; 5];
+    let header: Vec<String> = ["alert", "fired", "since", "status", "note"]
+        .map(String::from)
+        .into();
+    let rows: Vec<Vec<String>> = match by {
+        None => std::iter::once(header).chain(table_rows(alerts)).collect(),
+        Some((key, groups)) => {
+            let mut rows = vec![[key, "spend".into()].into_iter().chain(header).collect()];
+            for group in groups {
+                for (i, row) in table_rows(&group.alerts).into_iter().enumerate() {
+                    let lead: [String; 2] = if i == 0 {
+                        let value = if group.value.is_empty() {
+                            "-".into()
+                        } else {
+                            group.value.clone()
+                        };
+                        [value, display_money(group.alerts.spend_to_date)]
+                    } else {
+                        Default::default()
+                    };
+                    rows.push(lead.into_iter().chain(row).collect());
+                }
+            }
+            rows
+        }
+    };
+    let mut widths = vec![0usize; rows.first().map_or(0, Vec::len)];
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
@@ -203,7 +275,7 @@ pub fn table(report: &AlertReport) -> String {
     }
     for row in &rows {
         let mut line = String::new();
-        for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
+        for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
             if i + 1 == row.len() {
                 line.push_str(cell);
             } else {
@@ -215,4 +287,28 @@ pub fn table(report: &AlertReport) -> String {
         text.push('\n');
     }
     text
+}
+
+/// The table lines of one evaluation: `alert, fired, since, status, note`.
+fn table_rows(alerts: &Alerts) -> Vec<Vec<String>> {
+    let status = |provisional: bool| if provisional { "provisional" } else { "final" };
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for t in &alerts.thresholds {
+        rows.push(vec![
+            format!("threshold {}", t.threshold),
+            if t.fired { "FIRED" } else { "no" }.into(),
+            t.first_day.map(|d| d.to_string()).unwrap_or("-".into()),
+            status(t.provisional).into(),
+            String::new(),
+        ]);
+    }
+    let spike = &alerts.spike;
+    rows.push(vec![
+        format!("spike ×{}", spike.factor),
+        if spike.fired { "FIRED" } else { "no" }.into(),
+        "-".into(),
+        status(spike.provisional).into(),
+        spike.note.clone(),
+    ]);
+    rows
 }
