@@ -3,7 +3,7 @@
 
 use crate::config::OnOverlap;
 use crate::ingest::InputScan;
-use crate::ingest::tally::{FastMap, KEY_SEPARATOR, Sums, day_bytes, day_from_bytes};
+use crate::ingest::tally::{FastMap, KEY_SEPARATOR, Sums, day_from_bytes};
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, Status};
 use anyhow::{Result, bail};
 use rust_decimal::Decimal;
@@ -30,10 +30,13 @@ pub struct Resolved {
     pub warnings: Vec<String>,
     /// Group key bytes (day first) → exact sums, over every input.
     pub groups: FastMap<Box<[u8]>, Sums>,
+    /// The last day with a counted row (group keys may hold period starts instead of days).
+    pub last_day: Option<Day>,
 }
 
 /// Resolves same-content inputs and overlapping exports, then merges every input's groups.
-pub fn resolve(scans: &[InputScan], on_overlap: OnOverlap) -> Result<Resolved> {
+/// Takes each input's groups out of its tally (they move into `Resolved::groups`).
+pub fn resolve(scans: &mut [InputScan], on_overlap: OnOverlap) -> Result<Resolved> {
     let mut warnings = Vec::new();
     let mut duplicate_of = vec![None; scans.len()];
     for (later, scan) in scans.iter().enumerate() {
@@ -112,6 +115,7 @@ pub fn resolve(scans: &[InputScan], on_overlap: OnOverlap) -> Result<Resolved> {
     }
 
     let mut counts = vec![RowCounts::default(); scans.len()];
+    let mut last_day: Option<Day> = None;
     let mut groups: FastMap<Box<[u8]>, Sums> = FastMap::default();
     for &i in &live {
         let tally = &scans[i].tally;
@@ -126,18 +130,27 @@ pub fn resolve(scans: &[InputScan], on_overlap: OnOverlap) -> Result<Resolved> {
             } else {
                 count.used += rows.passing;
                 count.filtered += rows.valid - rows.passing;
+                if rows.passing > 0 {
+                    last_day = last_day.max(Some(*day));
+                }
             }
         }
-        for (key, sums) in &tally.groups {
-            if superseded.contains(&(i, key_day(key))) {
+        let input_groups = std::mem::take(&mut scans[i].tally.groups);
+        if groups.is_empty() && !superseded.iter().any(|(input, _)| *input == i) {
+            // The first input's groups are the start of the merge: moved, not copied.
+            groups = input_groups;
+            continue;
+        }
+        for (key, sums) in input_groups {
+            if superseded.contains(&(i, key_day(&key))) {
                 continue;
             }
-            match groups.get_mut(key) {
+            match groups.get_mut(&key) {
                 Some(existing) => existing
-                    .merge(sums)
+                    .merge(&sums)
                     .map_err(|overflow| anyhow::anyhow!("{}: {overflow}", scans[i].file.name))?,
                 None => {
-                    groups.insert(key.clone(), *sums);
+                    groups.insert(key, sums);
                 }
             }
         }
@@ -151,6 +164,7 @@ pub fn resolve(scans: &[InputScan], on_overlap: OnOverlap) -> Result<Resolved> {
         duplicate_of,
         warnings,
         groups,
+        last_day,
     })
 }
 
@@ -177,42 +191,6 @@ fn describe_overlap_key(key: &[u8]) -> String {
         .map(|(n, v)| format!("{n} \"{v}\""))
         .collect();
     format!("{}, {}", key_day(key), parts.join(", "))
-}
-
-/// Merges day groups into their `period` buckets, for reports that need no daily rows: far
-/// fewer groups to decode and hold. Each bucket is keyed by the latest day of its rows, so
-/// the bucket, its status and the provisional days come out exactly as from the day groups.
-pub fn merge_into_periods(
-    groups: FastMap<Box<[u8]>, Sums>,
-    period: Period,
-    range: DateRange,
-) -> Result<FastMap<Box<[u8]>, Sums>> {
-    if period == Period::Day {
-        return Ok(groups);
-    }
-    let mut buckets: FastMap<Box<[u8]>, (Day, Sums)> = FastMap::default();
-    for (key, sums) in groups {
-        let day = key_day(&key);
-        let mut key = key.into_vec();
-        key[..4].copy_from_slice(&day_bytes(period.bucket(day, range).from));
-        match buckets.get_mut(&key[..]) {
-            Some((latest, merged)) => {
-                *latest = (*latest).max(day);
-                merged.merge(&sums).map_err(|o| anyhow::anyhow!("{o}"))?;
-            }
-            None => {
-                buckets.insert(key.into_boxed_slice(), (day, sums));
-            }
-        }
-    }
-    Ok(buckets
-        .into_iter()
-        .map(|(key, (latest, sums))| {
-            let mut key = key.into_vec();
-            key[..4].copy_from_slice(&day_bytes(latest));
-            (key.into_boxed_slice(), sums)
-        })
-        .collect())
 }
 
 /// One group on one day, decoded.
@@ -303,6 +281,7 @@ pub struct Summary {
 
 /// Builds the summary from decoded daily groups. Fails on mixed currencies unless `currency`
 /// is a grouping key, and when a sum overflows.
+/// `last_day` is the last day with data, when known (see `Resolved::last_day`).
 /// The daily rows are built only `with_daily` (they are needed for `daily.csv`, the charts and
 /// the HTML; a terminal query over many days and keys need not hold them).
 pub fn summarize(
@@ -312,6 +291,7 @@ pub fn summarize(
     range: DateRange,
     delay: Delay,
     with_daily: bool,
+    last_day: Option<Day>,
 ) -> Result<Summary> {
     let overflow = |o: crate::model::Overflow| anyhow::anyhow!("{o}");
     let currencies: BTreeSet<&str> = groups.iter().map(|g| g.currency.as_str()).collect();
@@ -401,10 +381,10 @@ pub fn summarize(
             status: delay.status(day),
         })
         .collect();
-    let last_day_shown = groups
-        .iter()
-        .map(|g| g.day)
-        .max()
+    // The groups' days may be period starts (ScanPlan::bucket): the last day with data is
+    // given when it is known.
+    let last_day_shown = last_day
+        .or_else(|| groups.iter().map(|g| g.day).max())
         .unwrap_or(range.from)
         .max(delay.as_of.date_naive())
         .min(range.to);

@@ -219,6 +219,7 @@ impl AlertsConfig {
                 track_overlap: false,
                 block_size: block_size_from_env(),
                 hash_inputs: false,
+                bucket: None,
                 // Alerts watch billed spend; token records are priced only to be refused
                 // cleanly in cmd::alerts (an estimate is never added to a bill).
                 rates: std::sync::Arc::new(crate::rates::RateCard::built_in()),

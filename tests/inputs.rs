@@ -181,6 +181,27 @@ fn inputs_overlap_latest_replaces_whole_days_and_sum_keeps_all() {
         serde_json::json!({"read": 3, "used": 1, "filtered": 0, "superseded": 2, "rejected": 0})
     );
     assert_eq!(manifest["inputs"][1]["rows"]["used"], 2);
+    // Without --out rows are counted per period, except that `latest` needs days: same answer.
+    let no_out = work
+        .run(&[
+            "report",
+            &first,
+            &second,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+            "--by",
+            "project",
+            "--period",
+            "day",
+            "--format",
+            "csv",
+            "--on-overlap",
+            "latest",
+        ])
+        .ok();
+    assert_eq!(records(&no_out), rows);
     let sum = run("sum");
     let total: rust_decimal::Decimal = costs_by_key(&sum.ok()).values().sum();
     assert_eq!(total.to_string(), "8.75");

@@ -46,6 +46,10 @@ pub fn scan_inputs(
     let mut plan = plan.clone();
     plan.track_overlap = files.len() > 1 && on_overlap != OnOverlap::Sum;
     plan.hash_inputs |= files.len() > 1;
+    if on_overlap == OnOverlap::Latest && files.len() > 1 {
+        // Later inputs replace earlier ones day by day: groups must keep their days.
+        plan.bucket = None;
+    }
     if let Some(path) = rates_path {
         plan.rates = std::sync::Arc::new(read_rate_card(path)?);
     }
@@ -61,8 +65,8 @@ pub fn scan_inputs(
         .map(|file| ingest::scan_input(file, &plan, &mut seen_ids, &progress))
         .collect::<Result<Vec<_>>>();
     progress.finish();
-    let scans = scans?;
-    let resolved = aggregate::resolve(&scans, on_overlap)?;
+    let mut scans = scans?;
+    let resolved = aggregate::resolve(&mut scans, on_overlap)?;
     Ok(Scanned {
         plan,
         scans,

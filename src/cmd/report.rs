@@ -13,6 +13,10 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     // Hashing costs a tenth of a scan: only for the manifest (and, in scan_inputs, to find
     // inputs given twice).
     plan.hash_inputs = config.out.is_some();
+    // Without --out no daily rows are needed: rows are counted under their period's start.
+    if config.out.is_none() {
+        plan.bucket = Some(config.period);
+    }
     let mut scanned = super::scan_inputs(
         &config.inputs,
         &plan,
@@ -20,13 +24,11 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         config.rates_path.as_deref(),
         config.quiet,
     )?;
-    // The encoded groups are consumed: the decoded ones replace them in memory. Without --out
-    // no daily rows are needed, so days are first merged into the report's periods.
-    let mut encoded = std::mem::take(&mut scanned.resolved.groups);
-    if config.out.is_none() {
-        encoded = aggregate::merge_into_periods(encoded, config.period, config.plan.range)?;
-    }
-    let groups = aggregate::decode_groups(encoded, scanned.plan.keys.len());
+    // The encoded groups are consumed: the decoded ones replace them in memory.
+    let groups = aggregate::decode_groups(
+        std::mem::take(&mut scanned.resolved.groups),
+        scanned.plan.keys.len(),
+    );
     let (plan, scans, resolved) = (&scanned.plan, &scanned.scans, &scanned.resolved);
     let summary = aggregate::summarize(
         &groups,
@@ -35,6 +37,7 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         plan.range,
         config.delay,
         config.out.is_some(),
+        resolved.last_day,
     )?;
     let rejects = scanned.rejects();
 

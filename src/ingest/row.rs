@@ -390,8 +390,12 @@ impl<'a> FileRows<'a> {
             && matches_any(&filters.services, &[service])
             && self.tags_match(filters, record)?;
         if passes {
+            let key_day = match self.plan.bucket {
+                Some(period) => period.bucket(day, self.plan.range).from,
+                None => day,
+            };
             key.clear();
-            key.extend_from_slice(&day_bytes(day));
+            key.extend_from_slice(&day_bytes(key_day));
             for (position, kind) in self.plan.keys.iter().enumerate() {
                 let value: std::borrow::Cow<str> = match kind {
                     KeyKind::Sku => sku.into(),

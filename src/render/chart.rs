@@ -936,6 +936,7 @@ pub(crate) mod tests {
                 delay_days: 3,
             },
             true,
+            None,
         )
         .unwrap()
     }
