@@ -251,6 +251,13 @@ pub struct SummaryRow {
     pub status: Status,
 }
 
+impl Summary {
+    /// True when the report holds both billed and estimated rows: no single total exists.
+    pub fn mixed_sources(&self) -> bool {
+        self.source_totals.len() > 1
+    }
+}
+
 /// One row of `daily.csv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DailyRow {
@@ -273,7 +280,11 @@ pub struct Summary {
     pub rows: Vec<SummaryRow>,
     /// Sorted by day, then keys.
     pub daily: Vec<DailyRow>,
+    /// The sum of every group. With rows of both sources it adds an estimate to a bill, so
+    /// renderers then show `source_totals` instead (see `mixed_sources`).
     pub total: Decimal,
+    /// The total per source (`billed`, `estimated`).
+    pub source_totals: BTreeMap<String, Decimal>,
     /// The report's currency; `None` when rows in several currencies are grouped by currency.
     pub currency: Option<String>,
     pub provisional_days: Vec<Day>,
@@ -323,6 +334,7 @@ pub fn summarize(
     let mut rows: BTreeMap<RowKey, (Decimal, Decimal)> = BTreeMap::new();
     let mut daily: BTreeMap<(Day, Vec<String>, String), Decimal> = BTreeMap::new();
     let mut total = Decimal::ZERO;
+    let mut source_totals: BTreeMap<String, Decimal> = BTreeMap::new();
     for group in groups {
         let bucket = match period {
             Period::Total => None,
@@ -348,6 +360,8 @@ pub fn summarize(
             *day_entry = crate::model::exact_add(*day_entry, group.sums.cost).map_err(overflow)?;
         }
         total = crate::model::exact_add(total, group.sums.cost).map_err(overflow)?;
+        let by_source = source_totals.entry(group.source.clone()).or_default();
+        *by_source = crate::model::exact_add(*by_source, group.sums.cost).map_err(overflow)?;
     }
     let first_provisional = delay.first_provisional_day();
     let status_until = |last: Day| {
@@ -408,6 +422,7 @@ pub fn summarize(
         rows,
         daily,
         total,
+        source_totals,
         currency,
         provisional_days,
     })

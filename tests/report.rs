@@ -478,3 +478,62 @@ fn report_period_merge_without_out_matches_the_daily_path() {
         }
     }
 }
+
+#[test]
+fn report_mixed_sources_never_add_an_estimate_to_a_bill() {
+    // The console fixture (billed) and the token fixture (estimated) in one run: groups lead
+    // with `source`, and every total is given per source, never as their sum.
+    let work = Workdir::new();
+    let (console, tokens) = (fixture("console"), fixture("tokens"));
+    let args = |format: &str| {
+        vec![
+            "report".to_string(),
+            console.clone(),
+            tokens.clone(),
+            "--month".into(),
+            "2026-10".into(),
+            "--as-of".into(),
+            "2026-11-28".into(),
+            "--by".into(),
+            "service".into(),
+            "--format".into(),
+            format.into(),
+        ]
+    };
+    let run = |format: &str| {
+        let args = args(format);
+        work.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            .ok()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(json["total"], serde_json::Value::Null);
+    assert_eq!(json["totals"]["billed"], "3103.45954429");
+    let estimated = json["totals"]["estimated"].as_str().unwrap().to_string();
+    let table = run("table");
+    let last: Vec<&str> = table.lines().rev().take(2).collect();
+    assert!(
+        last[1].starts_with("total billed") && last[1].contains("3,103.46"),
+        "{table}"
+    );
+    assert!(last[0].starts_with("total estimated"), "{table}");
+    // The estimated total is the sum of the estimated groups only.
+    let csv = records(&run("csv"));
+    let sum: Decimal = csv[1..]
+        .iter()
+        .filter(|r| r[0] == "estimated")
+        .map(|r| Decimal::from_str(&r[2]).unwrap())
+        .sum();
+    assert_eq!(sum, Decimal::from_str(&estimated).unwrap());
+    let mut out = args("csv");
+    out.extend(["--out".to_string(), "out".to_string()]);
+    let stderr = work
+        .run(&out.iter().map(String::as_str).collect::<Vec<_>>())
+        .stderr();
+    assert!(
+        stderr.contains("would add an estimate to a bill"),
+        "{stderr}"
+    );
+    let html = work.read("out/report.html");
+    assert!(html.contains("Total billed") && html.contains("Total estimated"));
+    assert!(!work.path().join("out/chart-daily.svg").exists());
+}

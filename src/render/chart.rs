@@ -87,6 +87,11 @@ pub struct ShareChart {
 pub enum NoChart {
     #[error("the report holds several currencies, and a chart adds one currency only")]
     SeveralCurrencies,
+    #[error(
+        "the report holds billed and estimated rows, and a chart of their costs would add an \
+         estimate to a bill"
+    )]
+    MixedSources,
     #[error("a sum exceeds the 28 significant digits that tally keeps exactly")]
     Overflow,
 }
@@ -121,6 +126,9 @@ fn ranked(totals: &BTreeMap<String, Decimal>) -> Vec<(&String, Decimal)> {
 }
 
 fn currency_of(summary: &Summary) -> Result<String, NoChart> {
+    if summary.mixed_sources() {
+        return Err(NoChart::MixedSources);
+    }
     summary.currency.clone().ok_or(NoChart::SeveralCurrencies)
 }
 

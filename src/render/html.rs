@@ -199,10 +199,17 @@ pub fn render(report: &HtmlReport<'_>) -> Vec<u8> {
     }
     out.push_str("</header>\n");
 
-    // Totals, per currency (one unless the report is grouped by currency).
-    let mut totals: BTreeMap<&str, (Decimal, Decimal)> = BTreeMap::new();
+    // Totals, per currency (one unless the report is grouped by currency), and per source
+    // when billed and estimated rows are both present: an estimate is never added to a bill.
+    let source_at = summary
+        .key_names
+        .iter()
+        .position(|k| k == "source")
+        .filter(|_| summary.mixed_sources());
+    let mut totals: BTreeMap<(&str, &str), (Decimal, Decimal)> = BTreeMap::new();
     for row in &summary.daily {
-        let entry = totals.entry(row.currency.as_str()).or_default();
+        let source = source_at.map_or("", |i| row.keys[i].as_str());
+        let entry = totals.entry((source, row.currency.as_str())).or_default();
         entry.0 = entry.0.checked_add(row.cost).unwrap_or(entry.0);
         if row.status == Status::Provisional {
             entry.1 = entry.1.checked_add(row.cost).unwrap_or(entry.1);
@@ -211,12 +218,17 @@ pub fn render(report: &HtmlReport<'_>) -> Vec<u8> {
     out.push_str("<section>\n<h2>Totals</h2>\n<div class=\"totals\">\n");
     if totals.is_empty() {
         totals.insert(
-            summary.currency.as_deref().unwrap_or(""),
+            ("", summary.currency.as_deref().unwrap_or("")),
             (summary.total, Decimal::ZERO),
         );
     }
     let single = totals.len() == 1;
-    for (currency, (total, provisional)) in &totals {
+    for ((source, currency), (total, provisional)) in &totals {
+        let label = if source.is_empty() {
+            "Total".to_string()
+        } else {
+            format!("Total {}", escape(source))
+        };
         let currency = if single {
             summary
                 .currency
@@ -229,7 +241,7 @@ pub fn render(report: &HtmlReport<'_>) -> Vec<u8> {
         let total = if single { summary.total } else { *total };
         let _ = writeln!(
             out,
-            "<div><div class=\"label\">Total</div><div class=\"value\" id=\"total\" \
+            "<div><div class=\"label\">{label}</div><div class=\"value\" id=\"total\" \
              title=\"{exact}\">{shown}&nbsp;{cur}</div></div>",
             exact = money_text(total),
             shown = display_money(total),
@@ -328,24 +340,38 @@ fn summary_table(out: &mut String, summary: &Summary) {
         out.push_str(&money_cell(row.cost, &row.currency));
         let _ = writeln!(out, "<td>{}</td></tr>", row.status.as_str());
     }
-    out.push_str("</tbody>\n<tfoot><tr>");
+    out.push_str("</tbody>\n<tfoot>");
     let span =
         usize::from(periodic) + summary.key_names.len() + 2 * usize::from(summary.with_units);
-    let _ = write!(out, "<td colspan=\"{}\">total</td>", span.max(1));
-    out.push_str(&money_cell(
-        summary.total,
-        summary.currency.as_deref().unwrap_or(""),
-    ));
     let status = if summary.provisional_days.is_empty() {
         Status::Final
     } else {
         Status::Provisional
     };
-    let _ = writeln!(
-        out,
-        "<td>{}</td></tr></tfoot>\n</table>\n</section>",
-        status.as_str()
-    );
+    // One total row; with billed and estimated rows, one per source (never their sum).
+    let totals: Vec<(String, Decimal)> = if summary.mixed_sources() {
+        summary
+            .source_totals
+            .iter()
+            .map(|(source, total)| (format!("total {source}"), *total))
+            .collect()
+    } else {
+        vec![("total".to_string(), summary.total)]
+    };
+    for (label, total) in totals {
+        let _ = write!(
+            out,
+            "<tr><td colspan=\"{}\">{}</td>",
+            span.max(1),
+            escape(&label)
+        );
+        out.push_str(&money_cell(
+            total,
+            summary.currency.as_deref().unwrap_or(""),
+        ));
+        let _ = writeln!(out, "<td>{}</td></tr>", status.as_str());
+    }
+    out.push_str("</tfoot>\n</table>\n</section>\n");
 }
 
 fn daily_table(out: &mut String, summary: &Summary) {

@@ -28,7 +28,7 @@ pub fn summary(summary: &Summary) -> Vec<u8> {
             Value::Object(group)
         })
         .collect();
-    let document = json!({
+    let mut document = json!({
         "from": summary.range.from.to_string(),
         "to": summary.range.to.to_string(),
         "as_of": summary.delay.as_of.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
@@ -37,6 +37,16 @@ pub fn summary(summary: &Summary) -> Vec<u8> {
         "groups": groups,
         "total": money_text(summary.total),
     });
+    if summary.mixed_sources() {
+        // Never one figure that adds an estimate to a bill: a total per source instead.
+        document["total"] = Value::Null;
+        document["totals"] = summary
+            .source_totals
+            .iter()
+            .map(|(source, total)| (source.clone(), json!(money_text(*total))))
+            .collect::<Map<String, Value>>()
+            .into();
+    }
     let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
     bytes.push(b'\n');
     bytes

@@ -25,7 +25,7 @@ pub fn render(
 ) -> Vec<u8> {
     let files = input_entries(&inputs);
     let plan = &config.plan;
-    let document = json!({
+    let mut document = json!({
         "tally_version": env!("CARGO_PKG_VERSION"),
         "generated_at": generated_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         "as_of": config.delay.as_of.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
@@ -48,6 +48,16 @@ pub fn render(
         "total": crate::model::money_text(summary.total),
         "currency": summary.currency,
     });
+    if summary.mixed_sources() {
+        // As in the JSON output: a total per source, never one that adds an estimate to a bill.
+        document["total"] = Value::Null;
+        document["totals"] = summary
+            .source_totals
+            .iter()
+            .map(|(source, total)| (source.clone(), json!(crate::model::money_text(*total))))
+            .collect::<serde_json::Map<String, Value>>()
+            .into();
+    }
     let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
     bytes.push(b'\n');
     bytes

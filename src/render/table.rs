@@ -74,23 +74,36 @@ pub fn render(summary: &Summary) -> String {
         line.push(row.status.as_str().into());
         lines.push(line);
     }
-    let mut total = vec![String::new(); header.len()];
-    total[0] = "total".into();
+    // One total row; with billed and estimated rows, one per source (never their sum).
     let cost_column = header.iter().position(|h| h == "cost").unwrap_or(0);
-    total[cost_column] = display_money(summary.total);
-    total[cost_column + 1] = summary.currency.clone().unwrap_or_default();
-    let status_column = header.len() - 1;
-    total[status_column] = if summary.provisional_days.is_empty() {
-        "final".into()
+    let status = if summary.provisional_days.is_empty() {
+        "final"
     } else {
-        "provisional".into()
+        "provisional"
+    };
+    let total_row = |label: String, amount: Decimal| {
+        let mut row = vec![String::new(); header.len()];
+        row[0] = label;
+        row[cost_column] = display_money(amount);
+        row[cost_column + 1] = summary.currency.clone().unwrap_or_default();
+        row[header.len() - 1] = status.into();
+        row
+    };
+    let totals: Vec<Vec<String>> = if summary.mixed_sources() {
+        summary
+            .source_totals
+            .iter()
+            .map(|(source, amount)| total_row(format!("total {source}"), *amount))
+            .collect()
+    } else {
+        vec![total_row("total".into(), summary.total)]
     };
 
     let widths: Vec<usize> = (0..header.len())
         .map(|c| {
             lines
                 .iter()
-                .chain(std::iter::once(&total))
+                .chain(&totals)
                 .map(|l| l[c].chars().count())
                 .max()
                 .unwrap_or(0)
@@ -126,8 +139,10 @@ pub fn render(summary: &Summary) -> String {
     }
     out.push_str(&rule);
     out.push('\n');
-    out.push_str(&format_line(&total));
-    out.push('\n');
+    for total in &totals {
+        out.push_str(&format_line(total));
+        out.push('\n');
+    }
     out
 }
 
