@@ -254,7 +254,47 @@ pub struct SummaryRow {
 impl Summary {
     /// True when the report holds both billed and estimated rows: no single total exists.
     pub fn mixed_sources(&self) -> bool {
-        self.source_totals.len() > 1
+        let mut sources = self.totals.iter().map(|total| total.source.as_str());
+        sources
+            .next()
+            .is_some_and(|first| sources.any(|other| other != first))
+    }
+
+    /// The report's totals: one, or one per source and currency when a single figure would
+    /// add an estimate to a bill or one currency to another.
+    pub fn totals(&self) -> Vec<Total> {
+        if self.totals.len() > 1 {
+            self.totals.clone()
+        } else {
+            vec![Total {
+                source: self
+                    .totals
+                    .first()
+                    .map(|t| t.source.clone())
+                    .unwrap_or_default(),
+                currency: self.currency.clone().unwrap_or_default(),
+                cost: self.total,
+            }]
+        }
+    }
+}
+
+/// A total of one source in one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Total {
+    pub source: String,
+    pub currency: String,
+    pub cost: Decimal,
+}
+
+impl Total {
+    /// The label of its row: `total`, or `total billed USD` when there are several.
+    pub fn label(&self, several: bool, mixed_sources: bool) -> String {
+        match (several, mixed_sources) {
+            (false, _) => "total".to_string(),
+            (true, true) => format!("total {} {}", self.source, self.currency),
+            (true, false) => format!("total {}", self.currency),
+        }
     }
 }
 
@@ -280,11 +320,11 @@ pub struct Summary {
     pub rows: Vec<SummaryRow>,
     /// Sorted by day, then keys.
     pub daily: Vec<DailyRow>,
-    /// The sum of every group. With rows of both sources it adds an estimate to a bill, so
-    /// renderers then show `source_totals` instead (see `mixed_sources`).
+    /// The sum of every group. With rows of both sources, or in several currencies, it adds
+    /// what must not be added: renderers then use `totals()`.
     pub total: Decimal,
-    /// The total per source (`billed`, `estimated`).
-    pub source_totals: BTreeMap<String, Decimal>,
+    /// The total per source and currency, sorted.
+    pub totals: Vec<Total>,
     /// The report's currency; `None` when rows in several currencies are grouped by currency.
     pub currency: Option<String>,
     pub provisional_days: Vec<Day>,
@@ -334,7 +374,7 @@ pub fn summarize(
     let mut rows: BTreeMap<RowKey, (Decimal, Decimal)> = BTreeMap::new();
     let mut daily: BTreeMap<(Day, Vec<String>, String), Decimal> = BTreeMap::new();
     let mut total = Decimal::ZERO;
-    let mut source_totals: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut split_totals: BTreeMap<(String, String), Decimal> = BTreeMap::new();
     for group in groups {
         let bucket = match period {
             Period::Total => None,
@@ -360,8 +400,10 @@ pub fn summarize(
             *day_entry = crate::model::exact_add(*day_entry, group.sums.cost).map_err(overflow)?;
         }
         total = crate::model::exact_add(total, group.sums.cost).map_err(overflow)?;
-        let by_source = source_totals.entry(group.source.clone()).or_default();
-        *by_source = crate::model::exact_add(*by_source, group.sums.cost).map_err(overflow)?;
+        let split = split_totals
+            .entry((group.source.clone(), group.currency.clone()))
+            .or_default();
+        *split = crate::model::exact_add(*split, group.sums.cost).map_err(overflow)?;
     }
     let first_provisional = delay.first_provisional_day();
     let status_until = |last: Day| {
@@ -422,7 +464,14 @@ pub fn summarize(
         rows,
         daily,
         total,
-        source_totals,
+        totals: split_totals
+            .into_iter()
+            .map(|((source, currency), cost)| Total {
+                source,
+                currency,
+                cost,
+            })
+            .collect(),
         currency,
         provisional_days,
     })

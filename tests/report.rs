@@ -507,8 +507,12 @@ fn report_mixed_sources_never_add_an_estimate_to_a_bill() {
     };
     let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
     assert_eq!(json["total"], serde_json::Value::Null);
-    assert_eq!(json["totals"]["billed"], "3103.45954429");
-    let estimated = json["totals"]["estimated"].as_str().unwrap().to_string();
+    assert_eq!(
+        json["totals"][0],
+        serde_json::json!({"source": "billed", "currency": "USD", "total": "3103.45954429"})
+    );
+    assert_eq!(json["totals"][1]["source"], "estimated");
+    let estimated = json["totals"][1]["total"].as_str().unwrap().to_string();
     let table = run("table");
     let last: Vec<&str> = table.lines().rev().take(2).collect();
     assert!(
@@ -536,4 +540,49 @@ fn report_mixed_sources_never_add_an_estimate_to_a_bill() {
     let html = work.read("out/report.html");
     assert!(html.contains("Total billed") && html.contains("Total estimated"));
     assert!(!work.path().join("out/chart-daily.svg").exists());
+}
+
+#[test]
+fn report_by_currency_totals_each_currency_apart() {
+    let work = Workdir::new();
+    let input = work.create(
+        "fx.csv",
+        "date,sku,cost,currency\n2026-10-01,S1,10.00,USD\n2026-10-02,S1,7.50,EUR\n2026-10-03,S2,1.25,USD\n",
+    );
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "report",
+            input.as_str(),
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+        ];
+        args.extend_from_slice(extra);
+        work.run(&args)
+    };
+    // Without --by currency, several currencies are an error.
+    let stderr = run(&[]).fails();
+    assert!(stderr.contains("several currencies (EUR, USD)"), "{stderr}");
+    let table = run(&["--by", "currency,sku"]).ok();
+    let last: Vec<&str> = table.lines().rev().take(2).collect();
+    assert!(
+        last[1].starts_with("total EUR") && last[1].contains("7.50"),
+        "{table}"
+    );
+    assert!(
+        last[0].starts_with("total USD") && last[0].contains("11.25"),
+        "{table}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["--by", "currency", "--format", "json"]).ok()).unwrap();
+    assert_eq!(json["total"], serde_json::Value::Null);
+    assert_eq!(json["currency"], serde_json::Value::Null);
+    assert_eq!(
+        json["totals"],
+        serde_json::json!([
+            {"source": "billed", "currency": "EUR", "total": "7.50"},
+            {"source": "billed", "currency": "USD", "total": "11.25"}
+        ])
+    );
 }

@@ -348,27 +348,28 @@ fn summary_table(out: &mut String, summary: &Summary) {
     } else {
         Status::Provisional
     };
-    // One total row; with billed and estimated rows, one per source (never their sum).
-    let totals: Vec<(String, Decimal)> = if summary.mixed_sources() {
-        summary
-            .source_totals
-            .iter()
-            .map(|(source, total)| (format!("total {source}"), *total))
-            .collect()
-    } else {
-        vec![("total".to_string(), summary.total)]
-    };
-    for (label, total) in totals {
+    // One total row; with billed and estimated rows or several currencies, one per source
+    // and currency (never their sum).
+    let totals = summary.totals();
+    let several = totals.len() > 1;
+    let totals: Vec<(String, Decimal, String)> = totals
+        .iter()
+        .map(|t| {
+            (
+                t.label(several, summary.mixed_sources()),
+                t.cost,
+                t.currency.clone(),
+            )
+        })
+        .collect();
+    for (label, total, currency) in totals {
         let _ = write!(
             out,
             "<tr><td colspan=\"{}\">{}</td>",
             span.max(1),
             escape(&label)
         );
-        out.push_str(&money_cell(
-            total,
-            summary.currency.as_deref().unwrap_or(""),
-        ));
+        out.push_str(&money_cell(total, &currency));
         let _ = writeln!(out, "<td>{}</td></tr>", status.as_str());
     }
     out.push_str("</tfoot>\n</table>\n</section>\n");

@@ -37,17 +37,28 @@ pub fn summary(summary: &Summary) -> Vec<u8> {
         "groups": groups,
         "total": money_text(summary.total),
     });
-    if summary.mixed_sources() {
-        // Never one figure that adds an estimate to a bill: a total per source instead.
+    let totals = summary.totals();
+    if totals.len() > 1 {
+        // Never one figure that adds an estimate to a bill or one currency to another.
         document["total"] = Value::Null;
-        document["totals"] = summary
-            .source_totals
-            .iter()
-            .map(|(source, total)| (source.clone(), json!(money_text(*total))))
-            .collect::<Map<String, Value>>()
-            .into();
+        document["totals"] = totals_json(&totals);
     }
     let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
     bytes.push(b'\n');
     bytes
+}
+
+/// `[{source, currency, total}]`, for a report with several sources or currencies.
+pub fn totals_json(totals: &[crate::aggregate::Total]) -> Value {
+    totals
+        .iter()
+        .map(|total| {
+            json!({
+                "source": total.source,
+                "currency": total.currency,
+                "total": money_text(total.cost),
+            })
+        })
+        .collect::<Vec<_>>()
+        .into()
 }

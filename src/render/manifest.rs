@@ -48,15 +48,11 @@ pub fn render(
         "total": crate::model::money_text(summary.total),
         "currency": summary.currency,
     });
-    if summary.mixed_sources() {
-        // As in the JSON output: a total per source, never one that adds an estimate to a bill.
+    let totals = summary.totals();
+    if totals.len() > 1 {
+        // As in the JSON output: never one total that adds what must not be added.
         document["total"] = Value::Null;
-        document["totals"] = summary
-            .source_totals
-            .iter()
-            .map(|(source, total)| (source.clone(), json!(crate::model::money_text(*total))))
-            .collect::<serde_json::Map<String, Value>>()
-            .into();
+        document["totals"] = crate::render::json::totals_json(&totals);
     }
     let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
     bytes.push(b'\n');

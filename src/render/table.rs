@@ -74,30 +74,27 @@ pub fn render(summary: &Summary) -> String {
         line.push(row.status.as_str().into());
         lines.push(line);
     }
-    // One total row; with billed and estimated rows, one per source (never their sum).
+    // One total row; with billed and estimated rows or several currencies, one per source
+    // and currency (never their sum).
     let cost_column = header.iter().position(|h| h == "cost").unwrap_or(0);
     let status = if summary.provisional_days.is_empty() {
         "final"
     } else {
         "provisional"
     };
-    let total_row = |label: String, amount: Decimal| {
-        let mut row = vec![String::new(); header.len()];
-        row[0] = label;
-        row[cost_column] = display_money(amount);
-        row[cost_column + 1] = summary.currency.clone().unwrap_or_default();
-        row[header.len() - 1] = status.into();
-        row
-    };
-    let totals: Vec<Vec<String>> = if summary.mixed_sources() {
-        summary
-            .source_totals
-            .iter()
-            .map(|(source, amount)| total_row(format!("total {source}"), *amount))
-            .collect()
-    } else {
-        vec![total_row("total".into(), summary.total)]
-    };
+    let totals = summary.totals();
+    let several = totals.len() > 1;
+    let totals: Vec<Vec<String>> = totals
+        .iter()
+        .map(|total| {
+            let mut row = vec![String::new(); header.len()];
+            row[0] = total.label(several, summary.mixed_sources());
+            row[cost_column] = display_money(total.cost);
+            row[cost_column + 1] = total.currency.clone();
+            row[header.len() - 1] = status.into();
+            row
+        })
+        .collect();
 
     let widths: Vec<usize> = (0..header.len())
         .map(|c| {
