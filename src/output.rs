@@ -154,6 +154,11 @@ impl crate::ingest::Progress for ProgressBar {
         self.bar.inc(bytes);
     }
 
+    fn rewind(&self, bytes: u64) {
+        self.bar
+            .set_position(self.bar.position().saturating_sub(bytes));
+    }
+
     fn lines(&self, lines: u64) {
         // Rows are counted as lines: exact for the unquoted exports large enough to show a bar.
         let rows = self.rows.fetch_add(lines, Ordering::Relaxed) + lines;

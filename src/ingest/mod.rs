@@ -110,6 +110,8 @@ pub trait Progress: Sync {
     fn read(&self, bytes: u64);
     /// About `lines` more lines have been handed to the parser.
     fn lines(&self, lines: u64);
+    /// `bytes` already counted will be read again.
+    fn rewind(&self, bytes: u64);
 }
 
 /// A `Progress` that shows nothing.
@@ -118,6 +120,7 @@ pub struct NoProgress;
 impl Progress for NoProgress {
     fn read(&self, _: u64) {}
     fn lines(&self, _: u64) {}
+    fn rewind(&self, _: u64) {}
 }
 
 /// Passes bytes through while counting and (when asked) hashing them, so a file is read once
@@ -206,13 +209,18 @@ pub fn scan_input(
                 let text = String::from_utf8(bytes).map_err(|_| {
                     anyhow!("{}: token-usage records are not valid UTF-8", file.name)
                 })?;
-                tokens::scan_tokens(&text, &file.name, plan, seen, &mut tally)?
+                Some(tokens::scan_tokens(
+                    &text, &file.name, plan, seen, &mut tally,
+                )?)
             } else {
-                match scan_csv(reader, &file.name, plan, &mut tally, progress, boundaries)? {
-                    Some(kind) => kind.as_str(),
-                    None => continue,
-                }
+                scan_csv(reader, &file.name, plan, &mut tally, progress, boundaries)?
+                    .map(|kind| kind.as_str())
             }
+        };
+        let Some(kind) = kind else {
+            // Read again with exact boundaries: the bar goes back to where this input began.
+            progress.rewind(hashing.bytes);
+            continue;
         };
         // Drain what a decoder may leave unread so that the hash covers the whole file.
         std::io::copy(&mut hashing, &mut std::io::sink())
