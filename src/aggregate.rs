@@ -439,10 +439,10 @@ pub fn summarize(
         .collect();
     // The groups' days may be period starts (ScanPlan::bucket): the last day with data is
     // given when it is known.
+    let as_of_day = delay.as_of.date_naive();
     let last_day_shown = last_day
         .or_else(|| groups.iter().map(|g| g.day).max())
-        .unwrap_or(range.from)
-        .max(delay.as_of.date_naive())
+        .map_or(as_of_day, |day| day.max(as_of_day))
         .min(range.to);
     let provisional_days = range
         .from

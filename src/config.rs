@@ -135,12 +135,9 @@ impl ReportConfig {
             )));
         }
         if args.final_only {
-            let last_final = delay
-                .first_provisional_day()
-                .pred_opt()
-                .unwrap_or(range.from);
-            range.to = range.to.min(last_final);
-            if range.to < range.from {
+            let last_final = delay.first_provisional_day().pred_opt();
+            range.to = last_final.map_or(range.to, |last| range.to.min(last));
+            if last_final.is_none() || range.to < range.from {
                 return Err(UsageError(format!(
                     "--final-only leaves no day: every day from {} on is still provisional as of {}",
                     range.from,

@@ -12,6 +12,14 @@ pub type Day = NaiveDate;
 /// fits its 96-bit mantissa; for money that is a loss, so it is an error here, like overflow.
 pub fn exact_add(a: Decimal, b: Decimal) -> Result<Decimal, Overflow> {
     let sum = a.checked_add(b).ok_or(Overflow)?;
+    if sum.scale() >= a.scale().max(b.scale()) {
+        return Ok(sum);
+    }
+    // The scale dropped: either digits were lost, or only trailing zeros were. Without
+    // their trailing zeros the operands need fewer digits; if the sum still keeps every
+    // significant digit then, it is exact.
+    let (a, b) = (a.normalize(), b.normalize());
+    let sum = a.checked_add(b).ok_or(Overflow)?;
     if sum.scale() < a.scale().max(b.scale()) {
         return Err(Overflow);
     }
@@ -297,6 +305,9 @@ mod tests {
         assert_eq!(exact_add(big, Decimal::ONE), Err(Overflow));
         let precise = Decimal::from_str("7922816251426433759354395033.5").unwrap();
         assert_eq!(exact_add(precise, Decimal::from(10)), Err(Overflow));
+        // Trailing zeros are not digits: 28 of them may be dropped without loss.
+        let padded = Decimal::from_str("5.0000000000000000000000000000").unwrap();
+        assert_eq!(exact_add(padded, padded).unwrap(), Decimal::from(10));
         let a = Decimal::from_str("0.00000080000").unwrap();
         assert_eq!(
             exact_add(a, a).unwrap(),

@@ -586,3 +586,55 @@ fn report_by_currency_totals_each_currency_apart() {
         ])
     );
 }
+
+#[test]
+fn report_edge_ranges_and_trailing_zeros() {
+    let work = Workdir::new();
+    // Trailing zeros are not lost digits: these sums are exact.
+    let padded = work.create(
+        "padded.csv",
+        "date,sku,cost\n2026-01-01,A,5.0000000000000000000000000000\n2026-01-02,A,5.0000000000000000000000000000\n",
+    );
+    let json = work
+        .run(&[
+            "report",
+            &padded,
+            "--month",
+            "2026-01",
+            "--as-of",
+            "2026-02-10",
+            "--format",
+            "json",
+        ])
+        .ok();
+    assert!(json.contains("\"total\": \"10.00\""), "{json}");
+    // --final-only with a delay reaching before any day: no day is left.
+    let err = work.run(&[
+        "report",
+        &padded,
+        "--month",
+        "2026-01",
+        "--as-of",
+        "2026-02-10",
+        "--final-only",
+        "--delay-days",
+        "4294967295",
+    ]);
+    assert_eq!(err.code(), 2, "{}", err.stderr());
+    // A range entirely after the as-of day lists no provisional day it knows nothing of.
+    let future = work
+        .run(&[
+            "report",
+            &padded,
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-03-31",
+            "--as-of",
+            "2026-01-02",
+            "--format",
+            "json",
+        ])
+        .ok();
+    assert!(future.contains("\"provisional_days\": []"), "{future}");
+}
