@@ -173,21 +173,38 @@ impl RateCard {
 }
 
 /// `quantity × price / per`, exactly: an error rather than a rounded figure.
+///
+/// Computed on integers: `quantity × price` as a 128-bit mantissa, then the smallest power of
+/// ten that makes it divisible by `per`. rust_decimal's own multiply and divide round when a
+/// result needs more than 28 digits, and multiplying back does not prove they did not (the
+/// multiplication rounds too).
 pub fn cost_of(quantity: Decimal, rate: &Rate) -> Result<Decimal, RateError> {
     let inexact = || RateError::Inexact {
         quantity,
         price: rate.price,
         per: rate.per,
     };
-    let per = Decimal::from(rate.per);
-    let gross = quantity.checked_mul(rate.price).ok_or_else(inexact)?;
-    let cost = gross.checked_div(per).ok_or_else(inexact)?;
-    // Decimal division rounds silently when the quotient needs more than 28 digits (or per
-    // has a prime factor other than 2 and 5): multiply back to prove it did not.
-    if cost.checked_mul(per) != Some(gross) {
-        return Err(inexact());
+    let quantity = quantity.normalize();
+    let price = rate.price.normalize();
+    let numerator = quantity
+        .mantissa()
+        .checked_mul(price.mantissa())
+        .ok_or_else(inexact)?;
+    let scale = quantity.scale() + price.scale();
+    let per = i128::from(rate.per);
+    let mut scaled = numerator;
+    for extra in 0..=28u32.saturating_sub(scale) {
+        if scaled % per == 0 {
+            return Decimal::try_from_i128_with_scale(scaled / per, scale + extra)
+                .map(|cost| cost.normalize())
+                .map_err(|_| inexact());
+        }
+        scaled = match scaled.checked_mul(10) {
+            Some(next) => next,
+            None => break,
+        };
     }
-    Ok(cost.normalize())
+    Err(inexact())
 }
 
 fn parse_rate(table: &toml::Table) -> Result<Rate, String> {
@@ -209,7 +226,9 @@ fn parse_rate(table: &toml::Table) -> Result<Rate, String> {
             },
             "price" => {
                 price = Some(match value {
-                    toml::Value::String(text) => Decimal::from_str(text.trim())
+                    // The strict parser of usage exports: no separators, exponents or
+                    // digits beyond what is kept exactly.
+                    toml::Value::String(text) => crate::ingest::fields::parse_decimal(text)
                         .ok()
                         .filter(|p| !p.is_sign_negative())
                         .ok_or_else(|| {
@@ -446,5 +465,51 @@ effective_from = "2026-10-15"
         ));
         // 3 × 1 / 3 = 1: a per of 3 is fine when it divides.
         assert_eq!(cost_of(Decimal::from(3), &rate).unwrap(), dec("1"));
+        // Cases rust_decimal's divide-then-multiply-back check let through, rounded.
+        let rate_of = |price: &str, per: u64| Rate {
+            price: dec(price),
+            per,
+            ..rate.clone()
+        };
+        for (tokens, price, per) in [
+            (1, "8", 7),
+            (8, "1", 7),
+            (80, "0.1", 7),
+            (1, "8", 3),
+            (2, "8", 3),
+        ] {
+            assert!(
+                cost_of(Decimal::from(tokens), &rate_of(price, per)).is_err(),
+                "{tokens} x {price} / {per}"
+            );
+        }
+        // Exact ones, by hand: 23,626 x 8 / 1,000,000 = 0.189008; 7 x 8 / 7 = 8;
+        // 1 x 0.1 / 4 = 0.025.
+        assert_eq!(
+            cost_of(Decimal::from(23_626), &rate_of("8", 1_000_000)).unwrap(),
+            dec("0.189008")
+        );
+        assert_eq!(
+            cost_of(Decimal::from(7), &rate_of("8", 7)).unwrap(),
+            dec("8")
+        );
+        assert_eq!(
+            cost_of(Decimal::from(1), &rate_of("0.1", 4)).unwrap(),
+            dec("0.025")
+        );
+    }
+
+    #[test]
+    fn rates_prices_are_parsed_strictly() {
+        for price in [
+            "8_000",
+            "1e3",
+            "0.00000000000000000000000000001",
+            "1,5",
+            "$8",
+        ] {
+            let text = format!("[[rate]]\nsku = \"A\"\nprice = \"{price}\"\nper = 1\n");
+            assert!(card(&text).is_err(), "{price}");
+        }
     }
 }
