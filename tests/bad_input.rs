@@ -223,3 +223,49 @@ fn bad_input_skip_bad_rows_without_out_lists_them_on_stderr() {
         run.stderr()
     );
 }
+
+#[test]
+fn bad_input_key_separator_in_a_value_is_refused() {
+    // U+001F separates the values of a group key: a value holding it must not shift others.
+    let work = Workdir::new();
+    work.create(
+        "usage.csv",
+        "Date,Project,SKU,Cost (USD)\n2026-10-01,p,A\u{1f}B,1.00\n",
+    );
+    let stderr = work
+        .run(&[
+            "report",
+            "usage.csv",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+            "--by",
+            "sku,project",
+        ])
+        .fails();
+    assert!(
+        stderr.contains("usage.csv:2: has a field with the control character U+001F"),
+        "{stderr}"
+    );
+    work.create(
+        "log.jsonl",
+        "{\"timestamp\":\"2026-10-01T00:00:00Z\",\"project\":\"a\\u001fb\",\"endpoint\":\"chat\",\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":0,\"total_tokens\":1}}\n",
+    );
+    let stderr = work
+        .run(&[
+            "report",
+            "log.jsonl",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+            "--by",
+            "project,sku",
+        ])
+        .fails();
+    assert!(
+        stderr.contains("log.jsonl:1:") && stderr.contains("control character"),
+        "{stderr}"
+    );
+}

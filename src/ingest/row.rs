@@ -422,6 +422,17 @@ impl<'a> FileRows<'a> {
             }
             key.push(KEY_SEPARATOR);
             key.extend_from_slice(Source::Billed.as_str().as_bytes());
+            // A value holding the separator would shift every value after it.
+            let separators = memchr::memchr_iter(KEY_SEPARATOR, &key[4..]).count();
+            if separators != self.plan.keys.len() + 2 {
+                return Err(FieldError {
+                    column: None,
+                    value: None,
+                    reason: "has a field with the control character U+001F, which cannot be \
+                             grouped by"
+                        .to_string(),
+                });
+            }
         }
         Ok(Row {
             day,

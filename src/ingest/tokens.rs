@@ -265,6 +265,12 @@ impl TokenRecord {
         let text_of = |map: Option<&Map<String, Value>>, key: &str| -> Result<String, String> {
             match map.and_then(|m| m.get(key)) {
                 None | Some(Value::Null) => Ok(String::new()),
+                // Control characters have no place in a name, and U+001F separates the
+                // values of a group key.
+                Some(Value::String(text)) if text.chars().any(char::is_control) => Err(format!(
+                    "{key} {} contains a control character",
+                    Value::String(text.clone())
+                )),
                 Some(Value::String(text)) => Ok(text.trim().to_string()),
                 Some(other) => Err(format!("{key} {other} is not a string")),
             }
