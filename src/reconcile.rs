@@ -71,14 +71,22 @@ pub fn reconcile(
     tolerance: Decimal,
     delay: Delay,
 ) -> Result<Vec<ReconcileRow>, Overflow> {
-    type Key = (Day, String, String, String);
-    let mut sides: BTreeMap<Key, (Option<Side>, Option<Side>)> = BTreeMap::new();
+    // Paired on day, SKU and currency only: a usage export's unit is optional free text
+    // ("", "Tokens"), and must not keep a bill from meeting its estimate.
+    type Key = (Day, String, String);
+    type Entry = (Option<Side>, Option<Side>, String);
+    let mut sides: BTreeMap<Key, Entry> = BTreeMap::new();
     for group in groups {
         let sku = group.keys.first().cloned().unwrap_or_default();
         let entry = sides
-            .entry((group.day, sku, group.unit.clone(), group.currency.clone()))
+            .entry((group.day, sku, group.currency.clone()))
             .or_default();
+        if entry.2.is_empty() {
+            entry.2 = group.unit.clone();
+        }
         let side = if group.source == crate::model::Source::Estimated.as_str() {
+            // The estimate's unit is the rate card's, always set: it names the row.
+            entry.2 = group.unit.clone();
             &mut entry.1
         } else {
             &mut entry.0
@@ -88,15 +96,13 @@ pub fn reconcile(
         current.cost = exact_add(current.cost, group.sums.cost)?;
     }
     let mut rows = Vec::with_capacity(sides.len());
-    for ((day, sku, unit, currency), (billed, estimated)) in sides {
+    for ((day, sku, currency), (billed, estimated, unit)) in sides {
         let billed_cost = billed.map_or(Decimal::ZERO, |s| s.cost);
         let estimated_cost = estimated.map_or(Decimal::ZERO, |s| s.cost);
-        let difference = estimated_cost.checked_sub(billed_cost).ok_or(Overflow)?;
+        let difference = exact_add(estimated_cost, -billed_cost)?;
         let billed_quantity = billed.map_or(Decimal::ZERO, |s| s.quantity);
         let estimated_quantity = estimated.map_or(Decimal::ZERO, |s| s.quantity);
-        let quantity_difference = estimated_quantity
-            .checked_sub(billed_quantity)
-            .ok_or(Overflow)?;
+        let quantity_difference = exact_add(estimated_quantity, -billed_quantity)?;
         let flag = match (billed, estimated) {
             (Some(_), None) => Flag::BilledOnly,
             (None, _) => Flag::EstimatedOnly,

@@ -332,3 +332,38 @@ fn reconcile_fail_on_flag_exits_3_only_when_a_row_is_flagged() {
     // Without --fail-on-flag, flagged rows still exit 0.
     reconcile(&[]);
 }
+
+#[test]
+fn reconcile_pairs_a_bill_without_unit_with_its_estimate() {
+    // A usage export need not have a unit column (or may write "Tokens"): the bill and the
+    // estimate of the same day and SKU still meet on one row.
+    let work = Workdir::new();
+    work.create(
+        "bill.csv",
+        "date,sku,quantity,cost\n2026-10-01,Assistants Input Tokens,1000000,8.00\n",
+    );
+    work.create(
+        "log.jsonl",
+        "{\"timestamp\":\"2026-10-01T12:00:00Z\",\"endpoint\":\"chat\",\"usage\":{\"prompt_tokens\":1000000,\"completion_tokens\":0,\"total_tokens\":1000000}}\n",
+    );
+    let csv = work
+        .run(&[
+            "reconcile",
+            "bill.csv",
+            "log.jsonl",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+            "--format",
+            "csv",
+        ])
+        .ok();
+    let rows = crate::util::records(&csv);
+    assert_eq!(rows.len(), 2, "{csv}");
+    assert_eq!(
+        rows[1][..3],
+        ["2026-10-01", "Assistants Input Tokens", "tokens"]
+    );
+    assert_eq!(rows[1][9], "ok", "{csv}");
+}
