@@ -269,3 +269,28 @@ fn bad_input_key_separator_in_a_value_is_refused() {
         "{stderr}"
     );
 }
+
+#[test]
+fn bad_input_tags_are_checked_outside_the_range_too() {
+    let work = Workdir::new();
+    work.create(
+        "usage.csv",
+        "date,sku,cost,tags\n2025-06-01,A,1.00,{oops\n2026-10-01,A,2.00,team=x\n",
+    );
+    let stderr = work
+        .run(&[
+            "report",
+            "usage.csv",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+            "--by",
+            "tag:team",
+        ])
+        .fails();
+    assert!(
+        stderr.contains("usage.csv:2: column \"tags\": \"{oops\" is not a JSON object of tags"),
+        "{stderr}"
+    );
+}

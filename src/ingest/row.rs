@@ -32,6 +32,8 @@ struct Needs {
     region: bool,
     resource: bool,
     unit: bool,
+    /// Tag columns are read (so checked on every row, in range or not).
+    tags: bool,
 }
 
 impl Needs {
@@ -44,6 +46,8 @@ impl Needs {
             region: overlap || key(KeyKind::Region),
             resource: overlap || key(KeyKind::Resource),
             unit: key(KeyKind::Sku),
+            tags: !plan.filters.tags.is_empty()
+                || plan.keys.iter().any(|k| matches!(k, KeyKind::Tag(_))),
         }
     }
 }
@@ -383,6 +387,17 @@ impl<'a> FileRows<'a> {
             }
         }
 
+        if needs.tags {
+            // Checked on every row, so that a malformed tag list outside the range is a bad
+            // row too, as any other bad field is.
+            for &index in &schema.tags {
+                let value = text(index)?;
+                if !value.is_empty() {
+                    find_tag(value, "")
+                        .map_err(|reason| FieldError::at(index, raw(index), reason))?;
+                }
+            }
+        }
         let filters = &self.plan.filters;
         let passes = self.plan.range.contains(day)
             && matches_any(&filters.skus, &[sku])
