@@ -540,6 +540,23 @@ fn report_mixed_sources_never_add_an_estimate_to_a_bill() {
     let html = work.read("out/report.html");
     assert!(html.contains("Total billed") && html.contains("Total estimated"));
     assert!(!work.path().join("out/chart-daily.svg").exists());
+    // A folder that held charts from an earlier run loses them when this run draws none.
+    let charted = [
+        "report",
+        console.as_str(),
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--out",
+        "out",
+    ];
+    work.run(&charted).ok();
+    assert!(work.path().join("out/chart-share.svg").exists());
+    work.run(&out.iter().map(String::as_str).collect::<Vec<_>>())
+        .ok();
+    assert!(!work.path().join("out/chart-share.svg").exists());
+    assert!(!work.path().join("out/chart-daily.png").exists());
 }
 
 #[test]

@@ -144,6 +144,18 @@ fn write_charts_and_html(
             }
         }
     }
+    if written.is_empty() {
+        // Charts left by an earlier run would show figures this run did not compute.
+        output::remove_stale(
+            dir,
+            &[
+                "chart-daily.svg",
+                "chart-daily.png",
+                "chart-share.svg",
+                "chart-share.png",
+            ],
+        );
+    }
     let inputs: Vec<render::html::InputLine> = scans
         .iter()
         .map(|scan| render::html::InputLine {
