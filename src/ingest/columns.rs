@@ -18,6 +18,20 @@ pub fn normalize_header(header: &str) -> String {
         .collect()
 }
 
+/// The usage-export fields and the header names each is read from (DESIGN.md's alias table).
+const USAGE_FIELDS: &[(&str, &[&str])] = &[
+    ("date", &["date", "usage_date", "day", "start_date"]),
+    ("sku", &["sku", "product", "line_item"]),
+    ("cost", &["cost", "amount", "cost_usd"]),
+    ("project name", &["project_name", "project"]),
+    ("region", &["region", "cloud_region"]),
+    (
+        "resource",
+        &["resource", "index", "index_name", "assistant"],
+    ),
+    ("quantity", &["quantity", "usage", "usage_quantity"]),
+];
+
 /// The kind of a CSV input, detected from its header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CsvKind {
@@ -71,8 +85,31 @@ impl Schema {
                 normalized.iter().position(|h| *h == name)
             })
         };
+        // Two columns that could both be read as one field: refuse rather than pick one.
+        for (i, name) in normalized.iter().enumerate() {
+            if let Some(j) = normalized[..i].iter().position(|earlier| earlier == name) {
+                return Err(format!(
+                    "columns \"{}\" and \"{}\" have the same name; keep one",
+                    headers[j], headers[i]
+                ));
+            }
+        }
         if find(&["billedcost"]).is_some() && find(&["chargeperiodstart"]).is_some() {
             return Self::focus(headers, &find, cost);
+        }
+        for (field, aliases) in USAGE_FIELDS {
+            let hits: Vec<&str> = headers
+                .iter()
+                .zip(&normalized)
+                .filter(|(_, n)| aliases.iter().any(|a| normalize_header(a) == **n))
+                .map(|(h, _)| h.as_str())
+                .collect();
+            if hits.len() > 1 {
+                return Err(format!(
+                    "columns \"{}\" all give the {field}; keep one",
+                    hits.join("\", \"")
+                ));
+            }
         }
         Self::usage(headers, &find, cost)
     }
@@ -214,6 +251,28 @@ mod tests {
         assert_eq!(schema.project_name, Some(1));
         assert_eq!(schema.resource, vec![3]);
         assert_eq!(schema.service, None);
+    }
+
+    #[test]
+    fn ambiguous_columns_are_refused() {
+        let err = Schema::detect(
+            &headers(&["date", "sku", "amount", "cost_usd"]),
+            CostColumn::Billed,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "columns \"amount\", \"cost_usd\" all give the cost; keep one"
+        );
+        let err = Schema::detect(
+            &headers(&["date", "sku", "cost", "Cost"]),
+            CostColumn::Billed,
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("\"cost\" and \"Cost\" have the same name"),
+            "{err}"
+        );
     }
 
     #[test]
