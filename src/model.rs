@@ -229,6 +229,13 @@ impl KeyKind {
                 "endpoint" => KeyKind::Endpoint,
                 "currency" => KeyKind::Currency,
                 "source" => KeyKind::Source,
+                // Output columns of their own: as a key they would be written twice.
+                "cost" | "status" | "unit" | "quantity" | "date" | "periodstart"
+                | "periodend" => {
+                    return Err(format!(
+                        "\"{text}\" is an output column of the report, not a grouping key"
+                    ));
+                }
                 _ => KeyKind::Column(text.to_string()),
             },
         )

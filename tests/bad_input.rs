@@ -190,6 +190,8 @@ fn bad_input_usage_errors_exit_2() {
         vec!["report", "usage.csv", "--as-of", "yesterday"],
         vec!["report", "usage.csv", "--tag", "novalue"],
         vec!["report", "usage.csv", "--period", "year"],
+        vec!["report", "usage.csv", "--by", "status"],
+        vec!["report", "usage.csv", "--by", "sku,unit"],
     ] {
         assert_eq!(work.run(&args).code(), 2, "{args:?}");
     }
