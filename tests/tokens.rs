@@ -454,7 +454,16 @@ fn tokens_rate_card_errors() {
         "partial.toml",
         "[[rate]]\nsku = \"Assistants Input Tokens\"\nprice = \"8\"\nper = 1000000\n",
     );
-    let stderr = dir.run(&["report", &input, "--rates", &partial]).fails();
+    let in_range = ["--month", "2026-10", "--as-of", "2026-11-28"];
+    let stderr = dir
+        .run(
+            &[
+                &["report", input.as_str(), "--rates", partial.as_str()][..],
+                &in_range[..],
+            ]
+            .concat(),
+        )
+        .fails();
     assert!(
         stderr.contains("t.jsonl:1: no rate for SKU \"Assistants Output Tokens\" on 2026-10-03"),
         "{stderr}"
@@ -466,6 +475,16 @@ fn tokens_rate_card_errors() {
     );
     let stderr = dir.run(&["report", &input, "--rates", &overlap]).fails();
     assert!(stderr.contains("valid on the same days"), "{stderr}");
+    // A record outside the range is not priced: a card that does not cover it is fine.
+    let out_of_range = ["--month", "2026-09", "--as-of", "2026-11-28"];
+    dir.run(
+        &[
+            &["report", input.as_str(), "--rates", partial.as_str()][..],
+            &out_of_range[..],
+        ]
+        .concat(),
+    )
+    .ok();
 }
 
 #[test]

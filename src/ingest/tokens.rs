@@ -388,8 +388,24 @@ fn add_record(
     seen: &mut SeenIds,
     tally: &mut Tally,
 ) -> Result<Option<(String, Location)>, String> {
+    if let Some(id) = &record.id {
+        if let Some(first) = seen.get(id) {
+            tally.superseded += 1;
+            return Ok(Some((id.clone(), first.clone())));
+        }
+    }
+    let filters = &plan.filters;
+    let record_passes = plan.range.contains(record.day)
+        && matches_any(&filters.projects, &record.project)
+        && matches_any(&filters.services, "assistants")
+        && filters.tags.is_empty();
+    // Only the lines the report uses are priced: a record outside the range needs no rate
+    // (the rate card may not cover it), but every line used must have one.
     let mut priced = Vec::with_capacity(record.lines.len());
     for &(sku, tokens) in &record.lines {
+        if !(record_passes && matches_any(&filters.skus, sku)) {
+            continue;
+        }
         let (index, rate) = plan
             .rates
             .price_on(sku, record.day)
@@ -399,24 +415,11 @@ fn add_record(
         priced.push((sku, index, quantity, cost));
     }
     if let Some(id) = &record.id {
-        if let Some(first) = seen.get(id) {
-            tally.superseded += 1;
-            return Ok(Some((id.clone(), first.clone())));
-        }
         seen.insert(id.clone(), location.clone());
     }
-    let filters = &plan.filters;
-    let record_passes = plan.range.contains(record.day)
-        && matches_any(&filters.projects, &record.project)
-        && matches_any(&filters.services, "assistants")
-        && filters.tags.is_empty();
-    let mut passes = false;
+    let passes = !priced.is_empty();
     let mut key = Vec::with_capacity(128);
     for (sku, index, quantity, cost) in priced {
-        if !(record_passes && matches_any(&filters.skus, sku)) {
-            continue;
-        }
-        passes = true;
         tally.rates_used.insert(index);
         if quantity.is_zero() {
             continue;
