@@ -388,11 +388,11 @@ fn add_record(
     seen: &mut SeenIds,
     tally: &mut Tally,
 ) -> Result<Option<(String, Location)>, String> {
-    if let Some(id) = &record.id {
-        if let Some(first) = seen.get(id) {
-            tally.superseded += 1;
-            return Ok(Some((id.clone(), first.clone())));
-        }
+    if let Some(id) = &record.id
+        && let Some(first) = seen.get(id)
+    {
+        tally.superseded += 1;
+        return Ok(Some((id.clone(), first.clone())));
     }
     let filters = &plan.filters;
     let record_passes = plan.range.contains(record.day)
