@@ -548,3 +548,41 @@ fn tokens_repeated_response_id_counts_once_with_a_warning() {
     assert_eq!(manifest["inputs"][1]["kind"], "token-records (json lines)");
     assert_eq!(manifest["rate_card"]["source"], "built-in");
 }
+
+#[test]
+fn tokens_broken_json_line_is_a_bad_row() {
+    // A logger cut off mid-write leaves a broken line: without --skip-bad-rows it stops the
+    // run at its line; with it, the line is rejected and the next lines are read.
+    let dir = Workdir::new();
+    let log = format!("{GOOD}\n{{\"timestamp\": \"2026-10-03T11:00:00Z\", \"usage\": {{\n{GOOD}\n");
+    let input = dir.create("cut.jsonl", &log);
+    let args = [
+        "report",
+        input.as_str(),
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--format",
+        "csv",
+    ];
+    let stderr = dir.run(&args).fails();
+    assert!(
+        stderr.contains("cut.jsonl:2: the record is not valid JSON"),
+        "{stderr}"
+    );
+    let skip = [&args[..], &["--skip-bad-rows", "--out", "out"][..]].concat();
+    dir.run(&skip).ok();
+    let manifest: serde_json::Value = serde_json::from_str(&dir.read("out/manifest.json")).unwrap();
+    assert_eq!(
+        manifest["inputs"][0]["rows"],
+        serde_json::json!({"read": 3, "used": 2, "filtered": 0, "superseded": 0, "rejected": 1})
+    );
+    let rejects = crate::util::records(&dir.read("out/rejects.csv"));
+    assert_eq!(rejects[1][1], "2");
+    assert!(
+        rejects[1][5].starts_with("{\"timestamp\""),
+        "{:?}",
+        rejects[1]
+    );
+}

@@ -69,7 +69,24 @@ pub fn scan_tokens(
     seen: &mut SeenIds,
     tally: &mut Tally,
 ) -> Result<&'static str> {
-    let (values, kind) = split_records(text, source)?;
+    let (values, kind, broken) = split_records(text, source)?;
+    // A JSON Lines record that is not JSON: a bad row like any other.
+    for (line, record, reason) in broken {
+        let error = RowError {
+            location: Location {
+                source: source.to_string(),
+                line,
+            },
+            column: None,
+            value: None,
+            reason,
+        };
+        if !plan.skip_bad_rows {
+            return Err(anyhow!(error));
+        }
+        tally.rows_read += 1;
+        tally.rejects.push(Reject { error, record });
+    }
     let mut duplicates: Vec<(u64, String, Location)> = Vec::new();
     for (line, value) in values {
         tally.rows_read += 1;
@@ -113,9 +130,18 @@ pub fn scan_tokens(
     Ok(kind)
 }
 
+/// A JSON Lines record that is not valid JSON: its line, its text and what is wrong.
+type Broken = (u64, String, String);
+
 /// Splits the text into (line where the record starts, record). A JSON array gives its
-/// elements; otherwise every top-level value (one object, or one per line) is a record.
-fn split_records(text: &str, source: &str) -> Result<(Vec<(u64, Value)>, &'static str)> {
+/// elements; otherwise every top-level value (one object, or one per line) is a record. In
+/// JSON Lines a line that is not valid JSON is returned as broken and reading goes on at the
+/// next line; in an array it stops the run (its end cannot be known).
+#[allow(clippy::type_complexity)]
+fn split_records(
+    text: &str,
+    source: &str,
+) -> Result<(Vec<(u64, Value)>, &'static str, Vec<Broken>)> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let bytes = text.as_bytes();
     let skip_space = |mut at: usize| {
@@ -137,6 +163,7 @@ fn split_records(text: &str, source: &str) -> Result<(Vec<(u64, Value)>, &'stati
         at = skip_space(at + 1);
     }
     let mut records = Vec::new();
+    let mut broken = Vec::new();
     loop {
         if at >= bytes.len() {
             if array {
@@ -167,12 +194,19 @@ fn split_records(text: &str, source: &str) -> Result<(Vec<(u64, Value)>, &'stati
                 let message = message
                     .rfind(" at line ")
                     .map_or(message.as_str(), |end| &message[..end]);
-                bail!(
-                    "{source}:{start_line}: the record is not valid JSON: {message} (line {}, \
-                     column {})",
+                let reason = format!(
+                    "the record is not valid JSON: {message} (line {}, column {})",
                     start_line + error.line() as u64 - 1,
                     error.column()
-                )
+                );
+                if array {
+                    bail!("{source}:{start_line}: {reason}");
+                }
+                // JSON Lines: the broken line is one bad record; the next line is the next.
+                let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+                broken.push((start_line, text[at..end].trim_end().to_string(), reason));
+                at = skip_space(end);
+                continue;
             }
             None => break,
         };
@@ -189,12 +223,12 @@ fn split_records(text: &str, source: &str) -> Result<(Vec<(u64, Value)>, &'stati
             }
         }
     }
-    let kind = match (array, records.len()) {
+    let kind = match (array, records.len() + broken.len()) {
         (true, _) => "token-records (json array)",
         (false, 1) => "token-records (json)",
         (false, _) => "token-records (json lines)",
     };
-    Ok((records, kind))
+    Ok((records, kind, broken))
 }
 
 impl TokenRecord {
@@ -566,13 +600,24 @@ mod tests {
 
     #[test]
     fn tokens_records_start_lines_in_arrays_and_lines() {
-        let (records, kind) = split_records("[\n {\"a\":1},\n\n {\"b\":\n 2}\n]\n", "f").unwrap();
+        let (records, kind, _) =
+            split_records("[\n {\"a\":1},\n\n {\"b\":\n 2}\n]\n", "f").unwrap();
         assert_eq!(kind, "token-records (json array)");
         assert_eq!(records.iter().map(|r| r.0).collect::<Vec<_>>(), vec![2, 4]);
-        let (records, kind) = split_records("{\"a\":1}\n\n{\"b\":2}\n", "f").unwrap();
+        let (records, kind, _) = split_records("{\"a\":1}\n\n{\"b\":2}\n", "f").unwrap();
         assert_eq!(kind, "token-records (json lines)");
         assert_eq!(records.iter().map(|r| r.0).collect::<Vec<_>>(), vec![1, 3]);
-        let error = split_records("{\"a\":1}\n{\"b\":\n", "f")
+        // A broken JSON Lines record is returned with its line; reading goes on.
+        let (records, _, broken) = split_records("{\"a\":1}\n{\"b\":\n{\"c\":3}\n", "f").unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(broken[0].0, 2);
+        assert!(
+            broken[0].2.starts_with("the record is not valid JSON"),
+            "{:?}",
+            broken
+        );
+        // In an array the end of a broken element cannot be known: the run stops.
+        let error = split_records("[{\"a\":1},\n{\"b\":]\n", "f")
             .unwrap_err()
             .to_string();
         assert!(error.starts_with("f:2"), "{error}");
