@@ -296,3 +296,55 @@ fn bad_input_tags_are_checked_outside_the_range_too() {
         "{stderr}"
     );
 }
+
+#[test]
+fn bad_input_export_zip_checked_against_its_manifest() {
+    let zip_of = |members: &[(&str, &str)]| {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, text) in members {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            std::io::Write::write_all(&mut zip, text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    };
+    let part = "BilledCost,ChargePeriodStart,SkuId\n1.5,2026-10-01T00:00:00Z,A\n2.5,2026-10-02T00:00:00Z,A\n";
+    let manifest =
+        |rows: u64| format!("{{\"files\": [{{\"name\": \"part-1-of-1.csv\", \"rows\": {rows}}}]}}");
+    let work = Workdir::new();
+    let run = |bytes: Vec<u8>| {
+        work.create("export.zip", bytes);
+        work.run(&[
+            "report",
+            "export.zip",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+            "--format",
+            "csv",
+        ])
+    };
+    assert!(
+        run(zip_of(&[
+            ("manifest.json", &manifest(2)),
+            ("part-1-of-1.csv", part)
+        ]))
+        .ok()
+        .contains("4.00")
+    );
+    let stderr = run(zip_of(&[
+        ("manifest.json", &manifest(3)),
+        ("part-1-of-1.csv", part),
+    ]))
+    .fails();
+    assert!(
+        stderr.contains("export.zip: part-1-of-1.csv holds 2 rows but manifest.json says 3"),
+        "{stderr}"
+    );
+    let stderr = run(zip_of(&[("part-1-of-1.csv", part), ("extra.csv", part)])).fails();
+    assert!(
+        stderr.contains("member \"extra.csv\" is not a part-K-of-N.csv"),
+        "{stderr}"
+    );
+}

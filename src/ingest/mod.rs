@@ -298,6 +298,7 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
         }
         member_rows.push((member.clone(), tally.rows_read - before));
     }
+    check_export_manifest(&mut archive, &member_rows).map_err(|e| anyhow!("{}: {e}", file.name))?;
     let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
     Ok(InputScan {
         file: file.clone(),
@@ -307,6 +308,43 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
         members: member_rows,
         tally,
     })
+}
+
+/// When the export's `manifest.json` lists its files with row counts (`"files": [{"name",
+/// "rows"}]`), every part must hold that many rows: a part cut short is an incomplete export,
+/// not a smaller bill. A manifest without those fields is not checked.
+fn check_export_manifest<R: Read + std::io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    member_rows: &[(String, u64)],
+) -> Result<(), String> {
+    let Ok(manifest) = archive.by_name("manifest.json") else {
+        return Ok(());
+    };
+    let Ok(manifest) = serde_json::from_reader::<_, serde_json::Value>(manifest) else {
+        return Err("manifest.json is not valid JSON".to_string());
+    };
+    let Some(files) = manifest.get("files").and_then(|f| f.as_array()) else {
+        return Ok(());
+    };
+    for file in files {
+        let (Some(name), Some(rows)) = (
+            file.get("name").and_then(|n| n.as_str()),
+            file.get("rows").and_then(|r| r.as_u64()),
+        ) else {
+            continue;
+        };
+        match member_rows.iter().find(|(member, _)| member == name) {
+            Some((_, read)) if *read == rows => {}
+            Some((_, read)) => {
+                return Err(format!(
+                    "{name} holds {read} rows but manifest.json says {rows}: the export is \
+                     incomplete or altered"
+                ));
+            }
+            None => return Err(format!("manifest.json lists {name}, which the zip lacks")),
+        }
+    }
+    Ok(())
 }
 
 /// The CSV members of an export in reading order: `part-K-of-N.csv` by K (all N parts must be
@@ -340,6 +378,13 @@ fn zip_members(names: &[String]) -> Result<Vec<String>, String> {
             return Err("the zip holds no CSV files (expected part-1-of-N.csv …)".to_string());
         }
         return Ok(csvs);
+    }
+    if let Some(stray) = names.iter().find(|name| {
+        name.to_lowercase().ends_with(".csv") && !parts.iter().any(|part| &part.2 == *name)
+    }) {
+        return Err(format!(
+            "member \"{stray}\" is not a part-K-of-N.csv; an export's CSV files are its parts"
+        ));
     }
     parts.sort();
     let total = parts[0].1;
