@@ -59,8 +59,9 @@ pub struct RateCard {
 /// Why a rate card cannot be used, or a quantity cannot be priced.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RateError {
-    #[error("{0}")]
-    Invalid(String),
+    /// A problem at a line of the rate card file.
+    #[error("{line}: {message}")]
+    At { line: usize, message: String },
     #[error(
         "no rate for SKU \"{sku}\" on {day} in the rate card; add one whose effective_from/\
          effective_to window covers that day (tally never prices at $0)"
@@ -108,9 +109,30 @@ impl RateCard {
     /// Parses a TOML rate card. Prices must be strings (a float would lose exactness), `per`
     /// a positive integer, windows valid days; two windows of one SKU must not overlap.
     pub fn from_toml(text: &str, origin: RateOrigin) -> Result<RateCard, RateError> {
-        let invalid = |m: String| RateError::Invalid(m);
-        let table: toml::Table = toml::from_str(text)
-            .map_err(|e| invalid(format!("is not valid TOML: {}", e.message())))?;
+        // Errors name the line: of the TOML error, of the [[rate]] table, or of the key.
+        let line_at = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let line_of = |prefix: &str, nth: usize| {
+            text.lines()
+                .enumerate()
+                .filter(|(_, line)| line.trim_start().starts_with(prefix))
+                .nth(nth)
+                .map_or(1, |(index, _)| index + 1)
+        };
+        let invalid = |m: String| RateError::At {
+            line: m
+                .strip_prefix("rate #")
+                .and_then(|rest| rest.split(':').next())
+                .and_then(|n| n.parse::<usize>().ok())
+                .map_or_else(
+                    || line_of(m.split([' ', '=']).next().unwrap_or(""), 0),
+                    |n| line_of("[[rate]]", n.saturating_sub(1)),
+                ),
+            message: m,
+        };
+        let table: toml::Table = toml::from_str(text).map_err(|e| RateError::At {
+            line: e.span().map_or(1, |span| line_at(span.start)),
+            message: format!("is not valid TOML: {}", e.message().trim_end()),
+        })?;
         let mut currency = "USD".to_string();
         let mut rates = Vec::new();
         for (key, value) in &table {

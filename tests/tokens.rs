@@ -445,7 +445,7 @@ fn tokens_rate_card_errors() {
     );
     let stderr = dir.run(&["report", &input, "--rates", &float]).fails();
     assert!(
-        stderr.contains("float.toml: rate #1: price = 8.0"),
+        stderr.contains("float.toml:1: rate #1: price = 8.0"),
         "{stderr}"
     );
     assert!(stderr.contains("quote it: price = \"8.0\""), "{stderr}");

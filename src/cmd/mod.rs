@@ -92,7 +92,10 @@ fn read_rate_card(path: &std::path::Path) -> Result<RateCard> {
             sha256,
         },
     )
-    .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    .map_err(|e| match e {
+        crate::rates::RateError::At { .. } => anyhow::anyhow!("{name}:{e}"),
+        _ => anyhow::anyhow!("{name}: {e}"),
+    })?;
     Ok(card)
 }
 
