@@ -115,6 +115,17 @@ pub fn resolve(scans: &mut [InputScan], on_overlap: OnOverlap) -> Result<Resolve
     }
 
     let mut counts = vec![RowCounts::default(); scans.len()];
+    // An input read once already: all its rows are superseded by the first copy's.
+    for (i, first) in duplicate_of.iter().enumerate() {
+        if first.is_some() {
+            let read = scans[i].tally.rows_read;
+            counts[i] = RowCounts {
+                read,
+                superseded: read,
+                ..RowCounts::default()
+            };
+        }
+    }
     let mut last_day: Option<Day> = None;
     let mut groups: FastMap<Box<[u8]>, Sums> = FastMap::default();
     for &i in &live {

@@ -100,6 +100,26 @@ fn inputs_same_file_twice_is_read_once() {
         "{}",
         run.stderr()
     );
+    // The copy's rows are accounted for as superseded by the first copy.
+    work.run(&[
+        "report",
+        &a,
+        &b,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--out",
+        "out",
+    ])
+    .ok();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&work.read("out/manifest.json")).unwrap();
+    assert_eq!(manifest["inputs"][1]["duplicate_of"], a.as_str());
+    assert_eq!(
+        manifest["inputs"][1]["rows"],
+        serde_json::json!({"read": 1, "used": 0, "filtered": 0, "superseded": 1, "rejected": 0})
+    );
 }
 
 /// Two daily "last days" downloads: the later one restates 10-02.
