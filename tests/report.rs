@@ -581,6 +581,12 @@ fn report_by_currency_totals_each_currency_apart() {
     // Without --by currency, several currencies are an error.
     let stderr = run(&[]).fails();
     assert!(stderr.contains("several currencies (EUR, USD)"), "{stderr}");
+    // The currency is a key column, so it is not written a second time.
+    let csv = run(&["--by", "currency,sku", "--format", "csv"]).ok();
+    assert_eq!(
+        records(&csv)[0],
+        ["currency", "sku", "unit", "quantity", "cost", "status"]
+    );
     let table = run(&["--by", "currency,sku"]).ok();
     let last: Vec<&str> = table.lines().rev().take(2).collect();
     assert!(

@@ -30,7 +30,13 @@ pub fn summary(summary: &Summary) -> Result<Vec<u8>> {
     if summary.with_units {
         header.extend(["unit".into(), "quantity".into()]);
     }
-    header.extend(["cost".into(), "currency".into(), "status".into()]);
+    // With `--by currency` the currency is a key column already: not written twice.
+    let currency_column = !summary.key_names.iter().any(|k| k == "currency");
+    header.push("cost".into());
+    if currency_column {
+        header.push("currency".into());
+    }
+    header.push("status".into());
     out.write_record(&header)?;
     for row in &summary.rows {
         let mut record: Vec<String> = Vec::with_capacity(header.len());
@@ -44,7 +50,9 @@ pub fn summary(summary: &Summary) -> Result<Vec<u8>> {
             record.push(quantity_text(quantity));
         }
         record.push(money_text(row.cost));
-        record.push(row.currency.clone());
+        if currency_column {
+            record.push(row.currency.clone());
+        }
         record.push(row.status.as_str().to_string());
         out.write_record(&record)?;
     }
@@ -56,13 +64,21 @@ pub fn daily(summary: &Summary) -> Result<Vec<u8>> {
     let mut out = writer();
     let mut header = vec!["date".to_string()];
     header.extend(summary.key_names.iter().cloned());
-    header.extend(["cost".into(), "currency".into(), "status".into()]);
+    // With `--by currency` the currency is a key column already: not written twice.
+    let currency_column = !summary.key_names.iter().any(|k| k == "currency");
+    header.push("cost".into());
+    if currency_column {
+        header.push("currency".into());
+    }
+    header.push("status".into());
     out.write_record(&header)?;
     for row in &summary.daily {
         let mut record = vec![row.day.to_string()];
         record.extend(row.keys.iter().cloned());
         record.push(money_text(row.cost));
-        record.push(row.currency.clone());
+        if currency_column {
+            record.push(row.currency.clone());
+        }
         record.push(row.status.as_str().to_string());
         out.write_record(&record)?;
     }
