@@ -367,3 +367,33 @@ fn reconcile_pairs_a_bill_without_unit_with_its_estimate() {
     );
     assert_eq!(rows[1][9], "ok", "{csv}");
 }
+
+#[test]
+fn reconcile_json_states_its_range_and_provisional_days() {
+    let work = Workdir::new();
+    let dir = fixture("reconcile");
+    let run = work.run(&[
+        "reconcile",
+        dir.as_str(),
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-10-05",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&run.ok()).unwrap();
+    assert_eq!(json["from"], "2026-10-01");
+    assert_eq!(json["to"], "2026-10-31");
+    assert_eq!(json["as_of"], "2026-10-05T00:00:00Z");
+    assert_eq!(
+        json["provisional_days"],
+        serde_json::json!(["2026-10-02", "2026-10-03", "2026-10-04"])
+    );
+    assert!(
+        run.stderr()
+            .contains("2026-10-02 to 2026-10-04 are provisional"),
+        "{}",
+        run.stderr()
+    );
+}

@@ -31,7 +31,16 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
         .map_err(|overflow| anyhow::anyhow!("{overflow}"))?;
     let rejects = scanned.rejects();
     let csv = render::reconcile::csv(&rows)?;
-    let json = render::reconcile::json(&rows, &config.tolerance_text);
+    let provisional = provisional_days(&rows);
+    let json = render::reconcile::json(
+        &rows,
+        &config.tolerance_text,
+        &render::reconcile::Frame {
+            range: scanned.plan.range,
+            delay: report.delay,
+            provisional_days: &provisional,
+        },
+    );
 
     if let Some(dir) = &report.out {
         output::ensure_dir(dir)?;
@@ -51,7 +60,7 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
                 fail_on_flag: config.fail_on_flag,
                 rows: rows.len(),
                 flagged: flagged(&rows),
-                provisional_days: provisional_days(&rows),
+                provisional_days: provisional.clone(),
             },
             render::manifest::ManifestInput {
                 scans: &scanned.scans,
@@ -75,6 +84,18 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
         }
         if !has("estimated") {
             output::warn("no token records in range: every row is billed-only");
+        }
+        if let (Some(first), Some(last)) = (provisional.first(), provisional.last()) {
+            let days = if first == last {
+                format!("{first} is")
+            } else {
+                format!("{first} to {last} are")
+            };
+            output::warn(&format!(
+                "{days} provisional: the bill may still grow, so estimated-only rows there are \
+                 expected; re-run on or after {}T00:00Z",
+                report.delay.final_at(*last)
+            ));
         }
     }
     let bytes = match report.format {

@@ -58,7 +58,14 @@ pub fn csv(rows: &[ReconcileRow]) -> Result<Vec<u8>> {
 
 /// `{tolerance, rows: [{date, sku, unit, billed, estimated, difference, quantity_difference,
 /// currency, flag, status}]}`; a missing side is `null`; figures are exact strings.
-pub fn json(rows: &[ReconcileRow], tolerance: &str) -> Vec<u8> {
+/// The report's frame for JSON: range, as-of time and provisional days.
+pub struct Frame<'a> {
+    pub range: crate::model::DateRange,
+    pub delay: crate::model::Delay,
+    pub provisional_days: &'a [crate::model::Day],
+}
+
+pub fn json(rows: &[ReconcileRow], tolerance: &str, frame: &Frame<'_>) -> Vec<u8> {
     let side = |side: Option<Side>| {
         side.map(|s| json!({"quantity": quantity_text(s.quantity), "cost": money_text(s.cost)}))
     };
@@ -79,8 +86,19 @@ pub fn json(rows: &[ReconcileRow], tolerance: &str) -> Vec<u8> {
             })
         })
         .collect();
-    let mut bytes = serde_json::to_vec_pretty(&json!({"tolerance": tolerance, "rows": rows}))
-        .unwrap_or_default();
+    let document = json!({
+        "from": frame.range.from.to_string(),
+        "to": frame.range.to.to_string(),
+        "as_of": frame.delay.as_of.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "provisional_days": frame
+            .provisional_days
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>(),
+        "tolerance": tolerance,
+        "rows": rows,
+    });
+    let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
     bytes.push(b'\n');
     bytes
 }
