@@ -357,9 +357,23 @@ fn count(usage: &Map<String, Value>, key: &str) -> Result<u64, String> {
                     "usage.{key} {number} is negative; token counts are ≥ 0"
                 ))
             } else {
-                Err(format!(
-                    "usage.{key} {number} is not an integer; token counts are whole numbers written without a decimal point or exponent"
-                ))
+                // serde_json holds any other number as a float: used here only to say what
+                // is wrong with it, never as a count.
+                let float = number.as_f64().unwrap_or(f64::NAN);
+                if float.fract() == 0.0 && float >= 1.8e19 {
+                    Err(format!(
+                        "usage.{key} is too large for a token count (at most {})",
+                        u64::MAX
+                    ))
+                } else if float < 0.0 {
+                    Err(format!(
+                        "usage.{key} {number} is negative; token counts are ≥ 0"
+                    ))
+                } else {
+                    Err(format!(
+                        "usage.{key} {number} is not an integer; token counts are whole numbers written without a decimal point or exponent"
+                    ))
+                }
             }
         }
         None | Some(Value::Null) => Err(format!("usage.{key} is missing")),
