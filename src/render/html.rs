@@ -8,10 +8,9 @@
 //! so the same inputs give the same bytes.
 
 use crate::aggregate::{DailyRow, Summary, SummaryRow};
-use crate::model::{Status, money_text, quantity_text};
+use crate::model::{Status, exact_add, money_text, quantity_text};
 use crate::render::table::display_money;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// One input file as the header lists it.
@@ -199,62 +198,44 @@ pub fn render(report: &HtmlReport<'_>) -> Vec<u8> {
     }
     out.push_str("</header>\n");
 
-    // Totals, per currency (one unless the report is grouped by currency), and per source
-    // when billed and estimated rows are both present: an estimate is never added to a bill.
+    // Totals as the summary gives them (one, or one per source and currency: an estimate is
+    // never added to a bill), each with the part that rests on provisional days.
     let source_at = summary
         .key_names
         .iter()
         .position(|k| k == "source")
         .filter(|_| summary.mixed_sources());
-    let mut totals: BTreeMap<(&str, &str), (Decimal, Decimal)> = BTreeMap::new();
-    for row in &summary.daily {
-        let source = source_at.map_or("", |i| row.keys[i].as_str());
-        let entry = totals.entry((source, row.currency.as_str())).or_default();
-        entry.0 = entry.0.checked_add(row.cost).unwrap_or(entry.0);
-        if row.status == Status::Provisional {
-            entry.1 = entry.1.checked_add(row.cost).unwrap_or(entry.1);
-        }
-    }
     out.push_str("<section>\n<h2>Totals</h2>\n<div class=\"totals\">\n");
-    if totals.is_empty() {
-        totals.insert(
-            ("", summary.currency.as_deref().unwrap_or("")),
-            (summary.total, Decimal::ZERO),
-        );
-    }
-    let single = totals.len() == 1;
-    for ((source, currency), (total, provisional)) in &totals {
-        let label = if source.is_empty() {
-            "Total".to_string()
-        } else {
-            format!("Total {}", escape(source))
+    for total in summary.totals() {
+        let label = match source_at {
+            Some(_) => format!("Total {}", escape(&total.source)),
+            None => "Total".to_string(),
         };
-        let currency = if single {
-            summary
-                .currency
-                .clone()
-                .unwrap_or_else(|| currency.to_string())
-        } else {
-            currency.to_string()
-        };
-        // With one currency the report total is the summary's exact total.
-        let total = if single { summary.total } else { *total };
         let _ = writeln!(
             out,
             "<div><div class=\"label\">{label}</div><div class=\"value\" id=\"total\" \
              title=\"{exact}\">{shown}&nbsp;{cur}</div></div>",
-            exact = money_text(total),
-            shown = display_money(total),
-            cur = escape(&currency)
+            exact = money_text(total.cost),
+            shown = display_money(total.cost),
+            cur = escape(&total.currency)
         );
-        if !provisional.is_zero() {
+        // Summed exactly; a sum that does not fit is left out rather than shown wrong.
+        let provisional = summary
+            .daily
+            .iter()
+            .filter(|row| row.status == Status::Provisional && row.currency == total.currency)
+            .filter(|row| source_at.is_none_or(|i| row.keys[i] == total.source))
+            .try_fold(Decimal::ZERO, |sum, row| exact_add(sum, row.cost));
+        if let Ok(provisional) = provisional
+            && !provisional.is_zero()
+        {
             let _ = writeln!(
                 out,
                 "<div><div class=\"label\">of which provisional</div><div class=\"value\" \
                  title=\"{exact}\">{shown}&nbsp;{cur}</div></div>",
-                exact = money_text(*provisional),
-                shown = display_money(*provisional),
-                cur = escape(&currency)
+                exact = money_text(provisional),
+                shown = display_money(provisional),
+                cur = escape(&total.currency)
             );
         }
     }
