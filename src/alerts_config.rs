@@ -224,6 +224,7 @@ impl AlertsConfig {
                 // cleanly in cmd::alerts (an estimate is never added to a bill).
                 rates: std::sync::Arc::new(crate::rates::RateCard::built_in()),
                 tz: chrono_tz::Tz::UTC,
+                spread_charges: args.spread_charges,
             },
             format: args.format,
             out: args.out,

@@ -158,6 +158,12 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = OnOverlap::Error)]
     pub on_overlap: OnOverlap,
 
+    /// Spread a FOCUS charge whose period (ChargePeriodStart to ChargePeriodEnd) spans several
+    /// UTC days evenly over those days, exactly (the first day takes the remainder), instead
+    /// of counting it on its first day: a monthly fee shows as a band, not a spike.
+    #[arg(long)]
+    pub spread_charges: bool,
+
     /// Which FOCUS cost column to report.
     #[arg(long, value_enum, default_value_t = CostColumn::Billed)]
     pub cost: CostColumn,
@@ -251,6 +257,12 @@ pub struct AlertsArgs {
     /// What to do when two billed inputs hold rows for the same day and key.
     #[arg(long, value_enum, default_value_t = OnOverlap::Error)]
     pub on_overlap: OnOverlap,
+
+    /// Spread a FOCUS charge whose period (ChargePeriodStart to ChargePeriodEnd) spans several
+    /// UTC days evenly over those days, exactly (the first day takes the remainder), instead
+    /// of counting it on its first day: a monthly fee shows as a band, not a spike.
+    #[arg(long)]
+    pub spread_charges: bool,
 
     /// Which FOCUS cost column to watch.
     #[arg(long, value_enum, default_value_t = CostColumn::Billed)]

@@ -68,6 +68,9 @@ pub struct ScanPlan {
     pub rates: std::sync::Arc<RateCard>,
     /// The zone naive token-record timestamps are read in.
     pub tz: Tz,
+    /// Spread a FOCUS charge whose period spans several UTC days evenly over those days
+    /// (`--spread-charges`) instead of counting it on its first day.
+    pub spread_charges: bool,
 }
 
 /// A validated `tally report`.
@@ -181,6 +184,7 @@ impl ReportConfig {
                 bucket: None,
                 rates: std::sync::Arc::new(RateCard::built_in()),
                 tz,
+                spread_charges: args.spread_charges,
             },
             delay,
             final_only: args.final_only,
@@ -250,6 +254,7 @@ impl ReconcileConfig {
             skip_bad_rows: args.skip_bad_rows,
             on_overlap: args.on_overlap,
             cost: CostColumn::Billed,
+            spread_charges: false,
             rates: args.rates,
             tz: args.tz,
             quiet: args.quiet,

@@ -38,6 +38,39 @@ impl fmt::Display for Overflow {
 
 impl std::error::Error for Overflow {}
 
+/// Splits `amount` into `days` exact parts for a charge spread over several days: every day
+/// gets `amount / days` truncated toward zero to six more decimals than `amount` has (at most
+/// 28), and the first day also gets the remainder, so the parts add up to `amount` exactly.
+/// Returns (first day's part, every other day's part).
+pub fn spread(amount: Decimal, days: u32) -> (Decimal, Decimal) {
+    if days <= 1 {
+        return (amount, Decimal::ZERO);
+    }
+    let n = i128::from(days);
+    // Six more decimals where the mantissa has room (it holds 96 bits); fewer, down to the
+    // amount's own scale, for amounts with very many digits.
+    for extra in (0..=6u32).rev() {
+        let scale = (amount.scale() + extra).min(28);
+        let Some(scaled) = 10i128
+            .checked_pow(scale - amount.scale())
+            .and_then(|factor| amount.mantissa().checked_mul(factor))
+        else {
+            continue;
+        };
+        let part = scaled / n;
+        let first = scaled - part * (n - 1);
+        if let (Ok(first), Ok(part)) = (
+            Decimal::try_from_i128_with_scale(first, scale),
+            Decimal::try_from_i128_with_scale(part, scale),
+        ) {
+            return (first, part);
+        }
+    }
+    // Unreachable for any Decimal (extra = 0 keeps the amount's own mantissa), but never a
+    // panic: the whole amount on the first day.
+    (amount, Decimal::ZERO)
+}
+
 /// Exact figure for CSV and JSON: plain notation, trailing zeros dropped, but money keeps at
 /// least two decimals (`12.5` → `12.50`, `0.00000160000` → `0.0000016`).
 pub fn money_text(value: Decimal) -> String {
@@ -261,6 +294,35 @@ impl KeyKind {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn spread_parts_add_up_exactly_and_the_first_day_takes_the_remainder() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        // 100.00 / 31 = 3.2258064516…: six more decimals → 3.22580645, and 31 × that is
+        // 99.99999995, so the first day gets 3.22580650.
+        assert_eq!(spread(d("100.00"), 31), (d("3.22580650"), d("3.22580645")));
+        assert_eq!(spread(d("-90"), 4), (d("-22.5"), d("-22.5")));
+        assert_eq!(spread(d("1"), 3), (d("0.333334"), d("0.333333")));
+        assert_eq!(spread(d("12.34"), 1), (d("12.34"), d("0")));
+        assert_eq!(spread(d("0"), 365), (d("0"), d("0")));
+        for (amount, days) in [
+            ("1200.00", 365u32),
+            ("-0.01", 30),
+            ("79228162514264337593543950335", 7),
+            ("0.0000000000000000000000000001", 3),
+            ("4.9999999999999999999999999999", 29),
+        ] {
+            let amount = d(amount);
+            let (first, rest) = spread(amount, days);
+            let mut sum = first;
+            for _ in 1..days {
+                sum = exact_add(sum, rest).unwrap();
+            }
+            assert_eq!(sum, amount, "{amount} over {days} days");
+            assert!(rest.abs() <= amount.abs(), "{amount}");
+        }
+    }
+
     use super::*;
     use std::str::FromStr;
 

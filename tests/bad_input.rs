@@ -150,7 +150,7 @@ fn bad_input_in_a_zip_member_names_the_member() {
     zip.start_file("part-1-of-1.csv", options).unwrap();
     std::io::Write::write_all(
         &mut zip,
-        b"BilledCost,ChargePeriodStart,SkuId\n1.5,2026-10-01T00:00:00Z,A\n1;5,2026-10-01T00:00:00Z,A\n",
+        b"BilledCost,ChargePeriodStart,SkuId,BillingCurrency\n1.5,2026-10-01T00:00:00Z,A,USD\n1;5,2026-10-01T00:00:00Z,A,USD\n",
     )
     .unwrap();
     let bytes = zip.finish().unwrap().into_inner();
@@ -308,7 +308,7 @@ fn bad_input_export_zip_checked_against_its_manifest() {
         }
         zip.finish().unwrap().into_inner()
     };
-    let part = "BilledCost,ChargePeriodStart,SkuId\n1.5,2026-10-01T00:00:00Z,A\n2.5,2026-10-02T00:00:00Z,A\n";
+    let part = "BilledCost,ChargePeriodStart,SkuId,BillingCurrency\n1.5,2026-10-01T00:00:00Z,A,USD\n2.5,2026-10-02T00:00:00Z,A,USD\n";
     let manifest =
         |rows: u64| format!("{{\"files\": [{{\"name\": \"part-1-of-1.csv\", \"rows\": {rows}}}]}}");
     let work = Workdir::new();

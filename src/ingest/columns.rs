@@ -50,29 +50,38 @@ impl CsvKind {
     }
 }
 
-/// Where each field of a record lives in one file. Lists are fallbacks: the first non-empty
-/// field wins.
+/// Where each field of a record lives in one file. Lists are fallback chains: per row, the
+/// first column whose value is not null wins.
 #[derive(Debug, Clone)]
 pub struct Schema {
     pub kind: CsvKind,
     /// The header as written, for error messages and `--by COLUMN`.
     pub headers: Vec<String>,
     pub date: usize,
+    /// Where the charge period ends (FOCUS `ChargePeriodEnd`), for `--spread-charges`.
+    pub end: Option<usize>,
     pub cost: usize,
     pub sku: Vec<usize>,
     pub project_name: Option<usize>,
     pub project_id: Option<usize>,
-    pub service: Option<usize>,
-    pub region: Option<usize>,
+    pub service: Vec<usize>,
+    pub region: Vec<usize>,
     pub resource: Vec<usize>,
     pub quantity: Option<usize>,
     pub unit: Option<usize>,
     pub currency: Option<usize>,
     /// Tag columns, most specific first (row tags, then index tags, then project tags).
     pub tags: Vec<usize>,
-    /// FOCUS writes a missing value as a bare `NULL`.
-    pub null_is_empty: bool,
+    /// FOCUS rules: `NULL`/`null` (any case) and empty are null in every column, numbers may
+    /// carry an exponent, and the currency column must hold a value.
+    pub focus: bool,
 }
+
+/// The FOCUS columns each field is read from, in fallback order (README, "FOCUS").
+const FOCUS_SKU: &[&str] = &["SkuMeter", "SkuId", "ChargeDescription", "ChargeCategory"];
+const FOCUS_SERVICE: &[&str] = &["ServiceName", "ServiceCategory"];
+const FOCUS_REGION: &[&str] = &["RegionId", "RegionName"];
+const FOCUS_RESOURCE: &[&str] = &["ResourceName", "ResourceId"];
 
 impl Schema {
     /// Detects the kind of a CSV from its header and maps its columns. The error says what
@@ -126,25 +135,51 @@ impl Schema {
             CostColumn::Contracted => "ContractedCost",
         };
         let cost_index = find(&[cost_name]).ok_or_else(|| {
-            format!("FOCUS file has no {cost_name} column (needed by --cost {cost:?})")
+            format!(
+                "FOCUS file has no {cost_name} column (needed by --cost {}); pick a cost \
+                 column the file has",
+                format!("{cost:?}").to_lowercase()
+            )
         })?;
-        let all = |names: &[&str]| names.iter().filter_map(|n| find(&[n])).collect();
+        let all =
+            |names: &[&str]| -> Vec<usize> { names.iter().filter_map(|n| find(&[n])).collect() };
+        let sku = all(FOCUS_SKU);
+        let currency = find(&["billingcurrency"]);
+        let mut missing = Vec::new();
+        if sku.is_empty() {
+            missing.push(format!("one of {} (for the SKU)", FOCUS_SKU.join(", ")));
+        }
+        if currency.is_none() {
+            missing.push("BillingCurrency".to_string());
+        }
+        if !missing.is_empty() {
+            return Err(format!(
+                "FOCUS file lacks the column {}; FOCUS requires it",
+                missing.join(" and ")
+            ));
+        }
+        // Quantity and unit come as a pair: Pricing* only when the file has no Consumed*.
+        let (quantity, unit) = match find(&["consumedquantity"]) {
+            Some(quantity) => (Some(quantity), find(&["consumedunit"])),
+            None => (find(&["pricingquantity"]), find(&["pricingunit"])),
+        };
         Ok(Schema {
             kind: CsvKind::Focus,
             headers: headers.to_vec(),
             date: find(&["chargeperiodstart"]).unwrap_or_default(),
+            end: find(&["chargeperiodend"]),
             cost: cost_index,
-            sku: all(&["skumeter", "skuid", "chargedescription"]),
+            sku,
             project_name: find(&["subaccountname"]),
             project_id: find(&["subaccountid"]),
-            service: find(&["servicename"]),
-            region: find(&["regionid"]),
-            resource: all(&["resourcename", "resourceid"]),
-            quantity: find(&["consumedquantity"]),
-            unit: find(&["consumedunit"]),
-            currency: find(&["billingcurrency"]),
+            service: all(FOCUS_SERVICE),
+            region: all(FOCUS_REGION),
+            resource: all(FOCUS_RESOURCE),
+            quantity,
+            unit,
+            currency,
             tags: all(&["tags"]),
-            null_is_empty: true,
+            focus: true,
         })
     }
 
@@ -193,12 +228,13 @@ impl Schema {
             kind: CsvKind::Usage,
             headers: headers.to_vec(),
             date,
+            end: None,
             cost: cost_index,
             sku: vec![sku],
             project_name: find(&["projectname", "project"]),
             project_id: find(&["projectid"]),
-            service: find(&["service"]),
-            region: find(&["region", "cloudregion"]),
+            service: find(&["service"]).into_iter().collect(),
+            region: find(&["region", "cloudregion"]).into_iter().collect(),
             resource: find(&["resource", "index", "indexname", "assistant"])
                 .into_iter()
                 .collect(),
@@ -206,8 +242,40 @@ impl Schema {
             unit: find(&["unit"]),
             currency: find(&["currency"]),
             tags: all(&["tags", "indextags", "projecttags"]),
-            null_is_empty: false,
+            focus: false,
         })
+    }
+
+    /// Each field and the columns it is read from, in fallback order, as written in the
+    /// header: for the manifest and `tally inspect`. Fields no column gives are left out.
+    pub fn sources(&self) -> Vec<(&'static str, Vec<&str>)> {
+        let names = |indexes: &[usize]| -> Vec<&str> {
+            indexes.iter().map(|&i| self.headers[i].as_str()).collect()
+        };
+        let one = |index: Option<usize>| names(&index.into_iter().collect::<Vec<_>>());
+        let project: Vec<usize> = self
+            .project_name
+            .into_iter()
+            .chain(self.project_id)
+            .collect();
+        let fields = [
+            ("date", names(&[self.date])),
+            ("date_end", one(self.end)),
+            ("cost", names(&[self.cost])),
+            ("sku", names(&self.sku)),
+            ("project", names(&project)),
+            ("service", names(&self.service)),
+            ("region", names(&self.region)),
+            ("resource", names(&self.resource)),
+            ("quantity", one(self.quantity)),
+            ("unit", one(self.unit)),
+            ("currency", one(self.currency)),
+            ("tags", names(&self.tags)),
+        ];
+        fields
+            .into_iter()
+            .filter(|(_, columns)| !columns.is_empty())
+            .collect()
     }
 
     /// The index of a column named on the command line (`--by ChargeCategory`), matched like
@@ -250,7 +318,7 @@ mod tests {
         );
         assert_eq!(schema.project_name, Some(1));
         assert_eq!(schema.resource, vec![3]);
-        assert_eq!(schema.service, None);
+        assert!(schema.service.is_empty());
     }
 
     #[test]
@@ -286,12 +354,99 @@ mod tests {
 
     #[test]
     fn focus_detected_and_cost_column_selectable() {
-        let names = headers(&["BilledCost", "ChargePeriodStart", "EffectiveCost", "SkuId"]);
+        let names = headers(&[
+            "BilledCost",
+            "ChargePeriodStart",
+            "EffectiveCost",
+            "SkuId",
+            "BillingCurrency",
+        ]);
         let schema = Schema::detect(&names, CostColumn::Effective).unwrap();
         assert_eq!(
             (schema.kind, schema.cost, schema.date),
             (CsvKind::Focus, 2, 1)
         );
-        assert!(Schema::detect(&names, CostColumn::List).is_err());
+        let err = Schema::detect(&names, CostColumn::List).unwrap_err();
+        assert_eq!(
+            err,
+            "FOCUS file has no ListCost column (needed by --cost list); pick a cost column \
+             the file has"
+        );
+    }
+
+    #[test]
+    fn focus_fallback_chains_follow_the_header_order_of_the_rules() {
+        // Columns in an order unlike the chains, so that the chain order is what is tested.
+        let names = headers(&[
+            "ChargeCategory",
+            "ResourceId",
+            "RegionName",
+            "ChargeDescription",
+            "ServiceCategory",
+            "SkuId",
+            "BilledCost",
+            "ChargePeriodStart",
+            "ChargePeriodEnd",
+            "BillingCurrency",
+            "ResourceName",
+            "PricingQuantity",
+            "PricingUnit",
+            "SubAccountId",
+        ]);
+        let schema = Schema::detect(&names, CostColumn::Billed).unwrap();
+        assert_eq!(schema.sku, vec![5, 3, 0]);
+        assert_eq!(schema.service, vec![4]);
+        assert_eq!(schema.region, vec![2]);
+        assert_eq!(schema.resource, vec![10, 1]);
+        assert_eq!((schema.quantity, schema.unit), (Some(11), Some(12)));
+        assert_eq!((schema.project_name, schema.project_id), (None, Some(13)));
+        assert_eq!(schema.end, Some(8));
+        let sources = schema.sources();
+        let get = |field: &str| {
+            sources
+                .iter()
+                .find(|(f, _)| *f == field)
+                .map(|(_, c)| c.join(" > "))
+        };
+        assert_eq!(
+            get("sku").as_deref(),
+            Some("SkuId > ChargeDescription > ChargeCategory")
+        );
+        assert_eq!(
+            get("resource").as_deref(),
+            Some("ResourceName > ResourceId")
+        );
+        assert_eq!(get("quantity").as_deref(), Some("PricingQuantity"));
+        assert_eq!(get("tags"), None);
+    }
+
+    #[test]
+    fn consumed_quantity_wins_over_pricing_quantity_as_a_pair() {
+        let names = headers(&[
+            "BilledCost",
+            "ChargePeriodStart",
+            "BillingCurrency",
+            "SkuId",
+            "PricingQuantity",
+            "PricingUnit",
+            "ConsumedQuantity",
+            "ConsumedUnit",
+        ]);
+        let schema = Schema::detect(&names, CostColumn::Billed).unwrap();
+        assert_eq!((schema.quantity, schema.unit), (Some(6), Some(7)));
+    }
+
+    #[test]
+    fn focus_header_without_sku_columns_or_currency_is_refused() {
+        let err = Schema::detect(
+            &headers(&["BilledCost", "ChargePeriodStart", "ServiceName"]),
+            CostColumn::Billed,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            "FOCUS file lacks the column one of SkuMeter, SkuId, ChargeDescription, \
+             ChargeCategory (for the SKU) and BillingCurrency; FOCUS requires it"
+        );
     }
 }

@@ -60,6 +60,126 @@ fn plain_decimal(text: &[u8]) -> Option<Decimal> {
     Some(value)
 }
 
+/// Parses a number in the FOCUS numeric format, exactly: what `parse_decimal` reads, plus an
+/// exponent (`35.2E-7` = `0.00000352`, `1e3` = `1000`). Written by hand rather than with
+/// `Decimal::from_scientific` so that a value that cannot be held exactly is an error, never
+/// rounded.
+pub fn parse_focus_decimal(text: &str) -> Result<Decimal, String> {
+    let trimmed = text.trim_ascii();
+    let Some(at) = trimmed.find(['e', 'E']) else {
+        return parse_decimal(trimmed);
+    };
+    let (mantissa, exponent) = (&trimmed[..at], &trimmed[at + 1..]);
+    let not_a_number = || {
+        "is not a decimal number (FOCUS numbers are digits with an optional \".\" and \
+         exponent, e.g. 35.2E-7)"
+            .to_string()
+    };
+    let (negative, digits) = match mantissa.as_bytes().first() {
+        Some(b'-') => (true, &mantissa[1..]),
+        Some(b'+') => (false, &mantissa[1..]),
+        _ => (false, mantissa),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let exponent_digits = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    if int.len() + frac.len() == 0
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        || exponent_digits.is_empty()
+        || !exponent_digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(not_a_number());
+    }
+    let too_large =
+        || "is too large: tally keeps at most 28 significant digits exactly".to_string();
+    // Significant digits only: leading zeros carry no value.
+    let significant = format!("{int}{frac}");
+    let significant = significant.trim_start_matches('0');
+    if significant.is_empty() {
+        return Ok(Decimal::ZERO);
+    }
+    if significant.len() > 38 || exponent_digits.len() > 6 {
+        return Err(too_large());
+    }
+    let mut mantissa: i128 = significant.parse().map_err(|_| not_a_number())?;
+    let magnitude: i64 = exponent_digits.parse().map_err(|_| not_a_number())?;
+    let exponent = if exponent.starts_with('-') {
+        -magnitude
+    } else {
+        magnitude
+    };
+    // value = mantissa × 10^(exponent − frac.len())
+    let mut scale = frac.len() as i64 - exponent;
+    while scale < 0 {
+        mantissa = mantissa.checked_mul(10).ok_or_else(too_large)?;
+        scale += 1;
+    }
+    while scale > 28 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    if scale > 28 {
+        return Err("has more than 28 decimal places; tally keeps every digit or none".to_string());
+    }
+    let mut value =
+        Decimal::try_from_i128_with_scale(mantissa, scale as u32).map_err(|_| too_large())?;
+    value.set_sign_negative(negative);
+    Ok(value)
+}
+
+/// The UTC instant of a date or timestamp, in the forms `parse_day` reads (a date alone is its
+/// 00:00): for the charge periods that `--spread-charges` spreads.
+pub fn parse_instant(text: &str) -> Result<NaiveDateTime, String> {
+    let text = text.trim_ascii();
+    let expected = "is not a date; expected YYYY-MM-DD or an ISO 8601 timestamp";
+    if text.len() == 10 {
+        return NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(|day| day.and_time(chrono::NaiveTime::MIN))
+            .map_err(|_| expected.to_string());
+    }
+    if let Some(zoned) = zoned_time(text) {
+        return Ok(zoned.with_timezone(&Utc).naive_utc());
+    }
+    let text = text.strip_suffix(['Z', 'z']).unwrap_or(text);
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
+            return Ok(naive);
+        }
+    }
+    Err(expected.to_string())
+}
+
+/// A timestamp with an offset: RFC 3339 (`T` or a space), or ISO 8601's `+hhmm` / `+hh`
+/// offsets that providers also write.
+fn zoned_time(text: &str) -> Option<DateTime<chrono::FixedOffset>> {
+    if let Ok(zoned) = DateTime::parse_from_rfc3339(text) {
+        return Some(zoned);
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+        "%Y-%m-%d %H:%M%z",
+    ] {
+        if let Ok(zoned) = DateTime::parse_from_str(text, format) {
+            return Some(zoned);
+        }
+    }
+    // `+hh` alone: chrono's %z wants minutes too.
+    let bytes = text.as_bytes();
+    if bytes.len() > 3
+        && matches!(bytes[bytes.len() - 3], b'+' | b'-')
+        && bytes[bytes.len() - 2..].iter().all(u8::is_ascii_digit)
+    {
+        return zoned_time(&format!("{text}:00"));
+    }
+    None
+}
+
 fn explain_decimal_error(error: &rust_decimal::Error) -> String {
     match error {
         rust_decimal::Error::Underflow => {
@@ -138,7 +258,7 @@ pub fn parse_day(text: &str) -> Result<Day, String> {
     if text.len() < 16 {
         return Err(expected.to_string());
     }
-    if let Ok(zoned) = DateTime::parse_from_rfc3339(text) {
+    if let Some(zoned) = zoned_time(text) {
         return Ok(zoned.with_timezone(&Utc).date_naive());
     }
     for format in [
@@ -300,6 +420,88 @@ mod tests {
     }
 
     #[test]
+    fn focus_numbers_with_exponents_are_exact() {
+        let cases = [
+            ("35.2E-7", "0.00000352"),
+            ("1e3", "1000"),
+            ("-4.5e-2", "-0.045"),
+            ("1.50E2", "150"),
+            ("+2E+0", "2"),
+            ("0.0e-5", "0"),
+            ("0e999999", "0"),
+            ("12.50", "12.50"),
+            ("7E-28", "0.0000000000000000000000000007"),
+            ("100000000000000000000000000000e-29", "1"),
+            ("  3e1 ", "30"),
+        ];
+        for (text, want) in cases {
+            let got = parse_focus_decimal(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(got, dec(want), "{text}");
+        }
+        // Scale follows the digits written: 1.50E2 has none left after the point.
+        assert_eq!(parse_focus_decimal("1.50E2").unwrap().scale(), 0);
+        assert_eq!(parse_focus_decimal("35.2E-7").unwrap().scale(), 8);
+        assert!(
+            parse_focus_decimal("1e-29")
+                .unwrap_err()
+                .contains("more than 28 decimal places")
+        );
+        assert!(
+            parse_focus_decimal("1E+40")
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert!(
+            parse_focus_decimal("1e1234567")
+                .unwrap_err()
+                .contains("too large")
+        );
+        for bad in [
+            "e5", "1e", "1.2.3e1", "--1e1", "1e+-1", "1,5e3", "0x1e3", "1e2.5",
+        ] {
+            assert!(
+                parse_focus_decimal(bad)
+                    .unwrap_err()
+                    .contains("is not a decimal number"),
+                "{bad}"
+            );
+        }
+        // The console's strict parser still refuses exponents.
+        assert!(parse_decimal("1e3").unwrap_err().contains("exponent"));
+    }
+
+    #[test]
+    fn instants_for_charge_periods() {
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+        assert_eq!(
+            parse_instant("2026-10-01").unwrap(),
+            at("2026-10-01 00:00:00")
+        );
+        assert_eq!(
+            parse_instant("2026-10-01T00:00:00Z").unwrap(),
+            at("2026-10-01 00:00:00")
+        );
+        assert_eq!(
+            parse_instant("2026-10-01T00:00:00.0000000Z").unwrap(),
+            at("2026-10-01 00:00:00")
+        );
+        assert_eq!(
+            parse_instant("2026-10-01 02:00:00+02:00").unwrap(),
+            at("2026-10-01 00:00:00")
+        );
+        assert_eq!(
+            parse_instant("2026-09-30T17:00:00-0700").unwrap(),
+            at("2026-10-01 00:00:00")
+        );
+        assert_eq!(
+            parse_instant("2026-09-30T17:00:00-07").unwrap(),
+            at("2026-10-01 00:00:00")
+        );
+        assert!(parse_instant("10/1/2026").is_err());
+        assert!(parse_instant("2026-10-01T25:00:00Z").is_err());
+    }
+
+    #[test]
     fn days_from_dates_and_timestamps() {
         let d = |s: &str| NaiveDate::from_str(s).unwrap();
         assert_eq!(parse_day("2026-10-03").unwrap(), d("2026-10-03"));
@@ -333,5 +535,22 @@ mod tests {
         assert!(parse_day("2024-09-18 25:00:00").is_err());
         assert!(parse_day("2024-09-18 22:00:00 junk").is_err());
         assert!(parse_day("2026-13-01").unwrap_err().contains("no such day"));
+        // ISO 8601 offsets without a colon, or hours only, and a space before an offset.
+        assert_eq!(
+            parse_day("2026-10-31T23:30:00-0500").unwrap(),
+            d("2026-11-01")
+        );
+        assert_eq!(
+            parse_day("2026-10-31T23:30:00-05").unwrap(),
+            d("2026-11-01")
+        );
+        assert_eq!(
+            parse_day("2026-11-01 00:30:00+01:00").unwrap(),
+            d("2026-10-31")
+        );
+        assert_eq!(
+            parse_day("2026-10-03T00:00:00.0000000Z").unwrap(),
+            d("2026-10-03")
+        );
     }
 }

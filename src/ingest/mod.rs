@@ -41,7 +41,21 @@ pub struct InputScan {
     pub kind: String,
     /// For a zip export: its CSV members in part order, with their rows read.
     pub members: Vec<(String, u64)>,
+    /// For CSV inputs: each field and the columns it is read from, in fallback order (of the
+    /// first member, for a zip export).
+    pub columns: Columns,
     pub tally: Tally,
+}
+
+/// Fields and the header names they are read from (`Schema::sources`).
+pub type Columns = Vec<(&'static str, Vec<String>)>;
+
+fn columns_of(schema: &Schema) -> Columns {
+    schema
+        .sources()
+        .into_iter()
+        .map(|(field, names)| (field, names.into_iter().map(str::to_string).collect()))
+        .collect()
 }
 
 const EXTENSIONS: &[&str] = &["csv", "json", "jsonl", "zip"];
@@ -183,6 +197,7 @@ pub fn scan_input(
     for boundaries in [Boundaries::Parity, Boundaries::Exact] {
         let mut hashing = HashingReader::new(open()?, plan.hash_inputs, progress);
         let mut tally = Tally::default();
+        let mut columns = Columns::new();
         let kind = {
             let reader: Box<dyn Read + '_> = if gzip {
                 Box::new(flate2::read::MultiGzDecoder::new(&mut hashing))
@@ -213,8 +228,12 @@ pub fn scan_input(
                     &text, &file.name, plan, seen, &mut tally,
                 )?)
             } else {
-                scan_csv(reader, &file.name, plan, &mut tally, progress, boundaries)?
-                    .map(|kind| kind.as_str())
+                scan_csv(reader, &file.name, plan, &mut tally, progress, boundaries)?.map(
+                    |schema| {
+                        columns = columns_of(&schema);
+                        schema.kind.as_str()
+                    },
+                )
             }
         };
         let Some(kind) = kind else {
@@ -236,6 +255,7 @@ pub fn scan_input(
             sha256: hashing.digest(),
             kind,
             members: Vec::new(),
+            columns,
             tally,
         });
     }
@@ -277,6 +297,7 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
     let mut tally = Tally::default();
     let mut member_rows = Vec::new();
     let mut kinds = Vec::new();
+    let mut columns = Columns::new();
     for member in &members {
         let before = tally.rows_read;
         let source = format!("{}:{member}", file.name);
@@ -286,7 +307,13 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
                 .by_name(member)
                 .with_context(|| format!("{}:{member}: cannot read", file.name))?;
             let compressed = entry.compressed_size();
-            kind = scan_csv(entry, &source, plan, &mut tally, progress, boundaries)?;
+            let schema = scan_csv(entry, &source, plan, &mut tally, progress, boundaries)?;
+            kind = schema.map(|schema| {
+                if columns.is_empty() {
+                    columns = columns_of(&schema);
+                }
+                schema.kind
+            });
             if kind.is_some() {
                 progress.read(compressed);
                 break;
@@ -306,6 +333,7 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
         sha256: hashing.digest(),
         kind: format!("cost-usage-export ({})", kinds.join(", ")),
         members: member_rows,
+        columns,
         tally,
     })
 }
@@ -403,7 +431,7 @@ fn zip_members(names: &[String]) -> Result<Vec<String>, String> {
 }
 
 /// Scans one CSV stream into `tally`: the header on this thread, then blocks parsed in
-/// parallel by rayon while this thread reads ahead. Returns the detected kind, or `None` when
+/// parallel by rayon while this thread reads ahead. Returns the file's schema, or `None` when
 /// blocks cut by quote parity turned out unsafe: the caller then reads the stream again with
 /// `Boundaries::Exact` (`tally` is untouched in that case).
 fn scan_csv<R: Read>(
@@ -413,7 +441,7 @@ fn scan_csv<R: Read>(
     tally: &mut Tally,
     progress: &dyn Progress,
     boundaries: Boundaries,
-) -> Result<Option<columns::CsvKind>> {
+) -> Result<Option<Schema>> {
     let mut splitter = BlockSplitter::new(reader, plan.block_size, boundaries);
     let header = splitter
         .header()
@@ -492,7 +520,7 @@ fn scan_csv<R: Read>(
     if tally.overflow {
         bail!("{source}: {}", crate::model::Overflow);
     }
-    Ok(Some(schema.kind))
+    Ok(Some(schema))
 }
 
 #[cfg(test)]

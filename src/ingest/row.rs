@@ -4,12 +4,12 @@
 
 use super::blocks::{Block, Boundaries};
 use super::columns::Schema;
-use super::fields::{parse_day, parse_decimal};
+use super::fields::{parse_day, parse_decimal, parse_focus_decimal, parse_instant};
 use super::split;
 use super::tally::{KEY_SEPARATOR, Reject, Tally, day_bytes};
 use crate::config::{Filters, ScanPlan};
 use crate::error::{Location, RowError};
-use crate::model::{Day, KeyKind, Source};
+use crate::model::{Day, KeyKind, Source, spread};
 use rust_decimal::Decimal;
 
 /// What one file needs to turn its records into tallies.
@@ -55,8 +55,12 @@ impl Needs {
 /// A record's values that are not written into key buffers.
 struct Row {
     day: Day,
+    /// The UTC days the charge is counted on, from `day` on: 1 unless `--spread-charges`
+    /// spreads a charge whose period spans several days.
+    span: u32,
     quantity: Decimal,
     cost: Decimal,
+    /// Passes the filters and has a day in the range.
     passes: bool,
 }
 
@@ -202,19 +206,29 @@ impl<'a> FileRows<'a> {
                     return false;
                 }
                 day_rows.passing += 1;
-                let key = &scratch.key;
-                let added = match tally.groups.get_mut(&key[..]) {
-                    Some(sums) => sums.add(row.quantity, row.cost),
-                    None => {
-                        let mut sums = super::tally::Sums::default();
-                        let added = sums.add(row.quantity, row.cost);
-                        tally.groups.insert(key.clone().into_boxed_slice(), sums);
-                        added
+                if row.span == 1 {
+                    return add_to_group(tally, &scratch.key, row.quantity, row.cost);
+                }
+                let (first_cost, cost) = spread(row.cost, row.span);
+                let (first_quantity, quantity) = spread(row.quantity, row.span);
+                let key = &mut scratch.key;
+                for (offset, day) in row.day.iter_days().take(row.span as usize).enumerate() {
+                    if !self.plan.range.contains(day) {
+                        continue;
                     }
-                };
-                if added.is_err() {
-                    tally.overflow = true;
-                    return true;
+                    let key_day = match self.plan.bucket {
+                        Some(period) => period.bucket(day, self.plan.range).from,
+                        None => day,
+                    };
+                    key[..4].copy_from_slice(&day_bytes(key_day));
+                    let (quantity, cost) = if offset == 0 {
+                        (first_quantity, first_cost)
+                    } else {
+                        (quantity, cost)
+                    };
+                    if add_to_group(tally, key, quantity, cost) {
+                        return true;
+                    }
                 }
                 false
             }
@@ -280,7 +294,7 @@ impl<'a> FileRows<'a> {
         }
         let raw = |index: usize| -> &[u8] {
             let field = record.get(index).unwrap_or_default();
-            if schema.null_is_empty && field == b"NULL" {
+            if schema.focus && is_null(field) {
                 b""
             } else {
                 field
@@ -293,7 +307,7 @@ impl<'a> FileRows<'a> {
                 .get_str(index)
                 .map_err(|_| FieldError::at(index, raw(index), "is not valid UTF-8"))?
                 .trim_ascii();
-            Ok(if schema.null_is_empty && field == "NULL" {
+            Ok(if schema.focus && is_null(field.as_bytes()) {
                 ""
             } else {
                 field
@@ -333,20 +347,47 @@ impl<'a> FileRows<'a> {
                 day
             }
         };
-        let cost = parse_decimal(text(schema.cost)?)
-            .map_err(|reason| FieldError::at(schema.cost, raw(schema.cost), reason))?;
+        let number = |index: usize| -> Result<Decimal, FieldError> {
+            let text = text(index)?;
+            let parsed = if schema.focus {
+                parse_focus_decimal(text)
+            } else {
+                parse_decimal(text)
+            };
+            parsed.map_err(|reason| {
+                FieldError::at(index, record.get(index).unwrap_or_default(), reason)
+            })
+        };
+        if schema.focus && text(schema.cost)?.is_empty() {
+            return Err(FieldError::at(
+                schema.cost,
+                record.get(schema.cost).unwrap_or_default(),
+                "is null; the cost column the report uses must hold a number on every row \
+                 (pass --skip-bad-rows to skip such rows, or --cost to report another cost \
+                 column)",
+            ));
+        }
+        let cost = number(schema.cost)?;
         let quantity = match schema.quantity {
-            Some(index) if !raw(index).trim_ascii().is_empty() => parse_decimal(text(index)?)
-                .map_err(|reason| FieldError::at(index, raw(index), reason))?,
+            Some(index) if !raw(index).trim_ascii().is_empty() => number(index)?,
             _ => Decimal::ZERO,
         };
         let sku = first_of(&schema.sku)?;
         if sku.is_empty() {
-            let index = schema.sku[0];
+            let names: Vec<String> = schema.sku.iter().map(|&i| self.column_name(i)).collect();
+            let empty = if schema.focus { "is null" } else { "is empty" };
+            let reason = match names.len() {
+                0 | 1 => format!("{empty}; expected a SKU"),
+                _ => format!(
+                    "{empty}, and so are {}; expected a SKU",
+                    names[1..].join(", ")
+                ),
+            };
+            let index = schema.sku.first().copied().unwrap_or(schema.cost);
             return Err(FieldError::at(
                 index,
-                raw(index),
-                "is empty; expected a SKU",
+                record.get(index).unwrap_or_default(),
+                reason,
             ));
         }
         let project_name = optional(needs.project, schema.project_name)?;
@@ -356,12 +397,16 @@ impl<'a> FileRows<'a> {
         } else {
             project_name
         };
-        let service = match schema.service {
+        let service = match schema.service.as_slice() {
             _ if !needs.service => "",
-            Some(index) => text(index)?,
-            None => service_from_sku(sku),
+            [] if !schema.focus => service_from_sku(sku),
+            columns => first_of(columns)?,
         };
-        let region = optional(needs.region, schema.region)?;
+        let region = if needs.region {
+            first_of(&schema.region)?
+        } else {
+            ""
+        };
         let resource = if needs.resource {
             first_of(&schema.resource)?
         } else {
@@ -369,8 +414,35 @@ impl<'a> FileRows<'a> {
         };
         let unit = optional(needs.unit, schema.unit)?;
         let currency = match optional(true, schema.currency)? {
+            "" if schema.focus => {
+                let index = schema.currency.unwrap_or(schema.cost);
+                return Err(FieldError::at(
+                    index,
+                    record.get(index).unwrap_or_default(),
+                    "is null; FOCUS requires the billing currency on every row",
+                ));
+            }
             "" => "USD",
             currency => currency,
+        };
+        let span = match schema.end {
+            Some(end) if self.plan.spread_charges => {
+                let end = text(end)?;
+                if end.is_empty() {
+                    1
+                } else {
+                    self.span(record, end)?
+                }
+            }
+            _ => 1,
+        };
+        let in_range = if span == 1 {
+            self.plan.range.contains(day)
+        } else {
+            let last = day
+                .checked_add_days(chrono::Days::new(u64::from(span) - 1))
+                .unwrap_or(Day::MAX);
+            day <= self.plan.range.to && last >= self.plan.range.from
         };
 
         if self.plan.track_overlap {
@@ -399,7 +471,7 @@ impl<'a> FileRows<'a> {
             }
         }
         let filters = &self.plan.filters;
-        let passes = self.plan.range.contains(day)
+        let passes = in_range
             && matches_any(&filters.skus, &[sku])
             && matches_any(&filters.projects, &[project_name, project_id])
             && matches_any(&filters.services, &[service])
@@ -451,10 +523,42 @@ impl<'a> FileRows<'a> {
         }
         Ok(Row {
             day,
+            span,
             quantity,
             cost,
             passes,
         })
+    }
+
+    /// How many UTC days `[start, end)` touches: the days from the start's to that of the
+    /// last instant before the end. An end at or before the start counts on the start day.
+    fn span<R: Fields>(&self, record: &R, end_text: &str) -> Result<u32, FieldError> {
+        let schema = self.schema;
+        let field = |index: usize| record.get(index).unwrap_or_default();
+        let start = std::str::from_utf8(field(schema.date))
+            .map_err(|_| "is not valid UTF-8".to_string())
+            .and_then(parse_instant)
+            .map_err(|reason| FieldError::at(schema.date, field(schema.date), reason))?;
+        let end_index = schema.end.unwrap_or(schema.date);
+        let end = parse_instant(end_text)
+            .map_err(|reason| FieldError::at(end_index, field(end_index), reason))?;
+        if end <= start {
+            return Ok(1);
+        }
+        let last_day = end
+            .checked_sub_signed(chrono::TimeDelta::nanoseconds(1))
+            .map_or(start.date(), |last| last.date());
+        let days = (last_day - start.date()).num_days() + 1;
+        // A period longer than a century is not a charge period: refuse rather than spread.
+        if days > 36_600 {
+            return Err(FieldError::at(
+                end_index,
+                field(end_index),
+                "is more than a century after ChargePeriodStart; expected the end of the \
+                 charge period",
+            ));
+        }
+        Ok(days.max(1) as u32)
     }
 
     fn tags_match<R: Fields>(&self, filters: &Filters, record: &R) -> Result<bool, FieldError> {
@@ -470,7 +574,7 @@ impl<'a> FileRows<'a> {
     fn tag_value<R: Fields>(&self, record: &R, tag: &str) -> Result<Option<String>, FieldError> {
         for &index in &self.schema.tags {
             let field = record.get(index).unwrap_or_default();
-            if field.is_empty() || (self.schema.null_is_empty && field == b"NULL") {
+            if field.is_empty() || (self.schema.focus && is_null(field)) {
                 continue;
             }
             let text = std::str::from_utf8(field)
@@ -483,6 +587,29 @@ impl<'a> FileRows<'a> {
         }
         Ok(None)
     }
+}
+
+/// Adds one amount to its group; returns true when the sum overflowed and the scan must stop.
+fn add_to_group(tally: &mut Tally, key: &[u8], quantity: Decimal, cost: Decimal) -> bool {
+    let added = match tally.groups.get_mut(key) {
+        Some(sums) => sums.add(quantity, cost),
+        None => {
+            let mut sums = super::tally::Sums::default();
+            let added = sums.add(quantity, cost);
+            tally.groups.insert(key.to_vec().into_boxed_slice(), sums);
+            added
+        }
+    };
+    if added.is_err() {
+        tally.overflow = true;
+    }
+    added.is_err()
+}
+
+/// A FOCUS null: `NULL` in any case, or nothing but white space.
+fn is_null(field: &[u8]) -> bool {
+    let field = field.trim_ascii();
+    field.is_empty() || field.eq_ignore_ascii_case(b"null")
 }
 
 /// True when no filter values are given, or one of `candidates` equals one of them

@@ -122,6 +122,14 @@ fn input_entries(inputs: &ManifestInput<'_>) -> Vec<Value> {
                 "kind": scan.kind,
                 "rows": inputs.counts[i],
             });
+            if !scan.columns.is_empty() {
+                entry["columns"] = scan
+                    .columns
+                    .iter()
+                    .map(|(field, names)| (field.to_string(), json!(names)))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into();
+            }
             if !scan.members.is_empty() {
                 entry["members"] = scan
                     .members
