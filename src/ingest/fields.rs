@@ -66,6 +66,9 @@ fn plain_decimal(text: &[u8]) -> Option<Decimal> {
 /// rounded.
 pub fn parse_focus_decimal(text: &str) -> Result<Decimal, String> {
     let trimmed = text.trim_ascii();
+    if let Some(value) = plain_decimal(trimmed.as_bytes()) {
+        return Ok(value);
+    }
     let Some(at) = trimmed.find(['e', 'E']) else {
         return parse_decimal(trimmed);
     };

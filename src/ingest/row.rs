@@ -606,10 +606,18 @@ fn add_to_group(tally: &mut Tally, key: &[u8], quantity: Decimal, cost: Decimal)
     added.is_err()
 }
 
-/// A FOCUS null: `NULL` in any case, or nothing but white space.
+/// A FOCUS null: `NULL` in any case, or nothing but white space. On the per-row path: the
+/// common field (a value without padding) is decided by its length and ends alone.
 fn is_null(field: &[u8]) -> bool {
-    let field = field.trim_ascii();
-    field.is_empty() || field.eq_ignore_ascii_case(b"null")
+    let padded = |b: Option<&u8>| b.is_some_and(u8::is_ascii_whitespace);
+    if field.len() == 4 {
+        return field.eq_ignore_ascii_case(b"null");
+    }
+    if field.is_empty() || padded(field.first()) || padded(field.last()) {
+        let field = field.trim_ascii();
+        return field.is_empty() || field.eq_ignore_ascii_case(b"null");
+    }
+    false
 }
 
 /// True when no filter values are given, or one of `candidates` equals one of them
