@@ -6,6 +6,7 @@ mod alerts;
 mod bad_input;
 mod inputs;
 mod property;
+mod real_world;
 mod reconcile;
 mod report;
 mod tokens;
