@@ -7,6 +7,7 @@ mod bad_input;
 mod focus;
 mod inputs;
 mod property;
+mod real_world;
 mod reconcile;
 mod report;
 mod tokens;
