@@ -225,6 +225,7 @@ impl AlertsConfig {
                 rates: std::sync::Arc::new(crate::rates::RateCard::built_in()),
                 tz: chrono_tz::Tz::UTC,
                 spread_charges: args.spread_charges,
+                date_basis: args.date_basis,
             },
             format: args.format,
             out: args.out,

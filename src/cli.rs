@@ -1,6 +1,6 @@
 //! The command line, as clap derive structs. Doc comments are the help text; no logic here.
 
-use crate::config::{CostColumn, Format, OnOverlap};
+use crate::config::{CostColumn, DateBasis, Format, OnOverlap};
 use crate::model::Period;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -164,6 +164,13 @@ pub struct ReportArgs {
     #[arg(long)]
     pub spread_charges: bool,
 
+    /// FOCUS only: the period a row's day comes from: `charge` (ChargePeriodStart, when the
+    /// cost was incurred) or `billing` (BillingPeriodStart, the invoice it is on: a month's
+    /// total then equals that month's invoice, corrections of earlier months included).
+    #[arg(long, value_enum, default_value_t = DateBasis::Charge,
+          conflicts_with = "spread_charges")]
+    pub date_basis: DateBasis,
+
     /// Which FOCUS cost column to report.
     #[arg(long, value_enum, default_value_t = CostColumn::Billed)]
     pub cost: CostColumn,
@@ -263,6 +270,13 @@ pub struct AlertsArgs {
     /// of counting it on its first day: a monthly fee shows as a band, not a spike.
     #[arg(long)]
     pub spread_charges: bool,
+
+    /// FOCUS only: the period a row's day comes from: `charge` (ChargePeriodStart, when the
+    /// cost was incurred) or `billing` (BillingPeriodStart, the invoice it is on: a month's
+    /// total then equals that month's invoice, corrections of earlier months included).
+    #[arg(long, value_enum, default_value_t = DateBasis::Charge,
+          conflicts_with = "spread_charges")]
+    pub date_basis: DateBasis,
 
     /// Which FOCUS cost column to watch.
     #[arg(long, value_enum, default_value_t = CostColumn::Billed)]

@@ -37,6 +37,16 @@ pub enum CostColumn {
     Contracted,
 }
 
+/// Which FOCUS period a row's day comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DateBasis {
+    /// The UTC day of `ChargePeriodStart`: when the cost was incurred.
+    Charge,
+    /// The UTC day of `BillingPeriodStart`: the invoice the row is on.
+    Billing,
+}
+
 /// Row filters; an empty list keeps everything.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Filters {
@@ -71,6 +81,8 @@ pub struct ScanPlan {
     /// Spread a FOCUS charge whose period spans several UTC days evenly over those days
     /// (`--spread-charges`) instead of counting it on its first day.
     pub spread_charges: bool,
+    /// `--date-basis`: the FOCUS period a row's day comes from.
+    pub date_basis: DateBasis,
 }
 
 /// A validated `tally report`.
@@ -185,6 +197,7 @@ impl ReportConfig {
                 rates: std::sync::Arc::new(RateCard::built_in()),
                 tz,
                 spread_charges: args.spread_charges,
+                date_basis: args.date_basis,
             },
             delay,
             final_only: args.final_only,
@@ -255,6 +268,7 @@ impl ReconcileConfig {
             on_overlap: args.on_overlap,
             cost: CostColumn::Billed,
             spread_charges: false,
+            date_basis: DateBasis::Charge,
             rates: args.rates,
             tz: args.tz,
             quiet: args.quiet,

@@ -242,3 +242,53 @@ fn manifest_records_which_column_gives_each_field() {
     assert_eq!(columns["date"], serde_json::json!(["ChargePeriodStart"]));
     assert_eq!(manifest["inputs"][0]["rows"]["read"], 6);
 }
+
+#[test]
+fn date_basis_billing_matches_each_months_invoice() {
+    // Sums of BilledCost by BillingPeriodStart over the corpus's AWS files (Python decimal):
+    // October's invoice 17.6672008 holds a −1.25 correction of September usage; November's
+    // 12.40 holds a +0.50 correction of October usage. By charge period, October is
+    // 18.9172008 + 0.50 and November 11.90.
+    let work = Workdir::new();
+    let october = crate::util::fixture("real-world/aws-focus-1.0-2026-10.csv");
+    let november = crate::util::fixture("real-world/aws-focus-1.0-2026-11.csv");
+    let total = |month: &str, basis: &str| -> Decimal {
+        let out = work
+            .run(&[
+                "report",
+                &october,
+                &november,
+                "--month",
+                month,
+                "--as-of",
+                "2026-12-28",
+                "--format",
+                "json",
+                "--date-basis",
+                basis,
+            ])
+            .ok();
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        dec(json["total"].as_str().unwrap())
+    };
+    assert_eq!(total("2026-10", "billing"), dec("17.6672008"));
+    assert_eq!(total("2026-11", "billing"), dec("12.40"));
+    assert_eq!(total("2026-10", "charge"), dec("19.4172008"));
+    assert_eq!(total("2026-11", "charge"), dec("11.90"));
+    // Usage CSVs have no billing period: said, not ignored.
+    let console = crate::util::fixture("console/usage-2026-10.csv");
+    let stderr = work
+        .run(&[
+            "report",
+            &console,
+            "--month",
+            "2026-10",
+            "--date-basis",
+            "billing",
+        ])
+        .fails();
+    assert!(
+        stderr.contains("--date-basis billing applies to FOCUS files"),
+        "{stderr}"
+    );
+}

@@ -246,6 +246,23 @@ impl Schema {
         })
     }
 
+    /// Applies `--date-basis billing`: the day comes from `BillingPeriodStart`, the invoice a
+    /// row is on, instead of `ChargePeriodStart`.
+    pub fn use_billing_period(&mut self) -> Result<(), String> {
+        if !self.focus {
+            return Err(
+                "--date-basis billing applies to FOCUS files; a usage CSV has one date column"
+                    .to_string(),
+            );
+        }
+        self.date = self.column("BillingPeriodStart").ok_or_else(|| {
+            "FOCUS file has no BillingPeriodStart column (needed by --date-basis billing)"
+                .to_string()
+        })?;
+        self.end = self.column("BillingPeriodEnd");
+        Ok(())
+    }
+
     /// Each field and the columns it is read from, in fallback order, as written in the
     /// header: for the manifest and `tally inspect`. Fields no column gives are left out.
     pub fn sources(&self) -> Vec<(&'static str, Vec<&str>)> {

@@ -455,7 +455,12 @@ fn scan_csv<R: Read>(
         .read_record(&mut record)
         .map_err(|e| anyhow!("{source}:1: the header is not valid UTF-8 CSV: {e}"))?;
     let headers: Vec<String> = record.iter().map(str::to_string).collect();
-    let schema = Schema::detect(&headers, plan.cost).map_err(|e| anyhow!("{source}:1: {e}"))?;
+    let mut schema = Schema::detect(&headers, plan.cost).map_err(|e| anyhow!("{source}:1: {e}"))?;
+    if plan.date_basis == crate::config::DateBasis::Billing {
+        schema
+            .use_billing_period()
+            .map_err(|e| anyhow!("{source}:1: {e}"))?;
+    }
     let rows = FileRows::new(source, &schema, plan, boundaries);
 
     // Enough blocks in flight to keep every worker busy while bounding memory.

@@ -40,6 +40,8 @@ pub fn render(
             "skip_bad_rows": plan.skip_bad_rows,
             "on_overlap": config.on_overlap,
             "cost": plan.cost,
+            "date_basis": plan.date_basis,
+            "spread_charges": plan.spread_charges,
         },
         "rate_card": rate_card(rates, inputs.scans),
         "time_zone": plan.tz.name(),
