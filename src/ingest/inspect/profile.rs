@@ -7,7 +7,7 @@
 //! [`profile_records`].
 
 use super::super::columns::{CsvKind, Schema};
-use super::super::fields::{parse_day, parse_decimal};
+use super::super::fields::{parse_day, parse_decimal, parse_focus_decimal};
 use super::super::row::find_tag;
 use super::focus::{FocusVersion, focus_version};
 use crate::config::CostColumn;
@@ -428,52 +428,54 @@ struct FieldSpec {
     note: Option<String>,
 }
 
-/// Each field's candidate columns in order, from the schema's public fields.
-// Interim: replace with the Schema method that lists candidates once it lands in main.
+/// The order of `Schema::sources`, for placing the fields it leaves out.
+const FIELD_ORDER: &[&str] = &[
+    "date", "date_end", "cost", "sku", "project", "service", "region", "resource", "quantity",
+    "unit", "currency", "tags",
+];
+
+/// Each field's candidate columns in order, as the schema lists them, plus the fields of a
+/// usage CSV that no column gives but that still have a value (service, currency).
 fn field_specs(schema: &Schema) -> Vec<FieldSpec> {
-    let spec = |field, columns: Vec<usize>, note: Option<&str>| FieldSpec {
-        field,
-        rule: Rule::FirstNonNull,
-        columns,
-        note: note.map(str::to_string),
-    };
-    let focus = schema.kind == CsvKind::Focus;
-    let service_note = (schema.service.is_none() && !focus).then_some("none: derived from the SKU");
-    let currency_note = schema.currency.is_none().then_some("none: USD");
-    vec![
-        spec("date", vec![schema.date], None),
-        spec("cost", vec![schema.cost], None),
-        spec("sku", schema.sku.clone(), None),
-        spec(
-            "project",
-            schema
-                .project_name
-                .into_iter()
-                .chain(schema.project_id)
-                .collect(),
-            None,
-        ),
-        spec(
-            "service",
-            schema.service.into_iter().collect(),
-            service_note,
-        ),
-        spec("region", schema.region.into_iter().collect(), None),
-        spec("resource", schema.resource.clone(), None),
-        spec("quantity", schema.quantity.into_iter().collect(), None),
-        spec("unit", schema.unit.into_iter().collect(), None),
-        spec(
-            "currency",
-            schema.currency.into_iter().collect(),
-            currency_note,
-        ),
-        FieldSpec {
-            field: "tags",
-            rule: Rule::Each,
-            columns: schema.tags.clone(),
+    let index = |name: &str| schema.headers.iter().position(|h| h == name);
+    let mut specs: Vec<FieldSpec> = schema
+        .sources()
+        .into_iter()
+        .map(|(field, columns)| FieldSpec {
+            field,
+            rule: if field == "tags" {
+                Rule::Each
+            } else {
+                Rule::FirstNonNull
+            },
+            columns: columns.iter().filter_map(|c| index(c)).collect(),
             note: None,
-        },
-    ]
+        })
+        .collect();
+    if schema.kind == CsvKind::Usage {
+        for (field, note) in [
+            ("service", "none: derived from the SKU"),
+            ("currency", "none: USD"),
+        ] {
+            if specs.iter().all(|s| s.field != field) {
+                specs.push(FieldSpec {
+                    field,
+                    rule: Rule::FirstNonNull,
+                    columns: Vec::new(),
+                    note: Some(note.to_string()),
+                });
+            }
+        }
+        // In the schema's order; a field it may add later goes last.
+        let rank = |field: &str| {
+            FIELD_ORDER
+                .iter()
+                .position(|f| *f == field)
+                .unwrap_or(FIELD_ORDER.len())
+        };
+        specs.sort_by_key(|s| rank(s.field));
+    }
+    specs
 }
 
 /// Builds a profile from a header and its records, one at a time.
@@ -611,14 +613,22 @@ impl Profiler {
             return self.bad(line, None, None, reason);
         }
         let focus = self.schema.kind == CsvKind::Focus;
+        // FOCUS: `NULL` in any case, or nothing but white space; usage CSVs: empty only.
         let is_null = |text: &str| {
             let text = text.trim_ascii();
-            text.is_empty() || (focus && (text == "NULL" || text == "null"))
+            text.is_empty() || (focus && text.eq_ignore_ascii_case("null"))
         };
         // The trimmed value of a column, "" for a null.
         let value = |index: usize| -> &str {
             let text = fields[index].trim_ascii();
             if is_null(text) { "" } else { text }
+        };
+        let number = |text: &str| {
+            if focus {
+                parse_focus_decimal(text)
+            } else {
+                parse_decimal(text)
+            }
         };
         for (slot, &index) in self.null_columns.iter().enumerate() {
             if is_null(&fields[index]) {
@@ -646,15 +656,35 @@ impl Profiler {
             |index: usize, reason: String| (Some(index), Some(fields[index].clone()), reason);
         let checked = (|| {
             let day = parse_day(value(schema.date)).map_err(|r| problem(schema.date, r))?;
-            let cost = parse_decimal(value(schema.cost)).map_err(|r| problem(schema.cost, r))?;
+            if focus && value(schema.cost).is_empty() {
+                let reason = "is null; expected the cost as a number".to_string();
+                return Err(problem(schema.cost, reason));
+            }
+            let cost = number(value(schema.cost)).map_err(|r| problem(schema.cost, r))?;
             if let Some(index) = schema.quantity
                 && !value(index).is_empty()
             {
-                parse_decimal(value(index)).map_err(|r| problem(index, r))?;
+                number(value(index)).map_err(|r| problem(index, r))?;
             }
             if schema.sku.iter().all(|&i| value(i).is_empty()) {
-                let index = schema.sku[0];
-                return Err(problem(index, "is empty; expected a SKU".to_string()));
+                let empty = if focus { "is null" } else { "is empty" };
+                let others: Vec<&str> = schema.sku[1..]
+                    .iter()
+                    .map(|&i| schema.headers[i].as_str())
+                    .collect();
+                let reason = if others.is_empty() {
+                    format!("{empty}; expected a SKU")
+                } else {
+                    format!("{empty}, and so are {}; expected a SKU", others.join(", "))
+                };
+                return Err(problem(schema.sku[0], reason));
+            }
+            if focus
+                && let Some(index) = schema.currency
+                && value(index).is_empty()
+            {
+                let reason = "is null; FOCUS requires the billing currency on every row";
+                return Err(problem(index, reason.to_string()));
             }
             for &index in &schema.tags {
                 if !value(index).is_empty() {
