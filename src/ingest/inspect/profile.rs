@@ -759,3 +759,68 @@ fn describe_header_problem(headers: &[String], error: String) -> String {
         shown.join(", ")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> Day {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn day_set_grows_both_ways_and_lists_missing_ranges() {
+        let mut days = DaySet::default();
+        for d in [
+            "2026-10-10",
+            "2026-01-01",
+            "2026-10-12",
+            "1999-12-31",
+            "2026-10-10",
+        ] {
+            days.insert(day(d));
+        }
+        let summary = days.summary(2).unwrap();
+        assert_eq!(
+            (summary.first, summary.last),
+            (day("1999-12-31"), day("2026-10-12"))
+        );
+        assert_eq!(summary.with_rows, 4);
+        assert_eq!(summary.missing_ranges, 3);
+        assert_eq!(
+            summary.missing,
+            vec![
+                (day("2000-01-01"), day("2025-12-31")),
+                (day("2026-01-02"), day("2026-10-09"))
+            ]
+        );
+        let total = summary.missing_days + summary.with_rows;
+        assert_eq!(total as i64, (summary.last - summary.first).num_days() + 1);
+        assert!(DaySet::default().summary(5).is_none());
+    }
+
+    #[test]
+    fn day_sets_merge() {
+        let (mut a, mut b) = (DaySet::default(), DaySet::default());
+        a.insert(day("2026-10-01"));
+        b.insert(day("2026-10-03"));
+        b.insert(day("2026-09-01"));
+        a.merge(&b);
+        let summary = a.summary(10).unwrap();
+        assert_eq!(
+            (summary.first, summary.last),
+            (day("2026-09-01"), day("2026-10-03"))
+        );
+        assert_eq!(summary.with_rows, 3);
+    }
+
+    #[test]
+    fn money_reports_overflow_instead_of_rounding() {
+        let mut money = Money::default();
+        money.add(Decimal::MAX);
+        assert_eq!(money.exact(), Some(Decimal::MAX));
+        money.add(Decimal::ONE);
+        assert!(money.overflow);
+        assert_eq!(money.exact(), None);
+    }
+}
