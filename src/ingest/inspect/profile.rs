@@ -212,7 +212,7 @@ impl DaySet {
         if index >= self.words.len() {
             self.words.resize(index + 1, 0);
         }
-        self.words[index] |= 1 << (number - self.base) % 64;
+        self.words[index] |= 1 << ((number - self.base) % 64);
     }
 
     fn contains_number(&self, number: i64) -> bool {
