@@ -468,6 +468,11 @@ fn unreadable_inputs_exit_1_but_the_others_are_still_described() {
     let semi = dir.create("semi.csv", "date;sku;cost\n2026-10-01;a;1\n");
     let good = dir.create("good.csv", "date,sku,cost\n2026-10-01,a,1\n");
     let empty = dir.create("empty.csv", "");
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain("date,sku,cost\n".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let utf16 = dir.create("utf16.csv", utf16);
     let run = dir.run(&[
         "inspect",
         "--format",
@@ -476,17 +481,18 @@ fn unreadable_inputs_exit_1_but_the_others_are_still_described() {
         "missing.csv",
         &good,
         &empty,
+        &utf16,
     ]);
     assert_eq!(run.code(), 1);
     assert!(
-        run.stderr().contains("3 input(s) could not be read"),
+        run.stderr().contains("4 input(s) could not be read"),
         "{}",
         run.stderr()
     );
     let json: Value = serde_json::from_str(&run.stdout()).unwrap();
     assert_eq!(json["failed"], true);
     let inputs = json["inputs"].as_array().unwrap();
-    assert_eq!(inputs.len(), 4);
+    assert_eq!(inputs.len(), 5);
     assert_eq!(inputs[0]["kind"], Value::Null);
     let error = inputs[0]["error"].as_str().unwrap();
     assert!(error.contains("the header has ';' separators"), "{error}");
@@ -494,6 +500,12 @@ fn unreadable_inputs_exit_1_but_the_others_are_still_described() {
     assert_eq!(inputs[2]["error"], Value::Null);
     assert_eq!(inputs[2]["rows"], 1);
     assert!(inputs[3]["error"].as_str().unwrap().contains("empty"));
+    assert!(
+        inputs[4]["error"]
+            .as_str()
+            .unwrap()
+            .contains("looks like UTF-16")
+    );
 
     // Usage errors exit 2.
     assert_eq!(dir.run(&["inspect", &good, "--format", "csv"]).code(), 2);

@@ -125,10 +125,16 @@ fn inspect_csv(reader: impl Read, name: &str, cost: CostColumn, block_size: usiz
         .from_reader(&header[..]);
     let mut record = csv::StringRecord::new();
     if let Err(e) = header_reader.read_record(&mut record) {
-        return InputReport::unreadable(
-            name,
-            format!("line 1: the header is not valid UTF-8 CSV: {e}"),
-        );
+        let utf16 = header.starts_with(&[0xFF, 0xFE])
+            || header.starts_with(&[0xFE, 0xFF])
+            || header.contains(&0);
+        let error = if utf16 {
+            "line 1: the header is not UTF-8: the file looks like UTF-16; save it as UTF-8 CSV"
+                .to_string()
+        } else {
+            format!("line 1: the header is not valid UTF-8 CSV: {e}")
+        };
+        return InputReport::unreadable(name, error);
     }
     let headers: Vec<String> = record.iter().map(str::to_string).collect();
     let records = CsvRecords {
