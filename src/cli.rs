@@ -1,6 +1,6 @@
 //! The command line, as clap derive structs. Doc comments are the help text; no logic here.
 
-use crate::config::{CostColumn, DateBasis, Format, OnOverlap};
+use crate::config::{CostColumn, DateBasis, Format, InspectFormat, OnOverlap};
 use crate::model::Period;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -25,6 +25,30 @@ pub enum Command {
     /// the differences beyond a tolerance. Exit code 3 with --fail-on-flag when a row is
     /// flagged.
     Reconcile(ReconcileArgs),
+    /// Describe inputs before reporting on them: kind (and FOCUS version), which column gives
+    /// each field, rows, UTC days and the days missing, currencies and exact cost totals,
+    /// FOCUS charge categories, nulls, and bad rows (counted, never fatal). Exit code 0 when
+    /// every input could be read, 1 when one could not or has no header tally reads.
+    #[command(after_help = "Examples:\n  \
+        tally inspect fixtures/focus-sample/focus_sample.csv\n  \
+        tally inspect exports/ --cost effective --format json > inspect.json")]
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Input files or directories, found as `report` finds them (*.csv, *.json, *.jsonl, the
+    /// same with .gz, and *.zip exports, whose parts are described one by one and in total).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output on stdout: an aligned table or JSON (exact decimal strings).
+    #[arg(long, value_enum, default_value_t = InspectFormat::Table)]
+    pub format: InspectFormat,
+
+    /// Which FOCUS cost column to total (usage CSVs have one cost column).
+    #[arg(long, value_enum, default_value_t = CostColumn::Billed)]
+    pub cost: CostColumn,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,35 @@ pub enum Format {
     Json,
 }
 
+/// `tally inspect --format`: there is no CSV form of a description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InspectFormat {
+    Table,
+    Json,
+}
+
+/// A validated `tally inspect`.
+#[derive(Debug, Clone)]
+pub struct InspectConfig {
+    pub inputs: Vec<PathBuf>,
+    pub format: InspectFormat,
+    pub cost: CostColumn,
+    /// Bytes per CSV block read at a time (bounds the records held in memory).
+    pub block_size: usize,
+}
+
+impl InspectConfig {
+    pub fn from_args(args: crate::cli::InspectArgs) -> InspectConfig {
+        InspectConfig {
+            inputs: args.inputs,
+            format: args.format,
+            cost: args.cost,
+            // Records of one block are held as owned text: a smaller block than a report's.
+            block_size: block_size_from_env().min(1 << 20),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OnOverlap {

@@ -6,6 +6,7 @@ mod alerts;
 mod bad_input;
 mod focus;
 mod inputs;
+mod inspect;
 mod property;
 mod real_world;
 mod reconcile;

@@ -5,6 +5,7 @@
 pub mod blocks;
 pub mod columns;
 pub mod fields;
+pub mod inspect;
 pub mod row;
 pub mod split;
 pub mod tally;

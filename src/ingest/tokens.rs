@@ -138,7 +138,7 @@ type Broken = (u64, String, String);
 /// JSON Lines a line that is not valid JSON is returned as broken and reading goes on at the
 /// next line; in an array it stops the run (its end cannot be known).
 #[allow(clippy::type_complexity)]
-fn split_records(
+pub(crate) fn split_records(
     text: &str,
     source: &str,
 ) -> Result<(Vec<(u64, Value)>, &'static str, Vec<Broken>)> {

@@ -5,6 +5,7 @@ pub mod alerts_chart;
 pub mod chart;
 pub mod csv;
 pub mod html;
+pub mod inspect;
 pub mod json;
 pub mod manifest;
 pub mod reconcile;

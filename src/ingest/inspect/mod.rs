@@ -1,0 +1,416 @@
+//! `tally inspect`: what an unknown input holds, without a report and without stopping at a
+//! bad row. Opens each input as `report` does (kind from the content; `.gz` decompressed; a
+//! zip export part by part), streams its records once, single-threaded, into a
+//! [`profile::Profile`], and never fails on a row: bad rows are counted.
+
+pub mod focus;
+pub mod profile;
+
+use super::blocks::{Block, BlockSplitter, Boundaries};
+use super::{InputFile, read_prefix, tokens, zip_members};
+use crate::config::CostColumn;
+use crate::error::{Location, RowError};
+use profile::{Counts, Profile, TextRecord, profile_records};
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+
+/// What inspecting one input (or one member of an export) found.
+#[derive(Debug, Clone, Default)]
+pub struct InputReport {
+    /// The input as named (for a zip member, the member's name).
+    pub name: String,
+    /// `usage-csv`, `focus-csv`, `cost-usage-export (focus-csv)`, `token-records (…)`, with
+    /// `+gzip` when compressed; `None` when not recognized.
+    pub kind: Option<String>,
+    /// Remarks that are not errors: `--cost` not applying, an export's manifest.
+    pub notes: Vec<String>,
+    /// The input could not be opened or has no header tally reads: what was found instead.
+    pub error: Option<String>,
+    /// For an export, the total over its members.
+    pub profile: Option<Profile>,
+    /// A zip export's CSV members, in reading order.
+    pub members: Vec<InputReport>,
+}
+
+impl InputReport {
+    /// An input that could not be read at all.
+    pub fn unreadable(name: &str, error: String) -> InputReport {
+        InputReport {
+            name: name.to_string(),
+            error: Some(error),
+            ..InputReport::default()
+        }
+    }
+
+    /// The input (or a member) could not be read, or read to its end.
+    pub fn failed(&self) -> bool {
+        self.error.is_some()
+            || self
+                .profile
+                .as_ref()
+                .is_some_and(|p| p.read_error.is_some())
+            || self.members.iter().any(InputReport::failed)
+    }
+}
+
+/// Inspects one input file. Never fails: what went wrong is in the report.
+pub fn inspect(file: &InputFile, cost: CostColumn, block_size: usize) -> InputReport {
+    let name = file.name.as_str();
+    let open = || File::open(&file.path).map_err(|e| format!("cannot open: {e}"));
+    let mut magic = [0u8; 4];
+    let magic_len = match open()
+        .and_then(|mut f| read_prefix(&mut f, &mut magic).map_err(|e| format!("cannot read: {e}")))
+    {
+        Ok(n) => n,
+        Err(error) => return InputReport::unreadable(name, error),
+    };
+    if magic[..magic_len].starts_with(b"PK\x03\x04") {
+        return inspect_zip(file, cost, block_size);
+    }
+    let gzip = magic[..magic_len].starts_with(&[0x1f, 0x8b]);
+    let file_reader = match open() {
+        Ok(f) => f,
+        Err(error) => return InputReport::unreadable(name, error),
+    };
+    let reader: Box<dyn Read> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(file_reader))
+    } else {
+        Box::new(file_reader)
+    };
+    let mut report = inspect_stream(reader, name, cost, block_size);
+    if gzip && let Some(kind) = &mut report.kind {
+        kind.push_str("+gzip");
+    }
+    report
+}
+
+/// A CSV or token-record stream, decompressed.
+fn inspect_stream(
+    reader: impl Read,
+    name: &str,
+    cost: CostColumn,
+    block_size: usize,
+) -> InputReport {
+    let mut reader = BufReader::with_capacity(1 << 16, reader);
+    let first = match reader.fill_buf() {
+        Ok(peek) => peek
+            .iter()
+            .find(|b| !(b.is_ascii_whitespace() || matches!(**b, 0xEF | 0xBB | 0xBF)))
+            .copied(),
+        Err(e) => return InputReport::unreadable(name, format!("cannot read: {e}")),
+    };
+    if matches!(first, Some(b'{' | b'[')) {
+        inspect_tokens(reader, name)
+    } else {
+        inspect_csv(reader, name, cost, block_size)
+    }
+}
+
+/// A CSV stream: the header, then every record through the profiler.
+fn inspect_csv(reader: impl Read, name: &str, cost: CostColumn, block_size: usize) -> InputReport {
+    let mut splitter = BlockSplitter::new(reader, block_size, Boundaries::Exact);
+    let header = match splitter.header() {
+        Ok(Some(header)) => header,
+        Ok(None) => {
+            return InputReport::unreadable(
+                name,
+                "the file is empty; expected a header row".to_string(),
+            );
+        }
+        Err(e) => return InputReport::unreadable(name, format!("cannot read: {e}")),
+    };
+    let mut header_reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(&header[..]);
+    let mut record = csv::StringRecord::new();
+    if let Err(e) = header_reader.read_record(&mut record) {
+        let utf16 = header.starts_with(&[0xFF, 0xFE])
+            || header.starts_with(&[0xFE, 0xFF])
+            || header.contains(&0);
+        let error = if utf16 {
+            "line 1: the header is not UTF-8: the file looks like UTF-16; save it as UTF-8 CSV"
+                .to_string()
+        } else {
+            format!("line 1: the header is not valid UTF-8 CSV: {e}")
+        };
+        return InputReport::unreadable(name, error);
+    }
+    let headers: Vec<String> = record.iter().map(str::to_string).collect();
+    let records = CsvRecords {
+        splitter,
+        pending: VecDeque::new(),
+        done: false,
+    };
+    match profile_records(name, &headers, cost, records) {
+        Ok(profiled) => InputReport {
+            name: name.to_string(),
+            kind: Some(profiled.kind.as_str().to_string()),
+            notes: profiled.note.into_iter().collect(),
+            error: None,
+            profile: Some(profiled.profile),
+            members: Vec::new(),
+        },
+        Err(problem) => InputReport::unreadable(name, format!("line 1: {problem}")),
+    }
+}
+
+/// The records of a CSV stream, a block at a time: memory holds one block's records.
+struct CsvRecords<R> {
+    splitter: BlockSplitter<R>,
+    pending: VecDeque<TextRecord>,
+    done: bool,
+}
+
+impl<R: Read> Iterator for CsvRecords<R> {
+    type Item = Result<TextRecord, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(record) = self.pending.pop_front() {
+                return Some(Ok(record));
+            }
+            if self.done {
+                return None;
+            }
+            match self.splitter.next_block() {
+                Ok(Some(block)) => {
+                    block_records(&block, &mut self.pending);
+                    self.splitter.recycle(block.data);
+                }
+                Ok(None) => self.done = true,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(format!("cannot read: {e}")));
+                }
+            }
+        }
+    }
+}
+
+/// Splits a block of whole records with the csv crate, each with the physical line it
+/// starts on.
+fn block_records(block: &Block, out: &mut VecDeque<TextRecord>) {
+    let data = block.bytes();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(data);
+    // The csv crate puts a record's position at the end of the record before it: skip the
+    // line break (and any empty lines) to its first byte, and count line feeds up to there.
+    let mut counted = (0usize, block.first_line);
+    let mut line_at = |position: u64| {
+        let mut at = usize::try_from(position)
+            .unwrap_or(usize::MAX)
+            .min(data.len())
+            .max(counted.0);
+        while matches!(data.get(at), Some(b'\r' | b'\n')) {
+            at += 1;
+        }
+        counted.1 += memchr::memchr_iter(b'\n', &data[counted.0..at]).count() as u64;
+        counted.0 = at;
+        counted.1
+    };
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = line_at(record.position().map_or(0, |p| p.byte()));
+                out.push_back(text_record(&record, line));
+            }
+            Err(error) => {
+                let line = line_at(error.position().map_or(0, |p| p.byte()));
+                out.push_back(TextRecord::Unreadable {
+                    line,
+                    column: None,
+                    value: None,
+                    reason: format!("is not valid CSV: {error}"),
+                });
+            }
+        }
+    }
+}
+
+fn text_record(record: &csv::ByteRecord, line: u64) -> TextRecord {
+    let mut fields = Vec::with_capacity(record.len());
+    for (index, field) in record.iter().enumerate() {
+        match std::str::from_utf8(field) {
+            Ok(text) => fields.push(text.to_string()),
+            Err(_) => {
+                return TextRecord::Unreadable {
+                    line,
+                    column: Some(index),
+                    value: Some(String::from_utf8_lossy(field).into_owned()),
+                    reason: "is not valid UTF-8".to_string(),
+                };
+            }
+        }
+    }
+    TextRecord::Fields { line, fields }
+}
+
+/// Token-usage records (JSON Lines, an array, one object), read whole as `report` reads
+/// them. Timestamps without an offset are read as UTC.
+fn inspect_tokens(mut reader: impl Read, name: &str) -> InputReport {
+    let mut bytes = Vec::new();
+    if let Err(e) = reader.read_to_end(&mut bytes) {
+        return InputReport::unreadable(name, format!("cannot read: {e}"));
+    }
+    let Ok(text) = String::from_utf8(bytes) else {
+        return InputReport::unreadable(
+            name,
+            "token-usage records are not valid UTF-8".to_string(),
+        );
+    };
+    let mut report = InputReport {
+        name: name.to_string(),
+        kind: Some("token-records".to_string()),
+        ..InputReport::default()
+    };
+    let (values, kind, broken) = match tokens::split_records(&text, name) {
+        Ok(split) => split,
+        Err(error) => {
+            // The text is not JSON a reader can go on in: say where it stops.
+            let message = error.to_string();
+            let message = message
+                .strip_prefix(name)
+                .and_then(|m| m.strip_prefix(':'))
+                .unwrap_or(&message);
+            report.error = Some(format!("line {message}"));
+            return report;
+        }
+    };
+    report.kind = Some(kind.to_string());
+    let mut profile = Profile {
+        endpoints: Some(Counts::default()),
+        models: Some(Counts::default()),
+        ..Profile::default()
+    };
+    let bad = |line: u64, reason: String| RowError {
+        location: Location {
+            source: name.to_string(),
+            line,
+        },
+        column: None,
+        value: None,
+        reason,
+    };
+    for (line, _, reason) in broken {
+        profile.rows += 1;
+        profile.bad.add(bad(line, reason));
+    }
+    for (line, value) in values {
+        profile.rows += 1;
+        match tokens::TokenRecord::from_value(&value, chrono_tz::Tz::UTC) {
+            Ok(record) => {
+                profile.days.insert(record.day);
+                if let Some(endpoints) = &mut profile.endpoints {
+                    endpoints.add_row(record.endpoint.as_str().to_string());
+                }
+                if let Some(models) = &mut profile.models {
+                    models.add_row(record.model);
+                }
+            }
+            Err(reason) => profile.bad.add(bad(line, reason)),
+        }
+    }
+    report.profile = Some(profile);
+    report
+}
+
+/// A cost usage export: each CSV member profiled on its own, and their total.
+fn inspect_zip(file: &InputFile, cost: CostColumn, block_size: usize) -> InputReport {
+    let name = file.name.as_str();
+    let archive = File::open(&file.path)
+        .map_err(|e| format!("cannot open: {e}"))
+        .and_then(|f| {
+            zip::ZipArchive::new(f).map_err(|e| format!("not a readable zip archive: {e}"))
+        });
+    let mut archive = match archive {
+        Ok(archive) => archive,
+        Err(error) => return InputReport::unreadable(name, error),
+    };
+    let names: Vec<String> = match archive
+        .file_names()
+        .map(|n| n.map(|n| n.into_owned()))
+        .collect::<Result<_, _>>()
+    {
+        Ok(names) => names,
+        Err(e) => {
+            return InputReport::unreadable(name, format!("cannot list the zip's members: {e}"));
+        }
+    };
+    let mut report = InputReport {
+        name: name.to_string(),
+        ..InputReport::default()
+    };
+    let members = match zip_members(&names) {
+        Ok(members) => members,
+        Err(problem) => {
+            // `report` refuses such an export; inspect says so and reads what is there.
+            report
+                .notes
+                .push(format!("report would refuse this export: {problem}"));
+            let mut csvs: Vec<String> = names
+                .iter()
+                .filter(|n| n.to_lowercase().ends_with(".csv"))
+                .cloned()
+                .collect();
+            csvs.sort();
+            csvs
+        }
+    };
+    if members.is_empty() {
+        report.error = Some("the zip holds no CSV files (expected part-1-of-N.csv …)".into());
+        return report;
+    }
+    let mut total: Option<Profile> = None;
+    let mut kinds: Vec<String> = Vec::new();
+    for member in &members {
+        let source = format!("{name}:{member}");
+        let mut member_report = match archive.by_name(member) {
+            Ok(entry) => inspect_stream(entry, &source, cost, block_size),
+            Err(e) => InputReport::unreadable(&source, format!("cannot read: {e}")),
+        };
+        member_report.name = member.clone();
+        if let Some(kind) = &member_report.kind
+            && !kinds.contains(kind)
+        {
+            kinds.push(kind.clone());
+        }
+        if let Some(profile) = &member_report.profile {
+            match &mut total {
+                Some(total) => total.merge(profile.clone()),
+                None => total = Some(profile.clone()),
+            }
+        }
+        for note in &member_report.notes {
+            if !report.notes.contains(note) {
+                report.notes.push(note.clone());
+            }
+        }
+        report.members.push(member_report);
+    }
+    report.kind = Some(format!("cost-usage-export ({})", kinds.join(", ")));
+    let member_rows: Vec<(String, u64)> = report
+        .members
+        .iter()
+        .filter_map(|m| Some((m.name.clone(), m.profile.as_ref()?.rows)))
+        .collect();
+    if let Err(problem) = super::check_export_manifest(&mut archive, &member_rows) {
+        report
+            .notes
+            .push(format!("report would refuse this export: {problem}"));
+    }
+    if let Ok(manifest) = archive.by_name("manifest.json")
+        && let Ok(manifest) = serde_json::from_reader::<_, serde_json::Value>(manifest)
+        && let Some(version) = manifest.get("focus_version").and_then(|v| v.as_str())
+    {
+        report
+            .notes
+            .push(format!("manifest.json says focus_version {version}"));
+    }
+    report.profile = total;
+    report
+}
