@@ -43,7 +43,8 @@ fn plain_decimal(text: &[u8]) -> Option<Decimal> {
     for &byte in digits {
         match byte {
             b'0'..=b'9' => {
-                mantissa = mantissa * 10 + u64::from(byte - b'0');
+                // Twenty digits may not fit: leave them to the general parser.
+                mantissa = mantissa.checked_mul(10)?.checked_add(u64::from(byte - b'0'))?;
                 count += 1;
                 scale += u32::from(point);
             }
@@ -241,7 +242,15 @@ mod tests {
             let fast = plain_decimal(text.as_bytes()).unwrap();
             assert_eq!((fast, fast.scale()), (general, general.scale()), "{text}");
         }
-        for text in ["", ".", "-", "1.2.3", "1e5", "12345678901234567890"] {
+        for text in [
+            "",
+            ".",
+            "-",
+            "1.2.3",
+            "1e5",
+            "12345678901234567890",
+            "99999999999999999999",
+        ] {
             assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
         }
     }
@@ -255,6 +264,12 @@ mod tests {
         );
         assert_eq!(parse_decimal("+7").unwrap(), dec("7"));
         assert_eq!(parse_decimal(".5").unwrap(), dec("0.5"));
+        // Twenty digits overflow the fast path's u64 (a panic in debug builds, found by
+        // tests/fuzz.rs): the general parser reads them.
+        assert_eq!(
+            parse_decimal("99999999999999999999").unwrap(),
+            dec("99999999999999999999")
+        );
     }
 
     #[test]
