@@ -4,6 +4,7 @@ mod util;
 
 mod alerts;
 mod bad_input;
+mod fuzz;
 mod inputs;
 mod property;
 mod reconcile;
