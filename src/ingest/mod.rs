@@ -420,19 +420,44 @@ fn scan_csv<R: Read>(
     progress: &dyn Progress,
     boundaries: Boundaries,
 ) -> Result<Option<columns::CsvKind>> {
-    let mut splitter = BlockSplitter::new(reader, plan.block_size, boundaries);
+    let mut reader = BufReader::new(reader);
+    let start = reader
+        .fill_buf()
+        .with_context(|| format!("{source}: cannot read"))?;
+    if let Some(encoding) = utf16_bom(start) {
+        bail!(
+            "{source}: the file is UTF-16 ({encoding}, with a byte-order mark), as a spreadsheet's \
+             \"Unicode text\" save writes it; tally reads UTF-8: convert it first, e.g. \
+             iconv -f UTF-16 -t UTF-8 IN > OUT.csv (then pass --delimiter tab if it is \
+             tab-separated)"
+        );
+    }
+    let mut splitter = BlockSplitter::new(reader, plan.block_size, boundaries, plan.delimiter);
     let header = splitter
         .header()
         .with_context(|| format!("{source}: cannot read"))?
         .ok_or_else(|| anyhow!("{source}: the file is empty; expected a header row"))?;
+    if header.contains(&0) {
+        bail!(
+            "{source}:1: the header holds NUL bytes: the file may be UTF-16 without a \
+             byte-order mark; tally reads UTF-8: convert it first, e.g. \
+             iconv -f UTF-16LE -t UTF-8 IN > OUT.csv"
+        );
+    }
     let mut header_reader = csv::ReaderBuilder::new()
         .has_headers(false)
+        .delimiter(plan.delimiter)
         .from_reader(&header[..]);
     let mut record = csv::StringRecord::new();
     header_reader
         .read_record(&mut record)
         .map_err(|e| anyhow!("{source}:1: the header is not valid UTF-8 CSV: {e}"))?;
     let headers: Vec<String> = record.iter().map(str::to_string).collect();
+    if let [only] = &headers[..]
+        && let Some(found) = other_delimiter(only, plan.delimiter)
+    {
+        bail!("{source}:1: {found}");
+    }
     let schema = Schema::detect(&headers, plan.cost).map_err(|e| anyhow!("{source}:1: {e}"))?;
     let rows = FileRows::new(source, &schema, plan, boundaries);
 
@@ -501,9 +526,64 @@ fn scan_csv<R: Read>(
     Ok(Some(schema.kind))
 }
 
+/// The encoding named by a UTF-16 byte-order mark at the start of `bytes`.
+fn utf16_bom(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\xFF\xFE") {
+        Some("little-endian")
+    } else if bytes.starts_with(b"\xFE\xFF") {
+        Some("big-endian")
+    } else {
+        None
+    }
+}
+
+/// A header read as one column that another separator would split: what was found and the
+/// option to pass. Never guessed: the user says how the file is separated.
+fn other_delimiter(header: &str, used: u8) -> Option<String> {
+    let name = |byte: u8| match byte {
+        b'\t' => ("tabs".to_string(), "tab".to_string()),
+        other => (
+            format!("\"{}\"", other as char),
+            format!("'{}'", other as char),
+        ),
+    };
+    let found = [b',', b';', b'\t', b'|']
+        .into_iter()
+        .filter(|&byte| byte != used)
+        .max_by_key(|&byte| header.bytes().filter(|&b| b == byte).count())
+        .filter(|&byte| header.as_bytes().contains(&byte))?;
+    let (found_name, option) = name(found);
+    Some(if found == b',' {
+        format!(
+            "the header is separated by \",\", not {}: drop --delimiter (or pass --delimiter ',')",
+            name(used).0
+        )
+    } else {
+        format!("the header is separated by {found_name} — pass --delimiter {option}")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_one_column_header_names_the_separator_it_holds() {
+        assert_eq!(
+            other_delimiter("date;sku;cost", b','),
+            Some("the header is separated by \";\" — pass --delimiter ';'".to_string())
+        );
+        assert_eq!(
+            other_delimiter("date\tsku\tcost", b','),
+            Some("the header is separated by tabs — pass --delimiter tab".to_string())
+        );
+        assert!(
+            other_delimiter("date,sku,cost", b';')
+                .unwrap()
+                .contains("drop --delimiter")
+        );
+        assert_eq!(other_delimiter("date", b','), None);
+    }
 
     #[test]
     fn zip_parts_are_read_in_part_order_and_must_be_complete() {

@@ -4,7 +4,7 @@
 
 use super::blocks::{Block, Boundaries};
 use super::columns::Schema;
-use super::fields::{parse_day, parse_decimal};
+use super::fields::{parse_day_as, parse_decimal};
 use super::split;
 use super::tally::{KEY_SEPARATOR, Reject, Tally, day_bytes};
 use crate::config::{Filters, ScanPlan};
@@ -113,7 +113,7 @@ impl<'a> FileRows<'a> {
         // Most blocks are valid UTF-8 that the fast splitter reads exactly; the csv crate
         // takes the rest (and reports what is wrong with them).
         let fast = std::str::from_utf8(block.bytes()).ok().is_some_and(|text| {
-            split::for_each_record(text, block.first_line, |record| {
+            split::for_each_record(text, block.first_line, self.plan.delimiter, |record| {
                 self.count(&mut scratch, record, record.line)
             })
             .is_ok()
@@ -139,6 +139,7 @@ impl<'a> FileRows<'a> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .delimiter(self.plan.delimiter)
             .from_reader(data);
         let mut record = csv::ByteRecord::new();
         // Physical lines are counted here, as line feeds before the record's first byte: the
@@ -320,7 +321,7 @@ impl<'a> FileRows<'a> {
         let day = match cache {
             Some((bytes, day)) if bytes[..] == *raw(schema.date) => *day,
             _ => {
-                let day = parse_day(text(schema.date)?)
+                let day = parse_day_as(text(schema.date)?, self.plan.date_format.as_ref())
                     .map_err(|reason| FieldError::at(schema.date, raw(schema.date), reason))?;
                 match cache {
                     Some((bytes, cached)) => {
