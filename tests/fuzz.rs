@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use crate::util::repo;
 
-const DEFAULT_CASES: usize = 160;
+const DEFAULT_CASES: usize = 300;
 const DEFAULT_SEED: u64 = 0x7a11_f022;
 /// A run longer than this is a hang.
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -762,6 +762,24 @@ fn report_args(rng: &mut Rng, inputs: &[String]) -> Vec<String> {
         let overlap = rng.pick(&["error", "latest", "sum"]);
         args.extend(["--on-overlap".to_string(), overlap.to_string()]);
     }
+    if rng.chance(10) {
+        let format = rng.pick(&[
+            "%m/%d/%Y",
+            "%m/%d/%y",
+            "%d.%m.%Y",
+            "%Y-%m-%d %H:%M:%S%z",
+            "%Y-%m-%dT%H:%M:%SZ",
+            "%s",
+            "%j/%Y",
+            "%G-W%V-%u",
+            "%Y",
+        ]);
+        args.extend(["--date-format".to_string(), format.to_string()]);
+    }
+    if rng.chance(5) {
+        let delimiter = rng.pick(&[";", "tab", "|", ","]);
+        args.extend(["--delimiter".to_string(), delimiter.to_string()]);
+    }
     args.push("--quiet".to_string());
     args
 }
@@ -820,6 +838,14 @@ fn build_case(seed: u64) -> Case {
                     plain
                 } else {
                     mutate(&mut rng, plain)
+                };
+                // Semicolons or tabs for commas: what spreadsheets in many locales save.
+                let plain = if rng.chance(10) {
+                    let separator = *rng.pick(b";\t");
+                    let swapped = plain.iter().map(|&b| if b == b',' { separator } else { b });
+                    swapped.collect()
+                } else {
+                    plain
                 };
                 let (name, bytes) = if matches!(target, Target::Gzip) {
                     let packed = gzip_bytes(&plain);
