@@ -9,4 +9,5 @@ mod inputs;
 mod property;
 mod reconcile;
 mod report;
+mod spreadsheet;
 mod tokens;
