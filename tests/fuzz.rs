@@ -121,6 +121,45 @@ fn fixtures() -> &'static Fixtures {
     })
 }
 
+/// Drops random columns from a CSV (quoted fields and all), now and then every SKU column
+/// of a FOCUS file: FOCUS files from other vendors carry fewer columns.
+fn drop_columns(rng: &mut Rng, data: &[u8]) -> Vec<u8> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(data);
+    let records: Vec<csv::ByteRecord> = reader.byte_records().filter_map(Result::ok).collect();
+    let Some(header) = records.first() else {
+        return data.to_vec();
+    };
+    let without_sku = rng.chance(50);
+    let keep: Vec<bool> = header
+        .iter()
+        .map(|name| {
+            let sku = matches!(name, b"SkuMeter" | b"SkuId" | b"ChargeDescription");
+            // The columns that make a file FOCUS stay, so that the rows are read.
+            let kind = matches!(
+                name,
+                b"BilledCost" | b"ChargePeriodStart" | b"EffectiveCost"
+            );
+            let dropped = (without_sku && sku) || rng.chance(20);
+            kind || !dropped
+        })
+        .collect();
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    for record in &records {
+        let fields = record
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(f, _)| f);
+        writer.write_record(fields).unwrap();
+    }
+    writer.into_inner().unwrap()
+}
+
 /// The header and a random run of rows: small files keep cases fast.
 fn sample(rng: &mut Rng, rows: &[Vec<u8>], most: usize) -> Vec<u8> {
     let mut out = rows[0].clone();
@@ -830,6 +869,10 @@ fn build_case(seed: u64) -> Case {
             for i in 0..count {
                 let plain = match target {
                     Target::UsageCsvGrammar => gen_usage_csv(&mut rng),
+                    Target::FocusCsv if rng.chance(25) => {
+                        let rows = sample(&mut rng, &f.focus, 30);
+                        drop_columns(&mut rng, &rows)
+                    }
                     Target::FocusCsv => sample(&mut rng, &f.focus, 30),
                     Target::Gzip if rng.chance(50) => sample(&mut rng, &f.focus, 30),
                     _ => sample(&mut rng, &f.usage, 40),
@@ -1181,4 +1224,36 @@ fn fuzz_no_input_makes_tally_panic_or_hang() {
         seeds.len(),
         failures.join("\n\n")
     );
+}
+
+/// A panic in a block's task must end the run, not leave the reader waiting for that block
+/// forever (found by this harness: a FOCUS file without SKU columns, read in many small blocks,
+/// hung instead of failing). The panic itself is the known one above; once it is fixed this
+/// case simply succeeds, and still must not hang.
+#[test]
+fn fuzz_a_panic_in_a_block_task_ends_the_run_instead_of_hanging() {
+    let mut focus = b"BilledCost,ChargePeriodStart,SubAccountName\n".to_vec();
+    for day in 1..=28 {
+        focus.extend_from_slice(format!("1.{day:02},2026-10-{day:02},alpha\n").as_bytes());
+    }
+    let case = Case {
+        target: Target::FocusCsv,
+        files: vec![("focus.csv".to_string(), focus)],
+        args: [
+            "report",
+            "focus.csv",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+        ]
+        .map(String::from)
+        .to_vec(),
+        env: vec![("TALLY_BLOCK_SIZE".to_string(), "32".to_string())],
+        also_ok: Vec::new(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    if let Outcome::Failed(what) = run_case(&case, dir.path()) {
+        panic!("{what}");
+    }
 }

@@ -466,13 +466,18 @@ fn scan_csv<R: Read>(
     let mut file_tally = Tally::default();
     let mut read_error = None;
     rayon::in_place_scope(|scope| {
-        let (sender, receiver) = std::sync::mpsc::channel::<(Tally, Vec<u8>)>();
+        // A task that panics still reports (its panic, passed on here): otherwise this thread
+        // would wait for its block forever, and a bug would look like a hang.
+        type Done = std::thread::Result<(Tally, Vec<u8>)>;
+        let (sender, receiver) = std::sync::mpsc::channel::<Done>();
         let mut in_flight = 0;
         let mut stop = false;
         let mut line_reached = 1;
         while !stop {
             if in_flight >= max_in_flight {
-                if let Ok((part, buffer)) = receiver.recv() {
+                if let Ok(done) = receiver.recv() {
+                    let (part, buffer) =
+                        done.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                     in_flight -= 1;
                     stop = part.first_error.is_some() || part.overflow || part.needs_exact;
                     file_tally.merge(part);
@@ -489,7 +494,10 @@ fn scan_csv<R: Read>(
                     in_flight += 1;
                     scope.spawn(move |_| {
                         // The receiver outlives every task: a failed send cannot happen.
-                        let _ = sender.send((rows.process_block(&block), block.data));
+                        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            rows.process_block(&block)
+                        }));
+                        let _ = sender.send(done.map(|part| (part, block.data)));
                     });
                 }
                 Ok(None) => break,
@@ -500,7 +508,8 @@ fn scan_csv<R: Read>(
             }
         }
         drop(sender);
-        for (part, _) in receiver {
+        for done in receiver {
+            let (part, _) = done.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             file_tally.merge(part);
         }
     });
