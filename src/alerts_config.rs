@@ -4,7 +4,8 @@
 
 use crate::cli::AlertsArgs;
 use crate::config::{
-    Filters, Format, OnOverlap, ScanPlan, block_size_from_env, month_range, parse_as_of, parse_tags,
+    Filters, Format, InputOptions, OnOverlap, ScanPlan, block_size_from_env, month_range,
+    parse_as_of, parse_tags,
 };
 use crate::error::UsageError;
 use crate::model::{DateRange, Delay, KeyKind};
@@ -191,6 +192,7 @@ impl AlertsConfig {
         } else {
             parse_tags(&args.filters.tag)?
         };
+        let input = InputOptions::from_args(&args.input)?;
         Ok(AlertsConfig {
             inputs: args.inputs,
             name,
@@ -226,6 +228,8 @@ impl AlertsConfig {
                 tz: chrono_tz::Tz::UTC,
                 spread_charges: args.spread_charges,
                 date_basis: args.date_basis,
+                date_format: input.date_format,
+                delimiter: input.delimiter,
             },
             format: args.format,
             out: args.out,

@@ -60,6 +60,9 @@ pub struct ReconcileArgs {
     #[command(flatten)]
     pub range: RangeArgs,
 
+    #[command(flatten)]
+    pub input: InputArgs,
+
     /// Largest difference that is not flagged, relative to the billed figure (cost, then
     /// quantity): a percentage (`0.5%`) or a fraction (`0.005`).
     #[arg(long, value_name = "TOLERANCE", default_value = "0.5%")]
@@ -139,6 +142,9 @@ pub struct ReportArgs {
 
     #[command(flatten)]
     pub filters: FilterArgs,
+
+    #[command(flatten)]
+    pub input: InputArgs,
 
     /// The time the report is made at: YYYY-MM-DD (00:00 UTC) or an RFC 3339 time.
     /// Default: now. Decides which days are provisional and what `current` means.
@@ -251,6 +257,9 @@ pub struct AlertsArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
 
+    #[command(flatten)]
+    pub input: InputArgs,
+
     /// Evaluate every group of this key on its own (one key, as in report's --by: sku,
     /// project, service, region, resource, tag:KEY or a column name): each threshold applies
     /// to each group's spend to date, and the spike compares each group with its own previous
@@ -329,6 +338,21 @@ pub struct FilterArgs {
     /// Keep only rows with this tag (repeatable; all must match), as KEY=VALUE.
     #[arg(long, value_name = "KEY=VALUE")]
     pub tag: Vec<String>,
+}
+
+/// How CSV inputs are read, for files a spreadsheet saved: shared by every subcommand.
+#[derive(Debug, Clone, Default, Args)]
+pub struct InputArgs {
+    /// Read the date column of usage CSVs (and FOCUS ChargePeriodStart) with this chrono
+    /// strftime format instead of YYYY-MM-DD / RFC 3339, e.g. %m/%d/%Y, %m/%d/%y, %d.%m.%Y or
+    /// "%m/%d/%Y %H:%M" (a time without %z is UTC; with %z it is converted to UTC). A value
+    /// that does not match is a bad row.
+    #[arg(long, value_name = "FMT")]
+    pub date_format: Option<String>,
+
+    /// The field separator of CSV inputs: `,` (default), `;`, `|` or `tab` (also `\t`).
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
 }
 
 /// A date range: `--from`/`--to` or `--month`. Default: the current month up to the as-of day.

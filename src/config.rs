@@ -1,8 +1,9 @@
 //! Turns parsed arguments into a validated configuration: the date range, the as-of time,
 //! grouping keys and filters. Everything that can be wrong with a flag is found here.
 
-use crate::cli::{FilterArgs, ReconcileArgs, ReportArgs};
+use crate::cli::{FilterArgs, InputArgs, ReconcileArgs, ReportArgs};
 use crate::error::UsageError;
+use crate::ingest::fields::DateFormat;
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, last_day_of_month};
 use crate::rates::RateCard;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
@@ -112,6 +113,50 @@ pub struct ScanPlan {
     pub spread_charges: bool,
     /// `--date-basis`: the FOCUS period a row's day comes from.
     pub date_basis: DateBasis,
+    /// `--date-format`: how the date column is read (`None`: YYYY-MM-DD or RFC 3339).
+    pub date_format: Option<DateFormat>,
+    /// `--delimiter`: the CSV field separator.
+    pub delimiter: u8,
+}
+
+/// `--date-format` and `--delimiter`, validated.
+pub struct InputOptions {
+    pub date_format: Option<DateFormat>,
+    pub delimiter: u8,
+}
+
+impl InputOptions {
+    pub fn from_args(args: &InputArgs) -> Result<InputOptions, UsageError> {
+        let date_format = match &args.date_format {
+            Some(text) => Some(
+                DateFormat::new(text)
+                    .map_err(|e| UsageError(format!("--date-format \"{text}\": {e}")))?,
+            ),
+            None => None,
+        };
+        let delimiter = match &args.delimiter {
+            Some(text) => parse_delimiter(text)?,
+            None => b',',
+        };
+        Ok(InputOptions {
+            date_format,
+            delimiter,
+        })
+    }
+}
+
+/// `--delimiter`: one ASCII punctuation character, or a tab (`tab`, `\t` or the character).
+fn parse_delimiter(text: &str) -> Result<u8, UsageError> {
+    match text {
+        "tab" | "TAB" | "\\t" | "\t" => return Ok(b'\t'),
+        _ => {}
+    }
+    match text.as_bytes() {
+        [byte] if byte.is_ascii_punctuation() && !matches!(byte, b'"') => Ok(*byte),
+        _ => Err(UsageError(format!(
+            "--delimiter \"{text}\": expected one character such as , or ; or |, or tab"
+        ))),
+    }
 }
 
 /// A validated `tally report`.
@@ -198,6 +243,7 @@ impl ReportConfig {
             keys.push(key);
         }
         let tags = parse_tags(&args.filters.tag)?;
+        let input = InputOptions::from_args(&args.input)?;
         let tz = match &args.tz {
             Some(name) => name.trim().parse::<Tz>().map_err(|_| {
                 UsageError(format!(
@@ -227,6 +273,8 @@ impl ReportConfig {
                 tz,
                 spread_charges: args.spread_charges,
                 date_basis: args.date_basis,
+                date_format: input.date_format,
+                delimiter: input.delimiter,
             },
             delay,
             final_only: args.final_only,
@@ -281,6 +329,7 @@ impl ReconcileConfig {
         let report = ReportArgs {
             inputs: args.inputs,
             range: args.range,
+            input: args.input,
             by: vec!["sku".to_string(), "source".to_string()],
             period: Period::Total,
             filters: FilterArgs {
@@ -420,6 +469,18 @@ mod tests {
             DateTime::parse_from_rfc3339("2026-11-28T00:00:00Z").unwrap()
         );
         assert!(parse_as_of("28/11/2026").is_err());
+    }
+
+    #[test]
+    fn delimiters_by_name_or_character() {
+        assert_eq!(parse_delimiter(";").unwrap(), b';');
+        assert_eq!(parse_delimiter("tab").unwrap(), b'\t');
+        assert_eq!(parse_delimiter("\\t").unwrap(), b'\t');
+        assert_eq!(parse_delimiter("\t").unwrap(), b'\t');
+        assert_eq!(parse_delimiter("|").unwrap(), b'|');
+        assert!(parse_delimiter("\"").is_err());
+        assert!(parse_delimiter(";;").is_err());
+        assert!(parse_delimiter("a").is_err());
     }
 
     #[test]

@@ -28,9 +28,9 @@ enum State {
     QuoteInQuoted,
 }
 
-/// Where records end in `data` (read from a record start): the positions just after the
-/// first and the last line feed that ends a record, if any.
-fn record_ends(data: &[u8], stop_at_first: bool) -> Option<usize> {
+/// Where records end in `data` (read from a record start, fields separated by `delimiter`):
+/// the position just after the first or the last line feed that ends a record, if any.
+fn record_ends(data: &[u8], delimiter: u8, stop_at_first: bool) -> Option<usize> {
     // Most exports quote nothing: then every line feed ends a record.
     if !stop_at_first && memchr::memchr(b'"', data).is_none() {
         return memchr::memrchr(b'\n', data).map(|i| i + 1);
@@ -57,7 +57,7 @@ fn record_ends(data: &[u8], stop_at_first: bool) -> Option<usize> {
                         }
                         State::FieldStart
                     }
-                    (_, b',') => State::FieldStart,
+                    (_, byte) if byte == delimiter => State::FieldStart,
                     (State::FieldStart, b'"') => State::Quoted,
                     (State::QuoteInQuoted, b'"') => State::Quoted,
                     (State::FieldStart | State::QuoteInQuoted, b'\r') => state,
@@ -65,7 +65,7 @@ fn record_ends(data: &[u8], stop_at_first: bool) -> Option<usize> {
                 };
                 // Inside an unquoted field only a separator or a line feed matters: skip ahead.
                 if state == State::Unquoted {
-                    match memchr::memchr2(b',', b'\n', &data[i + 1..]) {
+                    match memchr::memchr2(delimiter, b'\n', &data[i + 1..]) {
                         Some(offset) => i += offset,
                         None => break,
                     }
@@ -115,15 +115,18 @@ pub struct BlockSplitter<R> {
     eof: bool,
     started: bool,
     boundaries: Boundaries,
+    /// The field separator (`,` unless `--delimiter`).
+    delimiter: u8,
     /// Buffers handed back by `recycle`, so that steady-state reading allocates nothing and
     /// the kernel need not zero fresh pages for every block.
     free: Vec<Vec<u8>>,
 }
 
 impl<R: Read> BlockSplitter<R> {
-    pub fn new(reader: R, block_size: usize, boundaries: Boundaries) -> Self {
+    pub fn new(reader: R, block_size: usize, boundaries: Boundaries, delimiter: u8) -> Self {
         BlockSplitter {
             boundaries,
+            delimiter,
             reader,
             pending: Vec::new(),
             filled: 0,
@@ -151,7 +154,7 @@ impl<R: Read> BlockSplitter<R> {
                 }
             }
             let data = &self.pending[..self.filled];
-            let end = match record_ends(data, true) {
+            let end = match record_ends(data, self.delimiter, true) {
                 Some(end) => end,
                 None if self.eof => data.len(),
                 None => {
@@ -188,7 +191,7 @@ impl<R: Read> BlockSplitter<R> {
                 data.len()
             } else {
                 let end = match self.boundaries {
-                    Boundaries::Exact => record_ends(data, false),
+                    Boundaries::Exact => record_ends(data, self.delimiter, false),
                     Boundaries::Parity => parity_record_end(data),
                 };
                 match end {
@@ -258,7 +261,7 @@ mod tests {
         block_size: usize,
         boundaries: Boundaries,
     ) -> (Vec<u8>, Vec<(String, u64)>) {
-        let mut splitter = BlockSplitter::new(input, block_size, boundaries);
+        let mut splitter = BlockSplitter::new(input, block_size, boundaries, b',');
         let header = splitter.header().unwrap().unwrap();
         let mut blocks = Vec::new();
         while let Some(block) = splitter.next_block().unwrap() {
@@ -282,6 +285,22 @@ mod tests {
     }
 
     #[test]
+    fn quotes_open_fields_after_the_given_delimiter() {
+        // With ';' a quote after ';' opens a field, so its line feed is inside the record.
+        let input = b"a;b\n1;\"x\ny\"\n2;z\n";
+        let mut splitter = BlockSplitter::new(&input[..], 4, Boundaries::Exact, b';');
+        assert_eq!(splitter.header().unwrap().unwrap(), b"a;b\n");
+        let mut blocks = Vec::new();
+        while let Some(block) = splitter.next_block().unwrap() {
+            blocks.push((block.bytes().to_vec(), block.first_line));
+        }
+        assert_eq!(
+            blocks,
+            [(b"1;\"x\ny\"\n".to_vec(), 2), (b"2;z\n".to_vec(), 4)]
+        );
+    }
+
+    #[test]
     fn a_stray_quote_inside_an_unquoted_field_is_literal() {
         let (_, blocks) = split(b"h\n5\" screen,1\nnext,2\n", 3);
         let texts: Vec<&str> = blocks.iter().map(|(t, _)| t.as_str()).collect();
@@ -292,7 +311,7 @@ mod tests {
     fn last_record_without_newline_and_empty_inputs() {
         let (_, blocks) = split(b"h\n1\n2", 1 << 20);
         assert_eq!(blocks, [("1\n2".to_string(), 2)]);
-        let mut empty = BlockSplitter::new(&b"\xEF\xBB\xBF \n"[..], 16, Boundaries::Exact);
+        let mut empty = BlockSplitter::new(&b"\xEF\xBB\xBF \n"[..], 16, Boundaries::Exact, b',');
         assert!(empty.header().unwrap().is_none());
     }
 

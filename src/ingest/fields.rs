@@ -43,7 +43,10 @@ fn plain_decimal(text: &[u8]) -> Option<Decimal> {
     for &byte in digits {
         match byte {
             b'0'..=b'9' => {
-                mantissa = mantissa * 10 + u64::from(byte - b'0');
+                // Twenty digits may not fit: leave them to the general parser.
+                mantissa = mantissa
+                    .checked_mul(10)?
+                    .checked_add(u64::from(byte - b'0'))?;
                 count += 1;
                 scale += u32::from(point);
             }
@@ -248,7 +251,8 @@ pub fn parse_day(text: &str) -> Result<Day, String> {
     if let Some(day) = utc_day_fast(text.as_bytes()) {
         return day.ok_or_else(|| "is not a valid date (no such day)".to_string());
     }
-    let expected = "is not a date; expected YYYY-MM-DD or an RFC 3339 timestamp";
+    let expected = "is not a date; expected YYYY-MM-DD or an RFC 3339 timestamp; if a \
+                    spreadsheet rewrote the dates, pass --date-format, e.g. --date-format %m/%d/%Y";
     if text.len() == 10 {
         return NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| {
             if matches!(e.kind(), chrono::format::ParseErrorKind::OutOfRange) {
@@ -287,6 +291,117 @@ pub fn parse_day(text: &str) -> Result<Day, String> {
         return Err("is not a valid date (no such day)".to_string());
     }
     Err(expected.to_string())
+}
+
+/// `--date-format`: a chrono strftime format the date column is read with instead of
+/// YYYY-MM-DD / RFC 3339, for files a spreadsheet rewrote (`%m/%d/%Y`, `%d.%m.%Y`). Never
+/// guessed: a value that does not match it is a bad row. The format is parsed once.
+#[derive(Debug, Clone)]
+pub struct DateFormat {
+    text: String,
+    items: Vec<chrono::format::Item<'static>>,
+}
+
+impl DateFormat {
+    /// Checks the format: it must be valid strftime and name a whole day (year, month and
+    /// day, or an equivalent); the error follows `--date-format "FMT": `.
+    pub fn new(text: &str) -> Result<DateFormat, String> {
+        use std::fmt::Write;
+        let items = chrono::format::StrftimeItems::new(text)
+            .parse_to_owned()
+            .map_err(|_| "is not a valid strftime format (see chrono's strftime)".to_string())?;
+        let format = DateFormat {
+            text: text.to_string(),
+            items,
+        };
+        // A round trip of a known time proves the format holds a whole day.
+        let probe =
+            DateTime::parse_from_rfc3339("2026-10-31T12:34:56Z").map_err(|e| e.to_string())?;
+        let mut written = String::new();
+        let round_trip = write!(written, "{}", probe.format_with_items(format.items.iter()))
+            .ok()
+            .and_then(|()| format.parse_day(&written).ok());
+        if round_trip != Some(probe.date_naive()) {
+            return Err(
+                "does not name a whole day (year, month and day), e.g. %m/%d/%Y".to_string(),
+            );
+        }
+        Ok(format)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The UTC day of `text` read with this format: with an offset (`%z`) the time is
+    /// converted to UTC first; without one it is UTC already.
+    pub fn parse_day(&self, text: &str) -> Result<Day, String> {
+        let text = text.trim_ascii();
+        let mismatch = || format!("does not match --date-format \"{}\"", self.text);
+        let mut parsed = chrono::format::Parsed::new();
+        // A field out of its range (month 20 of `2026-10-31` read as %m) is a mismatch too;
+        // "no such day" is for whole dates that do not exist (02/30/2026).
+        chrono::format::parse(&mut parsed, text, self.items.iter()).map_err(|_| mismatch())?;
+        let day = if parsed.offset().is_some() {
+            parsed
+                .to_datetime()
+                .map(|time| time.with_timezone(&Utc).date_naive())
+        } else {
+            parsed.to_naive_date()
+        };
+        day.map_err(|e| {
+            if matches!(
+                e.kind(),
+                chrono::format::ParseErrorKind::OutOfRange
+                    | chrono::format::ParseErrorKind::Impossible
+            ) {
+                format!(
+                    "is not a valid date (no such day) in --date-format \"{}\"",
+                    self.text
+                )
+            } else {
+                mismatch()
+            }
+        })
+    }
+}
+
+impl DateFormat {
+    /// The UTC instant of `text` read with this format (00:00 when it has no time).
+    pub fn parse_instant(&self, text: &str) -> Result<NaiveDateTime, String> {
+        let mut parsed = chrono::format::Parsed::new();
+        chrono::format::parse(&mut parsed, text.trim_ascii(), self.items.iter())
+            .map_err(|_| format!("does not match --date-format \"{}\"", self.text))?;
+        if parsed.offset().is_some()
+            && let Ok(time) = parsed.to_datetime()
+        {
+            return Ok(time.with_timezone(&Utc).naive_utc());
+        }
+        parsed
+            .to_naive_datetime_with_offset(0)
+            .or_else(|_| {
+                parsed
+                    .to_naive_date()
+                    .map(|day| day.and_time(chrono::NaiveTime::MIN))
+            })
+            .map_err(|_| format!("is not a valid date in --date-format \"{}\"", self.text))
+    }
+}
+
+/// Reads an instant with `--date-format` when one was given, else as [`parse_instant`] does.
+pub fn parse_instant_as(text: &str, format: Option<&DateFormat>) -> Result<NaiveDateTime, String> {
+    match format {
+        None => parse_instant(text),
+        Some(format) => format.parse_instant(text),
+    }
+}
+
+/// Reads a day with `--date-format` when one was given, else as [`parse_day`] does.
+pub fn parse_day_as(text: &str, format: Option<&DateFormat>) -> Result<Day, String> {
+    match format {
+        None => parse_day(text),
+        Some(format) => format.parse_day(text),
+    }
 }
 
 /// The common shapes, without chrono's format machinery: `YYYY-MM-DD`, optionally followed by
@@ -364,7 +479,15 @@ mod tests {
             let fast = plain_decimal(text.as_bytes()).unwrap();
             assert_eq!((fast, fast.scale()), (general, general.scale()), "{text}");
         }
-        for text in ["", ".", "-", "1.2.3", "1e5", "12345678901234567890"] {
+        for text in [
+            "",
+            ".",
+            "-",
+            "1.2.3",
+            "1e5",
+            "12345678901234567890",
+            "99999999999999999999",
+        ] {
             assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
         }
     }
@@ -378,6 +501,12 @@ mod tests {
         );
         assert_eq!(parse_decimal("+7").unwrap(), dec("7"));
         assert_eq!(parse_decimal(".5").unwrap(), dec("0.5"));
+        // Twenty digits overflow the fast path's u64 (a panic in debug builds, found by
+        // tests/fuzz.rs): the general parser reads them.
+        assert_eq!(
+            parse_decimal("99999999999999999999").unwrap(),
+            dec("99999999999999999999")
+        );
     }
 
     #[test]
@@ -529,6 +658,11 @@ mod tests {
                 .unwrap_err()
                 .contains("expected YYYY-MM-DD")
         );
+        assert!(
+            parse_day("4/1/25")
+                .unwrap_err()
+                .ends_with("pass --date-format, e.g. --date-format %m/%d/%Y")
+        );
         assert!(parse_day("").is_err());
         assert_eq!(parse_day("2024-09-18T22:00Z").unwrap(), d("2024-09-18"));
         assert_eq!(
@@ -555,5 +689,42 @@ mod tests {
             parse_day("2026-10-03T00:00:00.0000000Z").unwrap(),
             d("2026-10-03")
         );
+    }
+
+    #[test]
+    fn days_with_a_date_format() {
+        let d = |s: &str| NaiveDate::from_str(s).unwrap();
+        let us = DateFormat::new("%m/%d/%Y").unwrap();
+        assert_eq!(us.parse_day(" 10/31/2026 ").unwrap(), d("2026-10-31"));
+        assert_eq!(us.parse_day("4/1/2025").unwrap(), d("2025-04-01"));
+        assert_eq!(
+            us.parse_day("2026-10-31").unwrap_err(),
+            "does not match --date-format \"%m/%d/%Y\""
+        );
+        assert!(
+            us.parse_day("02/30/2026")
+                .unwrap_err()
+                .contains("no such day")
+        );
+        let short = DateFormat::new("%m/%d/%y").unwrap();
+        assert_eq!(short.parse_day("4/1/25").unwrap(), d("2025-04-01"));
+        let german = DateFormat::new("%d.%m.%Y").unwrap();
+        assert_eq!(german.parse_day("31.10.2026").unwrap(), d("2026-10-31"));
+        // Date and time: zone-less is UTC; an offset is converted to UTC.
+        let time = DateFormat::new("%m/%d/%Y %H:%M").unwrap();
+        assert_eq!(time.parse_day("10/31/2026 23:30").unwrap(), d("2026-10-31"));
+        let zoned = DateFormat::new("%m/%d/%Y %H:%M %z").unwrap();
+        assert_eq!(
+            zoned.parse_day("10/31/2026 23:30 -0500").unwrap(),
+            d("2026-11-01")
+        );
+        assert_eq!(
+            zoned.parse_day("11/01/2026 00:30 +0100").unwrap(),
+            d("2026-10-31")
+        );
+        assert!(DateFormat::new("%m/%Y").unwrap_err().contains("whole day"));
+        assert!(DateFormat::new("%H:%M").unwrap_err().contains("whole day"));
+        assert!(DateFormat::new("%Q").unwrap_err().contains("strftime"));
+        assert_eq!(parse_day_as("2026-10-31", None).unwrap(), d("2026-10-31"));
     }
 }

@@ -4,7 +4,7 @@
 
 use super::blocks::{Block, Boundaries};
 use super::columns::Schema;
-use super::fields::{parse_day, parse_decimal, parse_focus_decimal, parse_instant};
+use super::fields::{parse_day_as, parse_decimal, parse_focus_decimal, parse_instant_as};
 use super::split;
 use super::tally::{KEY_SEPARATOR, Reject, Tally, day_bytes};
 use crate::config::{Filters, ScanPlan};
@@ -117,7 +117,7 @@ impl<'a> FileRows<'a> {
         // Most blocks are valid UTF-8 that the fast splitter reads exactly; the csv crate
         // takes the rest (and reports what is wrong with them).
         let fast = std::str::from_utf8(block.bytes()).ok().is_some_and(|text| {
-            split::for_each_record(text, block.first_line, |record| {
+            split::for_each_record(text, block.first_line, self.plan.delimiter, |record| {
                 self.count(&mut scratch, record, record.line)
             })
             .is_ok()
@@ -143,6 +143,7 @@ impl<'a> FileRows<'a> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .delimiter(self.plan.delimiter)
             .from_reader(data);
         let mut record = csv::ByteRecord::new();
         // Physical lines are counted here, as line feeds before the record's first byte: the
@@ -334,7 +335,7 @@ impl<'a> FileRows<'a> {
         let day = match cache {
             Some((bytes, day)) if bytes[..] == *raw(schema.date) => *day,
             _ => {
-                let day = parse_day(text(schema.date)?)
+                let day = parse_day_as(text(schema.date)?, self.plan.date_format.as_ref())
                     .map_err(|reason| FieldError::at(schema.date, raw(schema.date), reason))?;
                 match cache {
                     Some((bytes, cached)) => {
@@ -537,10 +538,10 @@ impl<'a> FileRows<'a> {
         let field = |index: usize| record.get(index).unwrap_or_default();
         let start = std::str::from_utf8(field(schema.date))
             .map_err(|_| "is not valid UTF-8".to_string())
-            .and_then(parse_instant)
+            .and_then(|text| parse_instant_as(text, self.plan.date_format.as_ref()))
             .map_err(|reason| FieldError::at(schema.date, field(schema.date), reason))?;
         let end_index = schema.end.unwrap_or(schema.date);
-        let end = parse_instant(end_text)
+        let end = parse_instant_as(end_text, self.plan.date_format.as_ref())
             .map_err(|reason| FieldError::at(end_index, field(end_index), reason))?;
         if end <= start {
             return Ok(1);

@@ -39,12 +39,13 @@ impl<'a> Record<'a> {
 pub struct GiveUp;
 
 /// Calls `each` for every record of `data` (a block of whole records starting on physical line
-/// `first_line`), stopping early when `each` returns true. On `Err(GiveUp)` it may already have
+/// `first_line`, fields separated by `delimiter`), stopping early when `each` returns true. On `Err(GiveUp)` it may already have
 /// called `each` for earlier records: the caller discards what it counted and uses the csv
 /// crate for the whole block.
 pub fn for_each_record(
     data: &str,
     first_line: u64,
+    delimiter: u8,
     mut each: impl FnMut(&Record<'_>) -> bool,
 ) -> Result<(), GiveUp> {
     let bytes = data.as_bytes();
@@ -73,9 +74,9 @@ pub fn for_each_record(
         spans.clear();
         scratch.clear();
         pos = if quote_free {
-            split_plain(data, pos, &mut spans)
+            split_plain(data, pos, delimiter, &mut spans)
         } else {
-            split_quoted(data, pos, &mut spans, &mut scratch, &mut line)?
+            split_quoted(data, pos, delimiter, &mut spans, &mut scratch, &mut line)?
         };
         line += 1;
         let record = Record {
@@ -96,9 +97,9 @@ fn has_lone_cr(data: &[u8]) -> bool {
     memchr::memchr_iter(b'\r', data).count() != memchr::memmem::find_iter(data, b"\r\n").count()
 }
 
-/// Splits the quote-free record at `pos`: to the next line feed, at every comma. Returns the
-/// position after the record.
-fn split_plain(data: &str, pos: usize, spans: &mut Vec<Span>) -> usize {
+/// Splits the quote-free record at `pos`: to the next line feed, at every delimiter. Returns
+/// the position after the record.
+fn split_plain(data: &str, pos: usize, delimiter: u8, spans: &mut Vec<Span>) -> usize {
     let bytes = data.as_bytes();
     let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
     let text_end = if end > pos && bytes[end - 1] == b'\r' {
@@ -107,7 +108,7 @@ fn split_plain(data: &str, pos: usize, spans: &mut Vec<Span>) -> usize {
         end
     };
     let mut field_start = pos;
-    for comma in memchr::memchr_iter(b',', &bytes[pos..text_end]) {
+    for comma in memchr::memchr_iter(delimiter, &bytes[pos..text_end]) {
         spans.push(Span::Block(field_start, pos + comma));
         field_start = pos + comma + 1;
     }
@@ -120,6 +121,7 @@ fn split_plain(data: &str, pos: usize, spans: &mut Vec<Span>) -> usize {
 fn split_quoted(
     data: &str,
     mut pos: usize,
+    delimiter: u8,
     spans: &mut Vec<Span>,
     scratch: &mut String,
     line: &mut u64,
@@ -158,7 +160,7 @@ fn split_quoted(
             }
             pos = close + 1;
             match bytes.get(pos) {
-                Some(b',') => pos += 1,
+                Some(&byte) if byte == delimiter => pos += 1,
                 Some(b'\n') => return Ok(pos + 1),
                 Some(b'\r') if bytes.get(pos + 1) == Some(&b'\n') => return Ok(pos + 2),
                 None => return Ok(pos),
@@ -166,11 +168,11 @@ fn split_quoted(
                 Some(_) => return Err(GiveUp),
             }
         } else {
-            match memchr::memchr3(b',', b'\n', b'"', &bytes[pos..]) {
+            match memchr::memchr3(delimiter, b'\n', b'"', &bytes[pos..]) {
                 // A quote inside an unquoted field: the csv crate takes it literally, but it
                 // upsets quote parity (blocks::Boundaries::Parity); leave it to the csv crate.
                 Some(offset) if bytes[pos + offset] == b'"' => return Err(GiveUp),
-                Some(offset) if bytes[pos + offset] == b',' => {
+                Some(offset) if bytes[pos + offset] == delimiter => {
                     spans.push(Span::Block(pos, pos + offset));
                     pos += offset + 1;
                 }
@@ -191,7 +193,7 @@ fn split_quoted(
             }
         }
         if pos == len {
-            // A record ending in a comma at the very end of the data: one empty field more.
+            // A record ending in a delimiter at the very end of the data: one empty field more.
             spans.push(Span::Block(len, len));
             return Ok(len);
         }
@@ -205,9 +207,14 @@ mod tests {
 
     /// What the csv crate reads: (line, fields) per record.
     fn reference(data: &str, first_line: u64) -> Vec<(u64, Vec<String>)> {
+        reference_with(data, first_line, b',')
+    }
+
+    fn reference_with(data: &str, first_line: u64, delimiter: u8) -> Vec<(u64, Vec<String>)> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .delimiter(delimiter)
             .from_reader(data.as_bytes());
         let mut out = Vec::new();
         let mut record = csv::StringRecord::new();
@@ -223,8 +230,16 @@ mod tests {
     }
 
     fn ours(data: &str, first_line: u64) -> Result<Vec<(u64, Vec<String>)>, GiveUp> {
+        ours_with(data, first_line, b',')
+    }
+
+    fn ours_with(
+        data: &str,
+        first_line: u64,
+        delimiter: u8,
+    ) -> Result<Vec<(u64, Vec<String>)>, GiveUp> {
         let mut out = Vec::new();
-        for_each_record(data, first_line, |record| {
+        for_each_record(data, first_line, delimiter, |record| {
             let fields = (0..record.len()).filter_map(|i| record.field(i));
             out.push((record.line, fields.map(str::to_string).collect()));
             false
@@ -245,6 +260,26 @@ mod tests {
         ];
         for case in cases {
             assert_eq!(ours(case, 7).unwrap(), reference(case, 7), "{case:?}");
+        }
+    }
+
+    #[test]
+    fn split_reads_other_delimiters_as_csv_does() {
+        let cases = [
+            "a;b\nc;d\n",
+            "\"x;y\";\"12,50\";z\r\n1;\"multi\nline\";3\n",
+            "a,b;c\n;\n",
+        ];
+        for case in cases {
+            assert_eq!(
+                ours_with(case, 3, b';').unwrap(),
+                reference_with(case, 3, b';')
+            );
+            let tabbed = case.replace(';', "\t");
+            assert_eq!(
+                ours_with(&tabbed, 3, b'\t').unwrap(),
+                reference_with(&tabbed, 3, b'\t')
+            );
         }
     }
 

@@ -50,6 +50,7 @@ pub fn render(
         "total": crate::model::money_text(summary.total),
         "currency": summary.currency,
     });
+    input_options(plan, &mut document["options"]);
     let totals = summary.totals();
     if totals.len() > 1 {
         // As in the JSON output: never one total that adds what must not be added.
@@ -82,7 +83,7 @@ pub fn render_reconcile(
     generated_at: DateTime<Utc>,
 ) -> Vec<u8> {
     let plan = &config.plan;
-    let document = json!({
+    let mut document = json!({
         "tally_version": env!("CARGO_PKG_VERSION"),
         "command": "reconcile",
         "generated_at": generated_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
@@ -104,9 +105,20 @@ pub fn render_reconcile(
         "rows": figures.rows,
         "flagged": figures.flagged,
     });
+    input_options(plan, &mut document["options"]);
     let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
     bytes.push(b'\n');
     bytes
+}
+
+/// `--date-format` and `--delimiter`, when given: how the inputs were read.
+fn input_options(plan: &crate::config::ScanPlan, options: &mut Value) {
+    if let Some(format) = &plan.date_format {
+        options["date_format"] = json!(format.as_str());
+    }
+    if plan.delimiter != b',' {
+        options["delimiter"] = json!((plan.delimiter as char).to_string());
+    }
 }
 
 /// One entry per input: path, size, SHA-256, detected kind, row accounting (and zip members,

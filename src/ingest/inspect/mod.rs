@@ -109,7 +109,7 @@ fn inspect_stream(
 
 /// A CSV stream: the header, then every record through the profiler.
 fn inspect_csv(reader: impl Read, name: &str, cost: CostColumn, block_size: usize) -> InputReport {
-    let mut splitter = BlockSplitter::new(reader, block_size, Boundaries::Exact);
+    let mut splitter = BlockSplitter::new(reader, block_size, Boundaries::Exact, b',');
     let header = match splitter.header() {
         Ok(Some(header)) => header,
         Ok(None) => {
