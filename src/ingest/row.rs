@@ -233,6 +233,7 @@ impl<'a> FileRows<'a> {
         let error = RowError {
             location: Location {
                 source: self.source.to_string(),
+                row_group: None,
                 line,
             },
             column: error.column.map(|i| self.column_name(i)),
