@@ -5,6 +5,7 @@ mod util;
 mod alerts;
 mod bad_input;
 mod inputs;
+mod parquet;
 mod property;
 mod reconcile;
 mod report;

@@ -822,4 +822,51 @@ mod tests {
         assert_eq!(Fields::get(&record, 3), None);
         assert_eq!(Fields::text(&record), "a,,1.5");
     }
+
+    #[test]
+    fn records_are_read_in_order_with_their_place() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/parquet/doubles.gz.parquet");
+        let mut header = Vec::new();
+        let mut rows = Vec::new();
+        for_each_record(
+            &path,
+            |names| {
+                header = names.to_vec();
+                Ok(())
+            },
+            |location, fields| {
+                rows.push((location.place(), fields.to_vec()));
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            header,
+            [
+                "BilledCost",
+                "ChargePeriodStart",
+                "ServiceName",
+                "SkuId",
+                "Tags"
+            ]
+        );
+        assert_eq!(rows.len(), 8);
+        let text = |s: &str| Some(s.to_string());
+        assert_eq!(rows[0].0, "row group 1, row 1");
+        // INT96 timestamps read as UTC.
+        assert_eq!(
+            rows[0].1,
+            [
+                text("0.1"),
+                text("2026-10-01T12:00:00Z"),
+                text("doubles"),
+                text("SKU0"),
+                None
+            ]
+        );
+        assert_eq!(rows[2].1[0], text("0.0000001"));
+        assert_eq!(rows[3].1[0], text("0.30000000000000004"));
+        assert_eq!(rows[7].0, "row group 1, row 8");
+    }
 }
