@@ -116,6 +116,13 @@ struct ParquetFile {
     columns: Vec<Column>,
 }
 
+/// The top-level columns that are read (ascending); the others are left null. Decoding a
+/// column costs time whether it is used or not (a wide AWS export has 50 and more).
+struct Projection {
+    schema: parquet::schema::types::Type,
+    columns: Vec<usize>,
+}
+
 impl ParquetFile {
     fn open(path: &Path, name: &str) -> Result<ParquetFile> {
         let file = File::open(path).map_err(|e| anyhow!("{name}: cannot open: {e}"))?;
@@ -218,12 +225,34 @@ impl ParquetFile {
         self.reader.num_row_groups()
     }
 
+    /// Reads only `wanted` top-level columns (indexes into the header).
+    fn projection(&self, wanted: &[usize]) -> Result<Projection, String> {
+        let mut columns: Vec<usize> = wanted
+            .iter()
+            .copied()
+            .filter(|&i| i < self.headers.len())
+            .collect();
+        columns.sort_unstable();
+        columns.dedup();
+        let root = self.reader.metadata().file_metadata().schema();
+        let fields = columns
+            .iter()
+            .map(|&i| root.get_fields()[i].clone())
+            .collect();
+        let schema = parquet::schema::types::Type::group_type_builder(root.name())
+            .with_fields(fields)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Projection { schema, columns })
+    }
+
     /// Reads row group `group` (from 0), handing each row as text fields with its row number
     /// (from 1) to `on_row`, until it returns true. A file that cannot be read is an error
     /// (never a panic).
     fn each_row(
         &self,
         group: usize,
+        projection: Option<&Projection>,
         mut on_row: impl FnMut(u64, &TextRecord) -> bool,
     ) -> Result<(), String> {
         let read = || -> Result<(), String> {
@@ -231,13 +260,32 @@ impl ParquetFile {
                 .reader
                 .get_row_group(group)
                 .map_err(|e| e.to_string())?;
-            let rows = reader.get_row_iter(None).map_err(|e| e.to_string())?;
+            let rows = reader
+                .get_row_iter(projection.map(|p| p.schema.clone()))
+                .map_err(|e| e.to_string())?;
             let mut record = TextRecord::default();
             for (index, row) in rows.enumerate() {
                 let row = row.map_err(|e| e.to_string())?;
                 record.clear();
-                for ((_, field), column) in row.get_column_iter().zip(&self.columns) {
-                    record.push(field, column);
+                match projection {
+                    None => {
+                        for ((_, field), column) in row.get_column_iter().zip(&self.columns) {
+                            record.push(field, column);
+                        }
+                    }
+                    Some(projection) => {
+                        let mut values = projection.columns.iter().zip(row.get_column_iter());
+                        let mut next = values.next();
+                        for (index, column) in self.columns.iter().enumerate() {
+                            match next {
+                                Some((&read, (_, field))) if read == index => {
+                                    record.push(field, column);
+                                    next = values.next();
+                                }
+                                _ => record.push(&Field::Null, column),
+                            }
+                        }
+                    }
                 }
                 if on_row(index as u64 + 1, &record) {
                     break;
@@ -254,6 +302,14 @@ impl ParquetFile {
                 .or_else(|| panic.downcast_ref::<&str>().copied())
                 .unwrap_or("the Parquet reader failed");
             Err(message.to_string())
+        })
+        .map_err(|message| match message.split_once("Disabled feature at compile time: ") {
+            Some((_, codec)) => format!(
+                "compressed with {codec}, which this build of tally does not read (it reads \
+                 snappy, gzip and uncompressed files; build with --features parquet-zstd for \
+                 zstd)"
+            ),
+            None => message,
         })
     }
 }
@@ -284,6 +340,18 @@ pub(super) fn scan_parquet(
     let parquet = ParquetFile::open(&file.path, name)?;
     let schema = Schema::detect(&parquet.headers, plan.cost).map_err(|e| anyhow!("{name}: {e}"))?;
     let rows = FileRows::new(name, &schema, plan, super::blocks::Boundaries::Exact);
+    // Only the columns the per-row path reads, unless bad rows are kept for rejects.csv,
+    // which shows every field.
+    let projection = if plan.skip_bad_rows {
+        None
+    } else {
+        let wanted = columns_read(&schema, &rows);
+        Some(
+            parquet
+                .projection(&wanted)
+                .map_err(|e| anyhow!("{name}: {e}"))?,
+        )
+    };
     let metadata = parquet.reader.metadata();
     let parts: Vec<Result<Tally, String>> = (0..parquet.row_groups())
         .into_par_iter()
@@ -295,7 +363,7 @@ pub(super) fn scan_parquet(
                 line: 0,
             };
             parquet
-                .each_row(group, |row, record| {
+                .each_row(group, projection.as_ref(), |row, record| {
                     location.line = row;
                     rows.count_record(&mut scratch, record, &location)
                 })
@@ -333,6 +401,46 @@ pub(super) fn scan_parquet(
     })
 }
 
+/// Every column the per-row path may read: the schema's fields and the `--by COLUMN` keys.
+/// The destructuring is exhaustive on purpose: a field added to `Schema` must be added here,
+/// or its column would silently read as null.
+fn columns_read(schema: &Schema, rows: &FileRows) -> Vec<usize> {
+    let Schema {
+        kind: _,
+        headers: _,
+        date,
+        cost,
+        sku,
+        project_name,
+        project_id,
+        service,
+        region,
+        resource,
+        quantity,
+        unit,
+        currency,
+        tags,
+        null_is_empty: _,
+    } = schema;
+    let mut columns = vec![*date, *cost];
+    columns.extend(sku.iter().chain(resource).chain(tags).copied());
+    columns.extend(
+        [
+            project_name,
+            project_id,
+            service,
+            region,
+            quantity,
+            unit,
+            currency,
+        ]
+        .into_iter()
+        .flatten(),
+    );
+    columns.extend(rows.key_columns.iter().flatten());
+    columns
+}
+
 /// Reads a Parquet file's rows as text records, in order, as tally reads them: `on_header` gets
 /// the top-level column names, `on_record` each row's fields (`None` for null) with its place
 /// (`row_group` and `line` from 1). Either stops the reading by returning an error.
@@ -355,7 +463,7 @@ pub fn for_each_record(
         };
         let mut outcome = Ok(());
         parquet
-            .each_row(group, |row, record| {
+            .each_row(group, None, |row, record| {
                 location.line = row;
                 fields.clear();
                 fields.extend((0..record.len()).map(|i| {
