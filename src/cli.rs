@@ -118,7 +118,8 @@ pub struct ReconcileArgs {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Input files or directories (read recursively: *.csv, *.json, *.jsonl, the same with .gz,
-    /// and *.zip exports). The kind of each file is detected from its content.
+    /// *.zip exports and *.parquet; provider *manifest.json files are skipped). The kind of each
+    /// file is detected from its content.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 

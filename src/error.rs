@@ -32,19 +32,35 @@ impl From<Exit> for ExitCode {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-/// A place in an input: `file[:member]:line`.
+/// A place in an input: `file[:member]:line`, or `file: row group G, row R` in a Parquet file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Location {
     /// The input as named on the command line (or found in a directory), plus `:member` for a
     /// file inside a zip.
     pub source: String,
-    /// Physical line, the header being line 1.
+    /// In a Parquet file, the row group (from 1); `line` is then the row within it (from 1).
+    /// `None` for text inputs.
+    pub row_group: Option<u64>,
+    /// Physical line, the header being line 1 (or the row of a Parquet row group).
     pub line: u64,
+}
+
+impl Location {
+    /// The place inside `source`: `17` for a line, `row group 2, row 17` in a Parquet file.
+    pub fn place(&self) -> String {
+        match self.row_group {
+            Some(group) => format!("row group {group}, row {}", self.line),
+            None => self.line.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.source, self.line)
+        match self.row_group {
+            Some(_) => write!(f, "{}: {}", self.source, self.place()),
+            None => write!(f, "{}:{}", self.source, self.line),
+        }
     }
 }
 

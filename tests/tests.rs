@@ -8,6 +8,7 @@ mod focus;
 mod fuzz;
 mod inputs;
 mod inspect;
+mod parquet;
 mod property;
 mod real_world;
 mod reconcile;

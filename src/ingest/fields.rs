@@ -195,6 +195,10 @@ fn explain_decimal_error(error: &rust_decimal::Error) -> String {
         | rust_decimal::Error::LessThanMinimumPossibleValue => {
             "is too large: tally keeps at most 28 significant digits exactly".to_string()
         }
+        // "Invalid decimal: overflow from too many digits": more integer digits than fit.
+        rust_decimal::Error::ErrorString(message) if message.contains("overflow") => {
+            "is too large: tally keeps at most 28 significant digits exactly".to_string()
+        }
         _ => "is not a decimal number".to_string(),
     }
 }

@@ -6,6 +6,7 @@ pub mod blocks;
 pub mod columns;
 pub mod fields;
 pub mod inspect;
+pub mod parquet;
 pub mod row;
 pub mod split;
 pub mod tally;
@@ -51,6 +52,15 @@ pub struct InputScan {
 /// Fields and the header names they are read from (`Schema::sources`).
 pub type Columns = Vec<(&'static str, Vec<String>)>;
 
+/// The schema of a header under the plan's options (`--cost`, `--date-basis`).
+fn detect_schema(headers: &[String], plan: &ScanPlan) -> Result<Schema, String> {
+    let mut schema = Schema::detect(headers, plan.cost)?;
+    if plan.date_basis == crate::config::DateBasis::Billing {
+        schema.use_billing_period()?;
+    }
+    Ok(schema)
+}
+
 fn columns_of(schema: &Schema) -> Columns {
     schema
         .sources()
@@ -62,7 +72,10 @@ fn columns_of(schema: &Schema) -> Columns {
 const EXTENSIONS: &[&str] = &["csv", "json", "jsonl", "zip"];
 
 /// Expands directories recursively (entries in name order) into the files tally reads:
-/// `*.csv`, `*.json`, `*.jsonl`, the same with `.gz`, and `*.zip`. Files named explicitly are
+/// `*.csv`, `*.json`, `*.jsonl`, the same with `.gz`, `*.zip` and `*.parquet` (so also
+/// `*.snappy.parquet`; a hive tree such as `BILLING_PERIOD=2026-10/` is just folders). A
+/// provider's manifest (`*manifest.json`, any case: AWS Data Exports' `…-Manifest.json`,
+/// Azure's `manifest.json`) describes an export and is skipped. Files named explicitly are
 /// read whatever their name.
 pub fn discover(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
     let mut files = Vec::new();
@@ -80,8 +93,8 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
     }
     if files.is_empty() {
         bail!(
-            "no input files: the directories given hold no *.csv, *.json, *.jsonl, *.zip \
-             (or .gz) files"
+            "no input files: the directories given hold no *.csv, *.json, *.jsonl, *.zip, \
+             *.parquet (or .gz) files"
         );
     }
     Ok(files)
@@ -112,6 +125,12 @@ fn wanted(path: &Path) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy().to_lowercase())
         .unwrap_or_default();
+    if name.ends_with("manifest.json") {
+        return false;
+    }
+    if name.len() > ".parquet".len() && name.ends_with(".parquet") {
+        return true;
+    }
     let name = name.strip_suffix(".gz").unwrap_or(&name);
     EXTENSIONS
         .iter()
@@ -192,6 +211,9 @@ pub fn scan_input(
         .with_context(|| format!("{}: cannot read", file.name))?;
     if magic[..magic_len].starts_with(b"PK\x03\x04") {
         return scan_zip(file, plan, progress);
+    }
+    if magic[..magic_len] == *parquet::MAGIC {
+        return parquet::scan_parquet(file, plan, progress);
     }
     let gzip = magic[..magic_len].starts_with(&[0x1f, 0x8b]);
     // Quote parity first; exact boundaries when a block shows that parity cannot be trusted.
@@ -487,12 +509,7 @@ fn scan_csv<R: Read>(
     {
         bail!("{source}:1: {found}");
     }
-    let mut schema = Schema::detect(&headers, plan.cost).map_err(|e| anyhow!("{source}:1: {e}"))?;
-    if plan.date_basis == crate::config::DateBasis::Billing {
-        schema
-            .use_billing_period()
-            .map_err(|e| anyhow!("{source}:1: {e}"))?;
-    }
+    let schema = detect_schema(&headers, plan).map_err(|e| anyhow!("{source}:1: {e}"))?;
     let rows = FileRows::new(source, &schema, plan, boundaries);
 
     // Enough blocks in flight to keep every worker busy while bounding memory.
@@ -659,5 +676,17 @@ mod tests {
         assert!(wanted(Path::new("export.zip")));
         assert!(!wanted(Path::new("README.md")));
         assert!(!wanted(Path::new(".csv")));
+        assert!(wanted(Path::new(
+            "p/BILLING_PERIOD=2026-10/x-00001.snappy.parquet"
+        )));
+        assert!(wanted(Path::new("part_0_0001.PARQUET")));
+        assert!(!wanted(Path::new(".parquet")));
+        assert!(!wanted(Path::new("x.parquet.crc")));
+        // Provider manifests describe an export; they are not token records.
+        assert!(!wanted(Path::new(
+            "metadata/BILLING_PERIOD=2026-10/focus-Manifest.json"
+        )));
+        assert!(!wanted(Path::new("run/manifest.json")));
+        assert!(wanted(Path::new("tokens.json")));
     }
 }

@@ -184,6 +184,29 @@ impl<'a> FileRows<'a> {
         }
     }
 
+    /// Counts one record that is not a CSV line (a Parquet row) into `scratch`, with the same
+    /// semantics as a CSV record; a bad row is placed at `location`. Returns true when the scan
+    /// must stop.
+    pub(crate) fn count_record<R: Fields>(
+        &self,
+        scratch: &mut Scratch,
+        record: &R,
+        location: &Location,
+    ) -> bool {
+        let rejected = scratch.tally.rejects.len();
+        let stopped_before = scratch.tally.first_error.is_some();
+        let stop = self.count(scratch, record, location.line);
+        for reject in &mut scratch.tally.rejects[rejected..] {
+            reject.error.location = location.clone();
+        }
+        if let Some(error) = &mut scratch.tally.first_error
+            && !stopped_before
+        {
+            error.location = location.clone();
+        }
+        stop
+    }
+
     /// Counts one record into the block's tally; returns true when the scan must stop.
     fn count<R: Fields>(&self, scratch: &mut Scratch, record: &R, line: u64) -> bool {
         let tally = &mut scratch.tally;
@@ -248,6 +271,7 @@ impl<'a> FileRows<'a> {
         let error = RowError {
             location: Location {
                 source: self.source.to_string(),
+                row_group: None,
                 line,
             },
             column: error.column.map(|i| self.column_name(i)),
@@ -674,7 +698,7 @@ pub fn service_from_sku(sku: &str) -> &'static str {
 }
 
 /// The per-block buffers the per-row path reuses.
-struct Scratch {
+pub(crate) struct Scratch {
     tally: Tally,
     key: Vec<u8>,
     overlap: Vec<u8>,
@@ -682,8 +706,24 @@ struct Scratch {
     cache: Option<(Vec<u8>, Day)>,
 }
 
-/// The fields of one record, however it was split.
-trait Fields {
+impl Scratch {
+    pub(crate) fn new() -> Scratch {
+        Scratch {
+            tally: Tally::default(),
+            key: Vec::with_capacity(256),
+            overlap: Vec::with_capacity(256),
+            cache: None,
+        }
+    }
+
+    /// What the records counted so far add up to.
+    pub(crate) fn into_tally(self) -> Tally {
+        self.tally
+    }
+}
+
+/// The fields of one record, however it was split (CSV line or Parquet row).
+pub(crate) trait Fields {
     fn len(&self) -> usize;
     fn get(&self, index: usize) -> Option<&[u8]>;
     /// The field as text; `Err(())` when it is not UTF-8.

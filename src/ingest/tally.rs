@@ -164,6 +164,7 @@ mod tests {
         let error = |line| RowError {
             location: Location {
                 source: "f.csv".into(),
+                row_group: None,
                 line,
             },
             column: None,

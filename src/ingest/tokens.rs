@@ -75,6 +75,7 @@ pub fn scan_tokens(
         let error = RowError {
             location: Location {
                 source: source.to_string(),
+                row_group: None,
                 line,
             },
             column: None,
@@ -92,6 +93,7 @@ pub fn scan_tokens(
         tally.rows_read += 1;
         let location = Location {
             source: source.to_string(),
+            row_group: None,
             line,
         };
         let outcome = TokenRecord::from_value(&value, plan.tz)

@@ -93,7 +93,7 @@ pub fn rejects(rejects: &[&Reject]) -> Result<Vec<u8>> {
         let error = &reject.error;
         out.write_record([
             error.location.source.as_str(),
-            &error.location.line.to_string(),
+            &error.location.place(),
             error.column.as_deref().unwrap_or(""),
             error.value.as_deref().unwrap_or(""),
             &error.reason,

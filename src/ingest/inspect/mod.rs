@@ -289,6 +289,7 @@ fn inspect_tokens(mut reader: impl Read, name: &str) -> InputReport {
     };
     let bad = |line: u64, reason: String| RowError {
         location: Location {
+            row_group: None,
             source: name.to_string(),
             line,
         },

@@ -584,6 +584,7 @@ impl Profiler {
         });
         self.profile.bad.add(RowError {
             location: Location {
+                row_group: None,
                 source: self.source.clone(),
                 line,
             },
