@@ -292,3 +292,35 @@ fn date_basis_billing_matches_each_months_invoice() {
         "{stderr}"
     );
 }
+
+#[test]
+fn spread_charges_with_latest_overlap_is_refused_rather_than_counted_twice() {
+    let work = Workdir::new();
+    let header = "BilledCost,ChargePeriodStart,ChargePeriodEnd,BillingCurrency,SkuMeter\n";
+    let first = work.create(
+        "o1.csv",
+        format!("{header}31,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,USD,fee\n"),
+    );
+    let second = work.create(
+        "o2.csv",
+        format!("{header}62,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,USD,fee\n"),
+    );
+    let run = work.run(&[
+        "report",
+        &first,
+        &second,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-12-01",
+        "--spread-charges",
+        "--on-overlap",
+        "latest",
+    ]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("--spread-charges cannot be combined"),
+        "{}",
+        run.stderr()
+    );
+}

@@ -44,6 +44,16 @@ pub fn scan_inputs(
     quiet: bool,
 ) -> Result<Scanned> {
     let files = ingest::discover(inputs)?;
+    if plan.spread_charges && on_overlap == OnOverlap::Latest && files.len() > 1 {
+        // `latest` replaces whole days, and a spread charge has parts on days its own row
+        // does not mark as covered: the replaced input's other parts would still count.
+        return Err(crate::error::UsageError(
+            "--spread-charges cannot be combined with --on-overlap latest over several inputs \
+             yet: give one input, or use --on-overlap error or sum"
+                .to_string(),
+        )
+        .into());
+    }
     let mut plan = plan.clone();
     plan.track_overlap = files.len() > 1 && on_overlap != OnOverlap::Sum;
     plan.hash_inputs |= files.len() > 1;

@@ -88,6 +88,7 @@ pub fn parse_focus_decimal(text: &str) -> Result<Decimal, String> {
     };
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
     let exponent_digits = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+    let exponent_is_negative = exponent.starts_with('-');
     if int.len() + frac.len() == 0
         || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
         || exponent_digits.is_empty()
@@ -103,12 +104,19 @@ pub fn parse_focus_decimal(text: &str) -> Result<Decimal, String> {
     if significant.is_empty() {
         return Ok(Decimal::ZERO);
     }
-    if significant.len() > 38 || exponent_digits.len() > 6 {
-        return Err(too_large());
+    // Leading zeros of the exponent carry no value either (`1e007` = 1e7).
+    let exponent_value = exponent_digits.trim_start_matches('0');
+    let places = || "has more than 28 decimal places; tally keeps every digit or none".to_string();
+    if significant.len() > 38 || exponent_value.len() > 6 {
+        return Err(if exponent_is_negative && significant.len() <= 38 {
+            places()
+        } else {
+            too_large()
+        });
     }
     let mut mantissa: i128 = significant.parse().map_err(|_| not_a_number())?;
-    let magnitude: i64 = exponent_digits.parse().map_err(|_| not_a_number())?;
-    let exponent = if exponent.starts_with('-') {
+    let magnitude: i64 = exponent_value.parse().unwrap_or(0);
+    let exponent = if exponent_is_negative {
         -magnitude
     } else {
         magnitude
@@ -124,7 +132,7 @@ pub fn parse_focus_decimal(text: &str) -> Result<Decimal, String> {
         scale -= 1;
     }
     if scale > 28 {
-        return Err("has more than 28 decimal places; tally keeps every digit or none".to_string());
+        return Err(places());
     }
     let mut value =
         Decimal::try_from_i128_with_scale(mantissa, scale as u32).map_err(|_| too_large())?;
@@ -591,6 +599,20 @@ mod tests {
             parse_focus_decimal("1e1234567")
                 .unwrap_err()
                 .contains("too large")
+        );
+        // Tiny, not large; and an exponent's leading zeros are no digits.
+        assert!(
+            parse_focus_decimal("1e-999999999999")
+                .unwrap_err()
+                .contains("more than 28 decimal places")
+        );
+        assert_eq!(
+            parse_focus_decimal("1e0000000000000000001").unwrap(),
+            dec("10")
+        );
+        assert_eq!(
+            parse_focus_decimal("1e-0000000000000000000000001").unwrap(),
+            dec("0.1")
         );
         for bad in [
             "e5", "1e", "1.2.3e1", "--1e1", "1e+-1", "1,5e3", "0x1e3", "1e2.5",

@@ -958,6 +958,7 @@ mod tests {
                 "ChargePeriodStart",
                 "ServiceName",
                 "SkuId",
+                "BillingCurrency",
                 "Tags"
             ]
         );
@@ -972,6 +973,7 @@ mod tests {
                 text("2026-10-01T12:00:00Z"),
                 text("doubles"),
                 text("SKU0"),
+                text("USD"),
                 None
             ]
         );

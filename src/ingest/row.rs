@@ -236,9 +236,14 @@ impl<'a> FileRows<'a> {
                 let (first_cost, cost) = spread(row.cost, row.span);
                 let (first_quantity, quantity) = spread(row.quantity, row.span);
                 let key = &mut scratch.key;
-                for (offset, day) in row.day.iter_days().take(row.span as usize).enumerate() {
-                    if !self.plan.range.contains(day) {
-                        continue;
+                // Only the days inside the range: a row costs O(days in range), whatever
+                // its span.
+                let range = self.plan.range;
+                let skip = (range.from - row.day).num_days().max(0) as usize;
+                let days = row.day.iter_days().take(row.span as usize).enumerate();
+                for (offset, day) in days.skip(skip) {
+                    if day > range.to {
+                        break;
                     }
                     let key_day = match self.plan.bucket {
                         Some(period) => period.bucket(day, self.plan.range).from,
