@@ -74,11 +74,15 @@ pub fn spread(amount: Decimal, days: u32) -> (Decimal, Decimal) {
 /// Exact figure for CSV and JSON: plain notation, trailing zeros dropped, but money keeps at
 /// least two decimals (`12.5` → `12.50`, `0.00000160000` → `0.0000016`).
 pub fn money_text(value: Decimal) -> String {
-    let mut v = value.normalize();
-    if v.scale() < 2 {
-        v.rescale(2);
+    let v = value.normalize();
+    if v.scale() >= 2 {
+        return v.to_string();
     }
-    v.to_string()
+    // Two decimals where the 28 digits leave room for them; otherwise the digits as they are
+    // (a 28-digit integer is written as the integer, never with a made-up `.0`).
+    let mut cents = v;
+    cents.rescale(2);
+    if cents.scale() == 2 { cents } else { v }.to_string()
 }
 
 /// Exact quantity: plain notation, trailing zeros dropped.
@@ -391,6 +395,15 @@ mod tests {
             "0.0000016"
         );
         assert_eq!(money_text(Decimal::from_str("-3").unwrap()), "-3.00");
+        // No room for cents in 28 digits: the digits as they are, never a lone ".0".
+        let big = "1234567890123456789012345678";
+        assert_eq!(money_text(Decimal::from_str(big).unwrap()), big);
+        let tenths = "7123456789012345678901234567.8";
+        assert_eq!(money_text(Decimal::from_str(tenths).unwrap()), tenths);
+        assert_eq!(
+            money_text(Decimal::from_str("12345678901234567890123456.7").unwrap()),
+            "12345678901234567890123456.70"
+        );
         assert_eq!(quantity_text(Decimal::from_str("2.000000").unwrap()), "2");
     }
 

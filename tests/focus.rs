@@ -324,3 +324,51 @@ fn spread_charges_with_latest_overlap_is_refused_rather_than_counted_twice() {
         run.stderr()
     );
 }
+
+#[test]
+fn a_null_date_says_what_is_needed() {
+    let work = Workdir::new();
+    let file = work.create(
+        "b.csv",
+        "BilledCost,ChargePeriodStart,BillingPeriodStart,BillingCurrency,SkuMeter\n\
+         3,2026-10-05,NULL,USD,a\n\
+         4,null,2026-10-01,USD,a\n",
+    );
+    let stderr = work
+        .run(&[
+            "report",
+            &file,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-12-01",
+            "--date-basis",
+            "billing",
+        ])
+        .fails();
+    assert!(
+        stderr.contains(
+            "b.csv:2: column \"BillingPeriodStart\": \"NULL\" is null; --date-basis billing \
+             needs BillingPeriodStart on every row (use --date-basis charge, or \
+             --skip-bad-rows to skip such rows)"
+        ),
+        "{stderr}"
+    );
+    let stderr = work
+        .run(&[
+            "report",
+            &file,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-12-01",
+        ])
+        .fails();
+    assert!(
+        stderr.contains(
+            "b.csv:3: column \"ChargePeriodStart\": \"null\" is null; expected the day the cost \
+             was incurred (--skip-bad-rows skips such rows)"
+        ),
+        "{stderr}"
+    );
+}

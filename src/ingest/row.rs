@@ -364,7 +364,15 @@ impl<'a> FileRows<'a> {
         let day = match cache {
             Some((bytes, day)) if bytes[..] == *raw(schema.date) => *day,
             _ => {
-                let day = parse_day_as(text(schema.date)?, self.plan.date_format.as_ref())
+                let date = text(schema.date)?;
+                if date.is_empty() {
+                    return Err(FieldError::at(
+                        schema.date,
+                        record.get(schema.date).unwrap_or_default(),
+                        self.null_date_reason(),
+                    ));
+                }
+                let day = parse_day_as(date, self.plan.date_format.as_ref())
                     .map_err(|reason| FieldError::at(schema.date, raw(schema.date), reason))?;
                 match cache {
                     Some((bytes, cached)) => {
@@ -560,6 +568,25 @@ impl<'a> FileRows<'a> {
         })
     }
 
+    /// Why a row without a date cannot be counted, and what to do.
+    fn null_date_reason(&self) -> String {
+        let empty = if self.schema.focus {
+            "is null"
+        } else {
+            "is empty"
+        };
+        if self.plan.date_basis == crate::config::DateBasis::Billing {
+            format!(
+                "{empty}; --date-basis billing needs BillingPeriodStart on every row (use \
+                 --date-basis charge, or --skip-bad-rows to skip such rows)"
+            )
+        } else {
+            format!(
+                "{empty}; expected the day the cost was incurred (--skip-bad-rows skips such rows)"
+            )
+        }
+    }
+
     /// How many UTC days `[start, end)` touches: the days from the start's to that of the
     /// last instant before the end. An end at or before the start counts on the start day.
     fn span<R: Fields>(&self, record: &R, end_text: &str) -> Result<u32, FieldError> {
@@ -584,8 +611,9 @@ impl<'a> FileRows<'a> {
             return Err(FieldError::at(
                 end_index,
                 field(end_index),
-                "is more than a century after ChargePeriodStart; expected the end of the \
-                 charge period",
+                "is more than a century after ChargePeriodStart, too long a charge period \
+                 to spread (fix the row, skip it with --skip-bad-rows, or report without \
+                 --spread-charges)",
             ));
         }
         Ok(days.max(1) as u32)
