@@ -175,6 +175,8 @@ pub struct ReportConfig {
     pub rates_path: Option<PathBuf>,
     /// Charts to draw with `--out`: `None` for `--no-charts`.
     pub charts: Option<ChartOptions>,
+    /// The days of the requested range after the as-of day, which no figure includes.
+    pub after_as_of: Option<DateRange>,
 }
 
 /// What the charts show.
@@ -223,6 +225,20 @@ impl ReportConfig {
                 range.from, range.to
             )));
         }
+        // Nothing after the as-of day is part of any figure: it cannot be known at that time
+        // (alerts and reconcile cut there too). The days cut are remembered for a warning.
+        if range.from > as_of_day {
+            return Err(UsageError(format!(
+                "the range {} to {} starts after the as-of day {as_of_day}: nothing in it can \
+                 be known yet (pass --as-of to report as of a later time)",
+                range.from, range.to
+            )));
+        }
+        let after_as_of = (range.to > as_of_day).then(|| DateRange {
+            from: as_of_day.succ_opt().unwrap_or(as_of_day),
+            to: range.to,
+        });
+        range.to = range.to.min(as_of_day);
         if args.final_only {
             let last_final = delay.first_provisional_day().pred_opt();
             range.to = last_final.map_or(range.to, |last| range.to.min(last));
@@ -278,6 +294,7 @@ impl ReportConfig {
             },
             delay,
             final_only: args.final_only,
+            after_as_of,
             period: args.period,
             format: args.format,
             out: args.out,

@@ -384,7 +384,8 @@ fn reconcile_json_states_its_range_and_provisional_days() {
     ]);
     let json: serde_json::Value = serde_json::from_str(&run.ok()).unwrap();
     assert_eq!(json["from"], "2026-10-01");
-    assert_eq!(json["to"], "2026-10-31");
+    // Nothing after the as-of day is part of a figure: the range ends there.
+    assert_eq!(json["to"], "2026-10-05");
     assert_eq!(json["as_of"], "2026-10-05T00:00:00Z");
     assert_eq!(
         json["provisional_days"],

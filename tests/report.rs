@@ -644,20 +644,27 @@ fn report_edge_ranges_and_trailing_zeros() {
         "4294967295",
     ]);
     assert_eq!(err.code(), 2, "{}", err.stderr());
-    // A range entirely after the as-of day lists no provisional day it knows nothing of.
-    let future = work
-        .run(&[
-            "report",
-            &padded,
-            "--from",
-            "2026-03-01",
-            "--to",
-            "2026-03-31",
-            "--as-of",
-            "2026-01-02",
-            "--format",
-            "json",
-        ])
-        .ok();
-    assert!(future.contains("\"provisional_days\": []"), "{future}");
+    // A range entirely after the as-of day: nothing in it can be known, which is said rather
+    // than reported as a total of zero.
+    let future = work.run(&[
+        "report",
+        &padded,
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-03-31",
+        "--as-of",
+        "2026-01-02",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(future.code(), 2, "{}", future.stderr());
+    assert!(
+        future.stderr().contains(
+            "the range 2026-03-01 to 2026-03-31 starts after the as-of day 2026-01-02: nothing \
+             in it can be known yet"
+        ),
+        "{}",
+        future.stderr()
+    );
 }

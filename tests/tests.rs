@@ -6,6 +6,7 @@ mod alerts;
 mod bad_input;
 mod focus;
 mod fuzz;
+mod honest;
 mod inputs;
 mod inspect;
 mod parquet;

@@ -77,6 +77,7 @@ pub fn scan_inputs(
         .collect::<Result<Vec<_>>>();
     progress.finish();
     let mut scans = scans?;
+    check_key_columns(&plan.keys, &scans)?;
     let resolved = aggregate::resolve(&mut scans, on_overlap)?;
     Ok(Scanned {
         plan,
@@ -136,4 +137,85 @@ pub fn tell_rejects(rejects: &[&Reject], out: Option<&Path>, quiet: bool) {
         };
         crate::output::warn(&format!("skipped {} bad row(s), {place}", rejects.len()));
     }
+}
+
+/// Says how many rows the inputs hold for days after the as-of day that the requested range
+/// covered: they are not counted, since they cannot be known as of then.
+pub fn after_as_of_warning(
+    after: Option<crate::model::DateRange>,
+    delay: crate::model::Delay,
+    scans: &[InputScan],
+) -> Option<String> {
+    let after = after?;
+    let (mut rows, mut first, mut last) = (0u64, None, None);
+    for scan in scans {
+        for (day, counts) in &scan.tally.days {
+            if after.contains(*day) && counts.valid > 0 {
+                rows += counts.valid;
+                first = Some(first.map_or(*day, |f: crate::model::Day| f.min(*day)));
+                last = Some(last.map_or(*day, |l: crate::model::Day| l.max(*day)));
+            }
+        }
+    }
+    let (first, last) = (first?, last?);
+    Some(format!(
+        "{rows} row(s) dated {first} to {last}, after the as-of day, are not counted: they \
+         cannot be known as of {} (pass a later --as-of to include them)",
+        delay.as_of.format("%Y-%m-%dT%H:%M:%SZ")
+    ))
+}
+
+/// A `--by` name that is neither a grouping key nor a column of any input is a typo, not a
+/// group of empty values: a usage error naming the closest key or column.
+fn check_key_columns(keys: &[crate::model::KeyKind], scans: &[InputScan]) -> Result<()> {
+    use crate::ingest::columns::normalize_header;
+    for key in keys {
+        let crate::model::KeyKind::Column(name) = key else {
+            continue;
+        };
+        let wanted = normalize_header(name);
+        let headers = scans.iter().flat_map(|scan| &scan.headers);
+        if headers
+            .clone()
+            .any(|header| normalize_header(header) == wanted)
+        {
+            continue;
+        }
+        const KEYS: &[&str] = &[
+            "sku",
+            "project",
+            "service",
+            "region",
+            "resource",
+            "currency",
+            "source",
+            "assistant",
+            "model",
+            "endpoint",
+        ];
+        let closest = KEYS
+            .iter()
+            .copied()
+            .chain(headers.map(String::as_str))
+            .enumerate()
+            .map(|(order, candidate)| {
+                let distance = strsim::levenshtein(&wanted, &normalize_header(candidate));
+                // On a tie the grouping keys (listed first) win over column names.
+                (distance, order, candidate)
+            })
+            .filter(|(distance, _, _)| *distance <= (wanted.len() / 3).max(2))
+            .min();
+        let hint = match closest {
+            Some((_, _, candidate)) => format!("; did you mean \"{candidate}\"?"),
+            None => format!(
+                "; grouping keys are {}, tag:KEY, or a column of the input",
+                KEYS.join(", ")
+            ),
+        };
+        return Err(crate::error::UsageError(format!(
+            "--by \"{name}\": no input has such a column, and it is not a grouping key{hint}"
+        ))
+        .into());
+    }
+    Ok(())
 }

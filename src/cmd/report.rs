@@ -74,6 +74,9 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         if let Some(message) = provisional_warning(&summary) {
             output::warn(&message);
         }
+        if let Some(message) = super::after_as_of_warning(config.after_as_of, config.delay, scans) {
+            output::warn(&message);
+        }
     }
 
     let bytes = match config.format {

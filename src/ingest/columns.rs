@@ -75,6 +75,17 @@ pub struct Schema {
     /// FOCUS rules: `NULL`/`null` (any case) and empty are null in every column, numbers may
     /// carry an exponent, and the currency column must hold a value.
     pub focus: bool,
+    /// A currency code written as the cost column's unit (`Cost (EUR)`): the currency of
+    /// every row; a currency column must agree with it.
+    pub header_currency: Option<String>,
+}
+
+/// The ISO 4217-shaped code in a header's trailing parentheses (`Cost (EUR)` → `EUR`).
+fn header_currency(header: &str) -> Option<String> {
+    let inner = header.trim().strip_suffix(')')?;
+    let code = inner[inner.rfind('(')? + 1..].trim();
+    (code.len() == 3 && code.bytes().all(|b| b.is_ascii_alphabetic()))
+        .then(|| code.to_ascii_uppercase())
 }
 
 /// The FOCUS columns each field is read from, in fallback order (README, "FOCUS").
@@ -180,6 +191,7 @@ impl Schema {
             currency,
             tags: all(&["tags"]),
             focus: true,
+            header_currency: header_currency(&headers[cost_index]),
         })
     }
 
@@ -243,6 +255,7 @@ impl Schema {
             currency: find(&["currency"]),
             tags: all(&["tags", "indextags", "projecttags"]),
             focus: false,
+            header_currency: header_currency(&headers[cost_index]),
         })
     }
 
@@ -336,6 +349,18 @@ mod tests {
         assert_eq!(schema.project_name, Some(1));
         assert_eq!(schema.resource, vec![3]);
         assert!(schema.service.is_empty());
+    }
+
+    #[test]
+    fn currency_written_as_the_cost_unit() {
+        assert_eq!(header_currency("Cost (EUR)"), Some("EUR".to_string()));
+        assert_eq!(header_currency(" amount (usd) "), Some("USD".to_string()));
+        assert_eq!(header_currency("Cost"), None);
+        assert_eq!(header_currency("Cost (US$)"), None);
+        assert_eq!(header_currency("Quantity (tokens)"), None);
+        let schema =
+            Schema::detect(&headers(&["Date", "SKU", "Cost (EUR)"]), CostColumn::Billed).unwrap();
+        assert_eq!(schema.header_currency.as_deref(), Some("EUR"));
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub struct InputScan {
     /// For CSV inputs: each field and the columns it is read from, in fallback order (of the
     /// first member, for a zip export).
     pub columns: Columns,
+    /// The header of a CSV or Parquet input as written (of every member, for a zip export),
+    /// to check `--by COLUMN` against.
+    pub headers: Vec<String>,
     pub tally: Tally,
 }
 
@@ -221,6 +224,7 @@ pub fn scan_input(
         let mut hashing = HashingReader::new(open()?, plan.hash_inputs, progress);
         let mut tally = Tally::default();
         let mut columns = Columns::new();
+        let mut headers = Vec::new();
         let kind = {
             let reader: Box<dyn Read + '_> = if gzip {
                 Box::new(flate2::read::MultiGzDecoder::new(&mut hashing))
@@ -254,6 +258,7 @@ pub fn scan_input(
                 scan_csv(reader, &file.name, plan, &mut tally, progress, boundaries)?.map(
                     |schema| {
                         columns = columns_of(&schema);
+                        headers = schema.headers.clone();
                         schema.kind.as_str()
                     },
                 )
@@ -279,6 +284,7 @@ pub fn scan_input(
             kind,
             members: Vec::new(),
             columns,
+            headers,
             tally,
         });
     }
@@ -321,6 +327,7 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
     let mut member_rows = Vec::new();
     let mut kinds = Vec::new();
     let mut columns = Columns::new();
+    let mut headers: Vec<String> = Vec::new();
     for member in &members {
         let before = tally.rows_read;
         let source = format!("{}:{member}", file.name);
@@ -334,6 +341,11 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
             kind = schema.map(|schema| {
                 if columns.is_empty() {
                     columns = columns_of(&schema);
+                }
+                for header in &schema.headers {
+                    if !headers.contains(header) {
+                        headers.push(header.clone());
+                    }
                 }
                 schema.kind
             });
@@ -357,6 +369,7 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
         kind: format!("cost-usage-export ({})", kinds.join(", ")),
         members: member_rows,
         columns,
+        headers,
         tally,
     })
 }

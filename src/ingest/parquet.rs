@@ -399,6 +399,7 @@ pub(super) fn scan_parquet(
         kind: kind.to_string(),
         members: Vec::new(),
         columns: super::columns_of(&schema),
+        headers: schema.headers.clone(),
         tally: file_tally,
     })
 }
@@ -424,6 +425,7 @@ fn columns_read(schema: &Schema, rows: &FileRows) -> Vec<usize> {
         currency,
         tags,
         focus: _,
+        header_currency: _,
     } = schema;
     let mut columns = vec![*date, *cost];
     columns.extend(

@@ -460,8 +460,22 @@ impl<'a> FileRows<'a> {
                     "is null; FOCUS requires the billing currency on every row",
                 ));
             }
-            "" => "USD",
-            currency => currency,
+            "" => schema.header_currency.as_deref().unwrap_or("USD"),
+            currency => match &schema.header_currency {
+                Some(unit) if !unit.eq_ignore_ascii_case(currency) => {
+                    let index = schema.currency.unwrap_or(schema.cost);
+                    return Err(FieldError::at(
+                        index,
+                        record.get(index).unwrap_or_default(),
+                        format!(
+                            "disagrees with the cost column \"{}\", whose unit is {unit}; \
+                             fix the header or the row",
+                            self.column_name(schema.cost)
+                        ),
+                    ));
+                }
+                _ => currency,
+            },
         };
         let span = match schema.end {
             Some(end) if self.plan.spread_charges => {
