@@ -27,18 +27,23 @@ pub enum Command {
     Reconcile(ReconcileArgs),
     /// Describe inputs before reporting on them: kind (and FOCUS version), which column gives
     /// each field, rows, UTC days and the days missing, currencies and exact cost totals,
-    /// FOCUS charge categories, nulls, and bad rows (counted, never fatal). Exit code 0 when
-    /// every input could be read, 1 when one could not or has no header tally reads.
+    /// FOCUS charge categories and charges spanning several days (for --spread-charges),
+    /// nulls, and bad rows (counted, never fatal). Reads CSV, gzip, zip exports, token records
+    /// and Parquet, with report's --delimiter and --date-format. Exit code 0 when every input
+    /// could be read, 1 when one could not or has no header tally reads.
     #[command(after_help = "Examples:\n  \
         tally inspect fixtures/focus-sample/focus_sample.csv\n  \
-        tally inspect exports/ --cost effective --format json > inspect.json")]
+        tally inspect exports/ --cost effective --format json > inspect.json\n  \
+        tally inspect focus/data/ # an AWS Data Exports Parquet tree\n  \
+        tally inspect saved.csv --delimiter ';' --date-format %d.%m.%Y")]
     Inspect(InspectArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// Input files or directories, found as `report` finds them (*.csv, *.json, *.jsonl, the
-    /// same with .gz, and *.zip exports, whose parts are described one by one and in total).
+    /// same with .gz, *.zip exports, whose parts are described one by one and in total, and
+    /// *.parquet; provider *manifest.json files are skipped).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
@@ -49,6 +54,9 @@ pub struct InspectArgs {
     /// Which FOCUS cost column to total (usage CSVs have one cost column).
     #[arg(long, value_enum, default_value_t = CostColumn::Billed)]
     pub cost: CostColumn,
+
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 #[derive(Debug, Args)]

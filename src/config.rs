@@ -33,17 +33,24 @@ pub struct InspectConfig {
     pub cost: CostColumn,
     /// Bytes per CSV block read at a time (bounds the records held in memory).
     pub block_size: usize,
+    /// `--date-format`, as for `report`.
+    pub date_format: Option<DateFormat>,
+    /// `--delimiter`, as for `report`.
+    pub delimiter: u8,
 }
 
 impl InspectConfig {
-    pub fn from_args(args: crate::cli::InspectArgs) -> InspectConfig {
-        InspectConfig {
+    pub fn from_args(args: crate::cli::InspectArgs) -> Result<InspectConfig, UsageError> {
+        let input = InputOptions::from_args(&args.input)?;
+        Ok(InspectConfig {
             inputs: args.inputs,
             format: args.format,
             cost: args.cost,
             // Records of one block are held as owned text: a smaller block than a report's.
             block_size: block_size_from_env().min(1 << 20),
-        }
+            date_format: input.date_format,
+            delimiter: input.delimiter,
+        })
     }
 }
 

@@ -60,6 +60,6 @@ fn run(cli: cli::Cli) -> anyhow::Result<Exit> {
             let config = config::ReconcileConfig::from_args(args, now)?;
             cmd::reconcile::run(config, now)
         }
-        cli::Command::Inspect(args) => cmd::inspect::run(config::InspectConfig::from_args(args)),
+        cli::Command::Inspect(args) => cmd::inspect::run(config::InspectConfig::from_args(args)?),
     }
 }

@@ -9,7 +9,9 @@
 //! shape; days from `timestamp` converted to UTC with `datetime.fromisoformat`.
 
 use crate::util::{Workdir, fixture};
+use rust_decimal::Decimal;
 use serde_json::Value;
+use std::str::FromStr;
 
 fn inspect_json(dir: &Workdir, args: &[&str]) -> (i32, Value) {
     let mut all = vec!["inspect", "--format", "json"];
@@ -495,7 +497,10 @@ fn unreadable_inputs_exit_1_but_the_others_are_still_described() {
     assert_eq!(inputs.len(), 5);
     assert_eq!(inputs[0]["kind"], Value::Null);
     let error = inputs[0]["error"].as_str().unwrap();
-    assert!(error.contains("the header has ';' separators"), "{error}");
+    assert_eq!(
+        error,
+        "line 1: the header is separated by \";\" — pass --delimiter ';'"
+    );
     assert!(inputs[1]["error"].as_str().unwrap().contains("cannot read"));
     assert_eq!(inputs[2]["error"], Value::Null);
     assert_eq!(inputs[2]["rows"], 1);
@@ -504,7 +509,7 @@ fn unreadable_inputs_exit_1_but_the_others_are_still_described() {
         inputs[4]["error"]
             .as_str()
             .unwrap()
-            .contains("looks like UTF-16")
+            .starts_with("the file is UTF-16 (little-endian, with a byte-order mark)")
     );
 
     // Usage errors exit 2.
@@ -517,4 +522,491 @@ fn help_shows_an_example() {
     let help = Workdir::new().run(&["inspect", "--help"]).ok();
     assert!(help.contains("tally inspect exports/"), "{help}");
     assert!(help.contains("--cost"), "{help}");
+}
+
+fn dec(text: &str) -> Decimal {
+    Decimal::from_str(text).unwrap()
+}
+
+/// The exact cost of an input's only currency, USD.
+fn usd_cost(input: &Value) -> Decimal {
+    let values = input["currencies"]["values"].as_array().unwrap();
+    assert_eq!(values.len(), 1, "{values:?}");
+    assert_eq!(values[0]["currency"], "USD");
+    dec(values[0]["cost"].as_str().unwrap())
+}
+
+/// `tally report INPUT… --format json` over a range, with more options: the total.
+fn report_total(dir: &Workdir, inputs: &[&str], range: &[&str], options: &[&str]) -> Decimal {
+    let mut args = vec!["report", "--format", "json", "--as-of", "2026-12-15"];
+    args.extend_from_slice(range);
+    args.extend_from_slice(options);
+    args.extend_from_slice(inputs);
+    let json: Value = serde_json::from_str(&dir.run(&args).ok()).unwrap();
+    dec(json["total"].as_str().unwrap())
+}
+
+fn parquet_expected() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture("parquet/expected.json")).unwrap())
+        .unwrap()
+}
+
+// Parquet. Independent figures: `scripts/gen_parquet_fixtures.py`'s expected.json (totals of
+// October 2026 and rows per file), and, for the AWS files (whose September partition also
+// holds September rows), pyarrow's `read_table(...).to_pylist()` summed with Python's
+// `decimal` from `repr(float)`: the 2026-09 file 357687.5872550084 (of which its five
+// late 2026-10-01 rows 419.7465112991), the 2026-10 file 1205878.2012516694; days and nulls
+// counted the same way.
+
+#[test]
+fn parquet_files_are_described_and_agree_with_report_and_expected_totals() {
+    let dir = Workdir::new();
+    let expected = parquet_expected();
+    for (name, key) in [
+        ("azure/part_1_0001.snappy.parquet", "azure"),
+        ("doubles.gz.parquet", "doubles"),
+    ] {
+        let path = fixture(&format!("parquet/{name}"));
+        let (code, json) = inspect_json(&dir, &[&path]);
+        assert_eq!(code, 0, "{json}");
+        let input = &json["inputs"][0];
+        assert_eq!(input["kind"], "focus-parquet");
+        assert_eq!(input["error"], Value::Null);
+        assert_eq!(input["read_error"], Value::Null);
+        assert_eq!(input["rows"], expected["rows"][name]);
+        assert_eq!(input["bad_rows"]["count"], 0);
+        let total = dec(expected[key]["total"].as_str().unwrap());
+        assert_eq!(usd_cost(input), total, "{name}");
+        let month = ["--month", "2026-10"];
+        assert_eq!(report_total(&dir, &[&path], &month, &[]), total, "{name}");
+    }
+    let (_, json) = inspect_json(&dir, &[&fixture("parquet/azure")]);
+    let azure = &json["inputs"][0];
+    assert_eq!(
+        json["inputs"].as_array().unwrap().len(),
+        1,
+        "manifest.json is skipped"
+    );
+    assert_eq!(
+        (&azure["days"]["first"], &azure["days"]["last"]),
+        (&Value::from("2026-10-01"), &Value::from("2026-10-31"))
+    );
+    assert_eq!(azure["days"]["with_rows"], 30);
+    assert_eq!(nulls(azure, "RegionId"), 31);
+    assert_eq!(nulls(azure, "Tags"), 26);
+    assert_eq!(azure["focus_version"]["at_least"], "1.0");
+    // No charge period end in this export: nothing to spread.
+    assert_eq!(azure["multi_day"]["rows"], 0);
+}
+
+#[test]
+fn parquet_hive_tree_is_found_like_report_finds_it() {
+    let dir = Workdir::new();
+    let tree = fixture("parquet/aws");
+    let (code, json) = inspect_json(&dir, &[&tree]);
+    assert_eq!(code, 0);
+    let inputs = json["inputs"].as_array().unwrap();
+    // The metadata's focus-Manifest.json is skipped; the two partitions are read.
+    assert_eq!(inputs.len(), 2, "{json}");
+    let expected = parquet_expected();
+    let (september, october) = (&inputs[0], &inputs[1]);
+    for (input, partition) in [(september, "2026-09"), (october, "2026-10")] {
+        let name = input["name"].as_str().unwrap();
+        assert!(
+            name.ends_with(&format!(
+                "BILLING_PERIOD={partition}/focus-00001.snappy.parquet"
+            )),
+            "{name}"
+        );
+        assert_eq!(input["kind"], "focus-parquet");
+        let relative =
+            format!("aws/focus/data/BILLING_PERIOD={partition}/focus-00001.snappy.parquet");
+        assert_eq!(input["rows"], expected["rows"][&relative]);
+        assert_eq!(input["bad_rows"]["count"], 0);
+        assert_eq!(field(input, "sku")["supplied_by"][0]["column"], "SkuId");
+    }
+    assert_eq!(usd_cost(september), dec("357687.5872550084"));
+    assert_eq!(usd_cost(october), dec("1205878.2012516694"));
+    assert_eq!(
+        (&september["days"]["first"], &september["days"]["last"]),
+        (&Value::from("2026-09-01"), &Value::from("2026-10-01"))
+    );
+    assert_eq!(september["days"]["with_rows"], 30);
+    assert_eq!(october["days"]["with_rows"], 31);
+    assert_eq!(october["days"]["missing_days"], 0);
+    assert_eq!(nulls(october, "RegionId"), 89);
+    assert_eq!(nulls(october, "Tags"), 53);
+    assert_eq!(nulls(october, "ConsumedQuantity"), 43);
+    // The October report reads the October partition and the September one's late rows.
+    let october_total = usd_cost(october) + dec("419.7465112991");
+    assert_eq!(
+        october_total,
+        dec(expected["aws"]["total"].as_str().unwrap())
+    );
+    assert_eq!(
+        report_total(&dir, &[&tree], &["--month", "2026-10"], &[]),
+        october_total
+    );
+    // Over both months, report's total is inspect's two totals.
+    let both = ["--from", "2026-09-01", "--to", "2026-10-31"];
+    assert_eq!(
+        report_total(&dir, &[&tree], &both, &[]),
+        usd_cost(september) + usd_cost(october)
+    );
+    // One-hour charge periods never touch two UTC days (an end at 00:00 does not).
+    assert_eq!(october["multi_day"]["rows"], 0);
+    assert_eq!(october["multi_day"]["spread_refused"]["count"], 0);
+
+    let table = dir.run(&["inspect", &tree]).ok();
+    assert!(
+        table.contains("kind      focus-parquet, FOCUS 1.0 or later; 22 columns"),
+        "{table}"
+    );
+    assert!(
+        table.contains("1,205,878.20  USD  from 300 rows  (exact 1205878.2012516694)"),
+        "{table}"
+    );
+}
+
+#[test]
+fn parquet_bad_rows_are_located_by_row_group_and_row() {
+    let dir = Workdir::new();
+    let path = fixture("parquet/bad/nan-cost.parquet");
+    let (code, json) = inspect_json(&dir, &[&path]);
+    assert_eq!(code, 0, "bad rows are counted, never fatal");
+    let input = &json["inputs"][0];
+    assert_eq!(input["rows"], 3);
+    assert_eq!(input["bad_rows"]["count"], 1);
+    let bad = &input["bad_rows"]["first"][0];
+    assert_eq!(bad["location"], format!("{path}: row group 1, row 2"));
+    assert_eq!(
+        (&bad["row_group"], &bad["line"]),
+        (&Value::from(1), &Value::from(2))
+    );
+    assert_eq!(
+        (&bad["column"], &bad["value"]),
+        (&Value::from("BilledCost"), &Value::from("NaN"))
+    );
+    assert_eq!(bad["reason"], "is not a decimal number");
+    // 1.5 + 2.25, as report --skip-bad-rows counts it.
+    assert_eq!(usd_cost(input), dec("3.75"));
+    assert_eq!(
+        report_total(
+            &dir,
+            &[&path],
+            &["--month", "2026-10"],
+            &["--skip-bad-rows"]
+        ),
+        dec("3.75")
+    );
+    let table = dir.run(&["inspect", &path]).ok();
+    assert!(
+        table.contains(&format!(
+            "bad rows  {path}: row group 1, row 2: column \"BilledCost\": \"NaN\" is not a decimal number"
+        )),
+        "{table}"
+    );
+}
+
+#[test]
+fn parquet_damaged_file_is_unreadable() {
+    let dir = Workdir::new();
+    let bytes = std::fs::read(fixture("parquet/doubles.gz.parquet")).unwrap();
+    let cut = dir.create("cut.parquet", &bytes[..bytes.len() / 2]);
+    let good = fixture("parquet/doubles.gz.parquet");
+    let (code, json) = inspect_json(&dir, &[&cut, &good]);
+    assert_eq!(code, 1);
+    let inputs = json["inputs"].as_array().unwrap();
+    assert!(inputs[0]["error"].is_string(), "{json}");
+    assert!(
+        !inputs[0]["error"].as_str().unwrap().starts_with(&cut),
+        "{json}"
+    );
+    assert_eq!(inputs[1]["rows"], 8);
+}
+
+// --delimiter and --date-format, as report reads them.
+
+#[test]
+fn delimiter_and_date_format_read_like_report() {
+    let dir = Workdir::new();
+    // A usage CSV a spreadsheet saved: ';' separators, day.month.year dates.
+    let saved = dir.create(
+        "saved.csv",
+        "date;sku;cost;project\n\
+         01.10.2026;Storage;1.25;p1\n\
+         02.10.2026;\"Read; units\";2.5;p1\n\
+         05.10.2026;Storage;0.005;p2\n\
+         2026-10-06;Storage;7;p2\n",
+    );
+    let options = ["--delimiter", ";", "--date-format", "%d.%m.%Y"];
+    let mut args = options.to_vec();
+    args.push(&saved);
+    let (code, json) = inspect_json(&dir, &args);
+    assert_eq!(code, 0, "{json}");
+    let input = &json["inputs"][0];
+    assert_eq!(input["kind"], "usage-csv");
+    assert_eq!(input["rows"], 4);
+    // The ISO date does not match the format given: a bad row, as report says.
+    assert_eq!(input["bad_rows"]["count"], 1);
+    let bad = &input["bad_rows"]["first"][0];
+    assert_eq!(bad["line"], 5);
+    assert_eq!(bad["reason"], "does not match --date-format \"%d.%m.%Y\"");
+    assert_eq!(
+        (&input["days"]["first"], &input["days"]["last"]),
+        (&Value::from("2026-10-01"), &Value::from("2026-10-05"))
+    );
+    assert_eq!(input["days"]["missing_days"], 2);
+    // 1.25 + 2.5 + 0.005
+    assert_eq!(usd_cost(input), dec("3.755"));
+    let mut skipping = options.to_vec();
+    skipping.push("--skip-bad-rows");
+    assert_eq!(
+        report_total(&dir, &[&saved], &["--month", "2026-10"], &skipping),
+        dec("3.755")
+    );
+
+    // Tabs.
+    let tabs = dir.create(
+        "tabs.csv",
+        "date\tsku\tcost\n2026-10-01\ta\t1.5\n2026-10-02\tb\t2\n",
+    );
+    let (code, json) = inspect_json(&dir, &["--delimiter", "tab", &tabs]);
+    assert_eq!(code, 0);
+    assert_eq!(usd_cost(&json["inputs"][0]), dec("3.5"));
+    assert_eq!(
+        report_total(
+            &dir,
+            &[&tabs],
+            &["--month", "2026-10"],
+            &["--delimiter", "tab"]
+        ),
+        dec("3.5")
+    );
+
+    // Without --delimiter: refused with what to pass, as report refuses it.
+    let (code, json) = inspect_json(&dir, &[&saved]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        json["inputs"][0]["error"],
+        "line 1: the header is separated by \";\" — pass --delimiter ';'"
+    );
+    let stderr = dir
+        .run(&[
+            "report",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-12-15",
+            &saved,
+        ])
+        .fails();
+    assert!(
+        stderr.contains("the header is separated by \";\" — pass --delimiter ';'"),
+        "{stderr}"
+    );
+    // A comma file read with ';' says to drop the option.
+    let commas = dir.create("commas.csv", "date,sku,cost\n2026-10-01,a,1\n");
+    let (code, json) = inspect_json(&dir, &["--delimiter", ";", &commas]);
+    assert_eq!(code, 1);
+    assert!(
+        json["inputs"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("drop --delimiter")
+    );
+
+    // Bad option values are usage errors, as for report.
+    assert_eq!(dir.run(&["inspect", "--delimiter", "ab", &saved]).code(), 2);
+    assert_eq!(
+        dir.run(&["inspect", "--date-format", "%H:%M", &saved])
+            .code(),
+        2
+    );
+    let help = dir.run(&["inspect", "--help"]).ok();
+    assert!(
+        help.contains("--delimiter") && help.contains("--date-format"),
+        "{help}"
+    );
+}
+
+#[test]
+fn utf16_is_refused_as_report_refuses_it() {
+    let dir = Workdir::new();
+    let utf16: Vec<u8> = [0xFE, 0xFF]
+        .into_iter()
+        .chain(
+            "date\tsku\tcost\n"
+                .encode_utf16()
+                .flat_map(u16::to_be_bytes),
+        )
+        .collect();
+    let path = dir.create("unicode.txt", utf16);
+    let (code, json) = inspect_json(&dir, &["--delimiter", "tab", &path]);
+    assert_eq!(code, 1);
+    let error = json["inputs"][0]["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("the file is UTF-16 (big-endian, with a byte-order mark)"),
+        "{error}"
+    );
+    let stderr = dir
+        .run(&[
+            "report",
+            "--delimiter",
+            "tab",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-12-15",
+            &path,
+        ])
+        .fails();
+    assert!(stderr.contains(error), "{stderr}");
+    // Without a byte-order mark: NUL bytes in the header.
+    let bare: Vec<u8> = "date,sku,cost\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let bare = dir.create("bare.csv", bare);
+    let (code, json) = inspect_json(&dir, &[&bare]);
+    assert_eq!(code, 1);
+    assert!(
+        json["inputs"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("NUL bytes"),
+        "{json}"
+    );
+}
+
+// Charges that span several UTC days, and ends --spread-charges would refuse.
+
+const SPANS: &str = "BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,SkuId,ChargeCategory\n\
+    10.5,USD,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,fee,Purchase\n\
+    1.25,USD,2026-10-02T23:00:00Z,2026-10-03T00:00:00Z,a,Usage\n\
+    2,USD,2026-10-02T23:00:00Z,2026-10-03T00:30:00Z,a,Usage\n\
+    3,USD,2026-10-03,9999-01-01,a,Usage\n\
+    4,USD,2026-10-04,soon,a,Usage\n\
+    5,USD,2026-10-04,,a,Usage\n\
+    0.75,USD,2026-10-05T12:00:00Z,2026-10-05T11:00:00Z,a,Usage\n";
+
+#[test]
+fn multi_day_charges_are_counted_and_refused_ends_noted() {
+    let dir = Workdir::new();
+    let path = dir.create("spans.csv", SPANS);
+    let (code, json) = inspect_json(&dir, &[&path]);
+    assert_eq!(code, 0, "never fails on a charge period");
+    let input = &json["inputs"][0];
+    assert_eq!(input["rows"], 7);
+    assert_eq!(input["bad_rows"]["count"], 0);
+    // Every row counts on its start day without --spread-charges: 26.5 in all.
+    assert_eq!(usd_cost(input), dec("26.5"));
+    // The month-long fee and the 23:00–00:30 charge touch more than one UTC day; the hour
+    // ending at 00:00, the empty end and the end before the start do not.
+    let multi = &input["multi_day"];
+    assert_eq!(multi["rows"], 2);
+    assert_eq!(multi["currencies"]["values"][0]["rows"], 2);
+    assert_eq!(
+        dec(multi["currencies"]["values"][0]["cost"].as_str().unwrap()),
+        dec("12.5")
+    );
+    let refused = &multi["spread_refused"];
+    assert_eq!(refused["count"], 2);
+    assert_eq!(
+        (&refused["first"][0]["line"], &refused["first"][1]["line"]),
+        (&Value::from(5), &Value::from(6))
+    );
+    assert_eq!(refused["first"][0]["column"], "ChargePeriodEnd");
+    assert_eq!(refused["first"][0]["value"], "9999-01-01");
+    assert_eq!(
+        refused["first"][0]["reason"],
+        "is more than a century after ChargePeriodStart, too long a charge period to spread \
+         (fix the row, skip it with --skip-bad-rows, or report without --spread-charges)"
+    );
+    assert_eq!(refused["first"][1]["value"], "soon");
+    let notes = input["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let note = notes[0].as_str().unwrap();
+    assert!(
+        note.starts_with("report --spread-charges would refuse 2 rows"),
+        "{note}"
+    );
+    assert!(
+        note.contains(&format!(
+            "{path}:5: column \"ChargePeriodEnd\": \"9999-01-01\""
+        )),
+        "{note}"
+    );
+
+    // report agrees: without --spread-charges every row counts; with it, those two rows are
+    // refused (line 5 first), and skipping them leaves the rest.
+    let wide = ["--from", "2026-10-01", "--to", "2026-12-31"];
+    assert_eq!(report_total(&dir, &[&path], &wide, &[]), dec("26.5"));
+    let mut args = vec!["report", "--as-of", "2026-12-15", "--spread-charges", &path];
+    args.extend_from_slice(&wide);
+    let stderr = dir.run(&args).fails();
+    assert!(
+        stderr.contains(&format!("{path}:5: column \"ChargePeriodEnd\"")),
+        "{stderr}"
+    );
+    assert_eq!(
+        report_total(
+            &dir,
+            &[&path],
+            &wide,
+            &["--spread-charges", "--skip-bad-rows"]
+        ),
+        dec("19.5")
+    );
+
+    let table = dir.run(&["inspect", &path]).ok();
+    assert!(
+        table.contains("  multi-day charges: 2 rows, cost 12.50 USD (counted on their start day; report --spread-charges spreads them)"),
+        "{table}"
+    );
+    assert!(
+        table.contains("  note      report --spread-charges would refuse 2 rows"),
+        "{table}"
+    );
+    // Usage CSVs have no charge period.
+    let (_, json) = inspect_json(&dir, &[&fixture("console/usage-2026-10.csv")]);
+    assert_eq!(json["inputs"][0]["multi_day"], Value::Null);
+}
+
+#[test]
+fn multi_day_charges_in_an_export_total_over_its_parts() {
+    let dir = Workdir::new();
+    let zip_path = dir.path().join("export.zip");
+    let file = std::fs::File::create(&zip_path).unwrap();
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default();
+    let (header, rows) = SPANS.split_once('\n').unwrap();
+    let rows: Vec<&str> = rows.lines().collect();
+    for (k, part) in [&rows[..3], &rows[3..]].iter().enumerate() {
+        use std::io::Write;
+        zip.start_file(format!("part-{}-of-2.csv", k + 1), options)
+            .unwrap();
+        writeln!(zip, "{header}\n{}", part.join("\n")).unwrap();
+    }
+    zip.finish().unwrap();
+    let zip_path = zip_path.display().to_string();
+    let (code, json) = inspect_json(&dir, &[&zip_path]);
+    assert_eq!(code, 0);
+    let input = &json["inputs"][0];
+    assert_eq!(input["multi_day"]["rows"], 2);
+    assert_eq!(input["multi_day"]["spread_refused"]["count"], 2);
+    assert_eq!(input["members"][0]["multi_day"]["rows"], 2);
+    assert_eq!(
+        input["members"][1]["multi_day"]["spread_refused"]["count"],
+        2
+    );
+    let notes = input["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "one note for the export: {notes:?}");
+    assert!(
+        notes[0]
+            .as_str()
+            .unwrap()
+            .contains("part-2-of-2.csv:2: column"),
+        "{notes:?}"
+    );
 }

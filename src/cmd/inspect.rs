@@ -3,12 +3,21 @@
 
 use crate::config::{InspectConfig, InspectFormat};
 use crate::error::Exit;
-use crate::ingest::{self, inspect::InputReport};
+use crate::ingest::{
+    self,
+    inspect::{InputReport, InspectOptions},
+};
 use crate::output;
 use crate::render;
 use anyhow::Result;
 
 pub fn run(config: InspectConfig) -> Result<Exit> {
+    let options = InspectOptions {
+        cost: config.cost,
+        block_size: config.block_size,
+        date_format: config.date_format.clone(),
+        delimiter: config.delimiter,
+    };
     let mut reports = Vec::new();
     // One input at a time, so that a missing path is described like an unreadable file
     // instead of hiding every other input.
@@ -17,7 +26,7 @@ pub fn run(config: InspectConfig) -> Result<Exit> {
             Ok(files) => reports.extend(
                 files
                     .iter()
-                    .map(|file| ingest::inspect::inspect(file, config.cost, config.block_size)),
+                    .map(|file| ingest::inspect::inspect(file, &options)),
             ),
             Err(error) => {
                 let name = input.display().to_string();

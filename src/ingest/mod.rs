@@ -489,12 +489,7 @@ fn scan_csv<R: Read>(
         .fill_buf()
         .with_context(|| format!("{source}: cannot read"))?;
     if let Some(encoding) = utf16_bom(start) {
-        bail!(
-            "{source}: the file is UTF-16 ({encoding}, with a byte-order mark), as a spreadsheet's \
-             \"Unicode text\" save writes it; tally reads UTF-8: convert it first, e.g. \
-             iconv -f UTF-16 -t UTF-8 IN > OUT.csv (then pass --delimiter tab if it is \
-             tab-separated)"
-        );
+        bail!("{source}: {}", utf16_refusal(encoding));
     }
     let mut splitter = BlockSplitter::new(reader, plan.block_size, boundaries, plan.delimiter);
     let header = splitter
@@ -502,11 +497,7 @@ fn scan_csv<R: Read>(
         .with_context(|| format!("{source}: cannot read"))?
         .ok_or_else(|| anyhow!("{source}: the file is empty; expected a header row"))?;
     if header.contains(&0) {
-        bail!(
-            "{source}:1: the header holds NUL bytes: the file may be UTF-16 without a \
-             byte-order mark; tally reads UTF-8: convert it first, e.g. \
-             iconv -f UTF-16LE -t UTF-8 IN > OUT.csv"
-        );
+        bail!("{source}:1: {NUL_HEADER}");
     }
     let mut header_reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -599,8 +590,23 @@ fn scan_csv<R: Read>(
     Ok(Some(schema))
 }
 
+/// Why a file with a UTF-16 byte-order mark is refused (after its name), and what to do.
+pub(crate) fn utf16_refusal(encoding: &str) -> String {
+    format!(
+        "the file is UTF-16 ({encoding}, with a byte-order mark), as a spreadsheet's \
+         \"Unicode text\" save writes it; tally reads UTF-8: convert it first, e.g. \
+         iconv -f UTF-16 -t UTF-8 IN > OUT.csv (then pass --delimiter tab if it is \
+         tab-separated)"
+    )
+}
+
+/// Why a header holding NUL bytes is refused (after `file:1: `).
+pub(crate) const NUL_HEADER: &str = "the header holds NUL bytes: the file may be UTF-16 without \
+     a byte-order mark; tally reads UTF-8: convert it first, e.g. \
+     iconv -f UTF-16LE -t UTF-8 IN > OUT.csv";
+
 /// The encoding named by a UTF-16 byte-order mark at the start of `bytes`.
-fn utf16_bom(bytes: &[u8]) -> Option<&'static str> {
+pub(crate) fn utf16_bom(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"\xFF\xFE") {
         Some("little-endian")
     } else if bytes.starts_with(b"\xFE\xFF") {
@@ -612,7 +618,7 @@ fn utf16_bom(bytes: &[u8]) -> Option<&'static str> {
 
 /// A header read as one column that another separator would split: what was found and the
 /// option to pass. Never guessed: the user says how the file is separated.
-fn other_delimiter(header: &str, used: u8) -> Option<String> {
+pub(crate) fn other_delimiter(header: &str, used: u8) -> Option<String> {
     let name = |byte: u8| match byte {
         b'\t' => ("tabs".to_string(), "tab".to_string()),
         other => (

@@ -448,8 +448,6 @@ fn columns_read(schema: &Schema, rows: &FileRows) -> Vec<usize> {
 /// Reads a Parquet file's rows as text records, in order, as tally reads them: `on_header` gets
 /// the top-level column names, `on_record` each row's fields (`None` for null) with its place
 /// (`row_group` and `line` from 1). Either stops the reading by returning an error.
-// For the coming `tally inspect`; the tests use it meanwhile.
-#[cfg_attr(not(test), allow(dead_code))]
 pub fn for_each_record(
     path: &Path,
     mut on_header: impl FnMut(&[String]) -> Result<()>,

@@ -613,24 +613,8 @@ impl<'a> FileRows<'a> {
         let end_index = schema.end.unwrap_or(schema.date);
         let end = parse_instant_as(end_text, self.plan.date_format.as_ref())
             .map_err(|reason| FieldError::at(end_index, field(end_index), reason))?;
-        if end <= start {
-            return Ok(1);
-        }
-        let last_day = end
-            .checked_sub_signed(chrono::TimeDelta::nanoseconds(1))
-            .map_or(start.date(), |last| last.date());
-        let days = (last_day - start.date()).num_days() + 1;
-        // A period longer than a century is not a charge period: refuse rather than spread.
-        if days > 36_600 {
-            return Err(FieldError::at(
-                end_index,
-                field(end_index),
-                "is more than a century after ChargePeriodStart, too long a charge period \
-                 to spread (fix the row, skip it with --skip-bad-rows, or report without \
-                 --spread-charges)",
-            ));
-        }
-        Ok(days.max(1) as u32)
+        charge_period_days(start, end)
+            .map_err(|reason| FieldError::at(end_index, field(end_index), reason))
     }
 
     fn tags_match<R: Fields>(&self, filters: &Filters, record: &R) -> Result<bool, FieldError> {
@@ -680,6 +664,36 @@ fn add_to_group(tally: &mut Tally, key: &[u8], quantity: Decimal, cost: Decimal)
 
 /// A FOCUS null: `NULL` in any case, or nothing but white space. On the per-row path: the
 /// common field (a value without padding) is decided by its length and ends alone.
+/// The longest charge period `--spread-charges` spreads, in days: a century.
+pub const MAX_SPREAD_DAYS: i64 = 36_600;
+
+/// How many UTC days the charge period `[start, end)` touches: the days from the start's to
+/// that of the last instant before the end (an end at 00:00 does not touch its day). An end at
+/// or before the start counts on the start day (1). A period longer than
+/// [`MAX_SPREAD_DAYS`] is not a charge period: the error says so, to follow the end's value.
+/// Shared by `report --spread-charges` and `inspect`, so that both judge a period alike.
+pub fn charge_period_days(
+    start: chrono::NaiveDateTime,
+    end: chrono::NaiveDateTime,
+) -> Result<u32, String> {
+    if end <= start {
+        return Ok(1);
+    }
+    let last_day = end
+        .checked_sub_signed(chrono::TimeDelta::nanoseconds(1))
+        .map_or(start.date(), |last| last.date());
+    let days = (last_day - start.date()).num_days() + 1;
+    if days > MAX_SPREAD_DAYS {
+        return Err(
+            "is more than a century after ChargePeriodStart, too long a charge period to \
+             spread (fix the row, skip it with --skip-bad-rows, or report without \
+             --spread-charges)"
+                .to_string(),
+        );
+    }
+    Ok(days.max(1) as u32)
+}
+
 fn is_null(field: &[u8]) -> bool {
     let padded = |b: Option<&u8>| b.is_some_and(u8::is_ascii_whitespace);
     if field.len() == 4 {

@@ -64,6 +64,7 @@ fn input_json(report: &InputReport) -> Value {
         "days": profile.and_then(|p| p.days.summary(MISSING_RANGES_SHOWN)).map(|d| days_json(&d)),
         "currencies": profile.filter(|p| p.endpoints.is_none()).map(|p| counts_json(&p.currencies, |currency| json!({"currency": currency}), true)),
         "charge_categories": profile.and_then(|p| p.charge_categories.as_ref()).map(|c| counts_json(c, |(category, currency)| json!({"charge_category": category, "currency": currency}), true)),
+        "multi_day": profile.and_then(|p| p.multi_day.as_ref().map(|m| multi_day_json(m, p))),
         "endpoints": profile.and_then(|p| p.endpoints.as_ref()).map(|c| counts_json(c, |e| json!({"endpoint": e}), false)),
         "models": profile.and_then(|p| p.models.as_ref()).map(|c| counts_json(c, |m| json!({"model": m}), false)),
         "nulls": profile.map(|p| p.nulls.iter().map(|(c, n)| json!({"column": c, "nulls": n})).collect::<Vec<_>>()),
@@ -71,10 +72,24 @@ fn input_json(report: &InputReport) -> Value {
     })
 }
 
+/// `{"rows", "currencies": counts, "spread_refused": {"count", "first": [bad row]}}`.
+fn multi_day_json(multi_day: &Counts<String>, profile: &Profile) -> Value {
+    let rows: u64 = multi_day.values.values().map(|s| s.rows).sum::<u64>() + multi_day.other.rows;
+    json!({
+        "rows": rows,
+        "currencies": counts_json(multi_day, |currency| json!({"currency": currency}), true),
+        "spread_refused": {
+            "count": profile.spread_refused.count,
+            "first": profile.spread_refused.first.iter().map(bad_row_json).collect::<Vec<_>>(),
+        },
+    })
+}
+
 fn bad_row_json(error: &RowError) -> Value {
     json!({
         "location": error.location.to_string(),
         "source": error.location.source,
+        "row_group": error.location.row_group,
         "line": error.location.line,
         "column": error.column,
         "value": error.value,
@@ -312,6 +327,9 @@ fn input_table(out: &mut String, report: &InputReport, cost: CostColumn) {
         }
         section(out, "charges", &aligned(&rows, &[false, true, true]));
     }
+    if let Some(multi_day) = &profile.multi_day {
+        section(out, "multi-day", &[multi_day_line(multi_day)]);
+    }
     for (label, counts) in [
         ("endpoints", &profile.endpoints),
         ("models", &profile.models),
@@ -411,6 +429,30 @@ fn input_table(out: &mut String, report: &InputReport, cost: CostColumn) {
             &aligned(&rows, &[false, false, true, true, false, false]),
         );
     }
+}
+
+/// `charges: 3 rows, cost 310.00 USD (exact …)`, after the `multi-day` label.
+fn multi_day_line(multi_day: &Counts<String>) -> String {
+    let rows: u64 = multi_day.values.values().map(|s| s.rows).sum::<u64>() + multi_day.other.rows;
+    if rows == 0 {
+        return "charges: none (every charge period is within one UTC day)".to_string();
+    }
+    let mut costs: Vec<String> = multi_day
+        .values
+        .iter()
+        .map(|(currency, stat)| money_display(&stat.cost, currency))
+        .collect();
+    if multi_day.other.rows > 0 {
+        costs.push(other_label(
+            multi_day.other.distinct(),
+            multi_day.other.more,
+        ));
+    }
+    format!(
+        "charges: {}, cost {} (counted on their start day; report --spread-charges spreads them)",
+        count(rows, "row", "rows"),
+        costs.join(", ")
+    )
 }
 
 fn other_label(distinct: usize, more: bool) -> String {

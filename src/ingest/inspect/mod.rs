@@ -1,19 +1,39 @@
 //! `tally inspect`: what an unknown input holds, without a report and without stopping at a
 //! bad row. Opens each input as `report` does (kind from the content; `.gz` decompressed; a
-//! zip export part by part), streams its records once, single-threaded, into a
+//! zip export part by part; Parquet row group by row group; `--delimiter` and `--date-format`
+//! as `report` reads them), streams its records once, single-threaded, into a
 //! [`profile::Profile`], and never fails on a row: bad rows are counted.
 
 pub mod focus;
 pub mod profile;
 
 use super::blocks::{Block, BlockSplitter, Boundaries};
-use super::{InputFile, read_prefix, tokens, zip_members};
+use super::columns::CsvKind;
+use super::fields::DateFormat;
+use super::{
+    InputFile, NUL_HEADER, other_delimiter, parquet, read_prefix, tokens, utf16_bom, utf16_refusal,
+    zip_members,
+};
 use crate::config::CostColumn;
 use crate::error::{Location, RowError};
-use profile::{Counts, Profile, TextRecord, profile_records};
+use profile::{Counts, Profile, Profiled, Profiler, TextRecord, profile_records};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
+
+/// How inputs are read: `report`'s reading options.
+#[derive(Debug, Clone)]
+pub struct InspectOptions {
+    /// `--cost`: the FOCUS cost column totalled.
+    pub cost: CostColumn,
+    /// Bytes per CSV block read at a time (bounds the records held in memory).
+    pub block_size: usize,
+    /// `--date-format`: how the date column is read.
+    pub date_format: Option<DateFormat>,
+    /// `--delimiter`: the CSV field separator.
+    pub delimiter: u8,
+}
 
 /// What inspecting one input (or one member of an export) found.
 #[derive(Debug, Clone, Default)]
@@ -21,9 +41,10 @@ pub struct InputReport {
     /// The input as named (for a zip member, the member's name).
     pub name: String,
     /// `usage-csv`, `focus-csv`, `cost-usage-export (focus-csv)`, `token-records (…)`, with
-    /// `+gzip` when compressed; `None` when not recognized.
+    /// `+gzip` when compressed, `focus-parquet`, `usage-parquet`; `None` when not recognized.
     pub kind: Option<String>,
-    /// Remarks that are not errors: `--cost` not applying, an export's manifest.
+    /// Remarks that are not errors: `--cost` not applying, an export's manifest, charge
+    /// periods `--spread-charges` would refuse.
     pub notes: Vec<String>,
     /// The input could not be opened or has no header tally reads: what was found instead.
     pub error: Option<String>,
@@ -43,6 +64,20 @@ impl InputReport {
         }
     }
 
+    /// A profiled CSV or Parquet input: its kind, notes and profile.
+    fn profiled(name: &str, kind: &str, profiled: Profiled) -> InputReport {
+        let mut notes: Vec<String> = profiled.note.into_iter().collect();
+        notes.extend(spread_note(&profiled.profile));
+        InputReport {
+            name: name.to_string(),
+            kind: Some(kind.to_string()),
+            notes,
+            error: None,
+            profile: Some(profiled.profile),
+            members: Vec::new(),
+        }
+    }
+
     /// The input (or a member) could not be read, or read to its end.
     pub fn failed(&self) -> bool {
         self.error.is_some()
@@ -54,8 +89,26 @@ impl InputReport {
     }
 }
 
+/// The start of the note on charge periods `--spread-charges` would refuse.
+const SPREAD_NOTE: &str = "report --spread-charges would refuse";
+
+/// Says how many rows' charge periods `report --spread-charges` would refuse, and the first.
+fn spread_note(profile: &Profile) -> Option<String> {
+    let refused = &profile.spread_refused;
+    let first = refused.first.first()?;
+    let rows = if refused.count == 1 {
+        "1 row".to_string()
+    } else {
+        format!("{} rows", refused.count)
+    };
+    Some(format!(
+        "{SPREAD_NOTE} {rows} (a charge period end it cannot read, or more than a century \
+         after the start); the first: {first}"
+    ))
+}
+
 /// Inspects one input file. Never fails: what went wrong is in the report.
-pub fn inspect(file: &InputFile, cost: CostColumn, block_size: usize) -> InputReport {
+pub fn inspect(file: &InputFile, options: &InspectOptions) -> InputReport {
     let name = file.name.as_str();
     let open = || File::open(&file.path).map_err(|e| format!("cannot open: {e}"));
     let mut magic = [0u8; 4];
@@ -66,7 +119,10 @@ pub fn inspect(file: &InputFile, cost: CostColumn, block_size: usize) -> InputRe
         Err(error) => return InputReport::unreadable(name, error),
     };
     if magic[..magic_len].starts_with(b"PK\x03\x04") {
-        return inspect_zip(file, cost, block_size);
+        return inspect_zip(file, options);
+    }
+    if magic[..magic_len] == *parquet::MAGIC {
+        return inspect_parquet(file, options);
     }
     let gzip = magic[..magic_len].starts_with(&[0x1f, 0x8b]);
     let file_reader = match open() {
@@ -78,7 +134,7 @@ pub fn inspect(file: &InputFile, cost: CostColumn, block_size: usize) -> InputRe
     } else {
         Box::new(file_reader)
     };
-    let mut report = inspect_stream(reader, name, cost, block_size);
+    let mut report = inspect_stream(reader, name, options);
     if gzip && let Some(kind) = &mut report.kind {
         kind.push_str("+gzip");
     }
@@ -86,30 +142,31 @@ pub fn inspect(file: &InputFile, cost: CostColumn, block_size: usize) -> InputRe
 }
 
 /// A CSV or token-record stream, decompressed.
-fn inspect_stream(
-    reader: impl Read,
-    name: &str,
-    cost: CostColumn,
-    block_size: usize,
-) -> InputReport {
+fn inspect_stream(reader: impl Read, name: &str, options: &InspectOptions) -> InputReport {
     let mut reader = BufReader::with_capacity(1 << 16, reader);
     let first = match reader.fill_buf() {
-        Ok(peek) => peek
-            .iter()
-            .find(|b| !(b.is_ascii_whitespace() || matches!(**b, 0xEF | 0xBB | 0xBF)))
-            .copied(),
+        Ok(peek) => {
+            // Refused as `report` refuses it.
+            if let Some(encoding) = utf16_bom(peek) {
+                return InputReport::unreadable(name, utf16_refusal(encoding));
+            }
+            peek.iter()
+                .find(|b| !(b.is_ascii_whitespace() || matches!(**b, 0xEF | 0xBB | 0xBF)))
+                .copied()
+        }
         Err(e) => return InputReport::unreadable(name, format!("cannot read: {e}")),
     };
     if matches!(first, Some(b'{' | b'[')) {
         inspect_tokens(reader, name)
     } else {
-        inspect_csv(reader, name, cost, block_size)
+        inspect_csv(reader, name, options)
     }
 }
 
 /// A CSV stream: the header, then every record through the profiler.
-fn inspect_csv(reader: impl Read, name: &str, cost: CostColumn, block_size: usize) -> InputReport {
-    let mut splitter = BlockSplitter::new(reader, block_size, Boundaries::Exact, b',');
+fn inspect_csv(reader: impl Read, name: &str, options: &InspectOptions) -> InputReport {
+    let delimiter = options.delimiter;
+    let mut splitter = BlockSplitter::new(reader, options.block_size, Boundaries::Exact, delimiter);
     let header = match splitter.header() {
         Ok(Some(header)) => header,
         Ok(None) => {
@@ -120,44 +177,117 @@ fn inspect_csv(reader: impl Read, name: &str, cost: CostColumn, block_size: usiz
         }
         Err(e) => return InputReport::unreadable(name, format!("cannot read: {e}")),
     };
+    if header.contains(&0) {
+        return InputReport::unreadable(name, format!("line 1: {NUL_HEADER}"));
+    }
     let mut header_reader = csv::ReaderBuilder::new()
         .has_headers(false)
+        .delimiter(delimiter)
         .from_reader(&header[..]);
     let mut record = csv::StringRecord::new();
     if let Err(e) = header_reader.read_record(&mut record) {
-        let utf16 = header.starts_with(&[0xFF, 0xFE])
-            || header.starts_with(&[0xFE, 0xFF])
-            || header.contains(&0);
-        let error = if utf16 {
-            "line 1: the header is not UTF-8: the file looks like UTF-16; save it as UTF-8 CSV"
-                .to_string()
-        } else {
-            format!("line 1: the header is not valid UTF-8 CSV: {e}")
-        };
-        return InputReport::unreadable(name, error);
+        return InputReport::unreadable(
+            name,
+            format!("line 1: the header is not valid UTF-8 CSV: {e}"),
+        );
     }
     let headers: Vec<String> = record.iter().map(str::to_string).collect();
+    // A header another separator would split: say which, and the option to pass.
+    if let [only] = &headers[..]
+        && let Some(found) = other_delimiter(only, delimiter)
+    {
+        return InputReport::unreadable(name, format!("line 1: {found}"));
+    }
     let records = CsvRecords {
         splitter,
+        delimiter,
         pending: VecDeque::new(),
         done: false,
     };
-    match profile_records(name, &headers, cost, records) {
-        Ok(profiled) => InputReport {
-            name: name.to_string(),
-            kind: Some(profiled.kind.as_str().to_string()),
-            notes: profiled.note.into_iter().collect(),
-            error: None,
-            profile: Some(profiled.profile),
-            members: Vec::new(),
-        },
+    match profile_records(
+        name,
+        &headers,
+        options.cost,
+        options.date_format.clone(),
+        records,
+    ) {
+        Ok(profiled) => {
+            let kind = profiled.kind.as_str();
+            InputReport::profiled(name, kind, profiled)
+        }
         Err(problem) => InputReport::unreadable(name, format!("line 1: {problem}")),
     }
+}
+
+/// A Parquet file: its schema's top-level column names are the header, and each row (nulls
+/// as empty fields) goes through the profiler as a CSV record would, located by row group
+/// and row. Rows are read one row group at a time, never the whole file.
+fn inspect_parquet(file: &InputFile, options: &InspectOptions) -> InputReport {
+    let name = file.name.as_str();
+    let path_name = file.path.display().to_string();
+    // Both callbacks reach the profiler: the header makes it, each row feeds it.
+    let profiler: RefCell<Option<Profiler>> = RefCell::new(None);
+    let mut header_problem: Option<String> = None;
+    let outcome = parquet::for_each_record(
+        &file.path,
+        |headers| {
+            match Profiler::new(name, headers, options.cost, options.date_format.clone()) {
+                Ok(new) => *profiler.borrow_mut() = Some(new),
+                Err(problem) => header_problem = Some(problem),
+            }
+            // Without a header tally reads, the rows are not worth decoding.
+            match &header_problem {
+                Some(problem) => Err(anyhow::anyhow!("{problem}")),
+                None => Ok(()),
+            }
+        },
+        |location, fields| {
+            if let Some(profiler) = profiler.borrow_mut().as_mut() {
+                profiler.add(TextRecord::Fields {
+                    row_group: location.row_group,
+                    line: location.line,
+                    fields: fields
+                        .iter()
+                        .map(|field| field.clone().unwrap_or_default())
+                        .collect(),
+                });
+            }
+            Ok(())
+        },
+    );
+    let profiler = profiler.into_inner();
+    // The reader names the file by its path: the report names it as the user did.
+    let message = |error: anyhow::Error| {
+        let message = format!("{error:#}");
+        message
+            .strip_prefix(&format!("{path_name}: "))
+            .unwrap_or(&message)
+            .to_string()
+    };
+    if let Some(problem) = header_problem {
+        return InputReport::unreadable(name, problem);
+    }
+    let Some(mut profiler) = profiler else {
+        let error = outcome
+            .err()
+            .map_or_else(|| "cannot read".to_string(), message);
+        return InputReport::unreadable(name, error);
+    };
+    if let Err(error) = outcome {
+        profiler.stop(message(error));
+    }
+    let profiled = profiler.finish();
+    let kind = match profiled.kind {
+        CsvKind::Focus => "focus-parquet",
+        CsvKind::Usage => "usage-parquet",
+    };
+    InputReport::profiled(name, kind, profiled)
 }
 
 /// The records of a CSV stream, a block at a time: memory holds one block's records.
 struct CsvRecords<R> {
     splitter: BlockSplitter<R>,
+    delimiter: u8,
     pending: VecDeque<TextRecord>,
     done: bool,
 }
@@ -175,7 +305,7 @@ impl<R: Read> Iterator for CsvRecords<R> {
             }
             match self.splitter.next_block() {
                 Ok(Some(block)) => {
-                    block_records(&block, &mut self.pending);
+                    block_records(&block, self.delimiter, &mut self.pending);
                     self.splitter.recycle(block.data);
                 }
                 Ok(None) => self.done = true,
@@ -190,10 +320,11 @@ impl<R: Read> Iterator for CsvRecords<R> {
 
 /// Splits a block of whole records with the csv crate, each with the physical line it
 /// starts on.
-fn block_records(block: &Block, out: &mut VecDeque<TextRecord>) {
+fn block_records(block: &Block, delimiter: u8, out: &mut VecDeque<TextRecord>) {
     let data = block.bytes();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
+        .delimiter(delimiter)
         .flexible(true)
         .from_reader(data);
     // The csv crate puts a record's position at the end of the record before it: skip the
@@ -222,6 +353,7 @@ fn block_records(block: &Block, out: &mut VecDeque<TextRecord>) {
             Err(error) => {
                 let line = line_at(error.position().map_or(0, |p| p.byte()));
                 out.push_back(TextRecord::Unreadable {
+                    row_group: None,
                     line,
                     column: None,
                     value: None,
@@ -239,6 +371,7 @@ fn text_record(record: &csv::ByteRecord, line: u64) -> TextRecord {
             Ok(text) => fields.push(text.to_string()),
             Err(_) => {
                 return TextRecord::Unreadable {
+                    row_group: None,
                     line,
                     column: Some(index),
                     value: Some(String::from_utf8_lossy(field).into_owned()),
@@ -247,7 +380,11 @@ fn text_record(record: &csv::ByteRecord, line: u64) -> TextRecord {
             }
         }
     }
-    TextRecord::Fields { line, fields }
+    TextRecord::Fields {
+        row_group: None,
+        line,
+        fields,
+    }
 }
 
 /// Token-usage records (JSON Lines, an array, one object), read whole as `report` reads
@@ -321,7 +458,7 @@ fn inspect_tokens(mut reader: impl Read, name: &str) -> InputReport {
 }
 
 /// A cost usage export: each CSV member profiled on its own, and their total.
-fn inspect_zip(file: &InputFile, cost: CostColumn, block_size: usize) -> InputReport {
+fn inspect_zip(file: &InputFile, options: &InspectOptions) -> InputReport {
     let name = file.name.as_str();
     let archive = File::open(&file.path)
         .map_err(|e| format!("cannot open: {e}"))
@@ -371,7 +508,7 @@ fn inspect_zip(file: &InputFile, cost: CostColumn, block_size: usize) -> InputRe
     for member in &members {
         let source = format!("{name}:{member}");
         let mut member_report = match archive.by_name(member) {
-            Ok(entry) => inspect_stream(entry, &source, cost, block_size),
+            Ok(entry) => inspect_stream(entry, &source, options),
             Err(e) => InputReport::unreadable(&source, format!("cannot read: {e}")),
         };
         member_report.name = member.clone();
@@ -387,7 +524,8 @@ fn inspect_zip(file: &InputFile, cost: CostColumn, block_size: usize) -> InputRe
             }
         }
         for note in &member_report.notes {
-            if !report.notes.contains(note) {
+            // The export's own note on charge periods covers every member (below).
+            if !report.notes.contains(note) && !note.starts_with(SPREAD_NOTE) {
                 report.notes.push(note.clone());
             }
         }
@@ -412,6 +550,7 @@ fn inspect_zip(file: &InputFile, cost: CostColumn, block_size: usize) -> InputRe
             .notes
             .push(format!("manifest.json says focus_version {version}"));
     }
+    report.notes.extend(total.as_ref().and_then(spread_note));
     report.profile = total;
     report
 }

@@ -2,13 +2,15 @@
 //! grow with rows: days live in a bitset bounded by the calendar, and every collection of
 //! distinct values keeps at most `VALUES_KEPT` values (the rest are counted as "other").
 //!
-//! The profiler takes a header and text records with their lines, however they were read:
-//! CSV blocks today, any other tabular reader (Parquet) by handing its rows to
-//! [`profile_records`].
+//! The profiler takes a header and text records with their places, however they were read:
+//! CSV blocks (lines), or Parquet rows (row group and row) handed to a [`Profiler`] one at a
+//! time.
 
 use super::super::columns::{CsvKind, Schema};
-use super::super::fields::{parse_day, parse_decimal, parse_focus_decimal};
-use super::super::row::find_tag;
+use super::super::fields::{
+    DateFormat, parse_day_as, parse_decimal, parse_focus_decimal, parse_instant_as,
+};
+use super::super::row::{charge_period_days, find_tag};
 use super::focus::{FocusVersion, focus_version};
 use crate::config::CostColumn;
 use crate::error::{Location, RowError};
@@ -29,10 +31,16 @@ pub const BAD_ROWS_KEPT: usize = 5;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TextRecord {
     /// The record's fields as text. `line` is the physical line it starts on, the header
-    /// being line 1 (a reader without lines, such as Parquet, numbers rows from 2).
-    Fields { line: u64, fields: Vec<String> },
+    /// being line 1; in a Parquet file `row_group` is the row group (from 1) and `line` the
+    /// row within it (from 1), as in [`Location`].
+    Fields {
+        row_group: Option<u64>,
+        line: u64,
+        fields: Vec<String>,
+    },
     /// A record that could not be read as text: a bad row.
     Unreadable {
+        row_group: Option<u64>,
         line: u64,
         column: Option<usize>,
         value: Option<String>,
@@ -360,6 +368,14 @@ pub struct Profile {
     /// Token records: rows per endpoint and per model.
     pub endpoints: Option<Counts<String>>,
     pub models: Option<Counts<String>>,
+    /// FOCUS files: good rows whose charge period (`ChargePeriodStart` to `ChargePeriodEnd`)
+    /// touches more than one UTC day, with their cost per currency: what `--spread-charges`
+    /// would spread.
+    pub multi_day: Option<Counts<String>>,
+    /// FOCUS files: good rows whose period `--spread-charges` would refuse (an end it cannot
+    /// read, or more than a century after the start). Not bad rows: `report` without
+    /// `--spread-charges` reads them.
+    pub spread_refused: BadRows,
     /// Nulls per mapped column, in header order, over every record with the header's number
     /// of fields.
     pub nulls: Vec<(String, u64)>,
@@ -400,6 +416,12 @@ impl Profile {
                 .get_or_insert_with(Counts::default)
                 .merge(theirs);
         }
+        if let Some(theirs) = other.multi_day {
+            self.multi_day
+                .get_or_insert_with(Counts::default)
+                .merge(theirs);
+        }
+        self.spread_refused.merge(other.spread_refused);
         for (mine, theirs) in [
             (&mut self.endpoints, other.endpoints),
             (&mut self.models, other.models),
@@ -486,6 +508,8 @@ pub struct Profiler {
     /// Mapped columns (header order) whose nulls are counted.
     null_columns: Vec<usize>,
     charge_category: Option<usize>,
+    /// `--date-format`: how `date` (and, for spans, `date_end`) is read.
+    date_format: Option<DateFormat>,
     note: Option<String>,
     profile: Profile,
 }
@@ -500,7 +524,12 @@ pub struct Profiled {
 
 impl Profiler {
     /// Maps the header. The error says what the header lacks (and what it looks like).
-    pub fn new(source: &str, headers: &[String], cost: CostColumn) -> Result<Profiler, String> {
+    pub fn new(
+        source: &str,
+        headers: &[String],
+        cost: CostColumn,
+        date_format: Option<DateFormat>,
+    ) -> Result<Profiler, String> {
         let (schema, note) = match Schema::detect(headers, cost) {
             Ok(schema) => (schema, None),
             Err(error) => match Schema::detect(headers, CostColumn::Billed) {
@@ -544,6 +573,7 @@ impl Profiler {
                 })
                 .collect(),
             charge_categories: focus.then(Counts::default),
+            multi_day: focus.then(Counts::default),
             nulls: null_columns
                 .iter()
                 .map(|&i| (headers[i].clone(), 0))
@@ -556,6 +586,7 @@ impl Profiler {
             specs,
             null_columns,
             charge_category,
+            date_format,
             note,
             profile,
         })
@@ -574,7 +605,13 @@ impl Profiler {
         }
     }
 
-    fn bad(&mut self, line: u64, column: Option<usize>, value: Option<String>, reason: String) {
+    fn row_error(
+        &self,
+        place: (Option<u64>, u64),
+        column: Option<usize>,
+        value: Option<String>,
+        reason: String,
+    ) -> RowError {
         let column = column.map(|i| {
             self.schema
                 .headers
@@ -582,28 +619,44 @@ impl Profiler {
                 .cloned()
                 .unwrap_or_else(|| format!("#{}", i + 1))
         });
-        self.profile.bad.add(RowError {
+        RowError {
             location: Location {
-                row_group: None,
+                row_group: place.0,
                 source: self.source.clone(),
-                line,
+                line: place.1,
             },
             column,
             value,
             reason,
-        });
+        }
+    }
+
+    fn bad(
+        &mut self,
+        place: (Option<u64>, u64),
+        column: Option<usize>,
+        value: Option<String>,
+        reason: String,
+    ) {
+        let error = self.row_error(place, column, value, reason);
+        self.profile.bad.add(error);
     }
 
     pub fn add(&mut self, record: TextRecord) {
         self.profile.rows += 1;
-        let (line, fields) = match record {
-            TextRecord::Fields { line, fields } => (line, fields),
+        let (place, fields) = match record {
+            TextRecord::Fields {
+                row_group,
+                line,
+                fields,
+            } => ((row_group, line), fields),
             TextRecord::Unreadable {
+                row_group,
                 line,
                 column,
                 value,
                 reason,
-            } => return self.bad(line, column, value, reason),
+            } => return self.bad((row_group, line), column, value, reason),
         };
         let expected = self.schema.headers.len();
         if fields.len() != expected {
@@ -611,7 +664,7 @@ impl Profiler {
                 "has {} fields; expected {expected} as in the header",
                 fields.len()
             );
-            return self.bad(line, None, None, reason);
+            return self.bad(place, None, None, reason);
         }
         let focus = self.schema.kind == CsvKind::Focus;
         // FOCUS: `NULL` in any case, or nothing but white space; usage CSVs: empty only.
@@ -653,10 +706,12 @@ impl Profiler {
         }
 
         let schema = &self.schema;
+        let date_format = self.date_format.as_ref();
         let problem =
             |index: usize, reason: String| (Some(index), Some(fields[index].clone()), reason);
         let checked = (|| {
-            let day = parse_day(value(schema.date)).map_err(|r| problem(schema.date, r))?;
+            let day = parse_day_as(value(schema.date), date_format)
+                .map_err(|r| problem(schema.date, r))?;
             if focus && value(schema.cost).is_empty() {
                 let reason = "is null; expected the cost as a number".to_string();
                 return Err(problem(schema.cost, reason));
@@ -696,7 +751,21 @@ impl Profiler {
         })();
         let (day, cost) = match checked {
             Ok(good) => good,
-            Err((column, value, reason)) => return self.bad(line, column, value, reason),
+            Err((column, value, reason)) => return self.bad(place, column, value, reason),
+        };
+        // What --spread-charges would make of the charge period, judged as `report` judges
+        // it: an empty end counts on the start day; an end it cannot use is refused there.
+        let span = match schema.end {
+            Some(end) if focus && !value(end).is_empty() => {
+                parse_instant_as(value(schema.date), date_format)
+                    .map_err(|r| problem(schema.date, r))
+                    .and_then(|start| {
+                        let end_time = parse_instant_as(value(end), date_format)
+                            .map_err(|r| problem(end, r))?;
+                        charge_period_days(start, end_time).map_err(|r| problem(end, r))
+                    })
+            }
+            _ => Ok(1),
         };
         let currency = match schema.currency.map(value) {
             None | Some("") => "USD",
@@ -709,6 +778,18 @@ impl Profiler {
         {
             categories.add((category, currency.clone()), Some(cost));
         }
+        match span {
+            Ok(1) => {}
+            Ok(_) => {
+                if let Some(multi_day) = &mut self.profile.multi_day {
+                    multi_day.add(currency.clone(), Some(cost));
+                }
+            }
+            Err((column, value, reason)) => {
+                let error = self.row_error(place, column, value, reason);
+                self.profile.spread_refused.add(error);
+            }
+        }
         self.profile.currencies.add(currency, Some(cost));
     }
 }
@@ -720,9 +801,10 @@ pub fn profile_records(
     source: &str,
     headers: &[String],
     cost: CostColumn,
+    date_format: Option<DateFormat>,
     records: impl IntoIterator<Item = Result<TextRecord, String>>,
 ) -> Result<Profiled, String> {
-    let mut profiler = Profiler::new(source, headers, cost)?;
+    let mut profiler = Profiler::new(source, headers, cost, date_format)?;
     for record in records {
         match record {
             Ok(record) => profiler.add(record),
@@ -735,19 +817,9 @@ pub fn profile_records(
     Ok(profiler.finish())
 }
 
-/// The detection error, with a hint of what the header looks like when it is not
-/// comma-separated.
+/// The detection error, with the columns the header has. (A CSV header read as one column
+/// that another separator would split is refused before, as `report` refuses it.)
 fn describe_header_problem(headers: &[String], error: String) -> String {
-    if let [only] = headers {
-        for (separator, name) in [(';', "';'"), ('\t', "tab"), ('|', "'|'")] {
-            if only.contains(separator) {
-                return format!(
-                    "{error}; the header has {name} separators (\"{}\"): tally reads comma-separated files",
-                    only.chars().take(60).collect::<String>()
-                );
-            }
-        }
-    }
     let shown: Vec<&str> = headers.iter().take(8).map(String::as_str).collect();
     let more = if headers.len() > shown.len() {
         ", …"
