@@ -150,7 +150,7 @@ fn report_json_golden() {
     assert_eq!(value["provisional_days"], serde_json::json!([]));
 }
 
-/// Six days of one SKU at 1.00 a day, ending on the as-of day of DESIGN.md's example.
+/// Six days of one SKU at 1.00 a day, ending on the as-of day of the README's cost-delay example.
 fn late_november() -> String {
     let mut csv = String::from("date,sku,cost\n");
     for day in 23..=28 {

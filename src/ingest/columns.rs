@@ -1,5 +1,5 @@
 //! Header matching: which kind of CSV a header belongs to, and where each field lives.
-//! Owns the alias table of DESIGN.md; knows nothing of rows.
+//! Owns the alias table of the README; knows nothing of rows.
 
 use crate::config::CostColumn;
 
@@ -18,7 +18,7 @@ pub fn normalize_header(header: &str) -> String {
         .collect()
 }
 
-/// The usage-export fields and the header names each is read from (DESIGN.md's alias table).
+/// The usage-export fields and the header names each is read from (the README's alias table).
 const USAGE_FIELDS: &[(&str, &[&str])] = &[
     ("date", &["date", "usage_date", "day", "start_date"]),
     ("sku", &["sku", "product", "line_item"]),
