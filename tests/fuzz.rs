@@ -74,6 +74,9 @@ struct Fixtures {
     rates: Vec<u8>,
     alerts: Vec<u8>,
     billed: Vec<u8>,
+    /// Every committed Parquet file, by its path under `fixtures/parquet/`.
+    parquet: Vec<(String, Vec<u8>)>,
+    parquet_manifests: Vec<(String, Vec<u8>)>,
 }
 
 fn lines(bytes: &[u8]) -> Vec<Vec<u8>> {
@@ -82,6 +85,20 @@ fn lines(bytes: &[u8]) -> Vec<Vec<u8>> {
         .map(<[u8]>::to_vec)
         .collect()
 }
+
+/// The committed Parquet fixtures (AWS hive folder, Azure export, doubles, a NaN cost) and the
+/// manifests beside them, which a folder copy carries along.
+const PARQUET_FIXTURES: &[&str] = &[
+    "aws/focus/data/BILLING_PERIOD=2026-09/focus-00001.snappy.parquet",
+    "aws/focus/data/BILLING_PERIOD=2026-10/focus-00001.snappy.parquet",
+    "azure/part_1_0001.snappy.parquet",
+    "bad/nan-cost.parquet",
+    "doubles.gz.parquet",
+];
+const PARQUET_MANIFESTS: &[&str] = &[
+    "aws/focus/metadata/BILLING_PERIOD=2026-10/focus-Manifest.json",
+    "azure/manifest.json",
+];
 
 fn fixtures() -> &'static Fixtures {
     static FIXTURES: std::sync::OnceLock<Fixtures> = std::sync::OnceLock::new();
@@ -111,6 +128,14 @@ fn fixtures() -> &'static Fixtures {
             rates: read("tokens/rates-2026.toml"),
             alerts: read("alerts.toml"),
             billed: read("reconcile/billed.csv"),
+            parquet: PARQUET_FIXTURES
+                .iter()
+                .map(|path| (path.to_string(), read(&format!("parquet/{path}"))))
+                .collect(),
+            parquet_manifests: PARQUET_MANIFESTS
+                .iter()
+                .map(|path| (path.to_string(), read(&format!("parquet/{path}"))))
+                .collect(),
         }
     })
 }
@@ -619,34 +644,397 @@ fn gen_alerts(rng: &mut Rng) -> Vec<u8> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Parquet: damage where a Parquet reader trusts the bytes.
+
+/// Applies one to three Parquet-aware mutations: bit flips anywhere or in the footer (the
+/// thrift metadata), truncation, a wrong footer length, duplicated ranges, zeroed pages,
+/// thrift varints made endless, and now and then the plain byte-wise ones.
+fn mutate_parquet(rng: &mut Rng, mut data: Vec<u8>) -> Vec<u8> {
+    for _ in 0..1 + rng.below(3) {
+        let len = data.len();
+        if len < 16 {
+            data.extend_from_slice(b"PAR1");
+            continue;
+        }
+        // The footer: metadata, its length (u32 LE) and `PAR1`.
+        let footer_len = u32::from_le_bytes(data[len - 8..len - 4].try_into().unwrap()) as usize;
+        let footer_start = len.saturating_sub(8 + footer_len.min(len - 8));
+        let in_footer = |rng: &mut Rng| footer_start + rng.below(len - footer_start);
+        match rng.below(10) {
+            0 => {
+                for _ in 0..1 + rng.below(8) {
+                    let i = rng.below(len);
+                    data[i] ^= 1 << rng.below(8);
+                }
+            }
+            1 => {
+                for _ in 0..1 + rng.below(4) {
+                    let i = in_footer(rng);
+                    data[i] ^= 1 << rng.below(8);
+                }
+            }
+            2 => {
+                // Truncated: anywhere, or just short of the end.
+                let at = if rng.chance(50) {
+                    rng.below(len)
+                } else {
+                    len - 1 - rng.below(16.min(len))
+                };
+                data.truncate(at);
+            }
+            3 => {
+                let value: u32 = match rng.below(6) {
+                    0 => 0,
+                    1 => u32::MAX,
+                    2 => len as u32,
+                    3 => (len - 8) as u32,
+                    4 => (footer_len as u32)
+                        .wrapping_add(rng.below(64) as u32)
+                        .wrapping_sub(32),
+                    _ => rng.next() as u32,
+                };
+                data[len - 8..len - 4].copy_from_slice(&value.to_le_bytes());
+            }
+            4 => {
+                // A range (often from the footer) duplicated somewhere.
+                let start = if rng.chance(50) {
+                    in_footer(rng)
+                } else {
+                    rng.below(len)
+                };
+                let end = (start + 1 + rng.below(400)).min(len);
+                let copy = data[start..end].to_vec();
+                let to = rng.below(len + 1);
+                data.splice(to..to, copy);
+            }
+            5 => {
+                // A zeroed page (or part of one) between the magic and the footer.
+                let start = 4 + rng.below(footer_start.max(5) - 4);
+                let end = (start + 16 + rng.below(4096)).min(len);
+                data[start..end].fill(0);
+            }
+            6 => {
+                // Thrift varints that never end, or huge lengths and counts.
+                let at = in_footer(rng);
+                let run = 1 + rng.below(12);
+                let end = (at + run).min(len);
+                let fill = *rng.pick(&[0xFFu8, 0x7F, 0x80, 0x00, 0x19, 0x1C]);
+                data[at..end].fill(fill);
+            }
+            7 => {
+                // A field of the footer overwritten with a random byte: types, codecs, offsets.
+                for _ in 0..1 + rng.below(3) {
+                    let i = in_footer(rng);
+                    data[i] = rng.next() as u8;
+                }
+            }
+            8 => {
+                // The footer of another fixture, or this footer twice.
+                let other = &rng.pick(&fixtures().parquet).1;
+                let tail = other.len().min(64 + rng.below(2048));
+                let tail = other[other.len() - tail..].to_vec();
+                let at = if rng.chance(50) { len } else { footer_start };
+                data.splice(at.., tail);
+            }
+            _ => data = mutate(rng, data),
+        }
+    }
+    data
+}
+
+/// One Parquet fixture, damaged (now and then intact: the options still vary).
+fn gen_parquet(rng: &mut Rng) -> Vec<u8> {
+    let bytes = rng.pick(&fixtures().parquet).1.clone();
+    if rng.chance(10) {
+        bytes
+    } else {
+        mutate_parquet(rng, bytes)
+    }
+}
+
+/// A copy of the AWS hive folder (or the Azure export folder) with its manifest, one file of
+/// it damaged; returns the files and the folder to read.
+fn gen_parquet_dir(rng: &mut Rng) -> (Vec<(String, Vec<u8>)>, String) {
+    let f = fixtures();
+    let root = if rng.chance(70) { "aws" } else { "azure" };
+    let mut files: Vec<(String, Vec<u8>)> = f
+        .parquet
+        .iter()
+        .chain(&f.parquet_manifests)
+        .filter(|(path, _)| path.starts_with(root))
+        .cloned()
+        .collect();
+    let parquet: Vec<usize> = (0..files.len())
+        .filter(|&i| files[i].0.ends_with(".parquet"))
+        .collect();
+    let victim = *rng.pick(&parquet);
+    files[victim].1 = mutate_parquet(rng, std::mem::take(&mut files[victim].1));
+    if rng.chance(20) {
+        // A stray file beside the data: a second copy under another partition, or a damaged
+        // manifest.
+        let (path, bytes) = files[victim].clone();
+        files.push((path.replace(".parquet", "-copy.parquet"), bytes));
+    }
+    if rng.chance(20) {
+        for (path, bytes) in &mut files {
+            if path.ends_with(".json") {
+                *bytes = mutate(rng, std::mem::take(bytes));
+            }
+        }
+    }
+    (files, root.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// FOCUS rows from a grammar: charge periods, billing periods and exponent numbers.
+
+/// An instant as FOCUS files write them, `day` days from 2026-10-01 (far ones are the far
+/// future and the distant past), with every offset form: `Z`, none, `+hh`, `+hhmm`,
+/// `+hh:mm`; a noisy one also writes offsets that are no offsets.
+fn gen_instant(rng: &mut Rng, noisy: bool, day: i64, hour: i64) -> String {
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+    let date = date
+        .checked_add_signed(chrono::TimeDelta::days(day))
+        .unwrap_or(date);
+    let separator = if rng.chance(30) { " " } else { "T" };
+    let sign = *rng.pick(&["+", "-"]);
+    let offset = match rng.below(if noisy { 8 } else { 7 }) {
+        0..=2 => "Z".to_string(),
+        3 => String::new(),
+        4 => format!("{sign}{:02}", rng.below(15)),
+        5 => format!("{sign}{:02}{:02}", rng.below(15), rng.pick(&[0, 30, 45])),
+        6 => format!("{sign}{:02}:{:02}", rng.below(24), rng.below(60)),
+        _ => rng
+            .pick(&[
+                "+00", "-00", "+0000", "+24", "+9999", "+1", "+123", "+:", "+-1",
+            ])
+            .to_string(),
+    };
+    format!(
+        "{date}{separator}{:02}:{:02}:00{offset}",
+        hour.rem_euclid(24),
+        rng.below(60)
+    )
+}
+
+/// A FOCUS number: plain, or with an exponent (tiny, huge, zero-padded, negative zero); a
+/// noisy one also writes numbers that are none or too large.
+fn gen_focus_number(rng: &mut Rng, noisy: bool) -> String {
+    const EXPONENTS: &[&str] = &[
+        "1e0000001",
+        "-0e-0",
+        "35.2E-7",
+        "1.5e3",
+        "1E-28",
+        "0.0e-5",
+        "+2E+0",
+    ];
+    // Near the largest decimal (a few of them overflow a sum), or below the smallest.
+    const HUGE: &[&str] = &["9.9E+27", "1e28", "-9.9E+27", "1E+000028", "1e-999999"];
+    const BROKEN: &[&str] = &[
+        "7.9228162514264337593543950335E+28",
+        "7.9228162514264337593543950336E+28",
+        "1e-29",
+        "9.9E+28",
+        "0e999999",
+        "1e+",
+        "e5",
+        "1e-0000000000000000000000001",
+        "1.e2",
+        ".5e1",
+        "1e2.5",
+        "123456789012345678901234567890123456789e-10",
+        "1e9999999",
+        "NULL",
+        "",
+    ];
+    match rng.below(if noisy { 10 } else { 8 }) {
+        0..=3 => format!("{}.{:05}", rng.below(1000), rng.below(100_000)),
+        4..=6 if rng.chance(5) => rng.pick(HUGE).to_string(),
+        4..=6 => rng.pick(EXPONENTS).to_string(),
+        7 => format!(
+            "{}e{}{}",
+            rng.below(1000),
+            rng.pick(&["", "+", "-"]),
+            rng.below(28)
+        ),
+        8 => rng.pick(BROKEN).to_string(),
+        _ => gen_amount(rng),
+    }
+}
+
+/// A FOCUS CSV from the grammar: charge periods of every length (an hour, a month, ending
+/// before they start, in the year 9999, null), billing periods (null, garbage, offsets) and
+/// exponent numbers in the cost columns. Most files are clean, so that the rows reach
+/// `--spread-charges` and `--date-basis`; a noisy one has bad values anywhere.
+fn gen_focus_csv(rng: &mut Rng) -> Vec<u8> {
+    let noisy = rng.chance(30);
+    let mut columns = vec![
+        "BilledCost",
+        "ChargePeriodStart",
+        "EffectiveCost",
+        "SkuId",
+        "BillingCurrency",
+    ];
+    for extra in [
+        "ChargePeriodEnd",
+        "ChargePeriodEnd",
+        "BillingPeriodStart",
+        "BillingPeriodStart",
+        "BillingPeriodEnd",
+        "ListCost",
+        "ChargeCategory",
+        "ServiceName",
+        "SubAccountName",
+        "ResourceId",
+        "RegionId",
+        "ConsumedQuantity",
+        "Tags",
+    ] {
+        if rng.chance(60) && !columns.contains(&extra) {
+            columns.push(extra);
+        }
+    }
+    for i in (1..columns.len()).rev() {
+        let j = rng.below(i + 1);
+        columns.swap(i, j);
+    }
+    let mut out = columns.join(",");
+    out.push('\n');
+    for _ in 0..1 + rng.below(30) {
+        let day = match rng.below(40) {
+            0..=31 => rng.below(31) as i64,
+            32..=38 => -(rng.below(60) as i64),
+            _ => *rng.pick(&[2_913_000i64, -739_000, 1_000_000, 36_500]),
+        };
+        let hour = rng.below(24) as i64;
+        let start = gen_instant(rng, noisy, day, hour);
+        let fields: Vec<String> = columns
+            .iter()
+            .map(|column| match *column {
+                "ChargePeriodStart" if noisy && rng.chance(10) => gen_date(rng),
+                "ChargePeriodStart" => start.clone(),
+                "ChargePeriodEnd" => match rng.below(if noisy { 12 } else { 10 }) {
+                    0..=2 => gen_instant(rng, noisy, day, hour + 1),
+                    3 | 4 => {
+                        let end = day + 1 + rng.below(40) as i64;
+                        gen_instant(rng, noisy, end, hour)
+                    }
+                    5 => {
+                        let end = day + rng.below(3_000_000) as i64;
+                        gen_instant(rng, noisy, end, hour)
+                    }
+                    6 => {
+                        let end = day - 1 - rng.below(400) as i64;
+                        gen_instant(rng, noisy, end, hour)
+                    }
+                    7 => start.clone(),
+                    8 => rng
+                        .pick(&["", "NULL", "9999-12-31T23:59:59Z", "9999-12-31"])
+                        .to_string(),
+                    9 => gen_instant(rng, noisy, 31 - day.rem_euclid(31), 0),
+                    _ => gen_date(rng),
+                },
+                "BillingPeriodStart" | "BillingPeriodEnd" => {
+                    match rng.below(if noisy { 8 } else { 6 }) {
+                        0..=2 => gen_instant(rng, noisy, 0, 0),
+                        3 => gen_instant(rng, noisy, -31, 0),
+                        4 => gen_instant(rng, noisy, day, 0),
+                        5 => rng.pick(&["", "NULL"]).to_string(),
+                        6 => rng
+                            .pick(&["2026-10", "garbage", "0", "2026-13-01"])
+                            .to_string(),
+                        _ => gen_date(rng),
+                    }
+                }
+                "BilledCost" | "EffectiveCost" | "ListCost" | "ConsumedQuantity" => {
+                    gen_focus_number(rng, noisy)
+                }
+                "BillingCurrency" if noisy => {
+                    rng.pick(&["USD", "USD", "EUR", "", "NULL"]).to_string()
+                }
+                "BillingCurrency" => "USD".to_string(),
+                "ChargeCategory" => rng
+                    .pick(&["Usage", "Purchase", "Tax", "Credit", "Adjustment", "NULL"])
+                    .to_string(),
+                "Tags" if noisy => rng
+                    .pick(&["\"{\"\"team\"\": \"\"search\"\"}\"", "NULL", "{", "\"[]\""])
+                    .to_string(),
+                "Tags" => rng
+                    .pick(&["\"{\"\"team\"\": \"\"search\"\"}\"", "NULL", "\"{}\""])
+                    .to_string(),
+                _ if noisy => gen_text(rng),
+                _ => rng
+                    .pick(&["alpha", "beta", "search-prod", "Storage"])
+                    .to_string(),
+            })
+            .collect();
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+// ---------------------------------------------------------------------------------------------
 // Cases.
 
-/// What a case feeds tally. To add the Parquet reader: a `Parquet` target that writes a
-/// (mutated) Parquet file, listed in `TARGETS` and built in `build_case`.
-#[derive(Debug, Clone, Copy)]
+/// What a case feeds tally. A new reader gets its own target, listed in `TARGETS` and built
+/// in `build_case` (its inputs in `gen_inputs`, so that `inspect` reads them too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
     UsageCsv,
     UsageCsvGrammar,
     FocusCsv,
+    /// FOCUS rows from a grammar: charge and billing periods, offsets, exponent numbers.
+    FocusCsvGrammar,
     ExportZip,
     Gzip,
     TokenJson,
     TokenJsonl,
     Rates,
     AlertsConfig,
-    // Parquet,
+    /// A committed Parquet fixture, damaged byte-wise and in its footer.
+    Parquet,
+    /// A copy of a Parquet export folder (hive partitions, manifest) with one file damaged.
+    ParquetDir,
+    /// `tally inspect` (table or JSON) on the inputs of any reader.
+    Inspect,
 }
 
+/// The case mix: one entry per share. The readers added last (Parquet, FOCUS periods,
+/// `inspect`) get two shares each so that the CI default covers them as well as the older
+/// ones; `ParquetDir` reads several files and is slower, so it has one.
 const TARGETS: &[Target] = &[
     Target::UsageCsv,
     Target::UsageCsvGrammar,
     Target::FocusCsv,
+    Target::FocusCsvGrammar,
+    Target::FocusCsvGrammar,
     Target::ExportZip,
     Target::Gzip,
     Target::TokenJson,
     Target::TokenJsonl,
     Target::Rates,
     Target::AlertsConfig,
+    Target::Parquet,
+    Target::Parquet,
+    Target::ParquetDir,
+    Target::Inspect,
+    Target::Inspect,
+];
+
+/// The readers `inspect` is run on.
+const INSPECTED: &[Target] = &[
+    Target::UsageCsv,
+    Target::UsageCsvGrammar,
+    Target::FocusCsv,
+    Target::FocusCsvGrammar,
+    Target::ExportZip,
+    Target::Gzip,
+    Target::TokenJson,
+    Target::TokenJsonl,
+    Target::Parquet,
+    Target::ParquetDir,
 ];
 
 /// One run of tally: its files and arguments (file names relative to the case directory).
@@ -657,6 +1045,15 @@ struct Case {
     env: Vec<(String, String)>,
     /// Exit codes that mean "ran fine" besides 0, 1 and 2.
     also_ok: Vec<i32>,
+    /// `inspect` (and on which reader's inputs): only 0 and 1 are fine, and with `--format
+    /// json` stdout on exit 0 must be JSON.
+    inspect: Option<(Inspect, Target)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Inspect {
+    Table,
+    Json,
 }
 
 fn zip_bytes(members: &[(String, Vec<u8>)], deflate: bool) -> Vec<u8> {
@@ -751,6 +1148,7 @@ fn report_args(rng: &mut Rng, inputs: &[String]) -> Vec<String> {
         &["--month", "2026-10"],
         &["--month", "2024-09"],
         &["--from", "2026-10-03", "--to", "2026-10-17"],
+        &["--from", "2000-01-01", "--to", "2099-12-31"],
     ];
     let range = rng.pick(RANGES);
     args.extend(range.iter().map(|s| s.to_string()));
@@ -766,6 +1164,10 @@ fn report_args(rng: &mut Rng, inputs: &[String]) -> Vec<String> {
         "source,sku",
         "assistant,model,endpoint",
         "x_IndexName",
+        "ServiceName,tag:team",
+        "BillingPeriodStart",
+        "ChargePeriodEnd,sku",
+        "SubAccountName,region,service",
     ]);
     args.extend(["--by".to_string(), by.to_string()]);
     let period = rng.pick(&["total", "day", "week", "month"]);
@@ -790,6 +1192,19 @@ fn report_args(rng: &mut Rng, inputs: &[String]) -> Vec<String> {
         if !rng.chance(10) {
             args.push("--no-charts".to_string());
         }
+    }
+    // FOCUS charge periods: spread over their days, or days from the billing period (the
+    // two conflict, so a case takes one; now and then both, a usage error).
+    match rng.below(10) {
+        0..=2 => args.push("--spread-charges".to_string()),
+        3 | 4 => args.extend([
+            "--date-basis".to_string(),
+            rng.pick(&["billing", "billing", "charge"]).to_string(),
+        ]),
+        5 if rng.chance(10) => {
+            args.extend(["--spread-charges", "--date-basis", "billing"].map(String::from))
+        }
+        _ => {}
     }
     if inputs.len() > 1 {
         let overlap = rng.pick(&["error", "latest", "sum"]);
@@ -835,6 +1250,11 @@ fn alerts_args(rng: &mut Rng, inputs: &[String]) -> Vec<String> {
     if rng.chance(30) {
         args.extend(["--last".to_string(), "7d".to_string()]);
     }
+    match rng.below(10) {
+        0 | 1 => args.push("--spread-charges".to_string()),
+        2 => args.extend(["--date-basis".to_string(), "billing".to_string()]),
+        _ => {}
+    }
     args.extend([
         "--format".to_string(),
         rng.pick(&["table", "json", "csv"]).to_string(),
@@ -842,39 +1262,42 @@ fn alerts_args(rng: &mut Rng, inputs: &[String]) -> Vec<String> {
     args
 }
 
-fn build_case(seed: u64) -> Case {
-    let mut rng = Rng(seed);
+/// The input files of one reader's case and the inputs to name on the command line.
+type Inputs = (Vec<(String, Vec<u8>)>, Vec<String>);
+
+fn gen_inputs(rng: &mut Rng, target: Target) -> Inputs {
     let f = fixtures();
-    let target = *rng.pick(TARGETS);
     let mut files = Vec::new();
-    let mut also_ok = Vec::new();
-    let mut env = Vec::new();
-    if rng.chance(50) {
-        // Tiny blocks: the parallel splitter, quote parity and the exact re-read.
-        env.push((
-            "TALLY_BLOCK_SIZE".to_string(),
-            (16 + rng.below(2048)).to_string(),
-        ));
-    }
-    let args = match target {
-        Target::UsageCsv | Target::UsageCsvGrammar | Target::FocusCsv | Target::Gzip => {
+    let mut inputs = Vec::new();
+    match target {
+        Target::UsageCsv
+        | Target::UsageCsvGrammar
+        | Target::FocusCsv
+        | Target::FocusCsvGrammar
+        | Target::Gzip => {
             let count = if rng.chance(15) { 2 } else { 1 };
-            let mut inputs = Vec::new();
             for i in 0..count {
                 let plain = match target {
-                    Target::UsageCsvGrammar => gen_usage_csv(&mut rng),
+                    Target::UsageCsvGrammar => gen_usage_csv(rng),
+                    Target::FocusCsvGrammar => gen_focus_csv(rng),
                     Target::FocusCsv if rng.chance(25) => {
-                        let rows = sample(&mut rng, &f.focus, 30);
-                        drop_columns(&mut rng, &rows)
+                        let rows = sample(rng, &f.focus, 30);
+                        drop_columns(rng, &rows)
                     }
-                    Target::FocusCsv => sample(&mut rng, &f.focus, 30),
-                    Target::Gzip if rng.chance(50) => sample(&mut rng, &f.focus, 30),
-                    _ => sample(&mut rng, &f.usage, 40),
+                    Target::FocusCsv => sample(rng, &f.focus, 30),
+                    Target::Gzip if rng.chance(50) => sample(rng, &f.focus, 30),
+                    _ => sample(rng, &f.usage, 40),
                 };
-                let plain = if matches!(target, Target::UsageCsvGrammar) && rng.chance(50) {
+                // Grammar files are mutated less often: their rows are to reach the report.
+                let intact = match target {
+                    Target::UsageCsvGrammar => 50,
+                    Target::FocusCsvGrammar => 70,
+                    _ => 0,
+                };
+                let plain = if rng.chance(intact) {
                     plain
                 } else {
-                    mutate(&mut rng, plain)
+                    mutate(rng, plain)
                 };
                 // Semicolons or tabs for commas: what spreadsheets in many locales save.
                 let plain = if rng.chance(10) {
@@ -888,7 +1311,7 @@ fn build_case(seed: u64) -> Case {
                     let packed = gzip_bytes(&plain);
                     // Now and then the compressed stream itself is damaged.
                     let packed = if rng.chance(30) {
-                        mutate(&mut rng, packed)
+                        mutate(rng, packed)
                     } else {
                         packed
                     };
@@ -899,26 +1322,20 @@ fn build_case(seed: u64) -> Case {
                 files.push((name.clone(), bytes));
                 inputs.push(name);
             }
-            if rng.chance(20) {
-                also_ok.push(3);
-                alerts_args(&mut rng, &inputs)
-            } else {
-                report_args(&mut rng, &inputs)
-            }
         }
         Target::ExportZip => {
-            files.push(("export.zip".to_string(), gen_export(&mut rng)));
-            report_args(&mut rng, &["export.zip".to_string()])
+            files.push(("export.zip".to_string(), gen_export(rng)));
+            inputs.push("export.zip".to_string());
         }
         Target::TokenJson | Target::TokenJsonl => {
             let text = if matches!(target, Target::TokenJsonl) {
                 if rng.chance(30) {
                     (0..1 + rng.below(30))
-                        .map(|_| gen_token_record(&mut rng) + "\n")
+                        .map(|_| gen_token_record(rng) + "\n")
                         .collect::<String>()
                         .into_bytes()
                 } else {
-                    sample(&mut rng, &f.jsonl, 30)
+                    sample(rng, &f.jsonl, 30)
                 }
             } else if rng.chance(40) {
                 // A response on its own, or wrapped in a record.
@@ -936,7 +1353,7 @@ fn build_case(seed: u64) -> Case {
                 let records: Vec<String> = (0..1 + rng.below(20))
                     .map(|_| {
                         if rng.chance(50) {
-                            gen_token_record(&mut rng)
+                            gen_token_record(rng)
                         } else {
                             String::from_utf8_lossy(rng.pick::<Vec<u8>>(&f.jsonl))
                                 .trim_end()
@@ -947,17 +1364,78 @@ fn build_case(seed: u64) -> Case {
                 format!("[{}]", records.join(",\n")).into_bytes()
             };
             let text = if rng.chance(80) {
-                mutate(&mut rng, text)
+                mutate(rng, text)
             } else {
                 text
             };
             files.push(("tokens.jsonl".to_string(), text));
-            let mut inputs = vec!["tokens.jsonl".to_string()];
+            inputs.push("tokens.jsonl".to_string());
             if rng.chance(30) {
                 files.push(("billed.csv".to_string(), f.billed.clone()));
                 inputs.push("billed.csv".to_string());
             }
+        }
+        Target::Parquet => {
+            let count = if rng.chance(15) { 2 } else { 1 };
+            for i in 0..count {
+                // Some of the names say `.gz.parquet`, as one fixture's does.
+                let name = format!("in{i}.{}parquet", if rng.chance(20) { "gz." } else { "" });
+                files.push((name.clone(), gen_parquet(rng)));
+                inputs.push(name);
+            }
+        }
+        Target::ParquetDir => {
+            let (dir_files, root) = gen_parquet_dir(rng);
+            files = dir_files;
+            inputs.push(root);
+        }
+        Target::Rates | Target::AlertsConfig | Target::Inspect => {
+            unreachable!("{target:?} has no inputs of its own")
+        }
+    }
+    (files, inputs)
+}
+
+fn build_case(seed: u64) -> Case {
+    let mut rng = Rng(seed);
+    let f = fixtures();
+    let target = *rng.pick(TARGETS);
+    let mut also_ok = Vec::new();
+    let mut env = Vec::new();
+    let mut inspect = None;
+    if rng.chance(50) {
+        // Tiny blocks: the parallel splitter, quote parity and the exact re-read.
+        env.push((
+            "TALLY_BLOCK_SIZE".to_string(),
+            (16 + rng.below(2048)).to_string(),
+        ));
+    }
+    let (files, args) = match target {
+        Target::Inspect => {
+            let inspected = *rng.pick(INSPECTED);
+            let (files, inputs) = gen_inputs(&mut rng, inspected);
+            let mut args = vec!["inspect".to_string()];
+            args.extend(inputs);
+            let format = if rng.chance(50) {
+                Inspect::Json
+            } else {
+                Inspect::Table
+            };
+            if format == Inspect::Json {
+                args.extend(["--format".to_string(), "json".to_string()]);
+            }
             if rng.chance(30) {
+                args.extend([
+                    "--cost".to_string(),
+                    rng.pick(&["billed", "effective", "list"]).to_string(),
+                ]);
+            }
+            inspect = Some((format, inspected));
+            (files, args)
+        }
+        Target::TokenJson | Target::TokenJsonl => {
+            let (files, inputs) = gen_inputs(&mut rng, target);
+            let args = if rng.chance(30) {
                 let mut args = vec!["reconcile".to_string()];
                 args.extend(inputs);
                 args.extend(["--month", "2026-10", "--as-of", "2026-11-10"].map(String::from));
@@ -978,9 +1456,28 @@ fn build_case(seed: u64) -> Case {
                     args.extend(["--tz".to_string(), "America/New_York".to_string()]);
                 }
                 args
-            }
+            };
+            (files, args)
+        }
+        Target::UsageCsv
+        | Target::UsageCsvGrammar
+        | Target::FocusCsv
+        | Target::FocusCsvGrammar
+        | Target::Gzip
+        | Target::ExportZip
+        | Target::Parquet
+        | Target::ParquetDir => {
+            let (files, inputs) = gen_inputs(&mut rng, target);
+            let args = if target != Target::ExportZip && rng.chance(20) {
+                also_ok.push(3);
+                alerts_args(&mut rng, &inputs)
+            } else {
+                report_args(&mut rng, &inputs)
+            };
+            (files, args)
         }
         Target::Rates => {
+            let mut files = Vec::new();
             let card = if rng.chance(50) {
                 gen_rates(&mut rng)
             } else {
@@ -995,9 +1492,10 @@ fn build_case(seed: u64) -> Case {
             files.push(("tokens.jsonl".to_string(), sample(&mut rng, &f.jsonl, 30)));
             let mut args = report_args(&mut rng, &["tokens.jsonl".to_string()]);
             args.extend(["--rates".to_string(), "rates.toml".to_string()]);
-            args
+            (files, args)
         }
         Target::AlertsConfig => {
+            let mut files = Vec::new();
             let config = if rng.chance(50) {
                 gen_alerts(&mut rng)
             } else {
@@ -1041,7 +1539,7 @@ fn build_case(seed: u64) -> Case {
                 rng.pick(&["table", "json", "csv"]).to_string(),
             ]);
             also_ok.push(3);
-            args
+            (files, args)
         }
     };
     Case {
@@ -1050,6 +1548,7 @@ fn build_case(seed: u64) -> Case {
         args,
         env,
         also_ok,
+        inspect,
     }
 }
 
@@ -1057,15 +1556,23 @@ fn build_case(seed: u64) -> Case {
 // Running.
 
 enum Outcome {
-    Fine,
+    /// Ended well, with this exit code.
+    Fine(i32),
     Failed(String),
+}
+
+/// Writes the case's files (some in folders: a hive tree) into `dir`.
+fn write_files(case: &Case, dir: &Path) {
+    for (name, bytes) in &case.files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
 }
 
 /// Runs the case in `dir`; kills it at the timeout.
 fn run_case(case: &Case, dir: &Path) -> Outcome {
-    for (name, bytes) in &case.files {
-        std::fs::write(dir.join(name), bytes).unwrap();
-    }
+    write_files(case, dir);
     let mut command = Command::new(env!("CARGO_BIN_EXE_tally"));
     command
         .args(&case.args)
@@ -1073,7 +1580,16 @@ fn run_case(case: &Case, dir: &Path) -> Outcome {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(
+            if case
+                .inspect
+                .is_some_and(|(format, _)| format == Inspect::Json)
+            {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            },
+        )
         .stderr(Stdio::piped());
     for (key, value) in &case.env {
         command.env(key, value);
@@ -1085,6 +1601,13 @@ fn run_case(case: &Case, dir: &Path) -> Outcome {
         let mut text = Vec::new();
         let _ = std::io::Read::read_to_end(&mut stderr_pipe, &mut text);
         text
+    });
+    let stdout_reader = child.stdout.take().map(|mut pipe| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut pipe, &mut text);
+            text
+        })
     });
     let started = Instant::now();
     let status = loop {
@@ -1099,12 +1622,27 @@ fn run_case(case: &Case, dir: &Path) -> Outcome {
         std::thread::sleep(Duration::from_millis(5));
     };
     let stderr = String::from_utf8_lossy(&reader.join().unwrap()).into_owned();
+    let stdout = stdout_reader.map(|reader| reader.join().unwrap());
     let Some(status) = status else {
         return Outcome::Failed(format!("hang: killed after {TIMEOUT:?}\nstderr:\n{stderr}"));
     };
     let code = status.code();
     let panicked = stderr.contains("panicked at") || code == Some(101);
-    let expected = matches!(code, Some(0..=2)) || code.is_some_and(|c| case.also_ok.contains(&c));
+    let expected = match case.inspect {
+        // inspect counts bad rows and reports unreadable inputs: 0 or 1, nothing else.
+        Some(_) => matches!(code, Some(0 | 1)),
+        None => matches!(code, Some(0..=2)) || code.is_some_and(|c| case.also_ok.contains(&c)),
+    };
+    if !panicked
+        && code == Some(0)
+        && let Some(stdout) = &stdout
+        && let Err(error) = serde_json::from_slice::<serde_json::Value>(stdout)
+    {
+        return Outcome::Failed(format!(
+            "exit 0 but stdout is not JSON: {error}\nstdout:\n{}",
+            tail(&String::from_utf8_lossy(stdout), 4000)
+        ));
+    }
     if panicked || !expected {
         let code = code.map_or_else(
             || format!("killed by a signal ({status})"),
@@ -1112,7 +1650,7 @@ fn run_case(case: &Case, dir: &Path) -> Outcome {
         );
         return Outcome::Failed(format!("exit {code}\nstderr:\n{}", tail(&stderr, 4000)));
     }
-    Outcome::Fine
+    Outcome::Fine(code.unwrap_or_default())
 }
 
 fn tail(text: &str, most: usize) -> &str {
@@ -1127,9 +1665,7 @@ fn tail(text: &str, most: usize) -> &str {
 fn keep(case: &Case, seed: u64) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tally-fuzz-{seed:016x}"));
     std::fs::create_dir_all(&dir).unwrap();
-    for (name, bytes) in &case.files {
-        std::fs::write(dir.join(name), bytes).unwrap();
-    }
+    write_files(case, &dir);
     let command = std::iter::once("tally".to_string())
         .chain(case.args.iter().map(|a| format!("'{a}'")))
         .collect::<Vec<_>>()
@@ -1164,6 +1700,9 @@ fn fuzz_no_input_makes_tally_panic_or_hang() {
     };
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
+    // Per target, how many cases ended with each exit code: a target whose cases all exit 1
+    // tests little beyond the first error.
+    let exits = Mutex::new(std::collections::BTreeMap::<String, [usize; 4]>::new());
     let started = Instant::now();
     // Two workers: tally itself uses every core, and CI machines have two.
     std::thread::scope(|scope| {
@@ -1175,7 +1714,14 @@ fn fuzz_no_input_makes_tally_panic_or_hang() {
                     let case = build_case(seed);
                     let dir = tempfile::tempdir().unwrap();
                     match run_case(&case, dir.path()) {
-                        Outcome::Fine => {}
+                        Outcome::Fine(code) => {
+                            let name = match case.inspect {
+                                Some((_, inspected)) => format!("Inspect({inspected:?})"),
+                                None => format!("{:?}", case.target),
+                            };
+                            exits.lock().unwrap().entry(name).or_default()
+                                [(code as usize).min(3)] += 1;
+                        }
                         Outcome::Failed(what) => {
                             let kept = keep(&case, seed);
                             failures.lock().unwrap().push(format!(
@@ -1191,6 +1737,9 @@ fn fuzz_no_input_makes_tally_panic_or_hang() {
         }
     });
     let failures = failures.into_inner().unwrap();
+    for (target, codes) in exits.into_inner().unwrap() {
+        eprintln!("fuzz: {target:<24} exit 0/1/2/3: {codes:?}");
+    }
     eprintln!(
         "fuzz: {} cases in {:.1?}, {} failed",
         seeds.len(),
@@ -1231,6 +1780,7 @@ fn fuzz_a_panic_in_a_block_task_ends_the_run_instead_of_hanging() {
         .to_vec(),
         env: vec![("TALLY_BLOCK_SIZE".to_string(), "32".to_string())],
         also_ok: Vec::new(),
+        inspect: None,
     };
     let dir = tempfile::tempdir().unwrap();
     if let Outcome::Failed(what) = run_case(&case, dir.path()) {

@@ -216,3 +216,33 @@ fn parquet_truncated_or_corrupt_file_is_an_error() {
     assert!(stderr.contains("damaged.parquet: "), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// A column chunk whose offset in the footer reads negative (one footer byte changed, found by
+/// the fuzz harness): the Parquet crate asserts on it, which printed "panicked at" with a
+/// backtrace note before the error. It is an error naming the file and the row group, and
+/// nothing else on stderr.
+#[test]
+fn parquet_negative_column_offset_is_an_error_not_a_panic() {
+    let work = Workdir::new();
+    let path = "parquet/aws/focus/data/BILLING_PERIOD=2026-10/focus-00001.snappy.parquet";
+    let mut bytes = std::fs::read(fixture(path)).unwrap();
+    // A byte of a column chunk's data_page_offset (a zigzag varint) in row group 2's metadata.
+    assert_eq!(bytes[27272], 162, "the fixture changed; find the byte anew");
+    bytes[27272] = 207;
+    let damaged = work.create("negative.parquet", bytes);
+    let stderr = work
+        .run(&[
+            "report",
+            &damaged,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+        ])
+        .fails();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("negative.parquet: row group 2: cannot read: "),
+        "{stderr}"
+    );
+}

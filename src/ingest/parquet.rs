@@ -246,6 +246,24 @@ impl ParquetFile {
         Ok(Projection { schema, columns })
     }
 
+    /// Refuses a row group whose footer gives a column chunk a negative offset or size: the
+    /// Parquet reader asserts on those (`ColumnChunkMetaData::byte_range`), and although that
+    /// panic is caught, the panic hook has already printed it (found by the fuzz harness).
+    fn check_column_chunks(&self, group: usize) -> Result<(), String> {
+        for column in self.reader.metadata().row_group(group).columns() {
+            let start = column
+                .dictionary_page_offset()
+                .unwrap_or_else(|| column.data_page_offset());
+            if start < 0 || column.compressed_size() < 0 {
+                return Err(format!(
+                    "column \"{}\": the file's footer gives it a negative offset or size",
+                    column.column_path()
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Reads row group `group` (from 0), handing each row as text fields with its row number
     /// (from 1) to `on_row`, until it returns true. A file that cannot be read is an error
     /// (never a panic).
@@ -256,6 +274,7 @@ impl ParquetFile {
         mut on_row: impl FnMut(u64, &TextRecord) -> bool,
     ) -> Result<(), String> {
         let read = || -> Result<(), String> {
+            self.check_column_chunks(group)?;
             let reader = self
                 .reader
                 .get_row_group(group)
