@@ -1466,4 +1466,219 @@ pub(crate) mod tests {
                 .png
         );
     }
+
+    /// 10-01: database 40, storage 50 and a credit of -300 (net -210); 10-02: database 60.125;
+    /// 10-04: database 30, a refund of -20.005 on storage (net 9.995).
+    fn with_credits() -> Summary {
+        summary_of(
+            KeyKind::Service,
+            &[
+                ("2026-10-01", "database", "40"),
+                ("2026-10-01", "storage", "50"),
+                ("2026-10-01", "credits", "-300"),
+                ("2026-10-02", "database", "60.125"),
+                ("2026-10-04", "database", "30"),
+                ("2026-10-04", "storage", "-20.005"),
+            ],
+        )
+    }
+
+    /// True when `text` is the whole text of an SVG `<text>` element (plotters writes it on a
+    /// line of its own).
+    fn svg_text(svg: &str, text: &str) -> bool {
+        svg.lines().any(|line| line.trim() == text)
+    }
+
+    fn segment(series: usize, bottom: &str, top: &str) -> Segment {
+        Segment {
+            series,
+            bottom: money(bottom),
+            top: money(top),
+        }
+    }
+
+    #[test]
+    fn chart_daily_stacks_charges_up_and_credits_down_from_zero() {
+        // Before: the credit was stacked on the charges (a 90 bar coloured "credits") and the
+        // axis started at zero.
+        let chart = DailyChart::from_summary(&with_credits(), 8).unwrap();
+        let labels: Vec<&str> = chart.series.iter().map(|s| s.label.as_str()).collect();
+        // By charges (database 130.125, storage 50), then the key that only has credits.
+        assert_eq!(labels, ["database", "storage", "credits"]);
+        assert_eq!(
+            chart.stacks[0].segments,
+            [
+                segment(0, "0", "40"),
+                segment(1, "40", "90"),
+                segment(2, "-300", "0"),
+            ]
+        );
+        assert_eq!(
+            (chart.stacks[0].up, chart.stacks[0].down),
+            (money("90"), money("-300"))
+        );
+        assert_eq!(chart.stacks[1].segments, [segment(0, "0", "60.125")]);
+        assert!(chart.stacks[2].segments.is_empty());
+        assert_eq!(
+            chart.stacks[3].segments,
+            [segment(0, "0", "30"), segment(1, "-20.005", "0")]
+        );
+        // Storage keeps its charge and its refund apart.
+        assert_eq!(chart.series[1].up[0], money("50"));
+        assert_eq!(chart.series[1].down[3], money("-20.005"));
+        assert_eq!(chart.series[1].total, money("29.995"));
+        // The axis holds the lowest credit stack and the highest charge stack.
+        assert_eq!(chart.y_range(), (money("-300"), money("90")));
+        // The net marker of each day is the exact sum of that day's rows in the summary.
+        let summary = with_credits();
+        for (i, day) in chart.days.iter().enumerate() {
+            let rows: Decimal = summary
+                .daily
+                .iter()
+                .filter(|row| row.day == *day)
+                .map(|row| row.cost)
+                .sum();
+            assert_eq!(chart.stacks[i].net, rows, "{day}");
+            assert_eq!(chart.day_totals[i], rows, "{day}");
+        }
+        assert_eq!(
+            chart.stacks.iter().map(|s| s.net).collect::<Vec<_>>(),
+            ["-210", "60.125", "0", "9.995", "0"].map(money)
+        );
+        assert_eq!(chart.charges, money("180.125"));
+        assert_eq!(chart.credits, money("-320.005"));
+        assert_eq!(chart.total, money("-139.880"));
+        assert_eq!(chart.total, summary.total);
+        assert!(chart.has_credits());
+    }
+
+    #[test]
+    fn chart_other_keeps_charges_and_credits_apart() {
+        let summary = summary_of(
+            KeyKind::Sku,
+            &[
+                ("2026-10-01", "a", "100"),
+                ("2026-10-01", "b", "10"),
+                ("2026-10-01", "c", "-7"),
+                ("2026-10-01", "d", "3"),
+            ],
+        );
+        let chart = DailyChart::from_summary(&summary, 1).unwrap();
+        let other = chart.series.last().unwrap();
+        assert!(other.is_other);
+        // Not netted to 6.
+        assert_eq!((other.up[0], other.down[0]), (money("13"), money("-7")));
+        assert_eq!(
+            chart.stacks[0].segments,
+            [
+                segment(0, "0", "100"),
+                segment(1, "100", "113"),
+                segment(1, "-7", "0"),
+            ]
+        );
+        assert_eq!(chart.stacks[0].net, money("106"));
+        let share = ShareChart::from_summary(&summary, 1).unwrap();
+        assert_eq!(share.bars[1].cost, money("13"));
+        assert_eq!(share.bars[1].keys, 2);
+        assert_eq!(share.credits[0].label, "c");
+        assert_eq!(share.credits[0].cost, money("-7"));
+    }
+
+    #[test]
+    fn chart_share_is_of_charges_and_lists_credits_apart() {
+        // Before: database 130.125 was 93.0% of a -139.88 net, the credit a negative share.
+        let share = ShareChart::from_summary(&with_credits(), 8).unwrap();
+        let bars: Vec<(&str, Decimal)> = share
+            .bars
+            .iter()
+            .map(|b| (b.label.as_str(), b.cost))
+            .collect();
+        assert_eq!(
+            bars,
+            [("database", money("130.125")), ("storage", money("50"))]
+        );
+        let credits: Vec<(&str, Decimal)> = share
+            .credits
+            .iter()
+            .map(|b| (b.label.as_str(), b.cost))
+            .collect();
+        assert_eq!(
+            credits,
+            [("credits", money("-300")), ("storage", money("-20.005"))]
+        );
+        assert_eq!(share.gross, money("180.125"));
+        assert_eq!(share.credits_total, money("-320.005"));
+        assert_eq!(share.total, money("-139.880"));
+        // Every bar is a part of the gross: the bars add up to it exactly, so the shares add
+        // to 100%, none is negative and none is above 100%.
+        assert_eq!(
+            share.bars.iter().map(|b| b.cost).sum::<Decimal>(),
+            share.gross
+        );
+        let shares: Vec<Decimal> = share.shares().into_iter().map(Option::unwrap).collect();
+        let sum: Decimal = shares.iter().sum();
+        assert!(
+            (sum - Decimal::ONE_HUNDRED).abs() < money("0.000000000000000001"),
+            "{sum}"
+        );
+        assert!(
+            shares
+                .iter()
+                .all(|p| *p >= Decimal::ZERO && *p <= Decimal::ONE_HUNDRED)
+        );
+        assert_eq!(percent_text(Some(shares[0])), "72.2%");
+        assert_eq!(percent_text(Some(shares[1])), "27.8%");
+        // Drawn: the shares of charges, the credits in words with their minus, and the net.
+        let svg = String::from_utf8(render(&share).unwrap().svg).unwrap();
+        for text in [
+            "Charges by service, 180.12 USD before credits (shares of charges)",
+            "130.12 USD   72.2%",
+            "50.00 USD   27.8%",
+            "Credits and refunds",
+            "-300.00 USD",
+            "-20.00 USD",
+            "-320.00 USD",
+            "net total",
+            "-139.88 USD",
+        ] {
+            assert!(svg_text(&svg, text), "{text} not in the share SVG");
+        }
+        assert!(
+            !svg.contains("-166.") && !svg.contains("-93."),
+            "a negative share"
+        );
+    }
+
+    #[test]
+    fn chart_daily_draws_below_zero_with_net_ticks() {
+        let chart = DailyChart::from_summary(&with_credits(), 8).unwrap();
+        let svg = String::from_utf8(render(&chart).unwrap().svg).unwrap();
+        // The axis has ticks below zero, the legend names the tick and the split.
+        for text in [
+            "-300",
+            "net of the day",
+            "below 0: credits, refunds",
+            "charges",
+            "180.12 USD",
+            "-320.00 USD",
+            "-139.88 USD",
+        ] {
+            assert!(svg_text(&svg, text), "{text} not in the daily SVG");
+        }
+    }
+
+    #[test]
+    fn chart_no_data_in_the_range_draws_nothing() {
+        let summary = summary_of(KeyKind::Sku, &[]);
+        let no_data = NoChart::NoData {
+            from: day("2026-10-01"),
+            to: day("2026-10-05"),
+        };
+        assert_eq!(DailyChart::from_summary(&summary, 8), Err(no_data.clone()));
+        assert_eq!(ShareChart::from_summary(&summary, 8), Err(no_data.clone()));
+        assert_eq!(
+            no_data.to_string(),
+            "there is no data in this range (2026-10-01 to 2026-10-05)"
+        );
+    }
 }

@@ -484,4 +484,52 @@ mod tests {
         assert_eq!(group_thousands("999"), "999");
         assert_eq!(escape("<'&\">"), "&lt;&#39;&amp;&quot;&gt;");
     }
+
+    #[test]
+    fn html_marks_credits_in_words_not_colour_alone() {
+        // Before: "-300.00&nbsp;USD" in a plain cell, like any charge.
+        let summary = summary_of(
+            KeyKind::Service,
+            &[
+                ("2026-10-01", "database", "90"),
+                ("2026-10-01", "credits", "-300"),
+            ],
+        );
+        let html = page(&summary);
+        let credit = "<td class=\"num credit\" title=\"-300.00\"><span class=\"tag\">credit</span>\
+                      -300.00&nbsp;USD</td>";
+        let daily = html.split("id=\"daily\"").nth(1).unwrap();
+        let summary_table = html.split("id=\"summary\"").nth(1).unwrap();
+        assert!(daily.contains(credit), "{daily}");
+        assert!(
+            summary_table
+                .split("id=\"daily\"")
+                .next()
+                .unwrap()
+                .contains(credit)
+        );
+        // A charge has neither the style nor the tag; the net total is negative, so tagged.
+        assert!(html.contains("<td class=\"num\" title=\"90.00\">90.00&nbsp;USD</td>"));
+        let footer = html.split("<tfoot>").nth(1).unwrap();
+        assert!(footer.contains("<span class=\"tag\">credit</span>-210.00&nbsp;USD"));
+        assert!(html.contains("td.credit"));
+    }
+
+    #[test]
+    fn html_empty_range_says_no_data_not_final() {
+        // Before: a green "Every day in this report is final." over empty charts and tables.
+        let mut summary = summary_of(KeyKind::Sku, &[]);
+        summary.provisional_days.clear();
+        let html = page(&summary);
+        assert!(html.contains(
+            "<p class=\"notice\" id=\"no-data\"><strong>No data in this range</strong> \
+             (2026-10-01 to 2026-10-05)"
+        ));
+        assert!(!html.contains("Every day in this report is final"));
+        assert_eq!(html.matches("No data in this range.</td>").count(), 2);
+        // Provisional days still say that data can arrive late.
+        let late = page(&summary_of(KeyKind::Sku, &[]));
+        assert!(late.contains("No data in this range"));
+        assert!(late.contains("are provisional"));
+    }
 }
