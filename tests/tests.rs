@@ -4,6 +4,7 @@ mod util;
 
 mod alerts;
 mod bad_input;
+mod charts;
 mod focus;
 mod fuzz;
 mod honest;

@@ -11,7 +11,7 @@ use crate::model::{Day, exact_add, money_text};
 use crate::render::chart::{
     DrawResult, Figure, LegendEntry, NoChart, Swatch, TEXT_COLOR, axis_top,
     day_axis_chart_below_zero, draw_legend, fit_text, lighter, series_color, shade_days,
-    split_legend, text_style,
+    split_legend, text_style, zero_line,
 };
 use crate::render::table::display_money;
 use plotters::coord::Shift;
@@ -276,6 +276,8 @@ impl Figure for MtdChart {
         )?;
         let y_end = chart.y_range().end;
         shade_days(&mut chart, &self.provisional, y_end, "provisional ▸")?;
+        // Below zero only after a credit: the zero line shows where the sum crossed it.
+        zero_line(&mut chart)?;
 
         let area = chart.plotting_area().strip_coord_spec();
         let (left, top) = area.get_base_pixel();

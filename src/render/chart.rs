@@ -6,7 +6,7 @@
 //!
 //! Drawing is shared through small public pieces so that other charts (the month-to-date
 //! cumulative chart of `tally alerts`) are a small addition: implement `Figure`, lay out with
-//! `split_legend`, build a plot with `day_axis_chart`, mark days with `shade_days`, and call
+//! `split_legend`, build a plot with `day_axis_chart_below_zero`, mark days with `shade_days`, and call
 //! `render` for the SVG and PNG bytes. Owns no files: `output.rs` writes what this returns.
 
 use crate::aggregate::Summary;
@@ -35,15 +35,47 @@ pub const OTHER: &str = "other";
 pub const EMPTY_KEY: &str = "(none)";
 
 /// One stacked series of the daily chart: a key (or "other") and its cost on each day.
+///
+/// A day's charges (positive amounts) and credits or refunds (negative amounts) are kept
+/// apart, so that a credit is drawn below zero instead of being netted into a charge: `up`
+/// holds the positive part and `down` the negative part of each day, each summed exactly from
+/// the report's daily rows, and `values` their net.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Series {
     pub label: String,
     /// True for the "other" bucket.
     pub is_other: bool,
-    /// Cost over the whole range.
+    /// Net cost over the whole range.
     pub total: Decimal,
-    /// Cost per day, aligned with `DailyChart::days`.
+    /// Net cost per day, aligned with `DailyChart::days`.
     pub values: Vec<Decimal>,
+    /// Per day: the sum of the positive daily rows (zero or more).
+    pub up: Vec<Decimal>,
+    /// Per day: the sum of the negative daily rows, credits and refunds (zero or less).
+    pub down: Vec<Decimal>,
+}
+
+/// One bar piece of a day's stack, from `bottom` to `top` (`bottom < top`), in exact money.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    /// The index in `DailyChart::series`.
+    pub series: usize,
+    pub bottom: Decimal,
+    pub top: Decimal,
+}
+
+/// A day's stacks: charges upward from zero, credits downward from zero, and the net.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DayStack {
+    /// Positive pieces (series order, from zero up), then negative pieces (series order, from
+    /// zero down).
+    pub segments: Vec<Segment>,
+    /// The top of the positive stack: the day's charges (zero or more).
+    pub up: Decimal,
+    /// The bottom of the negative stack: the day's credits (zero or less).
+    pub down: Decimal,
+    /// `up + down`: the day's net cost, where the net marker is drawn.
+    pub net: Decimal,
 }
 
 /// The data of `chart-daily`: stacked daily cost by the report's first grouping key.
@@ -56,35 +88,55 @@ pub struct DailyChart {
     pub days: Vec<Day>,
     /// Per day: still provisional (cost data may arrive late).
     pub provisional: Vec<bool>,
-    /// The top keys by cost (descending), then "other" when some keys are left.
+    /// The keys with the largest amounts (charges plus credits, by size), ordered by charges
+    /// then by credits (descending), then "other" when some keys are left.
     pub series: Vec<Series>,
-    /// Per day: the sum of every series.
+    /// Per day: the stacks to draw, summed exactly.
+    pub stacks: Vec<DayStack>,
+    /// Per day: the net sum of every series.
     pub day_totals: Vec<Decimal>,
+    /// Sum of every positive part: the charges before credits.
+    pub charges: Decimal,
+    /// Sum of every negative part: credits and refunds (zero or less).
+    pub credits: Decimal,
+    /// Net total: `charges + credits`.
     pub total: Decimal,
 }
 
-/// One bar of `chart-share`.
+/// One bar of `chart-share` (a charge), or one line of its credits list (a credit).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShareBar {
     pub label: String,
     pub is_other: bool,
+    /// Positive for a bar, negative for a credit.
     pub cost: Decimal,
     /// How many keys the bar holds (more than one only for "other").
     pub keys: usize,
 }
 
-/// The data of `chart-share`: cost by key over the whole range, largest first, "other" last.
+/// The data of `chart-share`: gross cost (charges, positive amounts only) by key over the whole
+/// range, largest first, "other" last; each bar's share is of `gross`, so shares add to 100%.
+/// Credits and refunds are listed apart in `credits` (largest first, "other" last) and never
+/// drawn as a slice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShareChart {
     pub key_name: String,
     pub currency: String,
     pub bars: Vec<ShareBar>,
+    pub credits: Vec<ShareBar>,
+    /// Sum of the bars: every positive amount.
+    pub gross: Decimal,
+    /// Sum of the credits (zero or less).
+    pub credits_total: Decimal,
+    /// Net total: `gross + credits_total`.
     pub total: Decimal,
 }
 
 /// Why a summary has no charts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NoChart {
+    #[error("there is no data in this range ({from} to {to})")]
+    NoData { from: Day, to: Day },
     #[error("the report holds several currencies, and a chart adds one currency only")]
     SeveralCurrencies,
     #[error(
@@ -96,33 +148,87 @@ pub enum NoChart {
     Overflow,
 }
 
-/// Cost per first-key value over the range, and per (day, value).
+/// A charge part and a credit part, each summed exactly.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Parts {
+    up: Decimal,
+    down: Decimal,
+}
+
+impl Parts {
+    fn add(&mut self, cost: Decimal) -> Result<(), NoChart> {
+        let part = if cost.is_sign_negative() {
+            &mut self.down
+        } else {
+            &mut self.up
+        };
+        *part = exact_add(*part, cost).map_err(|_| NoChart::Overflow)?;
+        Ok(())
+    }
+
+    fn merge(&mut self, other: Parts) -> Result<(), NoChart> {
+        self.up = exact_add(self.up, other.up).map_err(|_| NoChart::Overflow)?;
+        self.down = exact_add(self.down, other.down).map_err(|_| NoChart::Overflow)?;
+        Ok(())
+    }
+
+    fn net(self) -> Result<Decimal, NoChart> {
+        exact_add(self.up, self.down).map_err(|_| NoChart::Overflow)
+    }
+
+    /// How much the key weighs in a chart: charges plus credits by size.
+    fn size(self) -> Decimal {
+        self.up.saturating_sub(self.down)
+    }
+}
+
+/// Charges and credits per first-key value over the range, and per (day, value). Each daily
+/// row of the summary goes whole to one side, by its sign.
 struct ByKey {
-    totals: BTreeMap<String, Decimal>,
-    per_day: BTreeMap<(Day, String), Decimal>,
+    totals: BTreeMap<String, Parts>,
+    per_day: BTreeMap<(Day, String), Parts>,
 }
 
 fn by_first_key(summary: &Summary) -> Result<ByKey, NoChart> {
-    let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
-    let mut per_day: BTreeMap<(Day, String), Decimal> = BTreeMap::new();
+    if summary.daily.is_empty() {
+        return Err(NoChart::NoData {
+            from: summary.range.from,
+            to: summary.range.to,
+        });
+    }
+    let mut totals: BTreeMap<String, Parts> = BTreeMap::new();
+    let mut per_day: BTreeMap<(Day, String), Parts> = BTreeMap::new();
     for row in &summary.daily {
         let key = match row.keys.first().map(String::as_str) {
             None | Some("") => EMPTY_KEY.to_string(),
             Some(value) => value.to_string(),
         };
-        let total = totals.entry(key.clone()).or_default();
-        *total = exact_add(*total, row.cost).map_err(|_| NoChart::Overflow)?;
-        let day = per_day.entry((row.day, key)).or_default();
-        *day = exact_add(*day, row.cost).map_err(|_| NoChart::Overflow)?;
+        totals.entry(key.clone()).or_default().add(row.cost)?;
+        per_day.entry((row.day, key)).or_default().add(row.cost)?;
     }
     Ok(ByKey { totals, per_day })
 }
 
-/// Keys by cost, descending; equal costs by name so the order is stable.
-fn ranked(totals: &BTreeMap<String, Decimal>) -> Vec<(&String, Decimal)> {
-    let mut ranked: Vec<(&String, Decimal)> = totals.iter().map(|(k, v)| (k, *v)).collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+/// Keys by `weight`, descending; equal weights by name so the order is stable. Keys of weight
+/// zero are left out unless `keep_zero`.
+fn ranked(
+    totals: &BTreeMap<String, Parts>,
+    weight: impl Fn(Parts) -> Decimal,
+    keep_zero: bool,
+) -> Vec<(&String, Parts)> {
+    let mut ranked: Vec<(&String, Parts)> = totals
+        .iter()
+        .map(|(k, v)| (k, *v))
+        .filter(|(_, v)| keep_zero || !weight(*v).is_zero())
+        .collect();
+    ranked.sort_by(|a, b| weight(b.1).cmp(&weight(a.1)).then_with(|| a.0.cmp(b.0)));
     ranked
+}
+
+/// How many of `count` ranked keys keep their own name: all when at most one would be left for
+/// "other" (a single leftover key is shown under its own name), else `top`.
+fn kept(count: usize, top: usize) -> usize {
+    if count <= top + 1 { count } else { top }
 }
 
 fn currency_of(summary: &Summary) -> Result<String, NoChart> {
@@ -149,45 +255,85 @@ pub fn shown_days(summary: &Summary) -> Vec<Day> {
         .collect()
 }
 
+/// Stacks each day of `series`: positive parts upward from zero, then negative parts downward
+/// from zero, both in series order; every edge is an exact sum.
+fn stack(series: &[Series], days: usize) -> Result<Vec<DayStack>, NoChart> {
+    let add = |a: Decimal, b: Decimal| exact_add(a, b).map_err(|_| NoChart::Overflow);
+    let mut stacks = Vec::with_capacity(days);
+    for i in 0..days {
+        let mut day = DayStack::default();
+        for (s, series) in series.iter().enumerate() {
+            let part = series.up[i];
+            if part > Decimal::ZERO {
+                let top = add(day.up, part)?;
+                day.segments.push(Segment {
+                    series: s,
+                    bottom: day.up,
+                    top,
+                });
+                day.up = top;
+            }
+        }
+        for (s, series) in series.iter().enumerate() {
+            let part = series.down[i];
+            if part < Decimal::ZERO {
+                let bottom = add(day.down, part)?;
+                day.segments.push(Segment {
+                    series: s,
+                    bottom,
+                    top: day.down,
+                });
+                day.down = bottom;
+            }
+        }
+        day.net = add(day.up, day.down)?;
+        stacks.push(day);
+    }
+    Ok(stacks)
+}
+
 impl DailyChart {
-    /// Stacked daily cost: the `top` keys with the highest cost over the range, each a series,
-    /// and the rest summed into "other" (only when it holds two or more keys: a single
-    /// leftover key is shown under its own name).
+    /// Stacked daily cost: the `top` keys with the largest amounts over the range (charges
+    /// plus credits by size), each a series, and the rest summed into "other" (only when it
+    /// holds two or more keys: a single leftover key is shown under its own name). "other"
+    /// keeps its charges and its credits apart like every series.
     pub fn from_summary(summary: &Summary, top: usize) -> Result<DailyChart, NoChart> {
-        let currency = currency_of(summary)?;
         let by_key = by_first_key(summary)?;
-        let ranked = ranked(&by_key.totals);
+        let currency = currency_of(summary)?;
+        let ranked = ranked(&by_key.totals, Parts::size, true);
         let days = shown_days(summary);
-        let keep = if ranked.len() <= top + 1 {
-            ranked.len()
-        } else {
-            top
+        let keep = kept(ranked.len(), top);
+        // The kept keys in the share chart's order (largest charges first, then the largest
+        // credits), so that a key has the same colour in both charts.
+        let mut shown = ranked[..keep].to_vec();
+        shown.sort_by(|a, b| {
+            (b.1.up.cmp(&a.1.up))
+                .then(a.1.down.cmp(&b.1.down))
+                .then_with(|| a.0.cmp(b.0))
+        });
+        let empty = |label: String, is_other: bool| Series {
+            label,
+            is_other,
+            total: Decimal::ZERO,
+            values: vec![Decimal::ZERO; days.len()],
+            up: vec![Decimal::ZERO; days.len()],
+            down: vec![Decimal::ZERO; days.len()],
         };
-        let mut series: Vec<Series> = ranked[..keep]
+        let mut series: Vec<Series> = shown
             .iter()
-            .map(|(key, total)| Series {
-                label: (*key).clone(),
-                is_other: false,
-                total: *total,
-                values: vec![Decimal::ZERO; days.len()],
-            })
+            .map(|(key, _)| empty((*key).clone(), false))
             .collect();
         if keep < ranked.len() {
-            series.push(Series {
-                label: OTHER.to_string(),
-                is_other: true,
-                total: Decimal::ZERO,
-                values: vec![Decimal::ZERO; days.len()],
-            });
+            series.push(empty(OTHER.to_string(), true));
         }
-        let slot: BTreeMap<&str, usize> = ranked
-            .iter()
-            .enumerate()
-            .map(|(i, (key, _))| (key.as_str(), i.min(keep)))
-            .collect();
+        let mut slot: BTreeMap<&str, usize> =
+            ranked.iter().map(|(key, _)| (key.as_str(), keep)).collect();
+        for (i, (key, _)) in shown.iter().enumerate() {
+            slot.insert(key.as_str(), i);
+        }
         let first_day = days.first().copied();
-        let mut day_totals = vec![Decimal::ZERO; days.len()];
-        let mut total = Decimal::ZERO;
+        let mut parts = vec![vec![Parts::default(); days.len()]; series.len()];
+        let mut all = Parts::default();
         for ((day, key), cost) in &by_key.per_day {
             let (Some(first), Some(&s)) = (first_day, slot.get(key.as_str())) else {
                 continue;
@@ -198,14 +344,23 @@ impl DailyChart {
             if index >= days.len() {
                 continue;
             }
-            let add = |a: Decimal| exact_add(a, *cost).map_err(|_| NoChart::Overflow);
-            series[s].values[index] = add(series[s].values[index])?;
-            if series[s].is_other {
-                series[s].total = add(series[s].total)?;
-            }
-            day_totals[index] = add(day_totals[index])?;
-            total = add(total)?;
+            parts[s][index].merge(*cost)?;
+            all.merge(*cost)?;
         }
+        let mut day_totals = vec![Decimal::ZERO; days.len()];
+        for (series, parts) in series.iter_mut().zip(&parts) {
+            let mut sum = Parts::default();
+            for (i, part) in parts.iter().enumerate() {
+                series.up[i] = part.up;
+                series.down[i] = part.down;
+                series.values[i] = part.net()?;
+                day_totals[i] =
+                    exact_add(day_totals[i], series.values[i]).map_err(|_| NoChart::Overflow)?;
+                sum.merge(*part)?;
+            }
+            series.total = sum.net()?;
+        }
+        let stacks = stack(&series, days.len())?;
         let provisional = days
             .iter()
             .map(|day| summary.provisional_days.contains(day))
@@ -216,55 +371,92 @@ impl DailyChart {
             days,
             provisional,
             series,
+            stacks,
             day_totals,
-            total,
+            charges: all.up,
+            credits: all.down,
+            total: all.net()?,
         })
+    }
+
+    /// The money range the y axis must hold: the lowest credit stack (zero or less) and the
+    /// highest charge stack (zero or more), exact.
+    pub fn y_range(&self) -> (Decimal, Decimal) {
+        let low = self.stacks.iter().map(|s| s.down).min().unwrap_or_default();
+        let high = self.stacks.iter().map(|s| s.up).max().unwrap_or_default();
+        (low.min(Decimal::ZERO), high.max(Decimal::ZERO))
+    }
+
+    /// True when some day holds a credit or refund.
+    pub fn has_credits(&self) -> bool {
+        self.credits < Decimal::ZERO
     }
 }
 
+/// The top `top` of `ranked` by `part`, then "other" (when two or more keys are left).
+fn share_bars(
+    ranked: &[(&String, Parts)],
+    top: usize,
+    part: impl Fn(Parts) -> Decimal,
+) -> Result<(Vec<ShareBar>, Decimal), NoChart> {
+    let keep = kept(ranked.len(), top);
+    let mut bars: Vec<ShareBar> = ranked[..keep]
+        .iter()
+        .map(|(key, parts)| ShareBar {
+            label: (*key).clone(),
+            is_other: false,
+            cost: part(*parts),
+            keys: 1,
+        })
+        .collect();
+    let mut other = Decimal::ZERO;
+    for (_, parts) in &ranked[keep..] {
+        other = exact_add(other, part(*parts)).map_err(|_| NoChart::Overflow)?;
+    }
+    if keep < ranked.len() {
+        bars.push(ShareBar {
+            label: OTHER.to_string(),
+            is_other: true,
+            cost: other,
+            keys: ranked.len() - keep,
+        });
+    }
+    let mut total = Decimal::ZERO;
+    for bar in &bars {
+        total = exact_add(total, bar.cost).map_err(|_| NoChart::Overflow)?;
+    }
+    Ok((bars, total))
+}
+
 impl ShareChart {
-    /// Cost by key over the whole range: the top keys, largest first, then "other" (when it
-    /// holds two or more keys).
+    /// Gross cost by key over the whole range: the top keys by charges, largest first, then
+    /// "other" (when it holds two or more keys); and apart, the keys with credits, largest
+    /// credit first, then "other".
     pub fn from_summary(summary: &Summary, top: usize) -> Result<ShareChart, NoChart> {
-        let currency = currency_of(summary)?;
         let by_key = by_first_key(summary)?;
-        let ranked = ranked(&by_key.totals);
-        let keep = if ranked.len() <= top + 1 {
-            ranked.len()
-        } else {
-            top
-        };
-        let mut bars: Vec<ShareBar> = ranked[..keep]
-            .iter()
-            .map(|(key, cost)| ShareBar {
-                label: (*key).clone(),
-                is_other: false,
-                cost: *cost,
-                keys: 1,
-            })
-            .collect();
-        let mut total = Decimal::ZERO;
-        for (_, cost) in &ranked {
-            total = exact_add(total, *cost).map_err(|_| NoChart::Overflow)?;
-        }
-        if keep < ranked.len() {
-            let mut other = Decimal::ZERO;
-            for (_, cost) in &ranked[keep..] {
-                other = exact_add(other, *cost).map_err(|_| NoChart::Overflow)?;
-            }
-            bars.push(ShareBar {
-                label: OTHER.to_string(),
-                is_other: true,
-                cost: other,
-                keys: ranked.len() - keep,
-            });
-        }
+        let currency = currency_of(summary)?;
+        let charged = ranked(&by_key.totals, |p| p.up, false);
+        let credited = ranked(&by_key.totals, |p| -p.down, false);
+        let (bars, gross) = share_bars(&charged, top, |p| p.up)?;
+        let (credits, credits_total) = share_bars(&credited, top, |p| p.down)?;
         Ok(ShareChart {
             key_name: summary.key_names.first().cloned().unwrap_or_default(),
             currency,
             bars,
-            total,
+            credits,
+            gross,
+            credits_total,
+            total: exact_add(gross, credits_total).map_err(|_| NoChart::Overflow)?,
         })
+    }
+
+    /// Each bar's share of the charges, in percent, before rounding (to 28 digits): every
+    /// bar is a part of `gross`, so they add to 100. `None` when nothing was charged.
+    pub fn shares(&self) -> Vec<Option<Decimal>> {
+        self.bars
+            .iter()
+            .map(|bar| share_of(bar.cost, self.gross))
+            .collect()
     }
 }
 
@@ -430,6 +622,10 @@ pub enum Swatch {
     Dashed(RGBColor),
     /// A ring: a marked point, such as the day a threshold was first reached.
     Ring(RGBColor),
+    /// A black tick with a white edge: a day's net (charges plus credits).
+    Tick,
+    /// A black line with a bar hanging below it: amounts below zero.
+    Zero,
 }
 
 /// One legend line.
@@ -503,6 +699,20 @@ pub fn draw_legend<DB: DrawingBackend>(
             }
             Swatch::Ring(color) => {
                 area.draw(&Circle::new(((x0 + x1) / 2, y), 6, color.stroke_width(2)))?;
+            }
+            Swatch::Tick => {
+                area.draw(&Rectangle::new([(x0, y0), (x1, y1)], OTHER_COLOR.filled()))?;
+                net_tick(area, (x0 - 2, x1 + 2), y)?;
+            }
+            Swatch::Zero => {
+                area.draw(&Rectangle::new(
+                    [(x0 + 3, y0), (x1 - 3, y1)],
+                    OTHER_COLOR.filled(),
+                ))?;
+                area.draw(&PathElement::new(
+                    vec![(x0 - 3, y0), (x1 + 3, y0)],
+                    BLACK.stroke_width(2),
+                ))?;
             }
         }
         area.draw(&Text::new(
@@ -595,19 +805,8 @@ fn segments(count: usize) -> SegmentedCoord<RangedCoordusize> {
 type DayRect = Rectangle<(SegmentValue<usize>, f64)>;
 
 /// Builds a day chart on `area` and draws its frame: a title, date labels (UTC), the currency
-/// on the y axis, a light grid.
-pub fn day_axis_chart<'a, DB: DrawingBackend>(
-    area: &'a DrawingArea<DB, Shift>,
-    title: &str,
-    days: &[Day],
-    currency: &str,
-    y_top: f64,
-) -> Result<DayChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
-    day_axis_chart_below_zero(area, title, days, currency, 0.0, y_top)
-}
-
-/// `day_axis_chart` with a y axis that starts at `y_bottom` (zero or less): for running sums
-/// that credits can bring below zero.
+/// on the y axis, a light grid. The y axis runs from `y_bottom` (zero or less: credits can
+/// bring a stack or a running sum below zero) to `y_top`.
 pub fn day_axis_chart_below_zero<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     title: &str,
@@ -705,38 +904,92 @@ pub fn shade_days<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Draws a thin black line at zero across the plot, when the y axis reaches below zero: the
+/// line from which credits go down.
+pub fn zero_line<DB: DrawingBackend>(chart: &mut DayChart<'_, DB>) -> DrawResult<DB> {
+    if chart.y_range().start >= 0.0 {
+        return Ok(());
+    }
+    let area = chart.plotting_area().strip_coord_spec();
+    let (_, top) = area.get_base_pixel();
+    let (width, _) = area.dim_in_pixel();
+    let (_, y) = chart.backend_coord(&(SegmentValue::Exact(0), 0.0));
+    area.draw(&PathElement::new(
+        vec![(0, y - top), (width as i32, y - top)],
+        BLACK.stroke_width(1),
+    ))?;
+    Ok(())
+}
+
+/// The net marker of a day: a black bar with a white edge, `x0`–`x1` wide at `y` (pixels).
+pub fn net_tick<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (x0, x1): (i32, i32),
+    y: i32,
+) -> DrawResult<DB> {
+    area.draw(&Rectangle::new(
+        [(x0 - 1, y - 3), (x1 + 1, y + 3)],
+        WHITE.filled(),
+    ))?;
+    area.draw(&Rectangle::new([(x0, y - 2), (x1, y + 2)], BLACK.filled()))?;
+    Ok(())
+}
+
+/// Writes `lines` of `(label, amount)` at the bottom of a legend column, the amounts right
+/// aligned, the last line at 60 pixels from the bottom.
+fn draw_figures<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    lines: &[(String, String)],
+) -> DrawResult<DB> {
+    let (width, height) = area.dim_in_pixel();
+    let style = text_style(14);
+    let right = style.pos(Pos::new(HPos::Right, VPos::Top));
+    let mut y = height as i32 - 60 - 20 * (lines.len() as i32 - 1);
+    for (label, amount) in lines {
+        area.draw(&Text::new(label.clone(), (8, y), style.clone()))?;
+        area.draw(&Text::new(
+            amount.clone(),
+            (width as i32 - 24, y),
+            right.clone(),
+        ))?;
+        y += 20;
+    }
+    Ok(())
+}
+
 impl Figure for DailyChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
         let (plot, legend) = split_legend(root, 300);
-        let largest = self.day_totals.iter().copied().max().unwrap_or_default();
-        let y_top = axis_top(largest, 1.08);
+        // The axis holds the highest charge stack and the lowest credit stack.
+        let (low, high) = self.y_range();
+        let y_top = axis_top(high, 1.08);
+        let y_bottom = low.to_f64().unwrap_or(0.0) * 1.08;
         let title = format!("Daily cost by {} ({})", self.key_name, self.currency);
-        let mut chart = day_axis_chart(&plot, &title, &self.days, &self.currency, y_top)?;
+        let mut chart =
+            day_axis_chart_below_zero(&plot, &title, &self.days, &self.currency, y_bottom, y_top)?;
         let y_end = chart.y_range().end;
         shade_days(&mut chart, &self.provisional, y_end, "provisional ▸")?;
-        // Stack from the bottom: the largest key first, "other" on top. Pixel positions are the
-        // only place money becomes f64; the running stack is summed exactly first.
-        let mut base = vec![Decimal::ZERO; self.days.len()];
+        // Charges stack up from zero, the largest key first and "other" on top; credits stack
+        // down from zero in the same order. The edges were summed exactly (`stack`): pixel
+        // positions are the only place money becomes f64.
         let mut hatches = Vec::new();
-        for (s, series) in self.series.iter().enumerate() {
-            let color = series_color(s, series.is_other);
-            let mut bars = Vec::new();
-            for (i, value) in series.values.iter().enumerate() {
-                if value.is_zero() {
-                    continue;
-                }
-                let bottom = base[i];
-                let top = bottom.checked_add(*value).unwrap_or(bottom);
-                base[i] = top;
+        let mut bars = Vec::new();
+        for (i, stack) in self.stacks.iter().enumerate() {
+            for segment in &stack.segments {
+                let series = &self.series[segment.series];
+                let color = series_color(segment.series, series.is_other);
                 let fill = if self.provisional[i] {
                     lighter(color)
                 } else {
                     color
                 };
                 let corners = [
-                    (SegmentValue::Exact(i), top.to_f64().unwrap_or(0.0)),
-                    (SegmentValue::Exact(i + 1), bottom.to_f64().unwrap_or(0.0)),
+                    (SegmentValue::Exact(i), segment.top.to_f64().unwrap_or(0.0)),
+                    (
+                        SegmentValue::Exact(i + 1),
+                        segment.bottom.to_f64().unwrap_or(0.0),
+                    ),
                 ];
                 if self.provisional[i] {
                     hatches.push(corners.clone());
@@ -745,8 +998,8 @@ impl Figure for DailyChart {
                 bar.set_margin(0, 0, 3, 3);
                 bars.push(bar);
             }
-            chart.draw_series::<BackendCoordOnly, DayRect, _, _>(bars)?;
         }
+        chart.draw_series::<BackendCoordOnly, DayRect, _, _>(bars)?;
         let area = chart.plotting_area().strip_coord_spec();
         let (left, top) = area.get_base_pixel();
         for [a, b] in hatches {
@@ -754,17 +1007,52 @@ impl Figure for DailyChart {
             let (x1, y1) = chart.backend_coord(&b);
             hatch(&area, (x0 - left + 3, y0 - top), (x1 - left - 3, y1 - top))?;
         }
+        zero_line(&mut chart)?;
+        let credits = self.has_credits();
+        if credits {
+            // Each day's net (charges plus credits) as a black tick across its bar.
+            for (i, stack) in self.stacks.iter().enumerate() {
+                if stack.segments.is_empty() {
+                    continue;
+                }
+                let net = stack.net.to_f64().unwrap_or(0.0);
+                let (x0, y) = chart.backend_coord(&(SegmentValue::Exact(i), net));
+                let (x1, _) = chart.backend_coord(&(SegmentValue::Exact(i + 1), net));
+                net_tick(&area, (x0 - left + 3, x1 - left - 3), y - top)?;
+            }
+        }
+        // The legend reads top-down like the stacks: the charges from the top down, then the
+        // keys that only have credits, from zero down.
+        let entry = |(s, series): (usize, &Series)| LegendEntry {
+            label: series.label.clone(),
+            swatch: Swatch::Solid(series_color(s, series.is_other)),
+        };
+        let charged = |series: &Series| series.up.iter().any(|v| !v.is_zero());
         let mut entries: Vec<LegendEntry> = self
             .series
             .iter()
             .enumerate()
-            .map(|(s, series)| LegendEntry {
-                label: series.label.clone(),
-                swatch: Swatch::Solid(series_color(s, series.is_other)),
-            })
+            .rev()
+            .filter(|(_, series)| charged(series))
+            .map(entry)
             .collect();
-        // The legend reads top-down like the stack.
-        entries.reverse();
+        entries.extend(
+            self.series
+                .iter()
+                .enumerate()
+                .filter(|(_, series)| !charged(series))
+                .map(entry),
+        );
+        if credits {
+            entries.push(LegendEntry {
+                label: "below 0: credits, refunds".to_string(),
+                swatch: Swatch::Zero,
+            });
+            entries.push(LegendEntry {
+                label: "net of the day".to_string(),
+                swatch: Swatch::Tick,
+            });
+        }
         if self.provisional.iter().any(|p| *p) {
             entries.push(LegendEntry {
                 label: "provisional (may change)".to_string(),
@@ -772,12 +1060,23 @@ impl Figure for DailyChart {
             });
         }
         draw_legend(&legend, &self.key_name, &entries)?;
-        let total = format!("total {} {}", display_money(self.total), self.currency);
-        legend.draw(&Text::new(
-            total,
-            (8, legend.dim_in_pixel().1 as i32 - 60),
-            text_style(14),
-        ))?;
+        let money = |value: Decimal| format!("{} {}", display_money(value), self.currency);
+        if credits {
+            draw_figures(
+                &legend,
+                &[
+                    ("charges".to_string(), money(self.charges)),
+                    ("credits".to_string(), money(self.credits)),
+                    ("net total".to_string(), money(self.total)),
+                ],
+            )?;
+        } else {
+            legend.draw(&Text::new(
+                format!("total {}", money(self.total)),
+                (8, legend.dim_in_pixel().1 as i32 - 60),
+                text_style(14),
+            ))?;
+        }
         Ok(())
     }
 }
@@ -785,7 +1084,10 @@ impl Figure for DailyChart {
 impl Figure for ShareChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
-        let label_width = 330u32;
+        // Credits are listed in a column of their own, never drawn as a bar or slice.
+        let split = (!self.credits.is_empty()).then(|| split_legend(root, 300));
+        let plot = split.as_ref().map_or(root, |(plot, _)| plot);
+        let label_width = if self.credits.is_empty() { 330u32 } else { 260 };
         let label_style = text_style(14);
         let labels: Vec<String> = self
             .bars
@@ -796,7 +1098,7 @@ impl Figure for ShareChart {
                 } else {
                     bar.label.clone()
                 };
-                fit_text(root, &text, &label_style, label_width - 16)
+                fit_text(plot, &text, &label_style, label_width - 16)
             })
             .collect();
         let largest = self.bars.iter().map(|b| b.cost).max().unwrap_or_default();
@@ -804,13 +1106,22 @@ impl Figure for ShareChart {
         let x_top = axis_top(largest, 1.32);
         let x_top = if x_top > 0.0 { x_top } else { 1.0 };
         let count = self.bars.len().max(1);
-        let title = format!(
-            "Cost by {}, total {} {}",
-            self.key_name,
-            display_money(self.total),
-            self.currency
-        );
-        let mut chart = ChartBuilder::on(root)
+        let title = if self.credits.is_empty() {
+            format!(
+                "Cost by {}, total {} {}",
+                self.key_name,
+                display_money(self.total),
+                self.currency
+            )
+        } else {
+            format!(
+                "Charges by {}, {} {} before credits (shares of charges)",
+                self.key_name,
+                display_money(self.gross),
+                self.currency
+            )
+        };
+        let mut chart = ChartBuilder::on(plot)
             .caption(title, (FONT, 20).into_font().color(&TEXT_COLOR))
             .margin(16)
             .x_label_area_size(44)
@@ -825,6 +1136,11 @@ impl Figure for ShareChart {
         };
         let with_cents = x_top < 5.0;
         let x_formatter = |value: &f64| tick_label(*value, with_cents);
+        let x_desc = if self.credits.is_empty() {
+            format!("cost ({})", self.currency)
+        } else {
+            format!("charges ({})", self.currency)
+        };
         chart
             .configure_mesh()
             .disable_y_mesh()
@@ -833,7 +1149,7 @@ impl Figure for ShareChart {
             .y_labels(count)
             .y_label_formatter(&y_formatter)
             .x_label_formatter(&x_formatter)
-            .x_desc(format!("cost ({})", self.currency))
+            .x_desc(x_desc)
             .label_style(label_style.clone())
             .axis_desc_style(text_style(14))
             .draw()?;
@@ -856,7 +1172,7 @@ impl Figure for ShareChart {
         let value_style = text_style(13).pos(Pos::new(HPos::Left, VPos::Center));
         let area = chart.plotting_area().strip_coord_spec();
         let (left, top) = area.get_base_pixel();
-        for (n, bar) in self.bars.iter().enumerate() {
+        for (n, (bar, share)) in self.bars.iter().zip(self.shares()).enumerate() {
             let slot = count - 1 - n;
             let (x, y) = chart.backend_coord(&(
                 bar.cost.to_f64().unwrap_or(0.0),
@@ -866,7 +1182,7 @@ impl Figure for ShareChart {
                 "{} {}   {}",
                 display_money(bar.cost),
                 self.currency,
-                percent(bar.cost, self.total)
+                percent_text(share)
             );
             area.draw(&Text::new(
                 text,
@@ -874,23 +1190,82 @@ impl Figure for ShareChart {
                 value_style.clone(),
             ))?;
         }
+        if let Some((_, side)) = &split {
+            self.draw_credits(side)?;
+        }
         Ok(())
     }
 }
 
-/// `part` as a share of `whole`, exact then rounded half-even to one decimal: `34.5%`.
-pub fn percent(part: Decimal, whole: Decimal) -> String {
+impl ShareChart {
+    /// The credits column: each key's credits, then charges, credits and the net total.
+    fn draw_credits<DB: DrawingBackend>(&self, side: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let (width, _) = side.dim_in_pixel();
+        let style = text_style(14);
+        let right = style.pos(Pos::new(HPos::Right, VPos::Top));
+        let title_style = (FONT, 15)
+            .into_font()
+            .style(FontStyle::Bold)
+            .color(&TEXT_COLOR);
+        let mut y = 56i32;
+        side.draw(&Text::new(
+            "Credits and refunds",
+            (8, y),
+            title_style.clone(),
+        ))?;
+        y += 18;
+        side.draw(&Text::new(
+            "(not a share: below zero)",
+            (8, y),
+            text_style(12),
+        ))?;
+        y += 28;
+        for credit in &self.credits {
+            let amount = format!("{} {}", display_money(credit.cost), self.currency);
+            let amount_width = side
+                .estimate_text_size(&amount, &style)
+                .map_or(0, |(w, _)| w);
+            let label = if credit.is_other {
+                format!("{} ({} keys)", credit.label, credit.keys)
+            } else {
+                credit.label.clone()
+            };
+            let label = fit_text(
+                side,
+                &label,
+                &style,
+                width.saturating_sub(40 + amount_width),
+            );
+            side.draw(&Text::new(label, (8, y), style.clone()))?;
+            side.draw(&Text::new(amount, (width as i32 - 24, y), right.clone()))?;
+            y += 24;
+        }
+        let money = |value: Decimal| format!("{} {}", display_money(value), self.currency);
+        draw_figures(
+            side,
+            &[
+                ("charges".to_string(), money(self.gross)),
+                ("credits".to_string(), money(self.credits_total)),
+                ("net total".to_string(), money(self.total)),
+            ],
+        )
+    }
+}
+
+/// `part` as a percentage of `whole`, to 28 digits; `None` when `whole` is zero.
+fn share_of(part: Decimal, whole: Decimal) -> Option<Decimal> {
     if whole.is_zero() {
-        return String::new();
+        return None;
     }
-    let share = part
-        .checked_mul(Decimal::ONE_HUNDRED)
+    part.checked_mul(Decimal::ONE_HUNDRED)
         .and_then(|p| p.checked_div(whole))
-        .map(|p| p.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointNearestEven));
-    match share {
-        Some(p) => format!("{p:.1}%"),
-        None => String::new(),
-    }
+}
+
+/// A percentage rounded half-even to one decimal, `34.5%`; empty for `None`.
+fn percent_text(share: Option<Decimal>) -> String {
+    share
+        .map(|p| p.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointNearestEven))
+        .map_or(String::new(), |p| format!("{p:.1}%"))
 }
 
 #[cfg(test)]
@@ -1054,8 +1429,8 @@ pub(crate) mod tests {
 
     #[test]
     fn chart_percent_and_ticks() {
-        assert_eq!(percent(money("1"), money("3")), "33.3%");
-        assert_eq!(percent(money("1"), money("0")), "");
+        assert_eq!(percent_text(share_of(money("1"), money("3"))), "33.3%");
+        assert_eq!(percent_text(share_of(money("1"), money("0"))), "");
         assert_eq!(tick_label(1500.0, false), "1,500");
         assert_eq!(tick_label(0.5, true), "0.50");
     }
@@ -1089,6 +1464,221 @@ pub(crate) mod tests {
             render(&DailyChart::from_summary(&summary, 8).unwrap())
                 .unwrap()
                 .png
+        );
+    }
+
+    /// 10-01: database 40, storage 50 and a credit of -300 (net -210); 10-02: database 60.125;
+    /// 10-04: database 30, a refund of -20.005 on storage (net 9.995).
+    fn with_credits() -> Summary {
+        summary_of(
+            KeyKind::Service,
+            &[
+                ("2026-10-01", "database", "40"),
+                ("2026-10-01", "storage", "50"),
+                ("2026-10-01", "credits", "-300"),
+                ("2026-10-02", "database", "60.125"),
+                ("2026-10-04", "database", "30"),
+                ("2026-10-04", "storage", "-20.005"),
+            ],
+        )
+    }
+
+    /// True when `text` is the whole text of an SVG `<text>` element (plotters writes it on a
+    /// line of its own).
+    fn svg_text(svg: &str, text: &str) -> bool {
+        svg.lines().any(|line| line.trim() == text)
+    }
+
+    fn segment(series: usize, bottom: &str, top: &str) -> Segment {
+        Segment {
+            series,
+            bottom: money(bottom),
+            top: money(top),
+        }
+    }
+
+    #[test]
+    fn chart_daily_stacks_charges_up_and_credits_down_from_zero() {
+        // Before: the credit was stacked on the charges (a 90 bar coloured "credits") and the
+        // axis started at zero.
+        let chart = DailyChart::from_summary(&with_credits(), 8).unwrap();
+        let labels: Vec<&str> = chart.series.iter().map(|s| s.label.as_str()).collect();
+        // By charges (database 130.125, storage 50), then the key that only has credits.
+        assert_eq!(labels, ["database", "storage", "credits"]);
+        assert_eq!(
+            chart.stacks[0].segments,
+            [
+                segment(0, "0", "40"),
+                segment(1, "40", "90"),
+                segment(2, "-300", "0"),
+            ]
+        );
+        assert_eq!(
+            (chart.stacks[0].up, chart.stacks[0].down),
+            (money("90"), money("-300"))
+        );
+        assert_eq!(chart.stacks[1].segments, [segment(0, "0", "60.125")]);
+        assert!(chart.stacks[2].segments.is_empty());
+        assert_eq!(
+            chart.stacks[3].segments,
+            [segment(0, "0", "30"), segment(1, "-20.005", "0")]
+        );
+        // Storage keeps its charge and its refund apart.
+        assert_eq!(chart.series[1].up[0], money("50"));
+        assert_eq!(chart.series[1].down[3], money("-20.005"));
+        assert_eq!(chart.series[1].total, money("29.995"));
+        // The axis holds the lowest credit stack and the highest charge stack.
+        assert_eq!(chart.y_range(), (money("-300"), money("90")));
+        // The net marker of each day is the exact sum of that day's rows in the summary.
+        let summary = with_credits();
+        for (i, day) in chart.days.iter().enumerate() {
+            let rows: Decimal = summary
+                .daily
+                .iter()
+                .filter(|row| row.day == *day)
+                .map(|row| row.cost)
+                .sum();
+            assert_eq!(chart.stacks[i].net, rows, "{day}");
+            assert_eq!(chart.day_totals[i], rows, "{day}");
+        }
+        assert_eq!(
+            chart.stacks.iter().map(|s| s.net).collect::<Vec<_>>(),
+            ["-210", "60.125", "0", "9.995", "0"].map(money)
+        );
+        assert_eq!(chart.charges, money("180.125"));
+        assert_eq!(chart.credits, money("-320.005"));
+        assert_eq!(chart.total, money("-139.880"));
+        assert_eq!(chart.total, summary.total);
+        assert!(chart.has_credits());
+    }
+
+    #[test]
+    fn chart_other_keeps_charges_and_credits_apart() {
+        let summary = summary_of(
+            KeyKind::Sku,
+            &[
+                ("2026-10-01", "a", "100"),
+                ("2026-10-01", "b", "10"),
+                ("2026-10-01", "c", "-7"),
+                ("2026-10-01", "d", "3"),
+            ],
+        );
+        let chart = DailyChart::from_summary(&summary, 1).unwrap();
+        let other = chart.series.last().unwrap();
+        assert!(other.is_other);
+        // Not netted to 6.
+        assert_eq!((other.up[0], other.down[0]), (money("13"), money("-7")));
+        assert_eq!(
+            chart.stacks[0].segments,
+            [
+                segment(0, "0", "100"),
+                segment(1, "100", "113"),
+                segment(1, "-7", "0"),
+            ]
+        );
+        assert_eq!(chart.stacks[0].net, money("106"));
+        let share = ShareChart::from_summary(&summary, 1).unwrap();
+        assert_eq!(share.bars[1].cost, money("13"));
+        assert_eq!(share.bars[1].keys, 2);
+        assert_eq!(share.credits[0].label, "c");
+        assert_eq!(share.credits[0].cost, money("-7"));
+    }
+
+    #[test]
+    fn chart_share_is_of_charges_and_lists_credits_apart() {
+        // Before: database 130.125 was 93.0% of a -139.88 net, the credit a negative share.
+        let share = ShareChart::from_summary(&with_credits(), 8).unwrap();
+        let bars: Vec<(&str, Decimal)> = share
+            .bars
+            .iter()
+            .map(|b| (b.label.as_str(), b.cost))
+            .collect();
+        assert_eq!(
+            bars,
+            [("database", money("130.125")), ("storage", money("50"))]
+        );
+        let credits: Vec<(&str, Decimal)> = share
+            .credits
+            .iter()
+            .map(|b| (b.label.as_str(), b.cost))
+            .collect();
+        assert_eq!(
+            credits,
+            [("credits", money("-300")), ("storage", money("-20.005"))]
+        );
+        assert_eq!(share.gross, money("180.125"));
+        assert_eq!(share.credits_total, money("-320.005"));
+        assert_eq!(share.total, money("-139.880"));
+        // Every bar is a part of the gross: the bars add up to it exactly, so the shares add
+        // to 100%, none is negative and none is above 100%.
+        assert_eq!(
+            share.bars.iter().map(|b| b.cost).sum::<Decimal>(),
+            share.gross
+        );
+        let shares: Vec<Decimal> = share.shares().into_iter().map(Option::unwrap).collect();
+        let sum: Decimal = shares.iter().sum();
+        assert!(
+            (sum - Decimal::ONE_HUNDRED).abs() < money("0.000000000000000001"),
+            "{sum}"
+        );
+        assert!(
+            shares
+                .iter()
+                .all(|p| *p >= Decimal::ZERO && *p <= Decimal::ONE_HUNDRED)
+        );
+        assert_eq!(percent_text(Some(shares[0])), "72.2%");
+        assert_eq!(percent_text(Some(shares[1])), "27.8%");
+        // Drawn: the shares of charges, the credits in words with their minus, and the net.
+        let svg = String::from_utf8(render(&share).unwrap().svg).unwrap();
+        for text in [
+            "Charges by service, 180.12 USD before credits (shares of charges)",
+            "130.12 USD   72.2%",
+            "50.00 USD   27.8%",
+            "Credits and refunds",
+            "-300.00 USD",
+            "-20.00 USD",
+            "-320.00 USD",
+            "net total",
+            "-139.88 USD",
+        ] {
+            assert!(svg_text(&svg, text), "{text} not in the share SVG");
+        }
+        assert!(
+            !svg.contains("-166.") && !svg.contains("-93."),
+            "a negative share"
+        );
+    }
+
+    #[test]
+    fn chart_daily_draws_below_zero_with_net_ticks() {
+        let chart = DailyChart::from_summary(&with_credits(), 8).unwrap();
+        let svg = String::from_utf8(render(&chart).unwrap().svg).unwrap();
+        // The axis has ticks below zero, the legend names the tick and the split.
+        for text in [
+            "-300",
+            "net of the day",
+            "below 0: credits, refunds",
+            "charges",
+            "180.12 USD",
+            "-320.00 USD",
+            "-139.88 USD",
+        ] {
+            assert!(svg_text(&svg, text), "{text} not in the daily SVG");
+        }
+    }
+
+    #[test]
+    fn chart_no_data_in_the_range_draws_nothing() {
+        let summary = summary_of(KeyKind::Sku, &[]);
+        let no_data = NoChart::NoData {
+            from: day("2026-10-01"),
+            to: day("2026-10-05"),
+        };
+        assert_eq!(DailyChart::from_summary(&summary, 8), Err(no_data.clone()));
+        assert_eq!(ShareChart::from_summary(&summary, 8), Err(no_data.clone()));
+        assert_eq!(
+            no_data.to_string(),
+            "there is no data in this range (2026-10-01 to 2026-10-05)"
         );
     }
 }

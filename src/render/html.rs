@@ -89,7 +89,7 @@ dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; 
 dl.meta dt { color: #666; }
 dl.meta dd { margin: 0; }
 .notice { background: #fff6db; border-left: 4px solid #e0a800; padding: 8px 12px; margin: 12px 0; }
-.final { background: #eef7ee; border-left: 4px solid #59a14f; padding: 8px 12px; margin: 12px 0; }
+p.final { background: #eef7ee; border-left: 4px solid #59a14f; padding: 8px 12px; margin: 12px 0; }
 .totals { display: flex; flex-wrap: wrap; gap: 16px; margin: 8px 0; }
 .totals > div { border: 1px solid #ddd; border-radius: 4px; padding: 8px 16px; min-width: 200px; }
 .totals .label { color: #666; font-size: 12px; }
@@ -102,6 +102,10 @@ th, td { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: left; ver
 th { background: #f4f4f4; border-bottom: 1px solid #ccc; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 tr.provisional td { color: #7a5b00; }
+td.credit, tr.provisional td.credit { color: #a3322f; }
+.tag { display: inline-block; font-size: 11px; line-height: 1.2; font-weight: normal;
+  border: 1px solid currentColor; border-radius: 3px; padding: 0 4px; margin-right: 6px; }
+td.empty { color: #666; font-style: italic; }
 tfoot td { font-weight: bold; border-top: 2px solid #999; border-bottom: none; }
 footer { margin-top: 32px; color: #888; font-size: 12px; }
 @media print {
@@ -110,16 +114,22 @@ footer { margin-top: 32px; color: #888; font-size: 12px; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; page-break-inside: avoid; }
   figure svg { border: none; }
-  .notice, .final { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .notice, p.final { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 @page { margin: 14mm; }
 "#;
 
 /// A money cell: rounded to cents with separators and the currency; the exact figure in the
-/// tooltip.
+/// tooltip. A negative amount (a credit or refund) keeps its minus sign, is set in red and is
+/// tagged "credit" in words, so that colour is never the only sign.
 fn money_cell(value: Decimal, currency: &str) -> String {
+    let (class, tag) = if value.is_sign_negative() && !value.is_zero() {
+        ("num credit", "<span class=\"tag\">credit</span>")
+    } else {
+        ("num", "")
+    };
     format!(
-        "<td class=\"num\" title=\"{}\">{}&nbsp;{}</td>",
+        "<td class=\"{class}\" title=\"{}\">{tag}{}&nbsp;{}</td>",
         escape(&money_text(value)),
         display_money(value),
         escape(currency)
@@ -179,6 +189,15 @@ pub fn render(report: &HtmlReport<'_>) -> Vec<u8> {
         );
     }
     out.push_str("</dd>\n</dl>\n");
+    let empty = summary.rows.is_empty();
+    if empty {
+        let _ = writeln!(
+            out,
+            "<p class=\"notice\" id=\"no-data\"><strong>No data in this range</strong> \
+             ({range}): no input row falls in it, so every total is zero and there is \
+             nothing to chart.</p>"
+        );
+    }
     match (
         summary.provisional_days.first(),
         summary.provisional_days.last(),
@@ -194,6 +213,7 @@ pub fn render(report: &HtmlReport<'_>) -> Vec<u8> {
                 summary.delay.final_at(*last)
             );
         }
+        _ if empty => {}
         _ => out.push_str("<p class=\"final\">Every day in this report is final.</p>\n"),
     }
     out.push_str("</header>\n");
@@ -321,9 +341,16 @@ fn summary_table(out: &mut String, summary: &Summary) {
         out.push_str(&money_cell(row.cost, &row.currency));
         let _ = writeln!(out, "<td>{}</td></tr>", row.status.as_str());
     }
-    out.push_str("</tbody>\n<tfoot>");
     let span =
         usize::from(periodic) + summary.key_names.len() + 2 * usize::from(summary.with_units);
+    if summary.rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"empty\" colspan=\"{}\">No data in this range.</td></tr>",
+            span + 2
+        );
+    }
+    out.push_str("</tbody>\n<tfoot>");
     let status = if summary.provisional_days.is_empty() {
         Status::Final
     } else {
@@ -376,6 +403,13 @@ fn daily_table(out: &mut String, summary: &Summary) {
         }
         out.push_str(&money_cell(*cost, currency));
         let _ = writeln!(out, "<td>{}</td></tr>", status.as_str());
+    }
+    if summary.daily.is_empty() {
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"empty\" colspan=\"{}\">No data in this range.</td></tr>",
+            summary.key_names.len() + 3
+        );
     }
     out.push_str("</tbody>\n</table>\n</section>\n");
 }
@@ -449,5 +483,53 @@ mod tests {
         assert_eq!(group_thousands("-1000"), "-1,000");
         assert_eq!(group_thousands("999"), "999");
         assert_eq!(escape("<'&\">"), "&lt;&#39;&amp;&quot;&gt;");
+    }
+
+    #[test]
+    fn html_marks_credits_in_words_not_colour_alone() {
+        // Before: "-300.00&nbsp;USD" in a plain cell, like any charge.
+        let summary = summary_of(
+            KeyKind::Service,
+            &[
+                ("2026-10-01", "database", "90"),
+                ("2026-10-01", "credits", "-300"),
+            ],
+        );
+        let html = page(&summary);
+        let credit = "<td class=\"num credit\" title=\"-300.00\"><span class=\"tag\">credit</span>\
+                      -300.00&nbsp;USD</td>";
+        let daily = html.split("id=\"daily\"").nth(1).unwrap();
+        let summary_table = html.split("id=\"summary\"").nth(1).unwrap();
+        assert!(daily.contains(credit), "{daily}");
+        assert!(
+            summary_table
+                .split("id=\"daily\"")
+                .next()
+                .unwrap()
+                .contains(credit)
+        );
+        // A charge has neither the style nor the tag; the net total is negative, so tagged.
+        assert!(html.contains("<td class=\"num\" title=\"90.00\">90.00&nbsp;USD</td>"));
+        let footer = html.split("<tfoot>").nth(1).unwrap();
+        assert!(footer.contains("<span class=\"tag\">credit</span>-210.00&nbsp;USD"));
+        assert!(html.contains("td.credit"));
+    }
+
+    #[test]
+    fn html_empty_range_says_no_data_not_final() {
+        // Before: a green "Every day in this report is final." over empty charts and tables.
+        let mut summary = summary_of(KeyKind::Sku, &[]);
+        summary.provisional_days.clear();
+        let html = page(&summary);
+        assert!(html.contains(
+            "<p class=\"notice\" id=\"no-data\"><strong>No data in this range</strong> \
+             (2026-10-01 to 2026-10-05)"
+        ));
+        assert!(!html.contains("Every day in this report is final"));
+        assert_eq!(html.matches("No data in this range.</td>").count(), 2);
+        // Provisional days still say that data can arrive late.
+        let late = page(&summary_of(KeyKind::Sku, &[]));
+        assert!(late.contains("No data in this range"));
+        assert!(late.contains("are provisional"));
     }
 }
