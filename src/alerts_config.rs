@@ -48,6 +48,8 @@ pub struct AlertsConfig {
     pub charts: bool,
     pub on_overlap: OnOverlap,
     pub quiet: bool,
+    /// `--fail-on-empty`: exit 1 when the watched period has no row.
+    pub fail_on_empty: bool,
 }
 
 /// The `--config` file: `[alert.NAME]` tables.
@@ -222,6 +224,7 @@ impl AlertsConfig {
                 block_size: block_size_from_env(),
                 hash_inputs: false,
                 bucket: None,
+                provisional_from: None,
                 // Alerts watch billed spend; token records are priced only to be refused
                 // cleanly in cmd::alerts (an estimate is never added to a bill).
                 rates: std::sync::Arc::new(crate::rates::RateCard::built_in()),
@@ -236,6 +239,7 @@ impl AlertsConfig {
             charts: !args.no_charts,
             on_overlap: args.on_overlap,
             quiet: args.quiet,
+            fail_on_empty: args.fail_on_empty,
         })
     }
 

@@ -132,13 +132,37 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         }
     }
 
+    // An empty watched period is no data, not no spend: said even when quiet.
+    let mut empty = None;
+    if !daily.keys().any(|day| config.watched.contains(*day)) {
+        let what = match &config.window {
+            crate::alerts_config::Window::Month(month) => format!("the month {month}"),
+            crate::alerts_config::Window::LastDays(days) => format!("the last {days} days"),
+        };
+        let question = crate::scope::EmptyQuestion {
+            what: format!(
+                "{what} ({} to {})",
+                config.watched.from,
+                config.watched.to.min(config.delay.as_of.date_naive())
+            ),
+            range: config.watched,
+            filters: &config.plan.filters,
+            implicit_service: false,
+        };
+        empty = super::tell_empty(&question, &scanned, config.fail_on_empty);
+    }
+
     let bytes = match config.format {
         Format::Table => render::alerts::table(&report).into_bytes(),
         Format::Csv => render::alerts::csv(&report)?,
         Format::Json => render::alerts::json(&report),
     };
     output::stdout(&bytes)?;
-    Ok(if fired { Exit::AlertFired } else { Exit::Ok })
+    Ok(match empty {
+        Some(exit) => exit,
+        None if fired => Exit::AlertFired,
+        None => Exit::Ok,
+    })
 }
 
 /// Draws `chart-mtd.svg` and `chart-mtd.png` into `dir` (the caller holds the folder's lock);
