@@ -20,7 +20,16 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         config.on_overlap,
         None,
         config.quiet,
-    )?;
+    )
+    .map_err(|error| {
+        // A `by` of the config file that names no column is reported at its place there.
+        match (&config.by_place, error.downcast_ref::<crate::error::UsageError>()) {
+            (Some(place), Some(usage)) if usage.0.starts_with("--by ") => {
+                crate::error::UsageError(format!("{place}{}", &usage.0["--by".len()..])).into()
+            }
+            _ => error,
+        }
+    })?;
     let key_count = usize::from(config.by.is_some());
     let groups = aggregate::decode_groups(std::mem::take(&mut scanned.resolved.groups), key_count);
     if groups.iter().any(|g| g.source != "billed") {
