@@ -481,11 +481,9 @@ mod tests {
         let (name, alert) = select_alert(path, text, Some("b")).unwrap();
         assert_eq!((name.as_str(), alert.project), ("b", vec!["x".to_string()]));
         let typo = "[alert.a]\nthreshold = [\"1\"]\n";
-        assert!(
-            select_alert(path, typo, None)
-                .unwrap_err()
-                .0
-                .contains("unknown field")
+        assert_eq!(
+            select_alert(path, typo, None).unwrap_err().0,
+            "alerts.toml: [alert.a] unknown key \"threshold\"; did you mean \"thresholds\"?"
         );
     }
 
