@@ -288,10 +288,7 @@ impl Summary {
                 currency: self.currency.clone().unwrap_or_default(),
                 cost: self.total,
                 final_cost: self.totals.first().map_or(self.total, |t| t.final_cost),
-                provisional: self
-                    .totals
-                    .first()
-                    .map_or(Decimal::ZERO, |t| t.provisional),
+                provisional: self.totals.first().map_or(Decimal::ZERO, |t| t.provisional),
             }]
         }
     }
@@ -501,13 +498,15 @@ pub fn summarize(
         total,
         totals: split_totals
             .into_iter()
-            .map(|((source, currency), [cost, final_cost, provisional])| Total {
-                source,
-                currency,
-                cost,
-                final_cost,
-                provisional,
-            })
+            .map(
+                |((source, currency), [cost, final_cost, provisional])| Total {
+                    source,
+                    currency,
+                    cost,
+                    final_cost,
+                    provisional,
+                },
+            )
             .collect(),
         currency,
         provisional_days,

@@ -382,7 +382,10 @@ mod tests {
             filter_hint(&FilterField::Project, "search-prd", &projects, false),
             "--project search-prd matches no row there; did you mean \"search-prod\"?"
         );
-        let skus = ["Serverless Read Units (aws us-east-1)", "Backup Storage (aws us-east-1)"];
+        let skus = [
+            "Serverless Read Units (aws us-east-1)",
+            "Backup Storage (aws us-east-1)",
+        ];
         assert_eq!(
             filter_hint(&FilterField::Sku, "serverless read units", &skus, false),
             "--sku \"serverless read units\" matches no row there (a filter matches a whole \
@@ -407,6 +410,9 @@ mod tests {
     fn the_as_of_shows_seconds_only_when_there_are_some() {
         let at = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().to_utc();
         assert_eq!(as_of_text(at("2026-11-02T10:30:00Z")), "2026-11-02T10:30Z");
-        assert_eq!(as_of_text(at("2026-11-02T10:30:05Z")), "2026-11-02T10:30:05Z");
+        assert_eq!(
+            as_of_text(at("2026-11-02T10:30:05Z")),
+            "2026-11-02T10:30:05Z"
+        );
     }
 }

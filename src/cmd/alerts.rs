@@ -23,7 +23,10 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
     )
     .map_err(|error| {
         // A `by` of the config file that names no column is reported at its place there.
-        match (&config.by_place, error.downcast_ref::<crate::error::UsageError>()) {
+        match (
+            &config.by_place,
+            error.downcast_ref::<crate::error::UsageError>(),
+        ) {
             (Some(place), Some(usage)) if usage.0.starts_with("--by ") => {
                 crate::error::UsageError(format!("{place}{}", &usage.0["--by".len()..])).into()
             }

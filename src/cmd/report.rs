@@ -43,13 +43,7 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         resolved.last_day,
     )?;
     let rejects = scanned.rejects();
-    let scope = Scope::new(
-        &summary,
-        &plan.filters,
-        config.final_only,
-        &rejects,
-        scans,
-    );
+    let scope = Scope::new(&summary, &plan.filters, config.final_only, &rejects, scans);
 
     if let Some(dir) = &config.out {
         output::ensure_dir(dir)?;
@@ -59,7 +53,9 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         if super::write_rejects(dir, &rejects)? {
             written.push("rejects.csv");
         }
-        written.extend(write_charts_and_html(dir, &config, &summary, &scope, scans)?);
+        written.extend(write_charts_and_html(
+            dir, &config, &summary, &scope, scans,
+        )?);
         written.push("manifest.json");
         let manifest = render::manifest::render(
             &config,

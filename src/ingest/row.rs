@@ -534,13 +534,9 @@ impl<'a> FileRows<'a> {
         }
         let filters = &self.plan.filters;
         if in_range && !filters.is_empty() {
-            probe.observe(
-                filters,
-                sku,
-                [project_name, project_id],
-                service,
-                |tag| self.tag_value(record, tag),
-            )?;
+            probe.observe(filters, sku, [project_name, project_id], service, |tag| {
+                self.tag_value(record, tag)
+            })?;
         }
         let passes = in_range
             && matches_any(&filters.skus, &[sku])

@@ -453,13 +453,11 @@ fn add_record(
     if plan.range.contains(record.day) && !filters.is_empty() {
         for &(sku, _) in &record.lines {
             // Token records have no tags.
-            tally.probe.observe(
-                filters,
-                sku,
-                [&record.project, ""],
-                "assistants",
-                |_| Ok::<_, String>(None),
-            )?;
+            tally
+                .probe
+                .observe(filters, sku, [&record.project, ""], "assistants", |_| {
+                    Ok::<_, String>(None)
+                })?;
         }
     }
     let record_passes = plan.range.contains(record.day)
