@@ -401,7 +401,7 @@ fn every_report_output_states_its_scope() {
         format!("Cost: {line}"),
         "{table}"
     );
-    let mut with = |extra: &[&str]| {
+    let with = |extra: &[&str]| {
         let mut all = args.to_vec();
         all.extend_from_slice(extra);
         work.run(&all).ok()
