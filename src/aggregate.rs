@@ -258,6 +258,8 @@ pub struct SummaryRow {
     pub unit: Option<String>,
     pub quantity: Option<Decimal>,
     pub cost: Decimal,
+    /// The part of `cost` on provisional days (zero for a final row): it may still grow.
+    pub provisional_cost: Decimal,
     pub currency: String,
     pub status: Status,
 }
@@ -285,6 +287,8 @@ impl Summary {
                     .unwrap_or_default(),
                 currency: self.currency.clone().unwrap_or_default(),
                 cost: self.total,
+                final_cost: self.totals.first().map_or(self.total, |t| t.final_cost),
+                provisional: self.totals.first().map_or(Decimal::ZERO, |t| t.provisional),
             }]
         }
     }
@@ -296,6 +300,10 @@ pub struct Total {
     pub source: String,
     pub currency: String,
     pub cost: Decimal,
+    /// The part of `cost` on final days and on provisional days: `final_cost + provisional =
+    /// cost`, each summed exactly from the groups.
+    pub final_cost: Decimal,
+    pub provisional: Decimal,
 }
 
 impl Total {
@@ -382,10 +390,20 @@ pub fn summarize(
     };
 
     type RowKey = (Option<(Day, Day)>, Vec<String>, String, String);
-    let mut rows: BTreeMap<RowKey, (Decimal, Decimal)> = BTreeMap::new();
+    let first_provisional = delay.first_provisional_day();
+    // A group's day is its day, or the start of its period's final or provisional part
+    // (`ScanPlan::key_day`): either way on or after the first provisional day iff provisional.
+    let provisional = |group: &DayGroup| {
+        if group.day >= first_provisional {
+            group.sums.cost
+        } else {
+            Decimal::ZERO
+        }
+    };
+    let mut rows: BTreeMap<RowKey, (Decimal, Decimal, Decimal)> = BTreeMap::new();
     let mut daily: BTreeMap<(Day, Vec<String>, String), Decimal> = BTreeMap::new();
     let mut total = Decimal::ZERO;
-    let mut split_totals: BTreeMap<(String, String), Decimal> = BTreeMap::new();
+    let mut split_totals: BTreeMap<(String, String), [Decimal; 3]> = BTreeMap::new();
     for group in groups {
         let bucket = match period {
             Period::Total => None,
@@ -404,6 +422,7 @@ pub fn summarize(
             .or_default();
         entry.0 = crate::model::exact_add(entry.0, group.sums.quantity).map_err(overflow)?;
         entry.1 = crate::model::exact_add(entry.1, group.sums.cost).map_err(overflow)?;
+        entry.2 = crate::model::exact_add(entry.2, provisional(group)).map_err(overflow)?;
         if with_daily {
             let day_entry = daily
                 .entry((group.day, keys_of(group), group.currency.clone()))
@@ -414,9 +433,10 @@ pub fn summarize(
         let split = split_totals
             .entry((group.source.clone(), group.currency.clone()))
             .or_default();
-        *split = crate::model::exact_add(*split, group.sums.cost).map_err(overflow)?;
+        let part = usize::from(group.day >= first_provisional) + 1;
+        split[0] = crate::model::exact_add(split[0], group.sums.cost).map_err(overflow)?;
+        split[part] = crate::model::exact_add(split[part], group.sums.cost).map_err(overflow)?;
     }
-    let first_provisional = delay.first_provisional_day();
     let status_until = |last: Day| {
         if last >= first_provisional {
             Status::Provisional
@@ -427,13 +447,14 @@ pub fn summarize(
     let rows = rows
         .into_iter()
         .map(
-            |((bucket, keys, unit, currency), (quantity, cost))| SummaryRow {
+            |((bucket, keys, unit, currency), (quantity, cost, provisional_cost))| SummaryRow {
                 period: bucket.map(|(from, to)| DateRange { from, to }),
                 status: status_until(bucket.map_or(range.to, |(_, to)| to)),
                 keys,
                 unit: with_units.then_some(unit),
                 quantity: with_units.then_some(quantity),
                 cost,
+                provisional_cost,
                 currency,
             },
         )
@@ -477,11 +498,15 @@ pub fn summarize(
         total,
         totals: split_totals
             .into_iter()
-            .map(|((source, currency), cost)| Total {
-                source,
-                currency,
-                cost,
-            })
+            .map(
+                |((source, currency), [cost, final_cost, provisional])| Total {
+                    source,
+                    currency,
+                    cost,
+                    final_cost,
+                    provisional,
+                },
+            )
             .collect(),
         currency,
         provisional_days,

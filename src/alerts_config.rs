@@ -48,6 +48,10 @@ pub struct AlertsConfig {
     pub charts: bool,
     pub on_overlap: OnOverlap,
     pub quiet: bool,
+    /// `--fail-on-empty`: exit 1 when the watched period has no row.
+    pub fail_on_empty: bool,
+    /// Where `by` was given when it came from `--config` (`FILE: [alert.NAME] by`), for errors.
+    pub by_place: Option<String>,
 }
 
 /// The `--config` file: `[alert.NAME]` tables.
@@ -184,6 +188,7 @@ impl AlertsConfig {
             (None, Some(text)) => Some(parse_by(text, &place("by"))?),
             (None, None) => None,
         };
+        let by_place = (args.by.is_none() && file.by.is_some()).then(|| place("by"));
         let pick = |cli: Vec<String>, file: &[String]| {
             if cli.is_empty() { file.to_vec() } else { cli }
         };
@@ -222,6 +227,7 @@ impl AlertsConfig {
                 block_size: block_size_from_env(),
                 hash_inputs: false,
                 bucket: None,
+                provisional_from: None,
                 // Alerts watch billed spend; token records are priced only to be refused
                 // cleanly in cmd::alerts (an estimate is never added to a bill).
                 rates: std::sync::Arc::new(crate::rates::RateCard::built_in()),
@@ -236,6 +242,8 @@ impl AlertsConfig {
             charts: !args.no_charts,
             on_overlap: args.on_overlap,
             quiet: args.quiet,
+            fail_on_empty: args.fail_on_empty,
+            by_place,
         })
     }
 
@@ -254,6 +262,7 @@ fn select_alert(
     text: &str,
     wanted: Option<&str>,
 ) -> Result<(String, FileAlert), UsageError> {
+    check_keys(path, text)?;
     let file: ConfigFile = toml::from_str(text)
         .map_err(|e| UsageError(format!("{}: {}", path.display(), e.to_string().trim_end())))?;
     let names = || {
@@ -288,6 +297,61 @@ fn select_alert(
             ))),
         },
     }
+}
+
+/// The keys an `[alert.NAME]` table may hold (as `FileAlert`).
+const ALERT_KEYS: &[&str] = &[
+    "month",
+    "last",
+    "thresholds",
+    "spike_factor",
+    "delay_days",
+    "by",
+    "sku",
+    "project",
+    "service",
+    "tag",
+];
+
+/// An unknown key (a misspelt filter such as `projects`, or `treshold`) is a usage error
+/// naming the closest key: left unread, it would silently widen or change the alert.
+fn check_keys(path: &Path, text: &str) -> Result<(), UsageError> {
+    let Ok(table) = text.parse::<toml::Table>() else {
+        // The parse error is reported with its line by the typed parse.
+        return Ok(());
+    };
+    let unknown = |place: String, key: &str, known: &[&str]| {
+        let closest = known
+            .iter()
+            .map(|k| (strsim::levenshtein(key, k), *k))
+            .filter(|(distance, _)| *distance <= (key.len() / 3).max(2))
+            .min();
+        let hint = match closest {
+            Some((_, k)) => format!("did you mean \"{k}\"?"),
+            None => format!("expected one of {}", known.join(", ")),
+        };
+        UsageError(format!(
+            "{}: {place}unknown key \"{key}\"; {hint}",
+            path.display()
+        ))
+    };
+    for (key, value) in &table {
+        if key != "alert" {
+            return Err(unknown(String::new(), key, &["alert"]));
+        }
+        let Some(alerts) = value.as_table() else {
+            continue;
+        };
+        for (name, alert) in alerts {
+            let Some(alert) = alert.as_table() else {
+                continue;
+            };
+            if let Some(key) = alert.keys().find(|k| !ALERT_KEYS.contains(&k.as_str())) {
+                return Err(unknown(format!("[alert.{name}] "), key, ALERT_KEYS));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One grouping key. Alerts group by a single key: nested groups would multiply the alerts
@@ -417,11 +481,9 @@ mod tests {
         let (name, alert) = select_alert(path, text, Some("b")).unwrap();
         assert_eq!((name.as_str(), alert.project), ("b", vec!["x".to_string()]));
         let typo = "[alert.a]\nthreshold = [\"1\"]\n";
-        assert!(
-            select_alert(path, typo, None)
-                .unwrap_err()
-                .0
-                .contains("unknown field")
+        assert_eq!(
+            select_alert(path, typo, None).unwrap_err().0,
+            "alerts.toml: [alert.a] unknown key \"threshold\"; did you mean \"thresholds\"?"
         );
     }
 

@@ -118,6 +118,12 @@ pub struct ReconcileArgs {
     #[arg(long, value_enum, default_value_t = OnOverlap::Error)]
     pub on_overlap: OnOverlap,
 
+    /// When no row is counted (none in the range, or none passing the filters), exit with
+    /// code 1 instead of 0, for cron. The message on stderr says what the inputs cover and
+    /// which filter matched nothing either way.
+    #[arg(long)]
+    pub fail_on_empty: bool,
+
     /// Print no warnings.
     #[arg(long, short)]
     pub quiet: bool,
@@ -223,6 +229,12 @@ pub struct ReportArgs {
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
 
+    /// When no row is counted (none in the range, or none passing the filters), exit with
+    /// code 1 instead of 0, for cron. The message on stderr says what the inputs cover and
+    /// which filter matched nothing either way.
+    #[arg(long)]
+    pub fail_on_empty: bool,
+
     /// Print no warnings.
     #[arg(long, short)]
     pub quiet: bool,
@@ -323,6 +335,12 @@ pub struct AlertsArgs {
     /// Which FOCUS cost column to watch.
     #[arg(long, value_enum, default_value_t = CostColumn::Billed)]
     pub cost: CostColumn,
+
+    /// When no row is counted (none in the range, or none passing the filters), exit with
+    /// code 1 instead of 0, for cron. The message on stderr says what the inputs cover and
+    /// which filter matched nothing either way.
+    #[arg(long)]
+    pub fail_on_empty: bool,
 
     /// Print no warnings.
     #[arg(long, short)]

@@ -93,6 +93,71 @@ pub struct Filters {
     pub tags: Vec<(String, String)>,
 }
 
+/// A field a filter applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilterField {
+    Sku,
+    Project,
+    Service,
+    Tag(String),
+}
+
+impl Filters {
+    pub fn is_empty(&self) -> bool {
+        self.skus.is_empty()
+            && self.projects.is_empty()
+            && self.services.is_empty()
+            && self.tags.is_empty()
+    }
+
+    /// Every filter value given, with its field: SKUs, projects, services, then tags (the
+    /// order of `FilterProbe::matched`).
+    pub fn items(&self) -> Vec<(FilterField, &str)> {
+        let mut items = Vec::new();
+        for (field, values) in [
+            (FilterField::Sku, &self.skus),
+            (FilterField::Project, &self.projects),
+            (FilterField::Service, &self.services),
+        ] {
+            items.extend(values.iter().map(|v| (field.clone(), v.as_str())));
+        }
+        items.extend(
+            self.tags
+                .iter()
+                .map(|(key, value)| (FilterField::Tag(key.clone()), value.as_str())),
+        );
+        items
+    }
+
+    /// The filtered fields, each once, in the order of `items` (the order of
+    /// `FilterProbe::values`).
+    pub fn fields(&self) -> Vec<FilterField> {
+        let mut fields: Vec<FilterField> = Vec::new();
+        for (field, _) in self.items() {
+            if !fields.contains(&field) {
+                fields.push(field);
+            }
+        }
+        fields
+    }
+
+    /// `sku=A`, `project=a,b`, `tag:team=search`: how outputs state the filters.
+    pub fn texts(&self) -> Vec<String> {
+        let mut texts = Vec::new();
+        for (name, values) in [
+            ("sku", &self.skus),
+            ("project", &self.projects),
+            ("service", &self.services),
+        ] {
+            if !values.is_empty() {
+                texts.push(format!("{name}={}", values.join(",")));
+            }
+        }
+        texts.extend(self.tags.iter().map(|(k, v)| format!("tag:{k}={v}")));
+        texts
+    }
+}
+
 /// What the per-row path needs: shared, read-only, by every block of every input.
 #[derive(Debug, Clone)]
 pub struct ScanPlan {
@@ -111,6 +176,10 @@ pub struct ScanPlan {
     /// for reports that need no daily rows. `None` keeps days (daily.csv, charts, alerts,
     /// overlap resolution by day).
     pub bucket: Option<Period>,
+    /// With `bucket`: the first provisional day. A period's provisional days are counted under
+    /// their own start (the later of the period's start and this day), so that each group's
+    /// provisional part stays known.
+    pub provisional_from: Option<Day>,
     /// Prices token records (the built-in card until `--rates` is read).
     pub rates: std::sync::Arc<RateCard>,
     /// The zone naive token-record timestamps are read in.
@@ -124,6 +193,25 @@ pub struct ScanPlan {
     pub date_format: Option<DateFormat>,
     /// `--delimiter`: the CSV field separator.
     pub delimiter: u8,
+}
+
+impl ScanPlan {
+    /// The day a row of `day` is counted under: its day, or with `bucket` the start of its
+    /// period (its provisional days apart, from `provisional_from` on).
+    pub fn key_day(&self, day: Day) -> Day {
+        let Some(period) = self.bucket else {
+            return day;
+        };
+        let mut range = self.range;
+        if let Some(first) = self.provisional_from {
+            if day >= first {
+                range.from = range.from.max(first);
+            } else if let Some(before) = first.pred_opt() {
+                range.to = range.to.min(before);
+            }
+        }
+        period.bucket(day, range).from
+    }
 }
 
 /// `--date-format` and `--delimiter`, validated.
@@ -184,6 +272,8 @@ pub struct ReportConfig {
     pub charts: Option<ChartOptions>,
     /// The days of the requested range after the as-of day, which no figure includes.
     pub after_as_of: Option<DateRange>,
+    /// `--fail-on-empty`: exit 1 when no row is counted.
+    pub fail_on_empty: bool,
 }
 
 /// What the charts show.
@@ -292,6 +382,7 @@ impl ReportConfig {
                 block_size: block_size_from_env(),
                 hash_inputs: false,
                 bucket: None,
+                provisional_from: None,
                 rates: std::sync::Arc::new(RateCard::built_in()),
                 tz,
                 spread_charges: args.spread_charges,
@@ -302,6 +393,7 @@ impl ReportConfig {
             delay,
             final_only: args.final_only,
             after_as_of,
+            fail_on_empty: args.fail_on_empty,
             period: args.period,
             format: args.format,
             out: args.out,
@@ -374,6 +466,7 @@ impl ReconcileConfig {
             rates: args.rates,
             tz: args.tz,
             quiet: args.quiet,
+            fail_on_empty: args.fail_on_empty,
             no_charts: true,
             chart_top: 8,
         };

@@ -13,6 +13,7 @@ mod output;
 mod rates;
 mod reconcile;
 mod render;
+mod scope;
 
 use clap::Parser;
 use error::{Exit, UsageError};

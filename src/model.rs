@@ -267,7 +267,8 @@ impl KeyKind {
                 "currency" => KeyKind::Currency,
                 "source" => KeyKind::Source,
                 // Output columns of their own: as a key they would be written twice.
-                "cost" | "status" | "unit" | "quantity" | "date" | "periodstart" | "periodend" => {
+                "cost" | "status" | "unit" | "quantity" | "date" | "periodstart" | "periodend"
+                | "provisionalcost" => {
                     return Err(format!(
                         "\"{text}\" is an output column of the report, not a grouping key"
                     ));

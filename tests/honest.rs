@@ -159,3 +159,465 @@ fn a_typo_in_by_is_a_usage_error_with_the_closest_name() {
         .ok();
     assert!(costs_by_key(&csv).contains_key("Usage"), "{csv}");
 }
+
+/// The console fixture holds rows for October 2026 only.
+const COVERAGE: &str = "usage-2026-10.csv: 2026-10-01 to 2026-10-31";
+
+#[test]
+fn an_empty_range_says_what_the_inputs_cover() {
+    // Before: a table of nothing, total 0.00, exit 0, no word on stderr.
+    let work = Workdir::new();
+    let console = fixture("console/usage-2026-10.csv");
+    let run = work.run(&["report", &console, "--as-of", "2026-11-20"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        run.stderr().contains(&format!(
+            "warning: the range 2026-11-01 to 2026-11-20 has no data: no row of the inputs \
+             falls in it; the inputs hold rows for {console}"
+        )) && run.stderr().contains(COVERAGE),
+        "{}",
+        run.stderr()
+    );
+    // For cron: exit 1, the message as an error, even with --quiet.
+    let run = work.run(&[
+        "report",
+        &console,
+        "--as-of",
+        "2026-11-20",
+        "--fail-on-empty",
+        "--quiet",
+    ]);
+    let stderr = run.fails();
+    assert!(
+        stderr.starts_with("error: the range 2026-11-01 to 2026-11-20 has no data")
+            && stderr.trim_end().ends_with("(--fail-on-empty)"),
+        "{stderr}"
+    );
+    // A report with rows is not empty: --fail-on-empty changes nothing.
+    work.run(&[
+        "report",
+        &console,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-20",
+        "--fail-on-empty",
+    ])
+    .ok();
+}
+
+#[test]
+fn a_filter_that_matches_nothing_names_the_closest_value() {
+    // Before: total 0.00 with exit 0 for a misspelt project.
+    let work = Workdir::new();
+    let console = fixture("console/usage-2026-10.csv");
+    let run = work.run(&[
+        "report",
+        &console,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-20",
+        "--project",
+        "search-prd",
+    ]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        run.stderr().contains(&format!(
+            "warning: no row of the range 2026-10-01 to 2026-10-31 passes the filters: \
+             --project search-prd matches no row there; did you mean \"search-prod\"? (the \
+             inputs hold rows for {console}: 2026-10-01 to 2026-10-31)"
+        )),
+        "{}",
+        run.stderr()
+    );
+    // Several filters: each one that matches nothing is named, with its closest value.
+    let run = work.run(&[
+        "report",
+        &console,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-20",
+        "--project",
+        "search-prod",
+        "--service",
+        "databse",
+        "--tag",
+        "env=prd",
+        "--fail-on-empty",
+    ]);
+    let stderr = run.fails();
+    assert!(
+        stderr.contains(
+            "--service databse matches no row there; did you mean \"database\"?; --tag env=prd \
+             matches no row there; did you mean \"env=prod\"?"
+        ),
+        "{stderr}"
+    );
+    // Each filter matches rows, but not together.
+    let run = work.run(&[
+        "report",
+        &console,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-20",
+        "--project",
+        "support-bot",
+        "--service",
+        "collections",
+    ]);
+    assert!(
+        run.stderr().contains(
+            "passes the filters: each filter matches rows there, but no row matches all of \
+             them together"
+        ),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_sku_filter_on_part_of_a_name_lists_the_whole_names() {
+    // Before: total 0.00 with exit 0 ("serverless read units" is no SKU: SKUs name a region).
+    let work = Workdir::new();
+    let console = fixture("console/usage-2026-10.csv");
+    let run = work.run(&[
+        "report",
+        &console,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-20",
+        "--sku",
+        "serverless read units",
+        "--fail-on-empty",
+    ]);
+    let stderr = run.fails();
+    assert!(
+        stderr.contains(
+            "error: no row of the range 2026-10-01 to 2026-10-31 passes the filters: --sku \
+             \"serverless read units\" matches no row there (a filter matches a whole value, \
+             ignoring ASCII case); did you mean one of \"Serverless Read Units (aws \
+             eu-west-1)\", \"Serverless Read Units (aws us-east-1)\", \"Serverless Read Units \
+             (azure eastus2)\", \"Serverless Read Units (gcp us-central1)\"?"
+        ),
+        "{stderr}"
+    );
+    // The match ignores ASCII case: a whole name in lower case is no empty report.
+    work.run(&[
+        "report",
+        &console,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-20",
+        "--sku",
+        "serverless read units (aws us-east-1)",
+        "--fail-on-empty",
+    ])
+    .ok();
+}
+
+#[test]
+fn alerts_on_a_month_without_data_say_so() {
+    // Before: "spend 0.00 USD", nothing fired, exit 0, not a word about missing data.
+    let work = Workdir::new();
+    let console = fixture("console/usage-2026-10.csv");
+    let args = [
+        "alerts",
+        console.as_str(),
+        "--month",
+        "current",
+        "--as-of",
+        "2026-11-20",
+        "--threshold",
+        "2500",
+    ];
+    let run = work.run(&args);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        run.stderr().contains(&format!(
+            "warning: the month 2026-11 (2026-11-01 to 2026-11-20) has no data: no row of the \
+             inputs falls in it; the inputs hold rows for {console}: 2026-10-01 to 2026-10-31"
+        )),
+        "{}",
+        run.stderr()
+    );
+    let mut failing = args.to_vec();
+    failing.push("--fail-on-empty");
+    let stderr = work.run(&failing).fails();
+    assert!(
+        stderr.contains("error: the month 2026-11 (2026-11-01 to 2026-11-20) has no data"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn reconcile_with_nothing_in_range_says_so() {
+    // Before: "0 of 0 day/SKU row(s) flagged", exit 0.
+    let work = Workdir::new();
+    let console = fixture("console/usage-2026-10.csv");
+    let run = work.run(&[
+        "reconcile",
+        &console,
+        "--as-of",
+        "2026-11-20",
+        "--fail-on-empty",
+    ]);
+    let stderr = run.fails();
+    assert!(
+        stderr.contains(&format!(
+            "error: the range 2026-11-01 to 2026-11-20 has no data: no row of the inputs falls \
+             in it; the inputs hold rows for {console}: 2026-10-01 to 2026-10-31"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_report_output_states_its_scope() {
+    // Before: no heading, no scope in JSON, the HTML header without filters.
+    let work = Workdir::new();
+    let console = fixture("console/usage-2026-10.csv");
+    let out = work.path().join("out").display().to_string();
+    let args = [
+        "report",
+        console.as_str(),
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-02T10:30Z",
+        "--by",
+        "service",
+        "--project",
+        "search-prod",
+    ];
+    let line = "2026-10-01 to 2026-10-31 · as of 2026-11-02T10:30Z · project=search-prod · billed";
+    let table = work.run(&args).ok();
+    assert_eq!(
+        table.lines().next().unwrap(),
+        format!("Cost: {line}"),
+        "{table}"
+    );
+    let with = |extra: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(extra);
+        work.run(&all).ok()
+    };
+    // CSV stays data only.
+    let csv = with(&["--format", "csv"]);
+    assert!(
+        csv.starts_with("service,cost,currency,status,provisional_cost\n"),
+        "{csv}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&with(&["--format", "json"])).unwrap();
+    assert_eq!(
+        json["scope"],
+        serde_json::json!({
+            "from": "2026-10-01", "to": "2026-10-31", "as_of": "2026-11-02T10:30:00Z",
+            "filters": {"sku": [], "project": ["search-prod"], "service": [], "tag": []},
+            "final_only": false,
+            "rows_skipped": {"count": 0, "cost": null, "rows_with_cost": 0},
+            "source": "billed"
+        })
+    );
+    with(&["--out", &out, "--no-charts"]);
+    let html = work.read("out/report.html");
+    assert!(
+        html.contains(&format!("<dt>Scope</dt><dd id=\"scope\">{line}</dd>")),
+        "{html}"
+    );
+    assert!(html.contains("<title>Cost report 2026-10-01 to 2026-10-31"));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&work.read("out/manifest.json")).unwrap();
+    assert_eq!(manifest["scope"], json["scope"]);
+
+    // Skipped rows (with the cost of those whose cost was readable) and --final-only.
+    let bad = work.create(
+        "bad.csv",
+        "date,sku,cost\n2026-10-01,A,1.00\n2026-10-02,A,abc\n2026-13-01,A,2.50\n",
+    );
+    let run = work.run(&[
+        "report",
+        &bad,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--skip-bad-rows",
+        "--final-only",
+    ]);
+    assert_eq!(
+        run.ok().lines().next().unwrap(),
+        "Cost: 2026-10-01 to 2026-10-31 · as of 2026-11-28T00:00Z · final days only · 2 bad \
+         rows skipped (cost 2.50 in the 1 row with a readable cost) · billed"
+    );
+}
+
+#[test]
+fn a_report_of_estimates_only_is_titled_as_estimates() {
+    // Before: "Cost report" and a bare table, as if billed.
+    let work = Workdir::new();
+    let tokens = fixture("tokens/2026-10.jsonl");
+    let rates = fixture("tokens/rates-2026.toml");
+    let out = work.path().join("out").display().to_string();
+    let table = work
+        .run(&[
+            "report",
+            &tokens,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+            "--rates",
+            &rates,
+            "--out",
+            &out,
+            "--no-charts",
+        ])
+        .ok();
+    assert_eq!(
+        table.lines().next().unwrap(),
+        "Estimated cost: 2026-10-01 to 2026-10-31 · as of 2026-11-28T00:00Z · estimated"
+    );
+    let html = work.read("out/report.html");
+    assert!(
+        html.contains("<title>Estimated cost report 2026-10-01 to 2026-10-31")
+            && html.contains("<h1>Estimated cost report, 2026-10-01 to 2026-10-31</h1>"),
+        "{html}"
+    );
+}
+
+#[test]
+fn each_figure_says_how_much_of_it_is_provisional() {
+    // Before: "provisional" with no amount. As of 2026-11-02T10:30Z, 2026-10-30 and -31 are
+    // provisional; search-prod's rows of those days sum to 132.40035442 (Python decimal over
+    // fixtures/console/usage-2026-10.csv).
+    let work = Workdir::new();
+    let console = fixture("console/usage-2026-10.csv");
+    let args = [
+        "report",
+        console.as_str(),
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-02T10:30Z",
+        "--by",
+        "service",
+        "--project",
+        "search-prod",
+    ];
+    let run = |extra: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(extra);
+        work.run(&all).ok()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run(&["--format", "json"])).unwrap();
+    assert_eq!(json["total"], "1678.12298907");
+    assert_eq!(json["final_total"], "1545.72263465");
+    assert_eq!(json["provisional_total"], "132.40035442");
+    assert_eq!(
+        dec("1545.72263465") + dec("132.40035442"),
+        dec("1678.12298907")
+    );
+    let provisional: Decimal = json["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| dec(g["provisional_cost"].as_str().unwrap()))
+        .sum();
+    assert_eq!(provisional, dec("132.40035442"));
+    let csv = run(&["--format", "csv"]);
+    assert!(
+        csv.contains("database,1318.88372459,USD,provisional,99.35236381\n"),
+        "{csv}"
+    );
+    // By week: the final week's provisional part only (the same whether or not daily rows
+    // are kept, i.e. with or without --out).
+    let weekly = run(&["--format", "csv", "--period", "week"]);
+    assert!(
+        weekly.contains("2026-10-19,2026-10-25,database,")
+            && weekly.contains("2026-10-26,2026-10-31,database,"),
+        "{weekly}"
+    );
+    let out_week = work.path().join("week").display().to_string();
+    let stdout = run(&["--format", "csv", "--period", "week", "--out", &out_week]);
+    assert_eq!(stdout, weekly);
+    assert_eq!(work.read("week/summary.csv"), weekly);
+    for row in weekly.lines().skip(1) {
+        let fields: Vec<&str> = row.split(',').collect();
+        let (from, status, part) = (fields[0], fields[5], fields[6]);
+        match from {
+            "2026-10-26" => assert_eq!(status, "provisional", "{row}"),
+            _ => assert_eq!((status, part), ("final", "0.00"), "{row}"),
+        }
+    }
+    let table = run(&[]);
+    assert!(
+        table.ends_with("final 1,545.72 + provisional 132.40 = 1,678.12 USD\n"),
+        "{table}"
+    );
+    let out = work.path().join("out").display().to_string();
+    run(&["--out", &out, "--no-charts"]);
+    let html = work.read("out/report.html");
+    for (label, exact, shown) in [
+        ("of which final", "1545.72263465", "1,545.72"),
+        ("of which provisional", "132.40035442", "132.40"),
+    ] {
+        assert!(
+            html.contains(&format!(
+                "<div class=\"label\">{label}</div><div class=\"value\" title=\"{exact}\">\
+                 {shown}&nbsp;USD</div>"
+            )),
+            "{label}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_key_in_the_alerts_config_names_the_closest() {
+    // Before: `projects` was a TOML error listing every key; a `by` naming no column was
+    // reported as `--by`, not at its place in the file.
+    let work = Workdir::new();
+    let console = fixture("console/usage-2026-10.csv");
+    let config = work.create(
+        "alerts.toml",
+        "[alert.a]\nmonth = \"2026-10\"\nthresholds = [100]\nprojects = [\"search-prod\"]\n",
+    );
+    let run = work.run(&[
+        "alerts",
+        &console,
+        "--config",
+        &config,
+        "--as-of",
+        "2026-11-20",
+    ]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert_eq!(
+        run.stderr(),
+        format!("error: {config}: [alert.a] unknown key \"projects\"; did you mean \"project\"?\n")
+    );
+    let config = work.create(
+        "by.toml",
+        "[alert.a]\nmonth = \"2026-10\"\nthresholds = [100]\nby = \"projct\"\n",
+    );
+    let run = work.run(&[
+        "alerts",
+        &console,
+        "--config",
+        &config,
+        "--as-of",
+        "2026-11-20",
+    ]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains(&format!(
+            "{config}: [alert.a] by \"projct\": no input has such a column, and it is not a \
+             grouping key; did you mean \"project\"?"
+        )),
+        "{}",
+        run.stderr()
+    );
+}

@@ -44,7 +44,14 @@ fn report_nested_project_sku_golden() {
     assert_eq!(
         rows[0],
         [
-            "project", "sku", "unit", "quantity", "cost", "currency", "status"
+            "project",
+            "sku",
+            "unit",
+            "quantity",
+            "cost",
+            "currency",
+            "status",
+            "provisional_cost"
         ]
     );
 }
@@ -509,7 +516,8 @@ fn report_mixed_sources_never_add_an_estimate_to_a_bill() {
     assert_eq!(json["total"], serde_json::Value::Null);
     assert_eq!(
         json["totals"][0],
-        serde_json::json!({"source": "billed", "currency": "USD", "total": "3103.45954429"})
+        serde_json::json!({"source": "billed", "currency": "USD", "total": "3103.45954429",
+                           "final": "3103.45954429", "provisional": "0.00"})
     );
     assert_eq!(json["totals"][1]["source"], "estimated");
     let estimated = json["totals"][1]["total"].as_str().unwrap().to_string();
@@ -585,7 +593,15 @@ fn report_by_currency_totals_each_currency_apart() {
     let csv = run(&["--by", "currency,sku", "--format", "csv"]).ok();
     assert_eq!(
         records(&csv)[0],
-        ["currency", "sku", "unit", "quantity", "cost", "status"]
+        [
+            "currency",
+            "sku",
+            "unit",
+            "quantity",
+            "cost",
+            "status",
+            "provisional_cost"
+        ]
     );
     let table = run(&["--by", "currency,sku"]).ok();
     let last: Vec<&str> = table.lines().rev().take(2).collect();
@@ -604,8 +620,10 @@ fn report_by_currency_totals_each_currency_apart() {
     assert_eq!(
         json["totals"],
         serde_json::json!([
-            {"source": "billed", "currency": "EUR", "total": "7.50"},
-            {"source": "billed", "currency": "USD", "total": "11.25"}
+            {"source": "billed", "currency": "EUR", "total": "7.50", "final": "7.50",
+             "provisional": "0.00"},
+            {"source": "billed", "currency": "USD", "total": "11.25", "final": "11.25",
+             "provisional": "0.00"}
         ])
     );
 }

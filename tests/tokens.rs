@@ -96,7 +96,15 @@ fn tokens_api_examples_parse_with_and_without_endpoint() {
     assert_eq!(
         rows[0],
         [
-            "sku", "model", "endpoint", "unit", "quantity", "cost", "currency", "status"
+            "sku",
+            "model",
+            "endpoint",
+            "unit",
+            "quantity",
+            "cost",
+            "currency",
+            "status",
+            "provisional_cost"
         ]
     );
     // Built-in list prices, by hand:

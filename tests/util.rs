@@ -53,7 +53,11 @@ impl Workdir {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_tally"));
+        // TALLY_TEST_BIN runs the tests against another build (an older binary, to see a
+        // guard's test fail before the guard).
+        let binary = std::env::var("TALLY_TEST_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tally").to_string());
+        let mut command = Command::new(binary);
         command
             .args(args)
             .current_dir(self.dir.path())

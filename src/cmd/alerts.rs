@@ -20,7 +20,19 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         config.on_overlap,
         None,
         config.quiet,
-    )?;
+    )
+    .map_err(|error| {
+        // A `by` of the config file that names no column is reported at its place there.
+        match (
+            &config.by_place,
+            error.downcast_ref::<crate::error::UsageError>(),
+        ) {
+            (Some(place), Some(usage)) if usage.0.starts_with("--by ") => {
+                crate::error::UsageError(format!("{place}{}", &usage.0["--by".len()..])).into()
+            }
+            _ => error,
+        }
+    })?;
     let key_count = usize::from(config.by.is_some());
     let groups = aggregate::decode_groups(std::mem::take(&mut scanned.resolved.groups), key_count);
     if groups.iter().any(|g| g.source != "billed") {
@@ -132,13 +144,37 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         }
     }
 
+    // An empty watched period is no data, not no spend: said even when quiet.
+    let mut empty = None;
+    if !daily.keys().any(|day| config.watched.contains(*day)) {
+        let what = match &config.window {
+            crate::alerts_config::Window::Month(month) => format!("the month {month}"),
+            crate::alerts_config::Window::LastDays(days) => format!("the last {days} days"),
+        };
+        let question = crate::scope::EmptyQuestion {
+            what: format!(
+                "{what} ({} to {})",
+                config.watched.from,
+                config.watched.to.min(config.delay.as_of.date_naive())
+            ),
+            range: config.watched,
+            filters: &config.plan.filters,
+            implicit_service: false,
+        };
+        empty = super::tell_empty(&question, &scanned, config.fail_on_empty);
+    }
+
     let bytes = match config.format {
         Format::Table => render::alerts::table(&report).into_bytes(),
         Format::Csv => render::alerts::csv(&report)?,
         Format::Json => render::alerts::json(&report),
     };
     output::stdout(&bytes)?;
-    Ok(if fired { Exit::AlertFired } else { Exit::Ok })
+    Ok(match empty {
+        Some(exit) => exit,
+        None if fired => Exit::AlertFired,
+        None => Exit::Ok,
+    })
 }
 
 /// Draws `chart-mtd.svg` and `chart-mtd.png` into `dir` (the caller holds the folder's lock);

@@ -139,6 +139,30 @@ pub fn tell_rejects(rejects: &[&Reject], out: Option<&Path>, quiet: bool) {
     }
 }
 
+/// Says why nothing was counted (always: a bare 0.00 would mislead, so even `--quiet` does
+/// not hide it): as an error with `--fail-on-empty`, which makes the run exit 1, otherwise as
+/// a warning. Returns the exit code the run ends with.
+pub fn tell_empty(
+    question: &crate::scope::EmptyQuestion<'_>,
+    scanned: &Scanned,
+    fail_on_empty: bool,
+) -> Option<crate::error::Exit> {
+    let message =
+        crate::scope::explain_empty(question, &scanned.scans, &scanned.resolved.duplicate_of);
+    if fail_on_empty {
+        eprintln!("error: {message} (--fail-on-empty)");
+        Some(crate::error::Exit::Failure)
+    } else {
+        crate::output::warn(&message);
+        None
+    }
+}
+
+/// Whether no row of any input was counted.
+pub fn nothing_counted(resolved: &Resolved) -> bool {
+    resolved.counts.iter().all(|count| count.used == 0)
+}
+
 /// Says how many rows the inputs hold for days after the as-of day that the requested range
 /// covered: they are not counted, since they cannot be known as of then.
 pub fn after_as_of_warning(

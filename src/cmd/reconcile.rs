@@ -98,13 +98,28 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
             ));
         }
     }
+    let mut empty = None;
+    if super::nothing_counted(&scanned.resolved) {
+        let question = crate::scope::EmptyQuestion {
+            what: format!(
+                "the range {} to {}",
+                scanned.plan.range.from, scanned.plan.range.to
+            ),
+            range: scanned.plan.range,
+            filters: &scanned.plan.filters,
+            implicit_service: true,
+        };
+        empty = super::tell_empty(&question, &scanned, report.fail_on_empty);
+    }
     let bytes = match report.format {
         Format::Table => render::reconcile::table(&rows).into_bytes(),
         Format::Csv => csv,
         Format::Json => json,
     };
     output::stdout(&bytes)?;
-    Ok(if config.fail_on_flag && flagged(&rows) > 0 {
+    Ok(if let Some(exit) = empty {
+        exit
+    } else if config.fail_on_flag && flagged(&rows) > 0 {
         Exit::FLAGGED
     } else {
         Exit::Ok

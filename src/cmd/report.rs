@@ -5,6 +5,7 @@ use crate::config::{Format, ReportConfig};
 use crate::error::Exit;
 use crate::output;
 use crate::render;
+use crate::scope::{EmptyQuestion, Scope};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
@@ -16,6 +17,8 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     // Without --out no daily rows are needed: rows are counted under their period's start.
     if config.out.is_none() {
         plan.bucket = Some(config.period);
+        // Each group's provisional part stays apart: the outputs say how much is provisional.
+        plan.provisional_from = Some(config.delay.first_provisional_day());
     }
     let mut scanned = super::scan_inputs(
         &config.inputs,
@@ -40,6 +43,7 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         resolved.last_day,
     )?;
     let rejects = scanned.rejects();
+    let scope = Scope::new(&summary, &plan.filters, config.final_only, &rejects, scans);
 
     if let Some(dir) = &config.out {
         output::ensure_dir(dir)?;
@@ -49,12 +53,15 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         if super::write_rejects(dir, &rejects)? {
             written.push("rejects.csv");
         }
-        written.extend(write_charts_and_html(dir, &config, &summary, scans)?);
+        written.extend(write_charts_and_html(
+            dir, &config, &summary, &scope, scans,
+        )?);
         written.push("manifest.json");
         let manifest = render::manifest::render(
             &config,
             &plan.rates,
             &summary,
+            &scope,
             render::manifest::ManifestInput {
                 scans,
                 counts: &resolved.counts,
@@ -79,13 +86,24 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         }
     }
 
+    let mut exit = Exit::Ok;
+    if super::nothing_counted(resolved) {
+        let question = EmptyQuestion {
+            what: format!("the range {} to {}", plan.range.from, plan.range.to),
+            range: plan.range,
+            filters: &plan.filters,
+            implicit_service: false,
+        };
+        exit = super::tell_empty(&question, &scanned, config.fail_on_empty).unwrap_or(exit);
+    }
+
     let bytes = match config.format {
-        Format::Table => render::table::render(&summary).into_bytes(),
+        Format::Table => render::table::render(&summary, &scope).into_bytes(),
         Format::Csv => render::csv::summary(&summary)?,
-        Format::Json => render::json::summary(&summary),
+        Format::Json => render::json::summary(&summary, &scope),
     };
     output::stdout(&bytes)?;
-    Ok(Exit::Ok)
+    Ok(exit)
 }
 
 /// Draws the charts (unless `--no-charts`) and writes them and `report.html` into `dir`.
@@ -94,6 +112,7 @@ fn write_charts_and_html(
     dir: &std::path::Path,
     config: &ReportConfig,
     summary: &Summary,
+    scope: &Scope,
     scans: &[crate::ingest::InputScan],
 ) -> Result<Vec<&'static str>> {
     use render::chart::{self, DailyChart, ShareChart};
@@ -168,6 +187,7 @@ fn write_charts_and_html(
         .collect();
     let html = render::html::render(&render::html::HtmlReport {
         summary,
+        scope,
         inputs: &inputs,
         charts: &embedded,
         charts_note,

@@ -6,7 +6,7 @@ use super::blocks::{Block, Boundaries};
 use super::columns::Schema;
 use super::fields::{parse_day_as, parse_decimal, parse_focus_decimal, parse_instant_as};
 use super::split;
-use super::tally::{KEY_SEPARATOR, Reject, Tally, day_bytes};
+use super::tally::{FilterProbe, KEY_SEPARATOR, Reject, Tally, day_bytes};
 use crate::config::{Filters, ScanPlan};
 use crate::error::{Location, RowError};
 use crate::model::{Day, KeyKind, Source, spread};
@@ -215,6 +215,7 @@ impl<'a> FileRows<'a> {
             record,
             &mut scratch.key,
             &mut scratch.overlap,
+            &mut tally.probe,
             &mut scratch.cache,
         ) {
             Ok(row) => {
@@ -245,11 +246,7 @@ impl<'a> FileRows<'a> {
                     if day > range.to {
                         break;
                     }
-                    let key_day = match self.plan.bucket {
-                        Some(period) => period.bucket(day, self.plan.range).from,
-                        None => day,
-                    };
-                    key[..4].copy_from_slice(&day_bytes(key_day));
+                    key[..4].copy_from_slice(&day_bytes(self.plan.key_day(day)));
                     let (quantity, cost) = if offset == 0 {
                         (first_quantity, first_cost)
                     } else {
@@ -287,11 +284,23 @@ impl<'a> FileRows<'a> {
             tally.rejects.push(Reject {
                 error,
                 record: record.text(),
+                cost: self.readable_cost(record),
             });
             false
         } else {
             tally.first_error = Some(error);
             true
+        }
+    }
+
+    /// The cost of a bad row, when its cost column holds a number.
+    fn readable_cost<R: Fields>(&self, record: &R) -> Option<Decimal> {
+        let schema = self.schema;
+        let text = record.get_str(schema.cost).ok()?.trim_ascii();
+        if schema.focus {
+            parse_focus_decimal(text).ok()
+        } else {
+            parse_decimal(text).ok()
         }
     }
 
@@ -308,6 +317,7 @@ impl<'a> FileRows<'a> {
         record: &R,
         key: &mut Vec<u8>,
         overlap: &mut Vec<u8>,
+        probe: &mut FilterProbe,
         cache: &mut Option<(Vec<u8>, Day)>,
     ) -> Result<Row, FieldError> {
         let schema = self.schema;
@@ -523,18 +533,19 @@ impl<'a> FileRows<'a> {
             }
         }
         let filters = &self.plan.filters;
+        if in_range && !filters.is_empty() {
+            probe.observe(filters, sku, [project_name, project_id], service, |tag| {
+                self.tag_value(record, tag)
+            })?;
+        }
         let passes = in_range
             && matches_any(&filters.skus, &[sku])
             && matches_any(&filters.projects, &[project_name, project_id])
             && matches_any(&filters.services, &[service])
             && self.tags_match(filters, record)?;
         if passes {
-            let key_day = match self.plan.bucket {
-                Some(period) => period.bucket(day, self.plan.range).from,
-                None => day,
-            };
             key.clear();
-            key.extend_from_slice(&day_bytes(key_day));
+            key.extend_from_slice(&day_bytes(self.plan.key_day(day)));
             for (position, kind) in self.plan.keys.iter().enumerate() {
                 let value: std::borrow::Cow<str> = match kind {
                     KeyKind::Sku => sku.into(),

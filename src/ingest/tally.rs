@@ -52,6 +52,119 @@ pub struct Reject {
     pub error: RowError,
     /// The row as CSV text, for `rejects.csv`.
     pub record: String,
+    /// Its cost, when the cost column could be read (what the skipped row would have added,
+    /// whatever its day).
+    pub cost: Option<Decimal>,
+}
+
+/// Most distinct values of one filtered field a `FilterProbe` keeps for its hints.
+pub const PROBE_VALUES: usize = 256;
+
+/// What the filters met among the rows in range, each filter judged alone: kept only when a
+/// filter is set, and bounded, so that an empty result can say which filter matched nothing
+/// and which values were there instead.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FilterProbe {
+    /// Per filter value given (`Filters::items` order): a row in range holds it.
+    pub matched: Vec<bool>,
+    /// Per filtered field (`Filters::fields` order): distinct values of the rows in range, at
+    /// most `PROBE_VALUES`.
+    pub values: Vec<BTreeSet<String>>,
+    /// Per filtered field: more values were seen than kept.
+    pub truncated: Vec<bool>,
+}
+
+impl FilterProbe {
+    /// Notes one row in range. `tag` gives a row's tag value. Values are compared as the
+    /// filters compare them: ASCII case-insensitively, tags exactly.
+    pub fn observe<E>(
+        &mut self,
+        filters: &crate::config::Filters,
+        sku: &str,
+        projects: [&str; 2],
+        service: &str,
+        mut tag: impl FnMut(&str) -> Result<Option<String>, E>,
+    ) -> Result<(), E> {
+        if self.matched.is_empty() {
+            let fields = filters.fields().len();
+            self.matched = vec![false; filters.items().len()];
+            self.values = vec![BTreeSet::new(); fields];
+            self.truncated = vec![false; fields];
+        }
+        let (mut item, mut field) = (0, 0);
+        for (wanted, candidates) in [
+            (&filters.skus, &[sku, ""]),
+            (&filters.projects, &projects),
+            (&filters.services, &[service, ""]),
+        ] {
+            if wanted.is_empty() {
+                continue;
+            }
+            for (n, w) in wanted.iter().enumerate() {
+                if candidates
+                    .iter()
+                    .any(|c| !c.is_empty() && c.eq_ignore_ascii_case(w))
+                {
+                    self.matched[item + n] = true;
+                }
+            }
+            for candidate in candidates.iter().filter(|c| !c.is_empty()) {
+                self.keep(field, candidate);
+            }
+            item += wanted.len();
+            field += 1;
+        }
+        let mut tag_keys: Vec<&str> = Vec::new();
+        for (n, (key, wanted)) in filters.tags.iter().enumerate() {
+            let value = tag(key)?;
+            if value.as_deref() == Some(wanted.as_str()) {
+                self.matched[item + n] = true;
+            }
+            let tag_field = match tag_keys.iter().position(|k| k == key) {
+                Some(position) => field + position,
+                None => {
+                    tag_keys.push(key);
+                    field + tag_keys.len() - 1
+                }
+            };
+            if let Some(value) = value.filter(|v| !v.is_empty()) {
+                self.keep(tag_field, &value);
+            }
+        }
+        Ok(())
+    }
+
+    fn keep(&mut self, field: usize, value: &str) {
+        let values = &mut self.values[field];
+        if values.contains(value) {
+            return;
+        }
+        if values.len() < PROBE_VALUES {
+            values.insert(value.to_string());
+        } else {
+            self.truncated[field] = true;
+        }
+    }
+
+    /// Folds another block's or input's probe into this one.
+    pub fn merge(&mut self, other: &FilterProbe) {
+        if other.matched.is_empty() {
+            return;
+        }
+        if self.matched.is_empty() {
+            *self = other.clone();
+            return;
+        }
+        for (mine, theirs) in self.matched.iter_mut().zip(&other.matched) {
+            *mine |= theirs;
+        }
+        for (field, values) in other.values.iter().enumerate() {
+            self.truncated[field] |= other.truncated[field];
+            for value in values {
+                self.keep(field, value);
+            }
+        }
+    }
 }
 
 /// What a block, a file or an export adds up to.
@@ -78,6 +191,8 @@ pub struct Tally {
     pub warnings: Vec<String>,
     /// Indexes into the rate card of the rates that priced a row.
     pub rates_used: BTreeSet<usize>,
+    /// What the filters met in range (empty without filters).
+    pub probe: FilterProbe,
 }
 
 impl Tally {
@@ -116,6 +231,7 @@ impl Tally {
         self.superseded += other.superseded;
         self.warnings.extend(other.warnings);
         self.rates_used.extend(other.rates_used);
+        self.probe.merge(&other.probe);
     }
 
     pub fn rows_rejected(&self) -> u64 {

@@ -86,7 +86,11 @@ pub fn scan_tokens(
             return Err(anyhow!(error));
         }
         tally.rows_read += 1;
-        tally.rejects.push(Reject { error, record });
+        tally.rejects.push(Reject {
+            error,
+            record,
+            cost: None,
+        });
     }
     let mut duplicates: Vec<(u64, String, Location)> = Vec::new();
     for (line, value) in values {
@@ -112,6 +116,7 @@ pub fn scan_tokens(
                     tally.rejects.push(Reject {
                         error,
                         record: value.to_string(),
+                        cost: None,
                     });
                 } else {
                     return Err(anyhow!(error));
@@ -445,6 +450,16 @@ fn add_record(
         return Ok(Some((id.clone(), first.clone())));
     }
     let filters = &plan.filters;
+    if plan.range.contains(record.day) && !filters.is_empty() {
+        for &(sku, _) in &record.lines {
+            // Token records have no tags.
+            tally
+                .probe
+                .observe(filters, sku, [&record.project, ""], "assistants", |_| {
+                    Ok::<_, String>(None)
+                })?;
+        }
+    }
     let record_passes = plan.range.contains(record.day)
         && matches_any(&filters.projects, &record.project)
         && matches_any(&filters.services, "assistants")

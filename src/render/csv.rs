@@ -18,7 +18,9 @@ fn finish(writer: ::csv::Writer<Vec<u8>>) -> Result<Vec<u8>> {
         .map_err(|e| anyhow::anyhow!("cannot render CSV: {}", e.error()))
 }
 
-/// `[period_start,period_end,]<keys…>,[unit,quantity,]cost,currency,status`.
+/// `[period_start,period_end,]<keys…>,[unit,quantity,]cost,currency,status,provisional_cost`:
+/// `provisional_cost` is the part of `cost` on provisional days (0.00 on a final row), last so
+/// that the columns before it keep their places.
 pub fn summary(summary: &Summary) -> Result<Vec<u8>> {
     let mut out = writer();
     let mut header: Vec<String> = Vec::new();
@@ -37,6 +39,7 @@ pub fn summary(summary: &Summary) -> Result<Vec<u8>> {
         header.push("currency".into());
     }
     header.push("status".into());
+    header.push("provisional_cost".into());
     out.write_record(&header)?;
     for row in &summary.rows {
         let mut record: Vec<String> = Vec::with_capacity(header.len());
@@ -54,6 +57,7 @@ pub fn summary(summary: &Summary) -> Result<Vec<u8>> {
             record.push(row.currency.clone());
         }
         record.push(row.status.as_str().to_string());
+        record.push(money_text(row.provisional_cost));
         out.write_record(&record)?;
     }
     finish(out)

@@ -8,8 +8,9 @@
 //! so the same inputs give the same bytes.
 
 use crate::aggregate::{DailyRow, Summary, SummaryRow};
-use crate::model::{Status, exact_add, money_text, quantity_text};
+use crate::model::{Status, money_text, quantity_text};
 use crate::render::table::display_money;
+use crate::scope::Scope;
 use rust_decimal::Decimal;
 use std::fmt::Write;
 
@@ -33,6 +34,9 @@ pub struct EmbeddedChart {
 #[derive(Debug, Clone)]
 pub struct HtmlReport<'a> {
     pub summary: &'a Summary,
+    /// What the figures cover, stated in the header (and "Estimated cost" in the title when
+    /// every figure is an estimate).
+    pub scope: &'a Scope,
     pub inputs: &'a [InputLine],
     pub charts: &'a [EmbeddedChart],
     /// Why there are no charts (for example `--no-charts`), shown in their place.
@@ -163,13 +167,23 @@ pub fn render(report: &HtmlReport<'_>) -> Vec<u8> {
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Cost report {range} by {by_title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+         <title>{title} report {range} by {by_title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n",
+        title = report.scope.title(),
         by_title = escape(&by),
     );
 
     // Header.
-    let _ = writeln!(out, "<header>\n<h1>Cost report, {range}</h1>");
+    let _ = writeln!(
+        out,
+        "<header>\n<h1>{} report, {range}</h1>",
+        report.scope.title()
+    );
     out.push_str("<dl class=\"meta\">\n");
+    let _ = writeln!(
+        out,
+        "<dt>Scope</dt><dd id=\"scope\">{}</dd>",
+        escape(&report.scope.line())
+    );
     let _ = writeln!(out, "<dt>Range</dt><dd>{range} (UTC days, inclusive)</dd>");
     let _ = writeln!(out, "<dt>As of</dt><dd>{as_of}</dd>");
     let _ = writeln!(out, "<dt>Grouped by</dt><dd>{}</dd>", escape(&by));
@@ -239,24 +253,21 @@ pub fn render(report: &HtmlReport<'_>) -> Vec<u8> {
             shown = display_money(total.cost),
             cur = escape(&total.currency)
         );
-        // Summed exactly; a sum that does not fit is left out rather than shown wrong.
-        let provisional = summary
-            .daily
-            .iter()
-            .filter(|row| row.status == Status::Provisional && row.currency == total.currency)
-            .filter(|row| source_at.is_none_or(|i| row.keys[i] == total.source))
-            .try_fold(Decimal::ZERO, |sum, row| exact_add(sum, row.cost));
-        if let Ok(provisional) = provisional
-            && !provisional.is_zero()
-        {
-            let _ = writeln!(
-                out,
-                "<div><div class=\"label\">of which provisional</div><div class=\"value\" \
-                 title=\"{exact}\">{shown}&nbsp;{cur}</div></div>",
-                exact = money_text(provisional),
-                shown = display_money(provisional),
-                cur = escape(&total.currency)
-            );
+        // The split, summed exactly: final + provisional = total.
+        if !summary.provisional_days.is_empty() {
+            for (label, part) in [
+                ("of which final", total.final_cost),
+                ("of which provisional", total.provisional),
+            ] {
+                let _ = writeln!(
+                    out,
+                    "<div><div class=\"label\">{label}</div><div class=\"value\" \
+                     title=\"{exact}\">{shown}&nbsp;{cur}</div></div>",
+                    exact = money_text(part),
+                    shown = display_money(part),
+                    cur = escape(&total.currency)
+                );
+            }
         }
     }
     let _ = writeln!(
@@ -425,8 +436,10 @@ mod tests {
             name: "usage <2026>.csv".into(),
             kind: "usage-csv".into(),
         }];
+        let scope = Scope::new(summary, &Default::default(), false, &[], &[]);
         let html = render(&HtmlReport {
             summary,
+            scope: &scope,
             inputs: &inputs,
             charts: &[],
             charts_note: None,

@@ -3,9 +3,11 @@
 
 use crate::aggregate::Summary;
 use crate::model::{money_text, quantity_text};
+use crate::scope::Scope;
 use serde_json::{Map, Value, json};
 
-pub fn summary(summary: &Summary) -> Vec<u8> {
+/// The summary, its scope (`scope`) and, per group and in total, the provisional part.
+pub fn summary(summary: &Summary, scope: &Scope) -> Vec<u8> {
     let groups: Vec<Value> = summary
         .rows
         .iter()
@@ -25,6 +27,10 @@ pub fn summary(summary: &Summary) -> Vec<u8> {
             group.insert("cost".into(), json!(money_text(row.cost)));
             group.insert("currency".into(), json!(row.currency));
             group.insert("status".into(), json!(row.status.as_str()));
+            group.insert(
+                "provisional_cost".into(),
+                json!(money_text(row.provisional_cost)),
+            );
             Value::Object(group)
         })
         .collect();
@@ -38,9 +44,14 @@ pub fn summary(summary: &Summary) -> Vec<u8> {
         "total": money_text(summary.total),
     });
     let totals = summary.totals();
+    document["final_total"] = json!(totals.first().map(|t| money_text(t.final_cost)));
+    document["provisional_total"] = json!(totals.first().map(|t| money_text(t.provisional)));
+    document["scope"] = scope.json();
     if totals.len() > 1 {
         // Never one figure that adds an estimate to a bill or one currency to another.
         document["total"] = Value::Null;
+        document["final_total"] = Value::Null;
+        document["provisional_total"] = Value::Null;
         document["totals"] = totals_json(&totals);
     }
     let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
@@ -57,6 +68,8 @@ pub fn totals_json(totals: &[crate::aggregate::Total]) -> Value {
                 "source": total.source,
                 "currency": total.currency,
                 "total": money_text(total.cost),
+                "final": money_text(total.final_cost),
+                "provisional": money_text(total.provisional),
             })
         })
         .collect::<Vec<_>>()

@@ -19,6 +19,7 @@ pub fn render(
     config: &ReportConfig,
     rates: &RateCard,
     summary: &Summary,
+    scope: &crate::scope::Scope,
     inputs: ManifestInput<'_>,
     outputs: &[&str],
     generated_at: DateTime<Utc>,
@@ -49,6 +50,7 @@ pub fn render(
         "outputs": outputs,
         "total": crate::model::money_text(summary.total),
         "currency": summary.currency,
+        "scope": scope.json(),
     });
     input_options(plan, &mut document["options"]);
     let totals = summary.totals();
@@ -160,12 +162,7 @@ fn input_entries(inputs: &ManifestInput<'_>) -> Vec<Value> {
 }
 
 fn filters(filters: &crate::config::Filters) -> Value {
-    json!({
-        "sku": filters.skus,
-        "project": filters.projects,
-        "service": filters.services,
-        "tag": filters.tags.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
-    })
+    crate::scope::filters_json(filters)
 }
 
 /// The rate card: where it came from and every rate that priced a row of this run.

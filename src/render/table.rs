@@ -3,6 +3,7 @@
 
 use crate::aggregate::{Summary, SummaryRow};
 use crate::model::quantity_text;
+use crate::scope::Scope;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// Rounds to cents, half to even, and groups thousands: `1234.565` → `1,234.56`.
@@ -25,7 +26,9 @@ pub fn display_money(value: Decimal) -> String {
     format!("{sign}{grouped}.{frac}")
 }
 
-pub fn render(summary: &Summary) -> String {
+/// The table, under a heading that states its scope (`Scope::line`), with the split of each
+/// provisional total into its final and provisional parts below it.
+pub fn render(summary: &Summary, scope: &Scope) -> String {
     let mut header: Vec<String> = Vec::new();
     let periodic = summary.period != crate::model::Period::Total;
     if periodic {
@@ -125,7 +128,7 @@ pub fn render(summary: &Summary) -> String {
         .map(|w| "-".repeat(*w))
         .collect::<Vec<_>>()
         .join("  ");
-    let mut out = String::new();
+    let mut out = format!("{}: {}\n\n", scope.title(), scope.line());
     for (i, line) in lines.iter().enumerate() {
         out.push_str(&format_line(line));
         out.push('\n');
@@ -139,6 +142,22 @@ pub fn render(summary: &Summary) -> String {
     for total in &totals {
         out.push_str(&format_line(total));
         out.push('\n');
+    }
+    if status == "provisional" {
+        for total in summary.totals() {
+            let label = if several {
+                format!("{}: ", total.label(several, summary.mixed_sources()))
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "{label}final {} + provisional {} = {} {}\n",
+                display_money(total.final_cost),
+                display_money(total.provisional),
+                display_money(total.cost),
+                total.currency
+            ));
+        }
     }
     out
 }
