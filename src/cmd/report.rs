@@ -126,7 +126,9 @@ fn write_charts_and_html(
                 ShareChart::from_summary(summary, options.top).map(|share| (daily, share))
             });
             match figures {
-                Ok((daily, share)) => {
+                Ok((mut daily, mut share)) => {
+                    daily.scope = scope.line();
+                    share.scope = scope.line();
                     let daily_title = format!(
                         "Daily cost by {}, top {} and other; provisional days are lighter \
                          and hatched.",

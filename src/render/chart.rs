@@ -101,6 +101,9 @@ pub struct DailyChart {
     pub credits: Decimal,
     /// Net total: `charges + credits`.
     pub total: Decimal,
+    /// The report's scope (range, as-of, filters, billed or estimated), drawn under the
+    /// title so that a chart shown alone still says what it covers. Empty: no line.
+    pub scope: String,
 }
 
 /// One bar of `chart-share` (a charge), or one line of its credits list (a credit).
@@ -130,6 +133,8 @@ pub struct ShareChart {
     pub credits_total: Decimal,
     /// Net total: `gross + credits_total`.
     pub total: Decimal,
+    /// The report's scope, drawn under the title (see `DailyChart::scope`).
+    pub scope: String,
 }
 
 /// Why a summary has no charts.
@@ -376,6 +381,7 @@ impl DailyChart {
             charges: all.up,
             credits: all.down,
             total: all.net()?,
+            scope: String::new(),
         })
     }
 
@@ -447,6 +453,7 @@ impl ShareChart {
             gross,
             credits_total,
             total: exact_add(gross, credits_total).map_err(|_| NoChart::Overflow)?,
+            scope: String::new(),
         })
     }
 
@@ -636,6 +643,23 @@ pub struct LegendEntry {
 }
 
 /// Splits the canvas into the plot (left) and a legend column `legend_width` pixels wide.
+/// Draws the scope line in a band across the top of `root` and returns the area below it
+/// (all of `root` when there is no line).
+fn scope_band<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    scope: &str,
+) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    if scope.is_empty() {
+        return Ok(root.clone());
+    }
+    let (width, _) = root.dim_in_pixel();
+    let (band, rest) = root.split_vertically(24);
+    let style = text_style(13);
+    let text = fit_text(&band, scope, &style, width.saturating_sub(24));
+    band.draw(&Text::new(text, (12, 6), style))?;
+    Ok(rest)
+}
+
 pub fn split_legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     legend_width: u32,
@@ -960,7 +984,8 @@ fn draw_figures<DB: DrawingBackend>(
 impl Figure for DailyChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
-        let (plot, legend) = split_legend(root, 300);
+        let body = scope_band(root, &self.scope)?;
+        let (plot, legend) = split_legend(&body, 300);
         // The axis holds the highest charge stack and the lowest credit stack.
         let (low, high) = self.y_range();
         let y_top = axis_top(high, 1.08);
@@ -1084,9 +1109,10 @@ impl Figure for DailyChart {
 impl Figure for ShareChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
+        let body = scope_band(root, &self.scope)?;
         // Credits are listed in a column of their own, never drawn as a bar or slice.
-        let split = (!self.credits.is_empty()).then(|| split_legend(root, 300));
-        let plot = split.as_ref().map_or(root, |(plot, _)| plot);
+        let split = (!self.credits.is_empty()).then(|| split_legend(&body, 300));
+        let plot = split.as_ref().map_or(&body, |(plot, _)| plot);
         let label_width = if self.credits.is_empty() { 330u32 } else { 260 };
         let label_style = text_style(14);
         let labels: Vec<String> = self
