@@ -106,7 +106,7 @@ fn alerts_thresholds_report_their_first_days_and_exit_3() {
                            "fired": false, "provisional": false,
                            "note": "1110.00 ≤ 2 × 600.00"})
     );
-    // The keys come in the documented order.
+    // The keys come in the documented order (with the filters, as this run has some).
     let keys: Vec<&str> = doc
         .as_object()
         .unwrap()
@@ -118,6 +118,7 @@ fn alerts_thresholds_report_their_first_days_and_exit_3() {
         [
             "month",
             "as_of",
+            "filters",
             "currency",
             "month_to_date",
             "provisional_days",

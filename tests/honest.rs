@@ -621,3 +621,36 @@ fn an_unknown_key_in_the_alerts_config_names_the_closest() {
         run.stderr()
     );
 }
+
+#[test]
+fn alerts_state_their_filters_with_the_spend() {
+    // Before: a filtered month-to-date read like the whole bill's.
+    let work = Workdir::new();
+    let console = fixture("console/usage-2026-10.csv");
+    let args = [
+        "alerts",
+        console.as_str(),
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-10",
+        "--threshold",
+        "500",
+        "--project",
+        "search-prod",
+    ];
+    let run = work.run(&args);
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert!(
+        run.stdout().starts_with(
+            "alerts for 2026-10 as of 2026-11-10T00:00:00Z: spend 1,678.12 USD (2026-10-01 to \
+             2026-10-31), project=search-prod\n"
+        ),
+        "{}",
+        run.stdout()
+    );
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&work.run(&json_args).stdout()).unwrap();
+    assert_eq!(json["filters"], serde_json::json!(["project=search-prod"]));
+}

@@ -65,6 +65,10 @@ pub fn json(report: &AlertReport) -> Vec<u8> {
         }
     }
     document.insert("as_of".into(), json!(report.as_of()));
+    let filters = report.config.plan.filters.texts();
+    if !filters.is_empty() {
+        document.insert("filters".into(), json!(filters));
+    }
     document.insert("currency".into(), json!(report.currency));
     document.insert(
         "month_to_date".into(),
@@ -235,8 +239,16 @@ pub fn table(report: &AlertReport) -> String {
         Some((key, _)) => format!(", by {key}"),
         None => String::new(),
     };
+    // Filters are part of the scope: a filtered spend must not read as the whole bill's.
+    let filters: String = config
+        .plan
+        .filters
+        .texts()
+        .iter()
+        .map(|filter| format!(", {filter}"))
+        .collect();
     let mut text = format!(
-        "alerts{name} for {} as of {}: spend {} {} ({through}){by_text}\n",
+        "alerts{name} for {} as of {}: spend {} {} ({through}){filters}{by_text}\n",
         config.period_label(),
         report.as_of(),
         display_money(alerts.spend_to_date),
