@@ -290,15 +290,21 @@ pub fn parse_day(text: &str) -> Result<Day, String> {
             return Ok(naive.date());
         }
     }
-    // A well-formed shape with impossible values deserves the sharper message.
-    if NaiveDate::parse_from_str(&text[..10], "%Y-%m-%d").is_err()
-        && text.as_bytes()[..10].iter().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                *b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        })
+    // A well-formed shape with impossible values deserves the sharper message. The shape is
+    // checked on bytes first: only then are the first ten bytes ASCII, so that slicing the text
+    // there cannot cut a character (`２０２６-10-01` has a full-width digit across byte 10).
+    let head = &text.as_bytes()[..10];
+    let date_shaped = head.iter().enumerate().all(|(i, b)| {
+        if i == 4 || i == 7 {
+            *b == b'-'
+        } else {
+            b.is_ascii_digit()
+        }
+    });
+    if date_shaped
+        && text
+            .get(..10)
+            .is_some_and(|date| NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err())
     {
         return Err("is not a valid date (no such day)".to_string());
     }
@@ -690,6 +696,19 @@ mod tests {
                 .ends_with("pass --date-format, e.g. --date-format %m/%d/%Y")
         );
         assert!(parse_day("").is_err());
+        // A multi-byte character across byte 10 is a bad date, never a panic.
+        for text in [
+            "２０２６-10-01",
+            "２０２６-10-01T00:00:00Z",
+            "2026-10-0１T00:00:00Z",
+            "2026-10-01ｚ00:00:00",
+        ] {
+            assert!(
+                parse_day(text).unwrap_err().contains("expected YYYY-MM-DD"),
+                "{text}"
+            );
+            assert!(parse_instant(text).is_err(), "{text}");
+        }
         assert_eq!(parse_day("2024-09-18T22:00Z").unwrap(), d("2024-09-18"));
         assert_eq!(
             parse_day("2024-09-18 22:00:00.123").unwrap(),
