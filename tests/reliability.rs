@@ -1,9 +1,10 @@
 //! Reliability: defects found by an adversarial test pass (issue 11). Each test names the
 //! item it covers; every one failed before its fix.
 
-use crate::util::Workdir;
+use crate::util::{Workdir, records};
 
 const REPORT: &[&str] = &["--month", "2026-10", "--as-of", "2026-11-28"];
+const FOCUS_HEADER: &str = "BilledCost,ChargePeriodStart,SkuId,BillingCurrency\n";
 
 fn report(work: &Workdir, inputs: &[&str], extra: &[&str]) -> crate::util::Run {
     let mut args = vec!["report"];
@@ -60,4 +61,40 @@ fn reliability_full_width_digits_in_a_date_are_a_bad_row_not_a_panic() {
     let run = work.run(&["inspect", "focus.csv", "usage.csv"]);
     assert!(matches!(run.code(), 0 | 1), "{}", run.stderr());
     assert!(!run.stderr().contains("panicked"), "{}", run.stderr());
+}
+
+// Item 22: messages that said something else than what was wrong.
+
+#[test]
+fn reliability_trailing_zeros_beyond_28_places_are_exact() {
+    let work = Workdir::new();
+    let zeros = "0".repeat(40);
+    work.create(
+        "usage.csv",
+        format!(
+            "Date,SKU,Cost\n2026-10-01,A,1.{zeros}\n2026-10-01,A,0.{zeros}\n\
+             2026-10-01,A,1234567890123456789012345678.000\n"
+        ),
+    );
+    let csv = report(&work, &["usage.csv"], &["--format", "csv"]).ok();
+    assert!(csv.contains("1234567890123456789012345679"), "{csv}");
+    work.create(
+        "focus.csv",
+        format!(
+            "{FOCUS_HEADER}1.{zeros},2026-10-01,A,USD\n2.{zeros}E0,2026-10-01,A,USD\n\
+             0.{zeros},2026-10-01,A,USD\n"
+        ),
+    );
+    let csv = report(&work, &["focus.csv"], &["--format", "csv"]).ok();
+    assert!(
+        records(&csv)[1].iter().any(|f| f.starts_with("3.00")),
+        "{csv}"
+    );
+    // A digit that is not zero beyond 28 places is still refused.
+    work.create(
+        "usage.csv",
+        "Date,SKU,Cost\n2026-10-01,A,1.00000000000000000000000000001\n",
+    );
+    let stderr = report(&work, &["usage.csv"], &[]).fails();
+    assert!(stderr.contains("more than 28 decimal places"), "{stderr}");
 }
