@@ -14,6 +14,176 @@ fn report(work: &Workdir, inputs: &[&str], extra: &[&str]) -> crate::util::Run {
     work.run(&args)
 }
 
+/// A zip of `members`, in order, stored or deflated by the zip crate's defaults.
+fn zip_of(members: &[(&str, &str)]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, text) in members {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// Replaces every occurrence of `from` by `to` (same length) in `bytes`: renames a member in
+/// both its local header and the central directory, which the zip writer would not let us
+/// name twice.
+fn rename_in_place(bytes: &mut [u8], from: &[u8], to: &[u8]) {
+    assert_eq!(from.len(), to.len());
+    let mut i = 0;
+    let mut replaced = 0;
+    while i + from.len() <= bytes.len() {
+        if &bytes[i..i + from.len()] == from {
+            bytes[i..i + from.len()].copy_from_slice(to);
+            replaced += 1;
+            i += from.len();
+        } else {
+            i += 1;
+        }
+    }
+    assert_eq!(
+        replaced, 2,
+        "the name should be in the local header and the directory"
+    );
+}
+
+fn part(rows: &[&str]) -> String {
+    let mut text = FOCUS_HEADER.to_string();
+    for row in rows {
+        text.push_str(row);
+        text.push('\n');
+    }
+    text
+}
+
+// Item 4: a zip with two members of the same name.
+
+#[test]
+fn reliability_zip_with_duplicate_member_names_is_refused() {
+    let work = Workdir::new();
+    let one = part(&["1.5,2026-10-01T00:00:00Z,A,USD"]);
+    let other = part(&["100,2026-10-02T00:00:00Z,A,USD"]);
+    let manifest = r#"{"files": [{"name": "part-1-of-1.csv", "rows": 1}], "total_rows": 1}"#;
+    let mut bytes = zip_of(&[
+        ("manifest.json", manifest),
+        ("part-1-of-1.csv", &one),
+        ("part-1-of-1.csX", &other),
+    ]);
+    rename_in_place(&mut bytes, b"part-1-of-1.csX", b"part-1-of-1.csv");
+    work.create("export.zip", bytes);
+    let stderr = report(&work, &["export.zip"], &[]).fails();
+    assert!(
+        stderr.contains("export.zip: the zip holds 2 members named \"part-1-of-1.csv\""),
+        "{stderr}"
+    );
+    // inspect says that report would refuse it.
+    let out = work.run(&["inspect", "export.zip"]).stdout();
+    assert!(
+        out.contains("report would refuse this export: the zip holds 2 members named"),
+        "{out}"
+    );
+}
+
+// Item 5: manifest.json checks that could be bypassed.
+
+fn manifest_run(manifest: &str, parts: &[(&str, &str)]) -> crate::util::Run {
+    let work = Workdir::new();
+    let mut members = vec![("manifest.json", manifest)];
+    members.extend_from_slice(parts);
+    work.create("export.zip", zip_of(&members));
+    report(&work, &["export.zip"], &["--format", "csv"])
+}
+
+#[test]
+fn reliability_export_manifest_cannot_be_bypassed() {
+    let one = part(&[
+        "1.5,2026-10-01T00:00:00Z,A,USD",
+        "2.5,2026-10-02T00:00:00Z,A,USD",
+    ]);
+    let two = part(&["3,2026-10-03T00:00:00Z,A,USD"]);
+    let parts = [
+        ("part-1-of-2.csv", one.as_str()),
+        ("part-2-of-2.csv", two.as_str()),
+    ];
+    let files = |rows1: &str, rows2: &str| {
+        format!(
+            r#"{{"files": [{{"name": "part-1-of-2.csv", "rows": {rows1}}}, {{"name": "part-2-of-2.csv", "rows": {rows2}}}]"#
+        )
+    };
+    // The honest manifest passes, with or without total_rows.
+    let ok = manifest_run(&format!("{}, \"total_rows\": 3}}", files("2", "1")), &parts).ok();
+    assert!(ok.contains("7.0"), "{ok}");
+    manifest_run(&format!("{}}}", files("2", "1")), &parts).ok();
+    // Rows given as a string.
+    let stderr = manifest_run(&format!("{}}}", files("\"5\"", "1")), &parts).fails();
+    assert!(
+        stderr.contains(
+            "export.zip: manifest.json gives \"rows\" of part-1-of-2.csv as \"5\"; expected a \
+             non-negative integer"
+        ),
+        "{stderr}"
+    );
+    // A negative or fractional count.
+    let stderr = manifest_run(&format!("{}}}", files("-2", "1")), &parts).fails();
+    assert!(
+        stderr.contains("expected a non-negative integer"),
+        "{stderr}"
+    );
+    let stderr = manifest_run(&format!("{}}}", files("2.5", "1")), &parts).fails();
+    assert!(
+        stderr.contains("expected a non-negative integer"),
+        "{stderr}"
+    );
+    // A part the manifest omits.
+    let stderr = manifest_run(
+        r#"{"files": [{"name": "part-1-of-2.csv", "rows": 2}]}"#,
+        &parts,
+    )
+    .fails();
+    assert!(
+        stderr.contains("export.zip: manifest.json does not list part-2-of-2.csv"),
+        "{stderr}"
+    );
+    // A file entry without a name.
+    let stderr = manifest_run(
+        r#"{"files": [{"name": "part-1-of-2.csv", "rows": 2}, {"rows": 1}]}"#,
+        &parts,
+    )
+    .fails();
+    assert!(stderr.contains("manifest.json"), "{stderr}");
+    // A wrong total.
+    let stderr = manifest_run(&format!("{}, \"total_rows\": 4}}", files("2", "1")), &parts).fails();
+    assert!(
+        stderr.contains("export.zip: the parts hold 3 rows but manifest.json says total_rows 4"),
+        "{stderr}"
+    );
+    let stderr = manifest_run(
+        &format!("{}, \"total_rows\": \"3\"}}", files("2", "1")),
+        &parts,
+    )
+    .fails();
+    assert!(
+        stderr.contains("manifest.json gives \"total_rows\" as \"3\""),
+        "{stderr}"
+    );
+    // A total alone is checked too.
+    let stderr = manifest_run(r#"{"total_rows": 2}"#, &parts).fails();
+    assert!(
+        stderr.contains("hold 3 rows but manifest.json says total_rows 2"),
+        "{stderr}"
+    );
+    // The real export's manifest still passes.
+    let work = Workdir::new();
+    report(
+        &work,
+        &[&crate::util::fixture(
+            "export/cost-usage-export-2026-10.zip",
+        )],
+        &[],
+    )
+    .ok();
+}
+
 // Item 6: a multi-byte character at byte 10 of a date.
 
 #[test]
@@ -64,6 +234,24 @@ fn reliability_full_width_digits_in_a_date_are_a_bad_row_not_a_panic() {
 }
 
 // Item 22: messages that said something else than what was wrong.
+
+#[test]
+fn reliability_an_empty_zip_is_named_a_zip() {
+    let work = Workdir::new();
+    let empty = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()))
+        .finish()
+        .unwrap()
+        .into_inner();
+    assert!(empty.starts_with(b"PK\x05\x06"));
+    work.create("export.zip", empty);
+    let stderr = report(&work, &["export.zip"], &[]).fails();
+    assert!(
+        stderr.contains("export.zip: the zip archive is empty"),
+        "{stderr}"
+    );
+    let out = work.run(&["inspect", "export.zip"]).stdout();
+    assert!(out.contains("the zip archive is empty"), "{out}");
+}
 
 #[test]
 fn reliability_trailing_zeros_beyond_28_places_are_exact() {

@@ -118,7 +118,7 @@ pub fn inspect(file: &InputFile, options: &InspectOptions) -> InputReport {
         Ok(n) => n,
         Err(error) => return InputReport::unreadable(name, error),
     };
-    if magic[..magic_len].starts_with(b"PK\x03\x04") {
+    if super::is_zip(&magic[..magic_len]) {
         return inspect_zip(file, options);
     }
     if magic[..magic_len] == *parquet::MAGIC {
@@ -483,6 +483,15 @@ fn inspect_zip(file: &InputFile, options: &InspectOptions) -> InputReport {
         name: name.to_string(),
         ..InputReport::default()
     };
+    if let Err(problem) = super::check_unique_names(&archive, &file.path) {
+        report
+            .notes
+            .push(format!("report would refuse this export: {problem}"));
+    }
+    if names.is_empty() {
+        report.error = Some(super::EMPTY_ZIP.into());
+        return report;
+    }
     let members = match zip_members(&names) {
         Ok(members) => members,
         Err(problem) => {
