@@ -2,6 +2,8 @@
 //! item it covers; every one failed before its fix.
 
 use crate::util::{Workdir, records};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 const REPORT: &[&str] = &["--month", "2026-10", "--as-of", "2026-11-28"];
 const FOCUS_HEADER: &str = "BilledCost,ChargePeriodStart,SkuId,BillingCurrency\n";
@@ -12,6 +14,32 @@ fn report(work: &Workdir, inputs: &[&str], extra: &[&str]) -> crate::util::Run {
     args.extend_from_slice(REPORT);
     args.extend_from_slice(extra);
     work.run(&args)
+}
+
+/// Runs tally in `dir` and kills it after `limit`: `None` when it did not finish in time.
+fn run_within(dir: &std::path::Path, args: &[&str], limit: Duration) -> Option<(i32, String)> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running tally");
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+            return Some((status.code().unwrap_or(-1), stderr));
+        }
+        if start.elapsed() > limit {
+            child.kill().ok();
+            child.wait().ok();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// A zip of `members`, in order, stored or deflated by the zip crate's defaults.
@@ -231,6 +259,46 @@ fn reliability_full_width_digits_in_a_date_are_a_bad_row_not_a_panic() {
     let run = work.run(&["inspect", "focus.csv", "usage.csv"]);
     assert!(matches!(run.code(), 0 | 1), "{}", run.stderr());
     assert!(!run.stderr().contains("panicked"), "{}", run.stderr());
+}
+
+// Item 8: directory symlinks that lead back to where they are.
+
+#[cfg(unix)]
+#[test]
+fn reliability_symlinked_directories_are_walked_once() {
+    let work = Workdir::new();
+    work.create("in/usage.csv", "Date,SKU,Cost\n2026-10-01,A,1.25\n");
+    work.create("in/sub/more.csv", "Date,SKU,Cost\n2026-10-02,A,2.00\n");
+    for (name, target) in [("l1", "."), ("l2", "."), ("l3", ".."), ("again", "sub")] {
+        std::os::unix::fs::symlink(target, work.path().join("in").join(name)).unwrap();
+    }
+    let args = [
+        "report",
+        "in",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--out",
+        "out",
+    ];
+    let (code, stderr) = run_within(work.path(), &args, Duration::from_secs(30))
+        .expect("tally did not finish within 30 s");
+    assert_eq!(code, 0, "{stderr}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&work.read("out/manifest.json")).unwrap();
+    let inputs: Vec<&str> = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["path"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(inputs.len(), 2, "{inputs:?}");
+    let summary = records(&work.read("out/summary.csv"));
+    assert!(
+        summary.iter().any(|r| r.iter().any(|f| f == "3.25")),
+        "{summary:?}"
+    );
 }
 
 // Item 22: messages that said something else than what was wrong.

@@ -87,7 +87,7 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
         let metadata = std::fs::metadata(input)
             .with_context(|| format!("{}: cannot read", input.display()))?;
         if metadata.is_dir() {
-            walk(input, &mut files)?;
+            walk(input, &mut files, &mut HashSet::new())?;
         } else {
             files.push(InputFile {
                 path: input.clone(),
@@ -104,7 +104,16 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
     Ok(files)
 }
 
-fn walk(dir: &Path, files: &mut Vec<InputFile>) -> Result<()> {
+/// Walks `dir` in name order. Symbolic links are followed, but each directory is read once:
+/// `visited` holds the canonical paths of the directories read so far, so a link back to an
+/// ancestor (`ln -s . loop`) or a second link to a directory already read adds nothing. Two
+/// links to `.` used to make the walk exponential.
+fn walk(dir: &Path, files: &mut Vec<InputFile>, visited: &mut HashSet<PathBuf>) -> Result<()> {
+    let canonical = std::fs::canonicalize(dir)
+        .with_context(|| format!("{}: cannot resolve directory", dir.display()))?;
+    if !visited.insert(canonical) {
+        return Ok(());
+    }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("{}: cannot list directory", dir.display()))?
         .map(|entry| entry.map(|e| e.path()))
@@ -113,7 +122,7 @@ fn walk(dir: &Path, files: &mut Vec<InputFile>) -> Result<()> {
     entries.sort();
     for path in entries {
         if path.is_dir() {
-            walk(&path, files)?;
+            walk(&path, files, visited)?;
         } else if wanted(&path) {
             files.push(InputFile {
                 name: path.display().to_string(),
