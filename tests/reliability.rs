@@ -301,7 +301,65 @@ fn reliability_symlinked_directories_are_walked_once() {
     );
 }
 
+// Item 10: a huge header.
+
+#[test]
+fn reliability_a_header_of_200k_columns_is_refused_at_once() {
+    let work = Workdir::new();
+    let mut header = String::from("Date,SKU,Cost");
+    for i in 0..200_000 {
+        header.push_str(&format!(",c{i}"));
+    }
+    work.create("wide.csv", format!("{header}\n"));
+    let args = [
+        "report",
+        "wide.csv",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+    ];
+    let (code, stderr) = run_within(work.path(), &args, Duration::from_secs(20))
+        .expect("tally did not finish within 20 s");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("wide.csv:1: the header has 200003 columns; tally reads at most 10000"),
+        "{stderr}"
+    );
+    // At the limit, a duplicate pair is still found and named, quickly.
+    let mut header = String::from("Date,SKU,Cost");
+    for i in 0..9_996 {
+        header.push_str(&format!(",c{i}"));
+    }
+    header.push_str(",C 5");
+    work.create("wide.csv", format!("{header}\n2026-10-01,A,1\n"));
+    let (code, stderr) = run_within(work.path(), &args, Duration::from_secs(20))
+        .expect("tally did not finish within 20 s");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("columns \"c5\" and \"C 5\" have the same name"),
+        "{stderr}"
+    );
+}
+
 // Item 22: messages that said something else than what was wrong.
+
+#[test]
+fn reliability_a_leading_blank_line_is_named() {
+    let work = Workdir::new();
+    work.create("usage.csv", "\nDate,SKU,Cost\n2026-10-01,A,1.00\n");
+    let stderr = report(&work, &["usage.csv"], &[]).fails();
+    assert!(
+        stderr.contains("usage.csv:1: the first line is blank; the header must be on line 1"),
+        "{stderr}"
+    );
+    let out = work.run(&["inspect", "usage.csv"]).stdout();
+    assert!(out.contains("the first line is blank"), "{out}");
+    // A file of blank lines only is empty.
+    work.create("usage.csv", "\n\r\n  \n");
+    let stderr = report(&work, &["usage.csv"], &[]).fails();
+    assert!(stderr.contains("the file is empty"), "{stderr}");
+}
 
 #[test]
 fn reliability_an_empty_zip_is_named_a_zip() {

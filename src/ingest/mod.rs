@@ -350,6 +350,8 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
     let mut kinds = Vec::new();
     let mut columns = Columns::new();
     let mut headers: Vec<String> = Vec::new();
+    // The union of the members' headers, kept in order; the set keeps it linear.
+    let mut header_set = HashSet::new();
     for member in &members {
         let before = tally.rows_read;
         let source = format!("{}:{member}", file.name);
@@ -365,7 +367,7 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
                     columns = columns_of(&schema);
                 }
                 for header in &schema.headers {
-                    if !headers.contains(header) {
+                    if header_set.insert(header.clone()) {
                         headers.push(header.clone());
                     }
                 }
@@ -619,6 +621,9 @@ fn scan_csv<R: Read>(
         .header()
         .with_context(|| format!("{source}: cannot read"))?
         .ok_or_else(|| anyhow!("{source}: the file is empty; expected a header row"))?;
+    if header.iter().all(u8::is_ascii_whitespace) {
+        bail!("{source}:1: {BLANK_FIRST_LINE}");
+    }
     if header.contains(&0) {
         bail!("{source}:1: {NUL_HEADER}");
     }
@@ -722,6 +727,11 @@ pub(crate) fn utf16_refusal(encoding: &str) -> String {
          tab-separated)"
     )
 }
+
+/// Why a file whose first line is blank, with more after it, is refused (after `file:1: `):
+/// not "empty", and not read from wherever its header may be.
+pub(crate) const BLANK_FIRST_LINE: &str = "the first line is blank; the header must be on line 1 \
+     (remove the blank lines before it)";
 
 /// Why a header holding NUL bytes is refused (after `file:1: `).
 pub(crate) const NUL_HEADER: &str = "the header holds NUL bytes: the file may be UTF-16 without \

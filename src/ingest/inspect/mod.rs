@@ -11,8 +11,8 @@ use super::blocks::{Block, BlockSplitter, Boundaries};
 use super::columns::CsvKind;
 use super::fields::DateFormat;
 use super::{
-    InputFile, NUL_HEADER, other_delimiter, parquet, read_prefix, tokens, utf16_bom, utf16_refusal,
-    zip_members,
+    BLANK_FIRST_LINE, InputFile, NUL_HEADER, other_delimiter, parquet, read_prefix, tokens,
+    utf16_bom, utf16_refusal, zip_members,
 };
 use crate::config::CostColumn;
 use crate::error::{Location, RowError};
@@ -177,6 +177,9 @@ fn inspect_csv(reader: impl Read, name: &str, options: &InspectOptions) -> Input
         }
         Err(e) => return InputReport::unreadable(name, format!("cannot read: {e}")),
     };
+    if header.iter().all(u8::is_ascii_whitespace) {
+        return InputReport::unreadable(name, format!("line 1: {BLANK_FIRST_LINE}"));
+    }
     if header.contains(&0) {
         return InputReport::unreadable(name, format!("line 1: {NUL_HEADER}"));
     }
