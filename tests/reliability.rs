@@ -362,6 +362,19 @@ fn reliability_a_leading_blank_line_is_named() {
 }
 
 #[test]
+fn reliability_out_naming_a_file_says_so() {
+    let work = Workdir::new();
+    work.create("usage.csv", "Date,SKU,Cost\n2026-10-01,A,1.00\n");
+    work.create("taken", "not a folder");
+    let stderr = report(&work, &["usage.csv"], &["--out", "taken"]).fails();
+    assert!(
+        stderr.contains("taken: --out names a file; it must be a folder"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("File exists"), "{stderr}");
+}
+
+#[test]
 fn reliability_an_empty_zip_is_named_a_zip() {
     let work = Workdir::new();
     let empty = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()))
