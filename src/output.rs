@@ -42,8 +42,15 @@ pub fn remove_stale(dir: &Path, names: &[&str]) {
     }
 }
 
-/// Creates the output folder (and its parents).
+/// Creates the `--out` folder (and its parents). A file of that name is refused by name:
+/// the operating system's "File exists" would not say what is wrong.
 pub fn ensure_dir(dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        anyhow::bail!(
+            "{}: --out names a file; it must be a folder (tally writes several files into it)",
+            dir.display()
+        );
+    }
     std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))
 }
 

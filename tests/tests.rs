@@ -14,6 +14,7 @@ mod parquet;
 mod property;
 mod real_world;
 mod reconcile;
+mod reliability;
 mod report;
 mod spreadsheet;
 mod tokens;

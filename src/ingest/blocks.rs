@@ -139,7 +139,9 @@ impl<R: Read> BlockSplitter<R> {
     }
 
     /// Reads the header record (line 1), dropping a UTF-8 byte-order mark. `None` when the
-    /// stream holds nothing but white space.
+    /// stream holds nothing but white space. When line 1 is blank but something follows, that
+    /// blank line is the header returned: the caller refuses it by name (`BLANK_FIRST_LINE`)
+    /// rather than call the file empty.
     pub fn header(&mut self) -> io::Result<Option<Vec<u8>>> {
         debug_assert!(!self.started, "header() must come first");
         self.started = true;
@@ -163,12 +165,34 @@ impl<R: Read> BlockSplitter<R> {
                 }
             };
             if data[..end].iter().all(u8::is_ascii_whitespace) {
-                return Ok(None);
+                return self.blank_first_line(end, want);
             }
             let header = data[..end].to_vec();
             self.consume(end);
             self.next_line += count_lines(&header);
             return Ok(Some(header));
+        }
+    }
+
+    /// Line 1, `pending[..end]`, is blank: `None` if nothing but white space follows, else the
+    /// blank line. What follows is read in chunks of `want` and dropped while it is white
+    /// space, so a huge blank file takes no memory.
+    fn blank_first_line(&mut self, end: usize, want: usize) -> io::Result<Option<Vec<u8>>> {
+        let blank = self.pending[..end].to_vec();
+        self.consume(end);
+        loop {
+            if self.pending[..self.filled]
+                .iter()
+                .any(|b| !b.is_ascii_whitespace())
+            {
+                self.next_line += count_lines(&blank);
+                return Ok(Some(blank));
+            }
+            if self.eof {
+                return Ok(None);
+            }
+            self.filled = 0;
+            self.fill(want)?;
         }
     }
 
@@ -313,6 +337,15 @@ mod tests {
         assert_eq!(blocks, [("1\n2".to_string(), 2)]);
         let mut empty = BlockSplitter::new(&b"\xEF\xBB\xBF \n"[..], 16, Boundaries::Exact, b',');
         assert!(empty.header().unwrap().is_none());
+        for size in [1, 2, 16] {
+            let mut blank = BlockSplitter::new(&b"\n \r\n\n"[..], size, Boundaries::Exact, b',');
+            assert!(blank.header().unwrap().is_none(), "block size {size}");
+            // A blank line 1 before a header is handed out as the header, for the caller to
+            // refuse by name.
+            let mut late =
+                BlockSplitter::new(&b"\n\n  \nh\n1\n"[..], size, Boundaries::Exact, b',');
+            assert_eq!(late.header().unwrap().unwrap(), b"\n", "block size {size}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! Owns the alias table of the README; knows nothing of rows.
 
 use crate::config::CostColumn;
+use std::collections::HashMap;
 
 /// Normalizes a header for matching: lower case, without spaces, `_`, `-` and a trailing unit
 /// in parentheses (`Cost (USD)` → `cost`).
@@ -17,6 +18,10 @@ pub fn normalize_header(header: &str) -> String {
         .flat_map(char::to_lowercase)
         .collect()
 }
+
+/// The most columns a header may have. Real exports have tens (FOCUS defines about 60); a
+/// header of hundreds of thousands is a damaged or hostile file, refused at line 1.
+pub const MAX_COLUMNS: usize = 10_000;
 
 /// The usage-export fields and the header names each is read from (the README's alias table).
 const USAGE_FIELDS: &[(&str, &[&str])] = &[
@@ -98,32 +103,46 @@ impl Schema {
     /// Detects the kind of a CSV from its header and maps its columns. The error says what
     /// was expected.
     pub fn detect(headers: &[String], cost: CostColumn) -> Result<Schema, String> {
+        // Refused before any work per column: no export tally reads has near this many (FOCUS
+        // defines about 60), and every later step stays linear in the header anyway.
+        if headers.len() > MAX_COLUMNS {
+            return Err(format!(
+                "the header has {} columns; tally reads at most {MAX_COLUMNS} (is this a \
+                 usage or FOCUS export?)",
+                headers.len()
+            ));
+        }
         let normalized: Vec<String> = headers.iter().map(|h| normalize_header(h)).collect();
-        let find = |names: &[&str]| -> Option<usize> {
-            names.iter().find_map(|name| {
-                let name = normalize_header(name);
-                normalized.iter().position(|h| *h == name)
-            })
-        };
-        // Two columns that could both be read as one field: refuse rather than pick one.
+        // Each normalized name and the first column that has it: one pass, not a pass per
+        // column (a quadratic check took a minute on a 200,000-column header).
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(normalized.len());
         for (i, name) in normalized.iter().enumerate() {
-            if let Some(j) = normalized[..i].iter().position(|earlier| earlier == name) {
+            // Two columns that could both be read as one field: refuse rather than pick one.
+            if let Some(&j) = first.get(name.as_str()) {
                 return Err(format!(
                     "columns \"{}\" and \"{}\" have the same name; keep one",
                     headers[j], headers[i]
                 ));
             }
+            first.insert(name, i);
         }
+        let find = |names: &[&str]| -> Option<usize> {
+            names
+                .iter()
+                .find_map(|name| first.get(normalize_header(name).as_str()).copied())
+        };
         if find(&["billedcost"]).is_some() && find(&["chargeperiodstart"]).is_some() {
             return Self::focus(headers, &find, cost);
         }
         for (field, aliases) in USAGE_FIELDS {
-            let hits: Vec<&str> = headers
+            let mut hits: Vec<(usize, &str)> = aliases
                 .iter()
-                .zip(&normalized)
-                .filter(|(_, n)| aliases.iter().any(|a| normalize_header(a) == **n))
-                .map(|(h, _)| h.as_str())
+                .filter_map(|alias| find(&[alias]))
+                .map(|i| (i, headers[i].as_str()))
                 .collect();
+            // In header order, as the columns are written.
+            hits.sort_unstable();
+            let hits: Vec<&str> = hits.into_iter().map(|(_, h)| h).collect();
             if hits.len() > 1 {
                 return Err(format!(
                     "columns \"{}\" all give the {field}; keep one",

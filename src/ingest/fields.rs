@@ -21,9 +21,36 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
         .enumerate()
         .all(|(i, b)| b.is_ascii_digit() || *b == b'.' || (i == 0 && (*b == b'-' || *b == b'+')));
     if plain {
-        return Decimal::from_str_exact(text).map_err(|e| explain_decimal_error(&e));
+        return Decimal::from_str_exact(text).or_else(|error| {
+            without_trailing_zeros(text)
+                .into_iter()
+                .flatten()
+                .find_map(|shorter| Decimal::from_str_exact(shorter).ok())
+                .ok_or_else(|| explain_decimal_error(&error))
+        });
     }
     Err(explain_not_plain(text))
+}
+
+/// Trailing zeros of a fraction carry no value: `1.` followed by 40 zeros is exactly 1. For a
+/// plain number that does not fit as written (asked only after `from_str_exact` failed, never
+/// on the hot path), the texts to try instead: first with the zeros beyond 28 places dropped,
+/// which keeps as much of the written scale as tally can hold, then with every trailing zero
+/// dropped (`1234567890123456789012345678.000` fits without decimals only). Slices, no
+/// allocation.
+fn without_trailing_zeros(text: &str) -> [Option<&str>; 2] {
+    let Some(point) = text.find('.') else {
+        return [None, None];
+    };
+    let places = text.len() - point - 1;
+    // Stops at the point: zeros of the integer part carry value.
+    let zeros = text.len() - text.trim_end_matches('0').len();
+    if zeros == 0 {
+        return [None, None];
+    }
+    let to_28 = (places > 28 && places - zeros <= 28).then(|| &text[..point + 1 + 28]);
+    let all = text[..text.len() - zeros].trim_end_matches('.');
+    [to_28, Some(all)]
 }
 
 /// `[+-]digits[.digits]` with at most 19 digits, read straight into a mantissa and a scale
@@ -104,6 +131,17 @@ pub fn parse_focus_decimal(text: &str) -> Result<Decimal, String> {
     if significant.is_empty() {
         return Ok(Decimal::ZERO);
     }
+    // Trailing zeros carry no value either: beyond 38 digits they are dropped, each one a
+    // place less of scale (`2.` and 40 zeros `E0` is exactly 2), and the steps below put back
+    // what the value needs.
+    let mut dropped = 0;
+    let significant = if significant.len() > 38 {
+        let trimmed = significant.trim_end_matches('0');
+        dropped = (significant.len() - trimmed.len()) as i64;
+        trimmed
+    } else {
+        significant
+    };
     // Leading zeros of the exponent carry no value either (`1e007` = 1e7).
     let exponent_value = exponent_digits.trim_start_matches('0');
     let places = || "has more than 28 decimal places; tally keeps every digit or none".to_string();
@@ -122,7 +160,7 @@ pub fn parse_focus_decimal(text: &str) -> Result<Decimal, String> {
         magnitude
     };
     // value = mantissa × 10^(exponent − frac.len())
-    let mut scale = frac.len() as i64 - exponent;
+    let mut scale = frac.len() as i64 - exponent - dropped;
     while scale < 0 {
         mantissa = mantissa.checked_mul(10).ok_or_else(too_large)?;
         scale += 1;
@@ -290,15 +328,21 @@ pub fn parse_day(text: &str) -> Result<Day, String> {
             return Ok(naive.date());
         }
     }
-    // A well-formed shape with impossible values deserves the sharper message.
-    if NaiveDate::parse_from_str(&text[..10], "%Y-%m-%d").is_err()
-        && text.as_bytes()[..10].iter().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                *b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        })
+    // A well-formed shape with impossible values deserves the sharper message. The shape is
+    // checked on bytes first: only then are the first ten bytes ASCII, so that slicing the text
+    // there cannot cut a character (`２０２６-10-01` has a full-width digit across byte 10).
+    let head = &text.as_bytes()[..10];
+    let date_shaped = head.iter().enumerate().all(|(i, b)| {
+        if i == 4 || i == 7 {
+            *b == b'-'
+        } else {
+            b.is_ascii_digit()
+        }
+    });
+    if date_shaped
+        && text
+            .get(..10)
+            .is_some_and(|date| NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err())
     {
         return Err("is not a valid date (no such day)".to_string());
     }
@@ -561,6 +605,26 @@ mod tests {
                 .unwrap_err()
                 .contains("28 decimal")
         );
+        // Trailing zeros beyond 28 places carry no value: exact, at 28 places.
+        let zeros = "0".repeat(40);
+        let one = parse_decimal(&format!("1.{zeros}")).unwrap();
+        assert_eq!((one, one.scale()), (dec("1"), 28));
+        assert_eq!(parse_decimal(&format!("-0.{zeros}")).unwrap(), dec("0"));
+        assert_eq!(parse_decimal(&format!(".{zeros}")).unwrap(), dec("0"));
+        assert_eq!(
+            parse_decimal("1234567890123456789012345678.000").unwrap(),
+            dec("1234567890123456789012345678")
+        );
+        assert!(
+            parse_decimal(&format!("0.{zeros}1"))
+                .unwrap_err()
+                .contains("28 decimal")
+        );
+        assert!(
+            parse_decimal("99999999999999999999999999999.0")
+                .unwrap_err()
+                .contains("too large")
+        );
     }
 
     #[test]
@@ -577,6 +641,11 @@ mod tests {
             ("7E-28", "0.0000000000000000000000000007"),
             ("100000000000000000000000000000e-29", "1"),
             ("  3e1 ", "30"),
+            // Trailing zeros beyond what tally holds carry no value.
+            ("2.0000000000000000000000000000000000000000E0", "2"),
+            ("2.0000000000000000000000000000000000000000", "2"),
+            ("10000000000000000000000000000000000000000e-40", "1"),
+            ("-0.00000000000000000000000000000000000000000", "0"),
         ];
         for (text, want) in cases {
             let got = parse_focus_decimal(text).unwrap_or_else(|e| panic!("{text}: {e}"));
@@ -690,6 +759,19 @@ mod tests {
                 .ends_with("pass --date-format, e.g. --date-format %m/%d/%Y")
         );
         assert!(parse_day("").is_err());
+        // A multi-byte character across byte 10 is a bad date, never a panic.
+        for text in [
+            "２０２６-10-01",
+            "２０２６-10-01T00:00:00Z",
+            "2026-10-0１T00:00:00Z",
+            "2026-10-01ｚ00:00:00",
+        ] {
+            assert!(
+                parse_day(text).unwrap_err().contains("expected YYYY-MM-DD"),
+                "{text}"
+            );
+            assert!(parse_instant(text).is_err(), "{text}");
+        }
         assert_eq!(parse_day("2024-09-18T22:00Z").unwrap(), d("2024-09-18"));
         assert_eq!(
             parse_day("2024-09-18 22:00:00.123").unwrap(),

@@ -19,6 +19,7 @@ use columns::Schema;
 use row::FileRows;
 use sha2::{Digest, Sha256};
 
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -86,7 +87,7 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
         let metadata = std::fs::metadata(input)
             .with_context(|| format!("{}: cannot read", input.display()))?;
         if metadata.is_dir() {
-            walk(input, &mut files)?;
+            walk(input, &mut files, &mut HashSet::new())?;
         } else {
             files.push(InputFile {
                 path: input.clone(),
@@ -103,7 +104,16 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
     Ok(files)
 }
 
-fn walk(dir: &Path, files: &mut Vec<InputFile>) -> Result<()> {
+/// Walks `dir` in name order. Symbolic links are followed, but each directory is read once:
+/// `visited` holds the canonical paths of the directories read so far, so a link back to an
+/// ancestor (`ln -s . loop`) or a second link to a directory already read adds nothing. Two
+/// links to `.` used to make the walk exponential.
+fn walk(dir: &Path, files: &mut Vec<InputFile>, visited: &mut HashSet<PathBuf>) -> Result<()> {
+    let canonical = std::fs::canonicalize(dir)
+        .with_context(|| format!("{}: cannot resolve directory", dir.display()))?;
+    if !visited.insert(canonical) {
+        return Ok(());
+    }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("{}: cannot list directory", dir.display()))?
         .map(|entry| entry.map(|e| e.path()))
@@ -112,7 +122,7 @@ fn walk(dir: &Path, files: &mut Vec<InputFile>) -> Result<()> {
     entries.sort();
     for path in entries {
         if path.is_dir() {
-            walk(&path, files)?;
+            walk(&path, files, visited)?;
         } else if wanted(&path) {
             files.push(InputFile {
                 name: path.display().to_string(),
@@ -212,7 +222,7 @@ pub fn scan_input(
     let mut magic = [0u8; 4];
     let magic_len = read_prefix(&mut open()?, &mut magic)
         .with_context(|| format!("{}: cannot read", file.name))?;
-    if magic[..magic_len].starts_with(b"PK\x03\x04") {
+    if is_zip(&magic[..magic_len]) {
         return scan_zip(file, plan, progress);
     }
     if magic[..magic_len] == *parquet::MAGIC {
@@ -291,6 +301,17 @@ pub fn scan_input(
     bail!("{}: a scan with exact boundaries did not finish", file.name)
 }
 
+/// A zip archive's first bytes: a member's local header, or the end of the central directory
+/// when the archive holds no member at all (an empty zip is 22 bytes of it). Said to be a zip
+/// either way, so an empty one is named as such rather than read as a CSV.
+pub(crate) fn is_zip(magic: &[u8]) -> bool {
+    magic.starts_with(b"PK\x03\x04") || magic.starts_with(b"PK\x05\x06")
+}
+
+/// Why a zip without members is refused (after its name).
+pub(crate) const EMPTY_ZIP: &str =
+    "the zip archive is empty; an export holds part-1-of-N.csv … (and manifest.json)";
+
 fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
@@ -322,12 +343,15 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
         .map(|name| name.map(|n| n.into_owned()))
         .collect::<Result<_, _>>()
         .with_context(|| format!("{}: cannot list the zip's members", file.name))?;
+    check_unique_names(&archive, &file.path).map_err(|e| anyhow!("{}: {e}", file.name))?;
     let members = zip_members(&names).map_err(|e| anyhow!("{}: {e}", file.name))?;
     let mut tally = Tally::default();
     let mut member_rows = Vec::new();
     let mut kinds = Vec::new();
     let mut columns = Columns::new();
     let mut headers: Vec<String> = Vec::new();
+    // The union of the members' headers, kept in order; the set keeps it linear.
+    let mut header_set = HashSet::new();
     for member in &members {
         let before = tally.rows_read;
         let source = format!("{}:{member}", file.name);
@@ -343,7 +367,7 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
                     columns = columns_of(&schema);
                 }
                 for header in &schema.headers {
-                    if !headers.contains(header) {
+                    if header_set.insert(header.clone()) {
                         headers.push(header.clone());
                     }
                 }
@@ -374,9 +398,70 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
     })
 }
 
-/// When the export's `manifest.json` lists its files with row counts (`"files": [{"name",
-/// "rows"}]`), every part must hold that many rows: a part cut short is an incomplete export,
-/// not a smaller bill. A manifest without those fields is not checked.
+/// A zip may hold two members of the same name; the archive reader keeps one of them, so
+/// the other's rows would be silently left out (and a manifest check would pass). Refused,
+/// with the names repeated.
+pub(crate) fn check_unique_names<R: Read + std::io::Seek>(
+    archive: &zip::ZipArchive<R>,
+    path: &Path,
+) -> Result<(), String> {
+    if !archive.has_duplicate_names() {
+        return Ok(());
+    }
+    // The archive keeps one entry per name: list the central directory again, every entry.
+    let refusal = "the zip holds several members of the same name; refusing to pick one";
+    let Ok(mut entries) = File::open(path)
+        .map_err(zip::result::ZipError::from)
+        .and_then(|f| zip::unstable::read::ZipIterable::try_new(f, Default::default()))
+    else {
+        return Err(refusal.to_string());
+    };
+    let Ok(entries) = entries.files() else {
+        return Err(refusal.to_string());
+    };
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    for entry in entries {
+        let Ok(entry) = entry else {
+            return Err(refusal.to_string());
+        };
+        let raw = entry.name_raw().to_vec();
+        match index.get(&raw) {
+            Some(&i) => counts[i].1 += 1,
+            None => {
+                index.insert(raw, counts.len());
+                let name = entry
+                    .name()
+                    .map(|n| n.into_owned())
+                    .unwrap_or_else(|_| String::from_utf8_lossy(entry.name_raw()).into_owned());
+                counts.push((name, 1));
+            }
+        }
+    }
+    let repeated: Vec<String> = counts
+        .into_iter()
+        .filter(|(_, count)| *count > 1)
+        .map(|(name, count)| format!("{count} members named \"{name}\""))
+        .collect();
+    if repeated.is_empty() {
+        return Err(refusal.to_string());
+    }
+    Err(format!(
+        "the zip holds {}: one would hide the other's rows; an export names each part once",
+        repeated.join(", ")
+    ))
+}
+
+/// Checks an export against its `manifest.json`, so that a part cut short, left out or added
+/// is an incomplete export, not a smaller bill:
+///
+/// - `"files": [{"name", "rows"}]`, when present, must list every CSV member read, each once,
+///   with `rows` a non-negative integer equal to the rows read from it; it may list no member
+///   the zip lacks;
+/// - `"total_rows"`, when present, must be a non-negative integer equal to the rows read from
+///   all members.
+///
+/// A manifest with neither field is not checked; a zip without `manifest.json` neither.
 fn check_export_manifest<R: Read + std::io::Seek>(
     archive: &mut zip::ZipArchive<R>,
     member_rows: &[(String, u64)],
@@ -387,25 +472,62 @@ fn check_export_manifest<R: Read + std::io::Seek>(
     let Ok(manifest) = serde_json::from_reader::<_, serde_json::Value>(manifest) else {
         return Err("manifest.json is not valid JSON".to_string());
     };
-    let Some(files) = manifest.get("files").and_then(|f| f.as_array()) else {
-        return Ok(());
+    let count = |value: &serde_json::Value, what: &str| -> Result<u64, String> {
+        value.as_u64().ok_or_else(|| {
+            format!("manifest.json gives {what} as {value}; expected a non-negative integer")
+        })
     };
-    for file in files {
-        let (Some(name), Some(rows)) = (
-            file.get("name").and_then(|n| n.as_str()),
-            file.get("rows").and_then(|r| r.as_u64()),
-        ) else {
-            continue;
+    if let Some(files) = manifest.get("files") {
+        let Some(files) = files.as_array() else {
+            return Err("manifest.json: \"files\" is not a list".to_string());
         };
-        match member_rows.iter().find(|(member, _)| member == name) {
-            Some((_, read)) if *read == rows => {}
-            Some((_, read)) => {
+        let read: HashMap<&str, u64> = member_rows
+            .iter()
+            .map(|(member, rows)| (member.as_str(), *rows))
+            .collect();
+        let mut listed: HashSet<&str> = HashSet::with_capacity(files.len());
+        for file in files {
+            let Some(name) = file.get("name").and_then(|n| n.as_str()) else {
                 return Err(format!(
-                    "{name} holds {read} rows but manifest.json says {rows}: the export is \
-                     incomplete or altered"
+                    "manifest.json lists a file without a \"name\": {file}"
                 ));
+            };
+            let Some(rows) = file.get("rows") else {
+                return Err(format!("manifest.json gives no \"rows\" for {name}"));
+            };
+            let rows = count(rows, &format!("\"rows\" of {name}"))?;
+            if !listed.insert(name) {
+                return Err(format!("manifest.json lists {name} twice"));
             }
-            None => return Err(format!("manifest.json lists {name}, which the zip lacks")),
+            match read.get(name) {
+                Some(read) if *read == rows => {}
+                Some(read) => {
+                    return Err(format!(
+                        "{name} holds {read} rows but manifest.json says {rows}: the export is \
+                         incomplete or altered"
+                    ));
+                }
+                None => return Err(format!("manifest.json lists {name}, which the zip lacks")),
+            }
+        }
+        if let Some((missing, _)) = member_rows
+            .iter()
+            .find(|(member, _)| !listed.contains(member.as_str()))
+        {
+            return Err(format!(
+                "manifest.json does not list {missing}, which the zip holds: the export is \
+                 incomplete or altered"
+            ));
+        }
+    }
+    if let Some(total) = manifest.get("total_rows") {
+        let total = count(total, "\"total_rows\"")?;
+        let read: u64 = member_rows.iter().map(|(_, rows)| rows).sum();
+        if read != total {
+            return Err(format!(
+                "the parts hold {read} rows but manifest.json says total_rows {total}: the \
+                 export is incomplete or altered"
+            ));
         }
     }
     Ok(())
@@ -414,6 +536,9 @@ fn check_export_manifest<R: Read + std::io::Seek>(
 /// The CSV members of an export in reading order: `part-K-of-N.csv` by K (all N parts must be
 /// there), else every `.csv` member by name.
 fn zip_members(names: &[String]) -> Result<Vec<String>, String> {
+    if names.is_empty() {
+        return Err(EMPTY_ZIP.to_string());
+    }
     let mut parts: Vec<(u32, u32, String)> = Vec::new();
     for name in names {
         let base = name.rsplit('/').next().unwrap_or(name);
@@ -496,6 +621,9 @@ fn scan_csv<R: Read>(
         .header()
         .with_context(|| format!("{source}: cannot read"))?
         .ok_or_else(|| anyhow!("{source}: the file is empty; expected a header row"))?;
+    if header.iter().all(u8::is_ascii_whitespace) {
+        bail!("{source}:1: {BLANK_FIRST_LINE}");
+    }
     if header.contains(&0) {
         bail!("{source}:1: {NUL_HEADER}");
     }
@@ -599,6 +727,11 @@ pub(crate) fn utf16_refusal(encoding: &str) -> String {
          tab-separated)"
     )
 }
+
+/// Why a file whose first line is blank, with more after it, is refused (after `file:1: `):
+/// not "empty", and not read from wherever its header may be.
+pub(crate) const BLANK_FIRST_LINE: &str = "the first line is blank; the header must be on line 1 \
+     (remove the blank lines before it)";
 
 /// Why a header holding NUL bytes is refused (after `file:1: `).
 pub(crate) const NUL_HEADER: &str = "the header holds NUL bytes: the file may be UTF-16 without \

@@ -11,8 +11,8 @@ use super::blocks::{Block, BlockSplitter, Boundaries};
 use super::columns::CsvKind;
 use super::fields::DateFormat;
 use super::{
-    InputFile, NUL_HEADER, other_delimiter, parquet, read_prefix, tokens, utf16_bom, utf16_refusal,
-    zip_members,
+    BLANK_FIRST_LINE, InputFile, NUL_HEADER, other_delimiter, parquet, read_prefix, tokens,
+    utf16_bom, utf16_refusal, zip_members,
 };
 use crate::config::CostColumn;
 use crate::error::{Location, RowError};
@@ -118,7 +118,7 @@ pub fn inspect(file: &InputFile, options: &InspectOptions) -> InputReport {
         Ok(n) => n,
         Err(error) => return InputReport::unreadable(name, error),
     };
-    if magic[..magic_len].starts_with(b"PK\x03\x04") {
+    if super::is_zip(&magic[..magic_len]) {
         return inspect_zip(file, options);
     }
     if magic[..magic_len] == *parquet::MAGIC {
@@ -177,6 +177,9 @@ fn inspect_csv(reader: impl Read, name: &str, options: &InspectOptions) -> Input
         }
         Err(e) => return InputReport::unreadable(name, format!("cannot read: {e}")),
     };
+    if header.iter().all(u8::is_ascii_whitespace) {
+        return InputReport::unreadable(name, format!("line 1: {BLANK_FIRST_LINE}"));
+    }
     if header.contains(&0) {
         return InputReport::unreadable(name, format!("line 1: {NUL_HEADER}"));
     }
@@ -483,6 +486,15 @@ fn inspect_zip(file: &InputFile, options: &InspectOptions) -> InputReport {
         name: name.to_string(),
         ..InputReport::default()
     };
+    if let Err(problem) = super::check_unique_names(&archive, &file.path) {
+        report
+            .notes
+            .push(format!("report would refuse this export: {problem}"));
+    }
+    if names.is_empty() {
+        report.error = Some(super::EMPTY_ZIP.into());
+        return report;
+    }
     let members = match zip_members(&names) {
         Ok(members) => members,
         Err(problem) => {

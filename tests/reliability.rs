@@ -1,0 +1,427 @@
+//! Reliability: defects found by an adversarial test pass (issue 11). Each test names the
+//! item it covers; every one failed before its fix.
+
+use crate::util::{Workdir, records};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const REPORT: &[&str] = &["--month", "2026-10", "--as-of", "2026-11-28"];
+const FOCUS_HEADER: &str = "BilledCost,ChargePeriodStart,SkuId,BillingCurrency\n";
+
+fn report(work: &Workdir, inputs: &[&str], extra: &[&str]) -> crate::util::Run {
+    let mut args = vec!["report"];
+    args.extend_from_slice(inputs);
+    args.extend_from_slice(REPORT);
+    args.extend_from_slice(extra);
+    work.run(&args)
+}
+
+/// Runs tally in `dir` and kills it after `limit`: `None` when it did not finish in time.
+fn run_within(dir: &std::path::Path, args: &[&str], limit: Duration) -> Option<(i32, String)> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running tally");
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+            return Some((status.code().unwrap_or(-1), stderr));
+        }
+        if start.elapsed() > limit {
+            child.kill().ok();
+            child.wait().ok();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A zip of `members`, in order, stored or deflated by the zip crate's defaults.
+fn zip_of(members: &[(&str, &str)]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, text) in members {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// Replaces every occurrence of `from` by `to` (same length) in `bytes`: renames a member in
+/// both its local header and the central directory, which the zip writer would not let us
+/// name twice.
+fn rename_in_place(bytes: &mut [u8], from: &[u8], to: &[u8]) {
+    assert_eq!(from.len(), to.len());
+    let mut i = 0;
+    let mut replaced = 0;
+    while i + from.len() <= bytes.len() {
+        if &bytes[i..i + from.len()] == from {
+            bytes[i..i + from.len()].copy_from_slice(to);
+            replaced += 1;
+            i += from.len();
+        } else {
+            i += 1;
+        }
+    }
+    assert_eq!(
+        replaced, 2,
+        "the name should be in the local header and the directory"
+    );
+}
+
+fn part(rows: &[&str]) -> String {
+    let mut text = FOCUS_HEADER.to_string();
+    for row in rows {
+        text.push_str(row);
+        text.push('\n');
+    }
+    text
+}
+
+// Item 4: a zip with two members of the same name.
+
+#[test]
+fn reliability_zip_with_duplicate_member_names_is_refused() {
+    let work = Workdir::new();
+    let one = part(&["1.5,2026-10-01T00:00:00Z,A,USD"]);
+    let other = part(&["100,2026-10-02T00:00:00Z,A,USD"]);
+    let manifest = r#"{"files": [{"name": "part-1-of-1.csv", "rows": 1}], "total_rows": 1}"#;
+    let mut bytes = zip_of(&[
+        ("manifest.json", manifest),
+        ("part-1-of-1.csv", &one),
+        ("part-1-of-1.csX", &other),
+    ]);
+    rename_in_place(&mut bytes, b"part-1-of-1.csX", b"part-1-of-1.csv");
+    work.create("export.zip", bytes);
+    let stderr = report(&work, &["export.zip"], &[]).fails();
+    assert!(
+        stderr.contains("export.zip: the zip holds 2 members named \"part-1-of-1.csv\""),
+        "{stderr}"
+    );
+    // inspect says that report would refuse it.
+    let out = work.run(&["inspect", "export.zip"]).stdout();
+    assert!(
+        out.contains("report would refuse this export: the zip holds 2 members named"),
+        "{out}"
+    );
+}
+
+// Item 5: manifest.json checks that could be bypassed.
+
+fn manifest_run(manifest: &str, parts: &[(&str, &str)]) -> crate::util::Run {
+    let work = Workdir::new();
+    let mut members = vec![("manifest.json", manifest)];
+    members.extend_from_slice(parts);
+    work.create("export.zip", zip_of(&members));
+    report(&work, &["export.zip"], &["--format", "csv"])
+}
+
+#[test]
+fn reliability_export_manifest_cannot_be_bypassed() {
+    let one = part(&[
+        "1.5,2026-10-01T00:00:00Z,A,USD",
+        "2.5,2026-10-02T00:00:00Z,A,USD",
+    ]);
+    let two = part(&["3,2026-10-03T00:00:00Z,A,USD"]);
+    let parts = [
+        ("part-1-of-2.csv", one.as_str()),
+        ("part-2-of-2.csv", two.as_str()),
+    ];
+    let files = |rows1: &str, rows2: &str| {
+        format!(
+            r#"{{"files": [{{"name": "part-1-of-2.csv", "rows": {rows1}}}, {{"name": "part-2-of-2.csv", "rows": {rows2}}}]"#
+        )
+    };
+    // The honest manifest passes, with or without total_rows.
+    let ok = manifest_run(&format!("{}, \"total_rows\": 3}}", files("2", "1")), &parts).ok();
+    assert!(ok.contains("7.0"), "{ok}");
+    manifest_run(&format!("{}}}", files("2", "1")), &parts).ok();
+    // Rows given as a string.
+    let stderr = manifest_run(&format!("{}}}", files("\"5\"", "1")), &parts).fails();
+    assert!(
+        stderr.contains(
+            "export.zip: manifest.json gives \"rows\" of part-1-of-2.csv as \"5\"; expected a \
+             non-negative integer"
+        ),
+        "{stderr}"
+    );
+    // A negative or fractional count.
+    let stderr = manifest_run(&format!("{}}}", files("-2", "1")), &parts).fails();
+    assert!(
+        stderr.contains("expected a non-negative integer"),
+        "{stderr}"
+    );
+    let stderr = manifest_run(&format!("{}}}", files("2.5", "1")), &parts).fails();
+    assert!(
+        stderr.contains("expected a non-negative integer"),
+        "{stderr}"
+    );
+    // A part the manifest omits.
+    let stderr = manifest_run(
+        r#"{"files": [{"name": "part-1-of-2.csv", "rows": 2}]}"#,
+        &parts,
+    )
+    .fails();
+    assert!(
+        stderr.contains("export.zip: manifest.json does not list part-2-of-2.csv"),
+        "{stderr}"
+    );
+    // A file entry without a name.
+    let stderr = manifest_run(
+        r#"{"files": [{"name": "part-1-of-2.csv", "rows": 2}, {"rows": 1}]}"#,
+        &parts,
+    )
+    .fails();
+    assert!(stderr.contains("manifest.json"), "{stderr}");
+    // A wrong total.
+    let stderr = manifest_run(&format!("{}, \"total_rows\": 4}}", files("2", "1")), &parts).fails();
+    assert!(
+        stderr.contains("export.zip: the parts hold 3 rows but manifest.json says total_rows 4"),
+        "{stderr}"
+    );
+    let stderr = manifest_run(
+        &format!("{}, \"total_rows\": \"3\"}}", files("2", "1")),
+        &parts,
+    )
+    .fails();
+    assert!(
+        stderr.contains("manifest.json gives \"total_rows\" as \"3\""),
+        "{stderr}"
+    );
+    // A total alone is checked too.
+    let stderr = manifest_run(r#"{"total_rows": 2}"#, &parts).fails();
+    assert!(
+        stderr.contains("hold 3 rows but manifest.json says total_rows 2"),
+        "{stderr}"
+    );
+    // The real export's manifest still passes.
+    let work = Workdir::new();
+    report(
+        &work,
+        &[&crate::util::fixture(
+            "export/cost-usage-export-2026-10.zip",
+        )],
+        &[],
+    )
+    .ok();
+}
+
+// Item 6: a multi-byte character at byte 10 of a date.
+
+#[test]
+fn reliability_full_width_digits_in_a_date_are_a_bad_row_not_a_panic() {
+    let work = Workdir::new();
+    let usage = "Date,SKU,Cost\n2026-10-01,A,1.00\n２０２６-10-01,A,2.00\n２０２６-10-01T00:00:00Z,A,2.00\n";
+    work.create("usage.csv", usage);
+    let stderr = report(&work, &["usage.csv"], &[]).fails();
+    assert!(
+        stderr.contains("usage.csv:3: column \"Date\": \"２０２６-10-01\" is not a date"),
+        "{stderr}"
+    );
+    let csv = report(
+        &work,
+        &["usage.csv"],
+        &["--skip-bad-rows", "--format", "csv"],
+    )
+    .ok();
+    assert!(csv.contains("1.00"), "{csv}");
+    let focus = "BilledCost,ChargePeriodStart,ChargePeriodEnd,SkuId,BillingCurrency\n\
+         1,2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,A,USD\n\
+         2,２０２６-10-01T00:00:00Z,2026-10-02T00:00:00Z,A,USD\n\
+         3,2026-10-01T00:00:00Z,２０２６-10-02T00:00:00Z,A,USD\n\
+         4,2026-10-01 00:00:00ｚ,2026-10-02,A,USD\n";
+    work.create("focus.csv", focus);
+    let stderr = report(&work, &["focus.csv"], &[]).fails();
+    assert!(
+        stderr.contains("focus.csv:3: column \"ChargePeriodStart\""),
+        "{stderr}"
+    );
+    for extra in [
+        &["--skip-bad-rows"][..],
+        &["--skip-bad-rows", "--spread-charges"],
+        &["--skip-bad-rows", "--date-format", "%Y-%m-%dT%H:%M:%SZ"],
+        &["--skip-bad-rows", "--date-basis", "billing"],
+    ] {
+        let run = report(&work, &["focus.csv"], extra);
+        assert!(matches!(run.code(), 0 | 1), "{extra:?}: {}", run.stderr());
+        assert!(
+            !run.stderr().contains("panicked"),
+            "{extra:?}: {}",
+            run.stderr()
+        );
+    }
+    let run = work.run(&["inspect", "focus.csv", "usage.csv"]);
+    assert!(matches!(run.code(), 0 | 1), "{}", run.stderr());
+    assert!(!run.stderr().contains("panicked"), "{}", run.stderr());
+}
+
+// Item 8: directory symlinks that lead back to where they are.
+
+#[cfg(unix)]
+#[test]
+fn reliability_symlinked_directories_are_walked_once() {
+    let work = Workdir::new();
+    work.create("in/usage.csv", "Date,SKU,Cost\n2026-10-01,A,1.25\n");
+    work.create("in/sub/more.csv", "Date,SKU,Cost\n2026-10-02,A,2.00\n");
+    for (name, target) in [("l1", "."), ("l2", "."), ("l3", ".."), ("again", "sub")] {
+        std::os::unix::fs::symlink(target, work.path().join("in").join(name)).unwrap();
+    }
+    let args = [
+        "report",
+        "in",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--out",
+        "out",
+    ];
+    let (code, stderr) = run_within(work.path(), &args, Duration::from_secs(30))
+        .expect("tally did not finish within 30 s");
+    assert_eq!(code, 0, "{stderr}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&work.read("out/manifest.json")).unwrap();
+    let inputs: Vec<&str> = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["path"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(inputs.len(), 2, "{inputs:?}");
+    let summary = records(&work.read("out/summary.csv"));
+    assert!(
+        summary.iter().any(|r| r.iter().any(|f| f == "3.25")),
+        "{summary:?}"
+    );
+}
+
+// Item 10: a huge header.
+
+#[test]
+fn reliability_a_header_of_200k_columns_is_refused_at_once() {
+    let work = Workdir::new();
+    let mut header = String::from("Date,SKU,Cost");
+    for i in 0..200_000 {
+        header.push_str(&format!(",c{i}"));
+    }
+    work.create("wide.csv", format!("{header}\n"));
+    let args = [
+        "report",
+        "wide.csv",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+    ];
+    let (code, stderr) = run_within(work.path(), &args, Duration::from_secs(20))
+        .expect("tally did not finish within 20 s");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("wide.csv:1: the header has 200003 columns; tally reads at most 10000"),
+        "{stderr}"
+    );
+    // At the limit, a duplicate pair is still found and named, quickly.
+    let mut header = String::from("Date,SKU,Cost");
+    for i in 0..9_996 {
+        header.push_str(&format!(",c{i}"));
+    }
+    header.push_str(",C 5");
+    work.create("wide.csv", format!("{header}\n2026-10-01,A,1\n"));
+    let (code, stderr) = run_within(work.path(), &args, Duration::from_secs(20))
+        .expect("tally did not finish within 20 s");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("columns \"c5\" and \"C 5\" have the same name"),
+        "{stderr}"
+    );
+}
+
+// Item 22: messages that said something else than what was wrong.
+
+#[test]
+fn reliability_a_leading_blank_line_is_named() {
+    let work = Workdir::new();
+    work.create("usage.csv", "\nDate,SKU,Cost\n2026-10-01,A,1.00\n");
+    let stderr = report(&work, &["usage.csv"], &[]).fails();
+    assert!(
+        stderr.contains("usage.csv:1: the first line is blank; the header must be on line 1"),
+        "{stderr}"
+    );
+    let out = work.run(&["inspect", "usage.csv"]).stdout();
+    assert!(out.contains("the first line is blank"), "{out}");
+    // A file of blank lines only is empty.
+    work.create("usage.csv", "\n\r\n  \n");
+    let stderr = report(&work, &["usage.csv"], &[]).fails();
+    assert!(stderr.contains("the file is empty"), "{stderr}");
+}
+
+#[test]
+fn reliability_out_naming_a_file_says_so() {
+    let work = Workdir::new();
+    work.create("usage.csv", "Date,SKU,Cost\n2026-10-01,A,1.00\n");
+    work.create("taken", "not a folder");
+    let stderr = report(&work, &["usage.csv"], &["--out", "taken"]).fails();
+    assert!(
+        stderr.contains("taken: --out names a file; it must be a folder"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("File exists"), "{stderr}");
+}
+
+#[test]
+fn reliability_an_empty_zip_is_named_a_zip() {
+    let work = Workdir::new();
+    let empty = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()))
+        .finish()
+        .unwrap()
+        .into_inner();
+    assert!(empty.starts_with(b"PK\x05\x06"));
+    work.create("export.zip", empty);
+    let stderr = report(&work, &["export.zip"], &[]).fails();
+    assert!(
+        stderr.contains("export.zip: the zip archive is empty"),
+        "{stderr}"
+    );
+    let out = work.run(&["inspect", "export.zip"]).stdout();
+    assert!(out.contains("the zip archive is empty"), "{out}");
+}
+
+#[test]
+fn reliability_trailing_zeros_beyond_28_places_are_exact() {
+    let work = Workdir::new();
+    let zeros = "0".repeat(40);
+    work.create(
+        "usage.csv",
+        format!(
+            "Date,SKU,Cost\n2026-10-01,A,1.{zeros}\n2026-10-01,A,0.{zeros}\n\
+             2026-10-01,A,1234567890123456789012345678.000\n"
+        ),
+    );
+    let csv = report(&work, &["usage.csv"], &["--format", "csv"]).ok();
+    assert!(csv.contains("1234567890123456789012345679"), "{csv}");
+    work.create(
+        "focus.csv",
+        format!(
+            "{FOCUS_HEADER}1.{zeros},2026-10-01,A,USD\n2.{zeros}E0,2026-10-01,A,USD\n\
+             0.{zeros},2026-10-01,A,USD\n"
+        ),
+    );
+    let csv = report(&work, &["focus.csv"], &["--format", "csv"]).ok();
+    assert!(
+        records(&csv)[1].iter().any(|f| f.starts_with("3.00")),
+        "{csv}"
+    );
+    // A digit that is not zero beyond 28 places is still refused.
+    work.create(
+        "usage.csv",
+        "Date,SKU,Cost\n2026-10-01,A,1.00000000000000000000000000001\n",
+    );
+    let stderr = report(&work, &["usage.csv"], &[]).fails();
+    assert!(stderr.contains("more than 28 decimal places"), "{stderr}");
+}
