@@ -36,7 +36,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(exit) => exit.into(),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // Values from inputs may hold control characters: never raw on a terminal.
+            eprintln!("error: {}", output::visible_lines(&format!("{error:#}")));
             if error.is::<UsageError>() {
                 Exit::Usage.into()
             } else {

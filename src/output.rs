@@ -1,9 +1,12 @@
-//! The only place that creates files or writes to stdout. Files are written to a temporary
-//! name in the target folder and renamed into place, so a reader never sees half a file.
+//! The only place that creates files or writes to stdout. An `--out` run writes its files
+//! into a new folder beside the target and swaps it in as a whole (`OutDir`), under a lock
+//! beside the folder (`OutLock`); each file is written to a temporary name and renamed, so no
+//! reader sees half a file. Text from inputs is made visible (`visible`) before it reaches a
+//! person.
 
 use anyhow::{Context, Result};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Writes `bytes` to `dir/name` atomically.
@@ -31,29 +34,6 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Removes files an earlier run left in `dir` that this run does not write, so that the
-/// folder never mixes two runs.
-pub fn remove_stale(dir: &Path, names: &[&str]) {
-    for name in names {
-        let path = dir.join(name);
-        if path.exists() {
-            std::fs::remove_file(&path).ok();
-        }
-    }
-}
-
-/// Creates the `--out` folder (and its parents). A file of that name is refused by name:
-/// the operating system's "File exists" would not say what is wrong.
-pub fn ensure_dir(dir: &Path) -> Result<()> {
-    if dir.exists() && !dir.is_dir() {
-        anyhow::bail!(
-            "{}: --out names a file; it must be a folder (tally writes several files into it)",
-            dir.display()
-        );
-    }
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))
-}
-
 /// Writes to stdout; a closed pipe (`tally … | head`) is not an error.
 pub fn stdout(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
@@ -63,53 +43,358 @@ pub fn stdout(bytes: &[u8]) -> Result<()> {
     }
 }
 
-/// A warning on stderr.
+/// A warning on stderr, control characters from inputs made visible.
 pub fn warn(message: &str) {
-    eprintln!("warning: {message}");
+    eprintln!("warning: {}", visible_lines(message));
 }
 
-/// Name of the lock file that keeps two runs from writing one output folder at once.
+/// Text from inputs made safe to show: every control character (C0, DEL, C1: ESC would start
+/// a terminal escape sequence, NUL and most others are not allowed in XML) becomes a visible
+/// escape, `\u{1b}`, as Rust writes it.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_controls(text, false)
+}
+
+/// An SVG document with any control character XML forbids made visible (a catch-all: labels
+/// from inputs are made visible before drawing).
+pub fn visible_svg(svg: Vec<u8>) -> Vec<u8> {
+    match String::from_utf8(svg) {
+        Ok(text) => match visible_lines(&text) {
+            std::borrow::Cow::Owned(fixed) => fixed.into_bytes(),
+            std::borrow::Cow::Borrowed(_) => text.into_bytes(),
+        },
+        Err(e) => e.into_bytes(),
+    }
+}
+
+/// As `visible`, for text of several lines: tabs and line breaks stay.
+pub fn visible_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_controls(text, true)
+}
+
+fn escape_controls(text: &str, keep_layout: bool) -> std::borrow::Cow<'_, str> {
+    let escaped = |c: char| c.is_control() && !(keep_layout && matches!(c, '\t' | '\n' | '\r'));
+    if !text.chars().any(escaped) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if escaped(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// An output folder being written: the run's files go into a fresh folder beside the target
+/// (`.NAME.tally-new`), which replaces the target as a whole in `commit`. A run that fails or
+/// is killed before then leaves the previous set untouched; one killed during the swap is
+/// completed by the next run. The folder is held under the lock `.NAME.tally.lock`, beside it.
+#[derive(Debug)]
+pub struct OutDir {
+    target: PathBuf,
+    staging: PathBuf,
+    backup: PathBuf,
+    committed: bool,
+    _lock: OutLock,
+}
+
+impl OutDir {
+    /// Locks `dir`, finishes what an interrupted run left, checks that `dir` holds only files
+    /// `command` writes (`names`), and creates the folder the run writes into.
+    pub fn begin(dir: &Path, command: &str, names: &[&str], quiet: bool) -> Result<OutDir> {
+        if dir.exists() && !dir.is_dir() {
+            anyhow::bail!(
+                "{}: --out names a file; it must be a folder (tally writes several files into it)",
+                dir.display()
+            );
+        }
+        let target = target_path(dir)?;
+        let (parent, name) = match (target.parent(), target.file_name()) {
+            (Some(parent), Some(name)) => (parent.to_path_buf(), name.to_string_lossy()),
+            _ => anyhow::bail!("{}: --out cannot be the root folder", dir.display()),
+        };
+        let sibling = |suffix: &str| parent.join(format!(".{name}.{suffix}"));
+        let lock = OutLock::acquire(&sibling("tally.lock"), dir, quiet)?;
+        let (staging, backup) = (sibling("tally-new"), sibling("tally-old"));
+        recover(&target, &staging, &backup, quiet)?;
+        if target.exists() {
+            refuse_foreign_files(&target, dir, command, names)?;
+        }
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o777); // less the umask, as mkdir gives
+        }
+        builder
+            .create(&staging)
+            .with_context(|| format!("{}: cannot create", staging.display()))?;
+        // A folder the user gave a mode (0750, a group's setgid bit) keeps it.
+        if let Ok(meta) = std::fs::metadata(&target) {
+            std::fs::set_permissions(&staging, meta.permissions()).ok();
+        }
+        Ok(OutDir {
+            target,
+            staging,
+            backup,
+            committed: false,
+            _lock: lock,
+        })
+    }
+
+    /// The folder the run writes its files into.
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Puts the run's folder in the target's place: rename the old set aside, rename the new
+    /// one in, remove the old. A directory cannot be renamed over a non-empty one, so the swap
+    /// takes two renames; between them the target is briefly absent, never mixed, and a run
+    /// killed there is completed by the next one (`recover`).
+    pub fn commit(mut self) -> Result<()> {
+        sync_dir(&self.staging);
+        if self.target.exists() {
+            std::fs::rename(&self.target, &self.backup).with_context(|| {
+                format!(
+                    "{}: cannot move the previous outputs aside",
+                    self.target.display()
+                )
+            })?;
+            if let Err(e) = std::fs::rename(&self.staging, &self.target) {
+                std::fs::rename(&self.backup, &self.target).ok();
+                return Err(e).with_context(|| {
+                    format!("{}: cannot rename into place", self.target.display())
+                });
+            }
+            self.committed = true;
+            std::fs::remove_dir_all(&self.backup).with_context(|| {
+                format!(
+                    "{}: cannot remove the previous outputs",
+                    self.backup.display()
+                )
+            })?;
+        } else {
+            std::fs::rename(&self.staging, &self.target)
+                .with_context(|| format!("{}: cannot rename into place", self.target.display()))?;
+            self.committed = true;
+        }
+        if let Some(parent) = self.target.parent() {
+            sync_dir(parent);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for OutDir {
+    fn drop(&mut self) {
+        // A run that failed before `commit` leaves nothing behind: the previous set stays.
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// The `--out` folder as an absolute path, symbolic links resolved (the folder a link points
+/// to is replaced, not the link); its parents are created.
+fn target_path(dir: &Path) -> Result<PathBuf> {
+    if dir.exists() {
+        return std::fs::canonicalize(dir)
+            .with_context(|| format!("{}: cannot resolve", dir.display()));
+    }
+    let name = dir
+        .file_name()
+        .filter(|name| *name != "." && *name != "..")
+        .with_context(|| format!("{}: --out must name a folder", dir.display()))?;
+    let parent = match dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("{}: cannot create", parent.display()))?;
+    let parent = std::fs::canonicalize(parent)
+        .with_context(|| format!("{}: cannot resolve", parent.display()))?;
+    Ok(parent.join(name))
+}
+
+/// Finishes what a run killed while writing left (the caller holds the lock): an unfinished
+/// new folder is removed; an old set moved aside is put back when the swap did not happen,
+/// and removed when it did.
+fn recover(target: &Path, staging: &Path, backup: &Path, quiet: bool) -> Result<()> {
+    if backup.exists() {
+        if target.exists() {
+            std::fs::remove_dir_all(backup)
+                .with_context(|| format!("{}: cannot remove", backup.display()))?;
+        } else {
+            std::fs::rename(backup, target)
+                .with_context(|| format!("{}: cannot restore", target.display()))?;
+            if !quiet {
+                warn(&format!(
+                    "{}: restored the outputs an interrupted run had moved aside",
+                    target.display()
+                ));
+            }
+        }
+    }
+    if staging.exists() {
+        std::fs::remove_dir_all(staging)
+            .with_context(|| format!("{}: cannot remove", staging.display()))?;
+    }
+    Ok(())
+}
+
+/// Refuses a target folder holding anything `command` does not write: the folder is replaced
+/// as a whole, and what tally did not write is not tally's to delete.
+fn refuse_foreign_files(target: &Path, dir: &Path, command: &str, names: &[&str]) -> Result<()> {
+    let entries =
+        std::fs::read_dir(target).with_context(|| format!("{}: cannot read", dir.display()))?;
+    let mut foreign = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("{}: cannot read", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        // Earlier versions kept their lock and temporary files inside the folder.
+        let ours = names.contains(&name.as_str())
+            || name == LOCK_FILE
+            || names.iter().any(|known| {
+                name.strip_prefix(&format!(".{known}."))
+                    .is_some_and(|rest| rest.ends_with(".tmp"))
+            });
+        if !(ours && is_file) {
+            foreign.push(name);
+        }
+    }
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    foreign.sort();
+    let shown: Vec<String> = foreign
+        .iter()
+        .take(5)
+        .map(|name| format!("\"{}\"", visible(name)))
+        .collect();
+    let more = match foreign.len() {
+        n if n > 5 => format!(" and {} more", n - 5),
+        _ => String::new(),
+    };
+    anyhow::bail!(
+        "{}: holds {}{more}, which tally {command} does not write; --out replaces the whole \
+         folder on every run, so give it a folder of its own",
+        dir.display(),
+        shown.join(", ")
+    )
+}
+
+/// Flushes a folder's entries to disk, where the platform allows it.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(file) = std::fs::File::open(dir) {
+        let _ = file.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// Name of the lock file earlier versions kept inside the output folder.
 pub const LOCK_FILE: &str = ".tally.lock";
 
-/// An exclusive claim on an output folder, released (the file removed) when dropped.
-/// Every file is still renamed into place atomically; the lock keeps two runs from
-/// interleaving their files, so a folder always holds one run's complete set.
+/// An exclusive claim on an output folder, released (the file removed) when dropped. The file
+/// holds the holder's process id: a lock whose process is gone (killed) is taken over.
 #[derive(Debug)]
 pub struct OutLock {
-    path: std::path::PathBuf,
+    path: PathBuf,
 }
 
 impl OutLock {
-    /// Creates `dir/.tally.lock`; fails with a clear message when another run holds it.
-    pub fn acquire(dir: &Path) -> Result<OutLock> {
-        let path = dir.join(LOCK_FILE);
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(mut file) => {
-                // The holder's process id helps whoever finds a stale lock.
-                let _ = writeln!(file, "{}", std::process::id());
-                Ok(OutLock { path })
+    /// Creates the lock file `path` for the folder `dir`; fails with a clear message when a
+    /// live run holds it.
+    pub fn acquire(path: &Path, dir: &Path, quiet: bool) -> Result<OutLock> {
+        for _ in 0..3 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)
+            {
+                Ok(mut file) => {
+                    let _ = writeln!(file, "{}", std::process::id());
+                    return Ok(OutLock {
+                        path: path.to_path_buf(),
+                    });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = std::fs::read_to_string(path).unwrap_or_default();
+                    let holder = holder.trim().to_string();
+                    match holder.parse::<u32>() {
+                        Ok(pid) if process_is_gone(pid) => {
+                            if take_over(path, &holder) && !quiet {
+                                warn(&format!(
+                                    "{}: took over the lock of process {pid}, which is no longer \
+                                     running (a run that was killed)",
+                                    path.display()
+                                ));
+                            }
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    let by = if holder.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (process {})", visible(&holder))
+                    };
+                    anyhow::bail!(
+                        "{}: another tally run{by} is writing to {}; try again when it is done, \
+                         or delete the lock file if no run is active",
+                        path.display(),
+                        dir.display()
+                    )
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| format!("{}: cannot create", path.display()));
+                }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let holder = std::fs::read_to_string(&path).unwrap_or_default();
-                let holder = holder.trim();
-                let by = if holder.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (process {holder})")
-                };
-                anyhow::bail!(
-                    "{}: another tally run{by} is writing to {}; try again when it is done, or \
-                     delete the lock file if no run is active",
-                    path.display(),
-                    dir.display()
-                )
-            }
-            Err(e) => Err(e).with_context(|| format!("{}: cannot create", path.display())),
         }
+        anyhow::bail!(
+            "{}: other tally runs keep taking this lock; try again",
+            path.display()
+        )
+    }
+}
+
+/// Removes a stale lock, unless another run took it over first: the file is renamed to a name
+/// of this process's own, and put back when it no longer holds the dead process's id.
+fn take_over(path: &Path, holder: &str) -> bool {
+    let aside = path.with_extension(format!("lock.stale-{}", std::process::id()));
+    if std::fs::rename(path, &aside).is_err() {
+        return false; // another run removed it first
+    }
+    let now = std::fs::read_to_string(&aside).unwrap_or_default();
+    if now.trim() == holder {
+        let _ = std::fs::remove_file(&aside);
+        true
+    } else {
+        // A live run's fresh lock: give it back (never over a newer one).
+        let _ = std::fs::hard_link(&aside, path);
+        let _ = std::fs::remove_file(&aside);
+        false
+    }
+}
+
+/// Whether process `pid` no longer runs on this machine (a zombie counts as gone). Where this
+/// cannot be told (no /proc), the process is taken to run.
+fn process_is_gone(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() || pid == 0 {
+        return false;
+    }
+    match std::fs::read_to_string(proc.join(pid.to_string()).join("stat")) {
+        // The state follows the command name in parentheses: `123 (tally) Z …`.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
     }
 }
 

@@ -361,12 +361,15 @@ fn alerts_out_draws_the_month_to_date_chart_identically_on_rerun() {
 #[test]
 fn alerts_out_refuses_a_folder_another_run_holds() {
     let work = two_months();
-    work.create("out/.tally.lock", "12345\n");
+    // The lock lies beside the folder (the folder itself is replaced as a whole); the test
+    // process is a live holder.
+    let pid = std::process::id();
+    work.create(".out.tally.lock", format!("{pid}\n"));
     let stderr = work
         .run(&["alerts", "exports", "--as-of", "2026-11-10", "--out", "out"])
         .fails();
     assert!(
-        stderr.contains("another tally run (process 12345)"),
+        stderr.contains(&format!("another tally run (process {pid})")),
         "{stderr}"
     );
     assert!(!work.path().join("out/alerts.json").exists());

@@ -10,6 +10,7 @@ mod fuzz;
 mod honest;
 mod inputs;
 mod inspect;
+mod outputs;
 mod parquet;
 mod property;
 mod real_world;

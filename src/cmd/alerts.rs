@@ -13,6 +13,15 @@ use anyhow::{Result, bail};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// Every file `alerts --out` may write: the folder may hold these and nothing else.
+const OUTPUTS: &[&str] = &[
+    "alerts.json",
+    "alerts.csv",
+    "chart-mtd.svg",
+    "chart-mtd.png",
+    "rejects.csv",
+];
+
 pub fn run(config: AlertsConfig) -> Result<Exit> {
     let mut scanned = super::scan_inputs(
         &config.inputs,
@@ -108,16 +117,16 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
     };
     let rejects = scanned.rejects();
 
-    if let Some(dir) = &config.out {
-        output::ensure_dir(dir)?;
-        let _lock = output::OutLock::acquire(dir)?;
+    if let Some(out) = &config.out {
+        let out = output::OutDir::begin(out, "alerts", OUTPUTS, config.quiet)?;
+        let dir = out.path();
         output::write_atomic(dir, "alerts.json", &render::alerts::json(&report))?;
         output::write_atomic(dir, "alerts.csv", &render::alerts::csv(&report)?)?;
-        if !(config.charts && write_chart(dir, &config, &report, &daily)?) {
-            // A chart left by an earlier run would show alerts this run did not compute.
-            output::remove_stale(dir, &["chart-mtd.svg", "chart-mtd.png"]);
+        if config.charts {
+            write_chart(dir, &config, &report, &daily)?;
         }
         super::write_rejects(dir, &rejects)?;
+        out.commit()?;
     }
     super::tell_rejects(&rejects, config.out.as_deref(), config.quiet);
 
@@ -165,7 +174,9 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
     }
 
     let bytes = match config.format {
-        Format::Table => render::alerts::table(&report).into_bytes(),
+        Format::Table => output::visible_lines(&render::alerts::table(&report))
+            .into_owned()
+            .into_bytes(),
         Format::Csv => render::alerts::csv(&report)?,
         Format::Json => render::alerts::json(&report),
     };
@@ -177,7 +188,7 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
     })
 }
 
-/// Draws `chart-mtd.svg` and `chart-mtd.png` into `dir` (the caller holds the folder's lock);
+/// Draws `chart-mtd.svg` and `chart-mtd.png` into `dir` (the run's new folder);
 /// false when there is no chart. A chart that cannot be drawn exactly is a warning, not a
 /// failed alert run: the alerts themselves were already written.
 fn write_chart(
@@ -210,7 +221,8 @@ fn write_chart(
         &config.previous_label,
     ) {
         Ok(chart) => {
-            let rendered = render::chart::render(&chart)?;
+            let mut rendered = render::chart::render(&chart)?;
+            rendered.svg = output::visible_svg(rendered.svg);
             output::write_atomic(dir, "chart-mtd.svg", &rendered.svg)?;
             output::write_atomic(dir, "chart-mtd.png", &rendered.png)?;
             Ok(true)

@@ -40,7 +40,11 @@ pub fn run(config: InspectConfig) -> Result<Exit> {
         }
     }
     let bytes = match config.format {
-        InspectFormat::Table => render::inspect::table(&reports, config.cost).into_bytes(),
+        InspectFormat::Table => {
+            output::visible_lines(&render::inspect::table(&reports, config.cost))
+                .into_owned()
+                .into_bytes()
+        }
         InspectFormat::Json => render::inspect::json(&reports, config.cost),
     };
     output::stdout(&bytes)?;
@@ -55,7 +59,7 @@ pub fn run(config: InspectConfig) -> Result<Exit> {
         eprintln!(
             "error: {} input(s) could not be read completely: {}",
             failed.len(),
-            failed.join(", ")
+            output::visible(&failed.join(", "))
         );
         Ok(Exit::Failure)
     }

@@ -111,11 +111,10 @@ fn read_rate_card(path: &std::path::Path) -> Result<RateCard> {
     Ok(card)
 }
 
-/// Writes `rejects.csv` into `dir` when rows were skipped (and removes one an earlier run left
-/// otherwise). Returns whether it wrote one.
+/// Writes `rejects.csv` into the run's new folder `dir` when rows were skipped. Returns
+/// whether it wrote one.
 pub fn write_rejects(dir: &Path, rejects: &[&Reject]) -> Result<bool> {
     if rejects.is_empty() {
-        crate::output::remove_stale(dir, &["rejects.csv"]);
         return Ok(false);
     }
     crate::output::write_atomic(dir, "rejects.csv", &crate::render::csv::rejects(rejects)?)?;
@@ -127,7 +126,10 @@ pub fn write_rejects(dir: &Path, rejects: &[&Reject]) -> Result<bool> {
 pub fn tell_rejects(rejects: &[&Reject], out: Option<&Path>, quiet: bool) {
     if out.is_none() {
         for reject in rejects {
-            eprintln!("skipped: {}", reject.error);
+            eprintln!(
+                "skipped: {}",
+                crate::output::visible_lines(&reject.error.to_string())
+            );
         }
     }
     if !quiet && !rejects.is_empty() {
@@ -150,7 +152,10 @@ pub fn tell_empty(
     let message =
         crate::scope::explain_empty(question, &scanned.scans, &scanned.resolved.duplicate_of);
     if fail_on_empty {
-        eprintln!("error: {message} (--fail-on-empty)");
+        eprintln!(
+            "error: {} (--fail-on-empty)",
+            crate::output::visible_lines(&message)
+        );
         Some(crate::error::Exit::Failure)
     } else {
         crate::output::warn(&message);

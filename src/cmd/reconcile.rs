@@ -10,6 +10,14 @@ use crate::render;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
+/// Every file `reconcile --out` may write: the folder may hold these and nothing else.
+const OUTPUTS: &[&str] = &[
+    "reconcile.csv",
+    "reconcile.json",
+    "rejects.csv",
+    "manifest.json",
+];
+
 pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
     let report = &config.report;
     let mut plan = report.plan.clone();
@@ -42,9 +50,9 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
         },
     );
 
-    if let Some(dir) = &report.out {
-        output::ensure_dir(dir)?;
-        let _lock = output::OutLock::acquire(dir)?;
+    if let Some(out) = &report.out {
+        let out = output::OutDir::begin(out, "reconcile", OUTPUTS, report.quiet)?;
+        let dir = out.path();
         let mut written = vec!["reconcile.csv", "reconcile.json"];
         output::write_atomic(dir, "reconcile.csv", &csv)?;
         output::write_atomic(dir, "reconcile.json", &json)?;
@@ -71,6 +79,7 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
             now,
         );
         output::write_atomic(dir, "manifest.json", &manifest)?;
+        out.commit()?;
     }
 
     super::tell_rejects(&rejects, report.out.as_deref(), report.quiet);
@@ -112,7 +121,9 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
         empty = super::tell_empty(&question, &scanned, report.fail_on_empty);
     }
     let bytes = match report.format {
-        Format::Table => render::reconcile::table(&rows).into_bytes(),
+        Format::Table => output::visible_lines(&render::reconcile::table(&rows))
+            .into_owned()
+            .into_bytes(),
         Format::Csv => csv,
         Format::Json => json,
     };

@@ -9,6 +9,19 @@ use crate::scope::{EmptyQuestion, Scope};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
+/// Every file `report --out` may write: the folder may hold these and nothing else.
+const OUTPUTS: &[&str] = &[
+    "summary.csv",
+    "daily.csv",
+    "rejects.csv",
+    "chart-daily.svg",
+    "chart-daily.png",
+    "chart-share.svg",
+    "chart-share.png",
+    "report.html",
+    "manifest.json",
+];
+
 pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     let mut plan = config.plan.clone();
     // Hashing costs a tenth of a scan: only for the manifest (and, in scan_inputs, to find
@@ -45,8 +58,9 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     let rejects = scanned.rejects();
     let scope = Scope::new(&summary, &plan.filters, config.final_only, &rejects, scans);
 
-    if let Some(dir) = &config.out {
-        output::ensure_dir(dir)?;
+    if let Some(out) = &config.out {
+        let out = output::OutDir::begin(out, "report", OUTPUTS, config.quiet)?;
+        let dir = out.path();
         let mut written = vec!["summary.csv", "daily.csv"];
         output::write_atomic(dir, "summary.csv", &render::csv::summary(&summary)?)?;
         output::write_atomic(dir, "daily.csv", &render::csv::daily(&summary)?)?;
@@ -71,6 +85,7 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
             now,
         );
         output::write_atomic(dir, "manifest.json", &manifest)?;
+        out.commit()?;
     }
 
     super::tell_rejects(&rejects, config.out.as_deref(), config.quiet);
@@ -98,7 +113,9 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     }
 
     let bytes = match config.format {
-        Format::Table => render::table::render(&summary, &scope).into_bytes(),
+        Format::Table => output::visible_lines(&render::table::render(&summary, &scope))
+            .into_owned()
+            .into_bytes(),
         Format::Csv => render::csv::summary(&summary)?,
         Format::Json => render::json::summary(&summary, &scope),
     };
@@ -129,6 +146,7 @@ fn write_charts_and_html(
                 Ok((mut daily, mut share)) => {
                     daily.scope = scope.line();
                     share.scope = scope.line();
+                    visible_labels(&mut daily, &mut share);
                     let daily_title = format!(
                         "Daily cost by {}, top {} and other; provisional days are lighter \
                          and hatched.",
@@ -149,7 +167,8 @@ fn write_charts_and_html(
                             share_title,
                         ),
                     ];
-                    for (svg_name, png_name, rendered, title) in drawn {
+                    for (svg_name, png_name, mut rendered, title) in drawn {
+                        rendered.svg = output::visible_svg(rendered.svg);
                         output::write_atomic(dir, svg_name, &rendered.svg)?;
                         output::write_atomic(dir, png_name, &rendered.png)?;
                         written.extend([svg_name, png_name]);
@@ -168,18 +187,6 @@ fn write_charts_and_html(
             }
         }
     }
-    if written.is_empty() {
-        // Charts left by an earlier run would show figures this run did not compute.
-        output::remove_stale(
-            dir,
-            &[
-                "chart-daily.svg",
-                "chart-daily.png",
-                "chart-share.svg",
-                "chart-share.png",
-            ],
-        );
-    }
     let inputs: Vec<render::html::InputLine> = scans
         .iter()
         .map(|scan| render::html::InputLine {
@@ -197,6 +204,26 @@ fn write_charts_and_html(
     output::write_atomic(dir, "report.html", &html)?;
     written.push("report.html");
     Ok(written)
+}
+
+/// Labels from inputs (keys, the scope's filters) with control characters made visible, so
+/// that the SVG stays well-formed XML and the PNG shows what was there.
+fn visible_labels(daily: &mut render::chart::DailyChart, share: &mut render::chart::ShareChart) {
+    let fix = |text: &mut String| {
+        if let std::borrow::Cow::Owned(fixed) = output::visible(text) {
+            *text = fixed;
+        }
+    };
+    fix(&mut daily.key_name);
+    fix(&mut daily.scope);
+    daily.series.iter_mut().for_each(|s| fix(&mut s.label));
+    fix(&mut share.key_name);
+    fix(&mut share.scope);
+    share
+        .bars
+        .iter_mut()
+        .chain(share.credits.iter_mut())
+        .for_each(|bar| fix(&mut bar.label));
 }
 
 /// One line naming the provisional days and when a re-run gives final figures.

@@ -53,6 +53,10 @@ pub fn escape(text: &str) -> String {
             '&' => out.push_str("&amp;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // XML and HTML allow no NUL or ESC, not even as a reference: made visible.
+            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => {
+                out.push_str(&crate::output::visible(c.encode_utf8(&mut [0; 4])))
+            }
             other => out.push(other),
         }
     }

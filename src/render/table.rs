@@ -63,14 +63,16 @@ pub fn render(summary: &Summary, scope: &Scope) -> String {
                 format!("{}..{}", period.from, period.to)
             });
         }
-        line.extend(
-            row.keys
-                .iter()
-                .map(|k| if k.is_empty() { "-".into() } else { k.clone() }),
-        );
+        line.extend(row.keys.iter().map(|k| {
+            if k.is_empty() {
+                "-".into()
+            } else {
+                crate::output::visible(k).into_owned()
+            }
+        }));
         if let (Some(unit), Some(quantity)) = (&row.unit, row.quantity) {
             line.push(quantity_text(quantity));
-            line.push(unit.clone());
+            line.push(crate::output::visible(unit).into_owned());
         }
         line.push(display_money(row.cost));
         line.push(row.currency.clone());
