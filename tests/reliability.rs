@@ -425,3 +425,44 @@ fn reliability_trailing_zeros_beyond_28_places_are_exact() {
     let stderr = report(&work, &["usage.csv"], &[]).fails();
     assert!(stderr.contains("more than 28 decimal places"), "{stderr}");
 }
+
+#[test]
+fn reliability_token_records_filtered_away_do_not_cover_the_previous_month() {
+    // Issue 11, item 18. Before: September's token records (service assistants, removed by
+    // --service database) made September look covered, and the spike fired against 0.00.
+    let work = Workdir::new();
+    let billed = work.create(
+        "billed.csv",
+        "date,service,sku,cost\n2026-10-01,database,Read Units,50.00\n2026-10-02,database,Read Units,60.00\n",
+    );
+    let mut records = String::new();
+    for day in 1..=30 {
+        records.push_str(&format!(
+            "{{\"timestamp\":\"2026-09-{day:02}T12:00:00Z\",\"endpoint\":\"chat\",\
+             \"usage\":{{\"prompt_tokens\":1000,\"completion_tokens\":10,\"total_tokens\":1010}}}}\n"
+        ));
+    }
+    let tokens = work.create("tokens.jsonl", records);
+    let run = work.run(&[
+        "alerts",
+        &billed,
+        &tokens,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-10",
+        "--service",
+        "database",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code(), 0, "{}\n{}", run.stdout(), run.stderr());
+    let json: serde_json::Value = serde_json::from_str(&run.stdout()).unwrap();
+    let spike = &json["alerts"][0];
+    assert_eq!(spike["kind"], "spike");
+    assert_eq!(spike["fired"], false);
+    assert_eq!(
+        spike["note"],
+        "previous month 2026-09 is missing from the inputs; no spike check"
+    );
+}

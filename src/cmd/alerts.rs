@@ -76,13 +76,14 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
             *entry = exact_add(*entry, group.sums.cost)?;
         }
     }
-    // Coverage is judged before filters: a day the inputs hold rows for is covered even when
-    // the watched project spent nothing on it.
+    // Coverage is judged before filters: a day the billed inputs hold rows for is covered even
+    // when the watched project spent nothing on it. Token records are no bill: days only they
+    // hold (their rows filtered away) cover nothing, or the spike would fire against 0.00.
     let covered_days: BTreeSet<Day> = scanned
         .scans
         .iter()
         .zip(&scanned.resolved.duplicate_of)
-        .filter(|(_, duplicate)| duplicate.is_none())
+        .filter(|(scan, duplicate)| duplicate.is_none() && scan.is_billed())
         .flat_map(|(scan, _)| &scan.tally.days)
         .filter(|(_, rows)| rows.valid > 0)
         .map(|(day, _)| *day)

@@ -53,6 +53,14 @@ pub struct InputScan {
     pub tally: Tally,
 }
 
+impl InputScan {
+    /// Billed rows (usage exports, FOCUS), as opposed to token records that a rate card
+    /// prices into estimates.
+    pub fn is_billed(&self) -> bool {
+        !self.kind.starts_with("token-records")
+    }
+}
+
 /// Fields and the header names they are read from (`Schema::sources`).
 pub type Columns = Vec<(&'static str, Vec<String>)>;
 
