@@ -3,7 +3,7 @@
 
 use crate::config::OnOverlap;
 use crate::ingest::InputScan;
-use crate::ingest::tally::{FastMap, KEY_SEPARATOR, Sums, day_from_bytes};
+use crate::ingest::tally::{FastMap, KEY_SEPARATOR, Sums, Totals, day_from_bytes};
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, Status};
 use anyhow::{Result, bail};
 use rust_decimal::Decimal;
@@ -212,30 +212,35 @@ pub struct DayGroup {
     pub currency: String,
     pub unit: String,
     pub source: String,
-    pub sums: Sums,
+    pub sums: Totals,
 }
 
 /// Decodes group keys written by the per-row path: `day ++ key values ++ currency ++ unit ++
-/// source`, each value followed by the separator except the last.
-pub fn decode_groups(groups: FastMap<Box<[u8]>, Sums>, key_count: usize) -> Vec<DayGroup> {
+/// source`, each value followed by the separator except the last. Fails when a group's sum
+/// needs more than 28 significant digits (checked here, once, whatever the order of the
+/// additions: see `Exact`).
+pub fn decode_groups(groups: FastMap<Box<[u8]>, Sums>, key_count: usize) -> Result<Vec<DayGroup>> {
     let mut decoded: Vec<DayGroup> = groups
         .into_iter()
         .map(|(key, sums)| {
+            let sums = sums
+                .totals()
+                .map_err(|overflow| anyhow::anyhow!("{overflow}"))?;
             let mut values = split_values(&key);
             let source = values.pop().unwrap_or_default();
             let unit = values.pop().unwrap_or_default();
             let currency = values.pop().unwrap_or_default();
             values.truncate(key_count);
-            DayGroup {
+            Ok(DayGroup {
                 day: key_day(&key),
                 keys: values,
                 currency,
                 unit,
                 source,
                 sums,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     decoded.sort_by(|a, b| {
         (a.day, &a.keys, &a.unit, &a.currency, &a.source).cmp(&(
             b.day,
@@ -245,7 +250,7 @@ pub fn decode_groups(groups: FastMap<Box<[u8]>, Sums>, key_count: usize) -> Vec<
             &b.source,
         ))
     });
-    decoded
+    Ok(decoded)
 }
 
 /// One output row of a summary.

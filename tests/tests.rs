@@ -16,5 +16,6 @@ mod real_world;
 mod reconcile;
 mod reliability;
 mod report;
+mod scale;
 mod spreadsheet;
 mod tokens;

@@ -1322,7 +1322,7 @@ fn percent_text(share: Option<Decimal>) -> String {
 pub(crate) mod tests {
     use super::*;
     use crate::aggregate::{DayGroup, summarize};
-    use crate::ingest::tally::Sums;
+    use crate::ingest::tally::Totals;
     use crate::model::{DateRange, Delay, KeyKind, Period};
     use chrono::{DateTime, Utc};
     use std::str::FromStr;
@@ -1346,7 +1346,7 @@ pub(crate) mod tests {
                 currency: "USD".into(),
                 unit: "RU".into(),
                 source: "billed".into(),
-                sums: Sums {
+                sums: Totals {
                     quantity: Decimal::ONE,
                     cost: money(cost),
                     rows: 1,
