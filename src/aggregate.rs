@@ -108,6 +108,9 @@ pub fn resolve(scans: &mut [InputScan], on_overlap: OnOverlap) -> Result<Resolve
                         days.len()
                     ));
                 }
+                if let Some(warning) = replaced_by_nothing(&scans[a], &scans[b], &days) {
+                    warnings.push(warning);
+                }
                 superseded.extend(days.into_iter().map(|day| (a, day)));
             }
         }
@@ -177,6 +180,65 @@ pub fn resolve(scans: &mut [InputScan], on_overlap: OnOverlap) -> Result<Resolve
         groups,
         last_day,
     })
+}
+
+/// How many (project, day) pairs a "replaced by nothing" warning names before "and N more".
+pub const REPLACED_LISTED: usize = 10;
+
+/// Under `--on-overlap latest`, the projects `earlier` held on `days` (the days `later`
+/// replaces) for which `later` holds no row at all: their spend there is dropped. A warning
+/// naming them (project and day, sorted, the first `REPLACED_LISTED`), or `None`.
+fn replaced_by_nothing(earlier: &InputScan, later: &InputScan, days: &[Day]) -> Option<String> {
+    let days: BTreeSet<Day> = days.iter().copied().collect();
+    let projects = |scan: &InputScan| -> BTreeSet<(Vec<u8>, Day)> {
+        scan.tally
+            .overlap_keys
+            .iter()
+            .filter(|key| days.contains(&key_day(key)))
+            .map(|key| {
+                let project = key[4..]
+                    .split(|b| *b == KEY_SEPARATOR)
+                    .next()
+                    .unwrap_or(&[]);
+                (project.to_vec(), key_day(key))
+            })
+            .collect()
+    };
+    let kept = projects(later);
+    let dropped: Vec<(Vec<u8>, Day)> = projects(earlier)
+        .into_iter()
+        .filter(|pair| !kept.contains(pair))
+        .collect();
+    if dropped.is_empty() {
+        return None;
+    }
+    let names: BTreeSet<&[u8]> = dropped.iter().map(|(p, _)| &p[..]).collect();
+    let on_days: BTreeSet<Day> = dropped.iter().map(|(_, d)| *d).collect();
+    let mut listed: Vec<String> = dropped
+        .iter()
+        .take(REPLACED_LISTED)
+        .map(|(project, day)| {
+            let project = String::from_utf8_lossy(project);
+            let project = if project.is_empty() {
+                "(no project)".into()
+            } else {
+                project
+            };
+            format!("{project} on {day}")
+        })
+        .collect();
+    if dropped.len() > REPLACED_LISTED {
+        listed.push(format!("and {} more", dropped.len() - REPLACED_LISTED));
+    }
+    Some(format!(
+        "{} has no rows for {} project(s) that {} had on {} of the days it replaces; their rows \
+         there are dropped: {} (--on-overlap latest replaces whole days)",
+        later.file.name,
+        names.len(),
+        earlier.file.name,
+        on_days.len(),
+        listed.join(", ")
+    ))
 }
 
 fn key_day(key: &[u8]) -> Day {
