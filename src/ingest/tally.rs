@@ -25,7 +25,10 @@ pub const KEY_SEPARATOR: u8 = 0x1f;
 pub struct Exact {
     up: i128,
     down: i128,
+    /// The scale of `up` and `down`: the finest of the terms without their trailing zeros.
     scale: u32,
+    /// The finest scale of the terms as written: the scale of the result when it fits.
+    shown: u32,
 }
 
 fn power_of_ten(exponent: u32) -> Result<i128, Overflow> {
@@ -44,6 +47,13 @@ impl Exact {
     }
 
     pub fn add(&mut self, value: Decimal) -> Result<(), Overflow> {
+        self.shown = self.shown.max(value.scale());
+        // Trailing zeros are not digits: `1.000…0` (28 places) adds as 1.
+        let value = if value.scale() > 0 && value.mantissa() % 10 == 0 {
+            value.normalize()
+        } else {
+            value
+        };
         self.rescale(value.scale())?;
         let mut mantissa = value.mantissa();
         if value.scale() < self.scale {
@@ -62,6 +72,7 @@ impl Exact {
 
     pub fn merge(&mut self, other: &Exact) -> Result<(), Overflow> {
         let mut other = *other;
+        self.shown = self.shown.max(other.shown);
         let scale = self.scale.max(other.scale);
         self.rescale(scale)?;
         other.rescale(scale)?;
@@ -70,20 +81,31 @@ impl Exact {
         Ok(())
     }
 
-    /// The net sum, at the finest scale of its terms (fewer places only when trailing zeros
-    /// must go to fit); an error when it needs more than 28 significant digits.
+    /// The net sum, at the finest scale of its terms as written (fewer places only when
+    /// trailing zeros must go to fit); an error when it needs more than 28 significant digits.
     pub fn value(&self) -> Result<Decimal, Overflow> {
         // Opposite signs: the net cannot overflow.
-        let (mut net, mut scale) = (self.up + self.down, self.scale);
-        loop {
-            if let Ok(value) = Decimal::try_from_i128_with_scale(net, scale) {
+        let net = self.up + self.down;
+        for scale in (self.scale..=self.shown.max(self.scale)).rev() {
+            let padded = power_of_ten(scale - self.scale)
+                .ok()
+                .and_then(|factor| net.checked_mul(factor));
+            if let Some(value) =
+                padded.and_then(|padded| Decimal::try_from_i128_with_scale(padded, scale).ok())
+            {
                 return Ok(value);
             }
+        }
+        let (mut net, mut scale) = (net, self.scale);
+        loop {
             if scale == 0 || net % 10 != 0 {
                 return Err(Overflow);
             }
             net /= 10;
             scale -= 1;
+            if let Ok(value) = Decimal::try_from_i128_with_scale(net, scale) {
+                return Ok(value);
+            }
         }
     }
 }
