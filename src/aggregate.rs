@@ -3,7 +3,7 @@
 
 use crate::config::OnOverlap;
 use crate::ingest::InputScan;
-use crate::ingest::tally::{FastMap, KEY_SEPARATOR, Sums, day_from_bytes};
+use crate::ingest::tally::{FastMap, KEY_SEPARATOR, Sums, Totals, day_from_bytes};
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, Status};
 use anyhow::{Result, bail};
 use rust_decimal::Decimal;
@@ -108,6 +108,9 @@ pub fn resolve(scans: &mut [InputScan], on_overlap: OnOverlap) -> Result<Resolve
                         days.len()
                     ));
                 }
+                if let Some(warning) = replaced_by_nothing(&scans[a], &scans[b], &days) {
+                    warnings.push(warning);
+                }
                 superseded.extend(days.into_iter().map(|day| (a, day)));
             }
         }
@@ -179,6 +182,65 @@ pub fn resolve(scans: &mut [InputScan], on_overlap: OnOverlap) -> Result<Resolve
     })
 }
 
+/// How many (project, day) pairs a "replaced by nothing" warning names before "and N more".
+pub const REPLACED_LISTED: usize = 10;
+
+/// Under `--on-overlap latest`, the projects `earlier` held on `days` (the days `later`
+/// replaces) for which `later` holds no row at all: their spend there is dropped. A warning
+/// naming them (project and day, sorted, the first `REPLACED_LISTED`), or `None`.
+fn replaced_by_nothing(earlier: &InputScan, later: &InputScan, days: &[Day]) -> Option<String> {
+    let days: BTreeSet<Day> = days.iter().copied().collect();
+    let projects = |scan: &InputScan| -> BTreeSet<(Vec<u8>, Day)> {
+        scan.tally
+            .overlap_keys
+            .iter()
+            .filter(|key| days.contains(&key_day(key)))
+            .map(|key| {
+                let project = key[4..]
+                    .split(|b| *b == KEY_SEPARATOR)
+                    .next()
+                    .unwrap_or(&[]);
+                (project.to_vec(), key_day(key))
+            })
+            .collect()
+    };
+    let kept = projects(later);
+    let dropped: Vec<(Vec<u8>, Day)> = projects(earlier)
+        .into_iter()
+        .filter(|pair| !kept.contains(pair))
+        .collect();
+    if dropped.is_empty() {
+        return None;
+    }
+    let names: BTreeSet<&[u8]> = dropped.iter().map(|(p, _)| &p[..]).collect();
+    let on_days: BTreeSet<Day> = dropped.iter().map(|(_, d)| *d).collect();
+    let mut listed: Vec<String> = dropped
+        .iter()
+        .take(REPLACED_LISTED)
+        .map(|(project, day)| {
+            let project = String::from_utf8_lossy(project);
+            let project = if project.is_empty() {
+                "(no project)".into()
+            } else {
+                project
+            };
+            format!("{project} on {day}")
+        })
+        .collect();
+    if dropped.len() > REPLACED_LISTED {
+        listed.push(format!("and {} more", dropped.len() - REPLACED_LISTED));
+    }
+    Some(format!(
+        "{} has no rows for {} project(s) that {} had on {} of the days it replaces; their rows \
+         there are dropped: {} (--on-overlap latest replaces whole days)",
+        later.file.name,
+        names.len(),
+        earlier.file.name,
+        on_days.len(),
+        listed.join(", ")
+    ))
+}
+
 fn key_day(key: &[u8]) -> Day {
     let mut bytes = [0u8; 4];
     bytes.copy_from_slice(&key[..4]);
@@ -212,30 +274,35 @@ pub struct DayGroup {
     pub currency: String,
     pub unit: String,
     pub source: String,
-    pub sums: Sums,
+    pub sums: Totals,
 }
 
 /// Decodes group keys written by the per-row path: `day ++ key values ++ currency ++ unit ++
-/// source`, each value followed by the separator except the last.
-pub fn decode_groups(groups: FastMap<Box<[u8]>, Sums>, key_count: usize) -> Vec<DayGroup> {
+/// source`, each value followed by the separator except the last. Fails when a group's sum
+/// needs more than 28 significant digits (checked here, once, whatever the order of the
+/// additions: see `Exact`).
+pub fn decode_groups(groups: FastMap<Box<[u8]>, Sums>, key_count: usize) -> Result<Vec<DayGroup>> {
     let mut decoded: Vec<DayGroup> = groups
         .into_iter()
         .map(|(key, sums)| {
+            let sums = sums
+                .totals()
+                .map_err(|overflow| anyhow::anyhow!("{overflow}"))?;
             let mut values = split_values(&key);
             let source = values.pop().unwrap_or_default();
             let unit = values.pop().unwrap_or_default();
             let currency = values.pop().unwrap_or_default();
             values.truncate(key_count);
-            DayGroup {
+            Ok(DayGroup {
                 day: key_day(&key),
                 keys: values,
                 currency,
                 unit,
                 source,
                 sums,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     decoded.sort_by(|a, b| {
         (a.day, &a.keys, &a.unit, &a.currency, &a.source).cmp(&(
             b.day,
@@ -245,7 +312,7 @@ pub fn decode_groups(groups: FastMap<Box<[u8]>, Sums>, key_count: usize) -> Vec<
             &b.source,
         ))
     });
-    decoded
+    Ok(decoded)
 }
 
 /// One output row of a summary.

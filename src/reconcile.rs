@@ -142,7 +142,7 @@ fn beyond(difference: Decimal, billed: Decimal, tolerance: Decimal) -> Result<bo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::tally::Sums;
+    use crate::ingest::tally::Totals;
     use std::str::FromStr;
 
     fn group(day: &str, sku: &str, source: &str, cost: &str) -> DayGroup {
@@ -162,7 +162,7 @@ mod tests {
             currency: "USD".into(),
             unit: "tokens".into(),
             source: source.into(),
-            sums: Sums {
+            sums: Totals {
                 quantity: Decimal::from_str(quantity).unwrap(),
                 cost: Decimal::from_str(cost).unwrap(),
                 rows: 1,

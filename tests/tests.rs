@@ -17,5 +17,6 @@ mod real_world;
 mod reconcile;
 mod reliability;
 mod report;
+mod scale;
 mod spreadsheet;
 mod tokens;

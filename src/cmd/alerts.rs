@@ -43,7 +43,7 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         }
     })?;
     let key_count = usize::from(config.by.is_some());
-    let groups = aggregate::decode_groups(std::mem::take(&mut scanned.resolved.groups), key_count);
+    let groups = aggregate::decode_groups(std::mem::take(&mut scanned.resolved.groups), key_count)?;
     if groups.iter().any(|g| g.source != "billed") {
         bail!(
             "alerts watch billed spend, and the inputs include token records (estimated): \

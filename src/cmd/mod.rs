@@ -121,14 +121,23 @@ pub fn write_rejects(dir: &Path, rejects: &[&Reject]) -> Result<bool> {
     Ok(true)
 }
 
-/// Says what was skipped: each row on stderr when there is no `--out` folder, then (unless
+/// How many skipped rows stderr names without `--out`.
+pub const REJECTS_SHOWN: usize = 100;
+
+/// Says what was skipped: the first `REJECTS_SHOWN` rows on stderr when there is no `--out` folder, then (unless
 /// quiet) a warning with the count.
 pub fn tell_rejects(rejects: &[&Reject], out: Option<&Path>, quiet: bool) {
     if out.is_none() {
-        for reject in rejects {
+        for reject in rejects.iter().take(REJECTS_SHOWN) {
             eprintln!(
                 "skipped: {}",
                 crate::output::visible_lines(&reject.error.to_string())
+            );
+        }
+        if rejects.len() > REJECTS_SHOWN {
+            eprintln!(
+                "skipped: … and {} more (--out DIR lists every one in rejects.csv)",
+                rejects.len() - REJECTS_SHOWN
             );
         }
     }

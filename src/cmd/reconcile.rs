@@ -34,7 +34,7 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
     let groups = aggregate::decode_groups(
         std::mem::take(&mut scanned.resolved.groups),
         scanned.plan.keys.len(),
-    );
+    )?;
     let rows = reconcile(&groups, config.tolerance, report.delay)
         .map_err(|overflow| anyhow::anyhow!("{overflow}"))?;
     let rejects = scanned.rejects();

@@ -44,7 +44,7 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     let groups = aggregate::decode_groups(
         std::mem::take(&mut scanned.resolved.groups),
         scanned.plan.keys.len(),
-    );
+    )?;
     let (plan, scans, resolved) = (&scanned.plan, &scanned.scans, &scanned.resolved);
     let summary = aggregate::summarize(
         &groups,

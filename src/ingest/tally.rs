@@ -2,7 +2,7 @@
 //! strings so that the per-row path looks groups up without allocating.
 
 use crate::error::RowError;
-use crate::model::{Day, Overflow, exact_add};
+use crate::model::{Day, Overflow};
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
 
@@ -15,28 +15,140 @@ pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 /// Separates the values inside a group key. A control character no export uses.
 pub const KEY_SEPARATOR: u8 = 0x1f;
 
-/// Exact sums of one group on one day.
+/// An exact running sum whose overflow verdict does not depend on the order of additions:
+/// charges (positive amounts) and credits (negative amounts) are summed apart as 128-bit
+/// integers at the finest scale seen, and the 28-digit limit of `Decimal` is checked once, on
+/// the net (`value`). Each side only grows, so it overflows 128 bits in some order of
+/// additions iff it does in every order; blocks merged as they finish (in any order) give the
+/// verdict, and the figure, of one sequential fold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Exact {
+    up: i128,
+    down: i128,
+    /// The scale of `up` and `down`: the finest of the terms without their trailing zeros.
+    scale: u32,
+    /// The finest scale of the terms as written: the scale of the result when it fits.
+    shown: u32,
+}
+
+fn power_of_ten(exponent: u32) -> Result<i128, Overflow> {
+    10i128.checked_pow(exponent).ok_or(Overflow)
+}
+
+impl Exact {
+    fn rescale(&mut self, scale: u32) -> Result<(), Overflow> {
+        if scale > self.scale {
+            let factor = power_of_ten(scale - self.scale)?;
+            self.up = self.up.checked_mul(factor).ok_or(Overflow)?;
+            self.down = self.down.checked_mul(factor).ok_or(Overflow)?;
+            self.scale = scale;
+        }
+        Ok(())
+    }
+
+    pub fn add(&mut self, value: Decimal) -> Result<(), Overflow> {
+        self.shown = self.shown.max(value.scale());
+        // Trailing zeros are not digits: `1.000…0` (28 places) adds as 1.
+        let value = if value.scale() > 0 && value.mantissa() % 10 == 0 {
+            value.normalize()
+        } else {
+            value
+        };
+        self.rescale(value.scale())?;
+        let mut mantissa = value.mantissa();
+        if value.scale() < self.scale {
+            mantissa = mantissa
+                .checked_mul(power_of_ten(self.scale - value.scale())?)
+                .ok_or(Overflow)?;
+        }
+        let side = if mantissa < 0 {
+            &mut self.down
+        } else {
+            &mut self.up
+        };
+        *side = side.checked_add(mantissa).ok_or(Overflow)?;
+        Ok(())
+    }
+
+    pub fn merge(&mut self, other: &Exact) -> Result<(), Overflow> {
+        let mut other = *other;
+        self.shown = self.shown.max(other.shown);
+        let scale = self.scale.max(other.scale);
+        self.rescale(scale)?;
+        other.rescale(scale)?;
+        self.up = self.up.checked_add(other.up).ok_or(Overflow)?;
+        self.down = self.down.checked_add(other.down).ok_or(Overflow)?;
+        Ok(())
+    }
+
+    /// The net sum, at the finest scale of its terms as written (fewer places only when
+    /// trailing zeros must go to fit); an error when it needs more than 28 significant digits.
+    pub fn value(&self) -> Result<Decimal, Overflow> {
+        // Opposite signs: the net cannot overflow.
+        let net = self.up + self.down;
+        for scale in (self.scale..=self.shown.max(self.scale)).rev() {
+            let padded = power_of_ten(scale - self.scale)
+                .ok()
+                .and_then(|factor| net.checked_mul(factor));
+            if let Some(value) =
+                padded.and_then(|padded| Decimal::try_from_i128_with_scale(padded, scale).ok())
+            {
+                return Ok(value);
+            }
+        }
+        let (mut net, mut scale) = (net, self.scale);
+        loop {
+            if scale == 0 || net % 10 != 0 {
+                return Err(Overflow);
+            }
+            net /= 10;
+            scale -= 1;
+            if let Ok(value) = Decimal::try_from_i128_with_scale(net, scale) {
+                return Ok(value);
+            }
+        }
+    }
+}
+
+/// Exact sums of one group on one day, while inputs are read (see `Exact`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Sums {
-    pub quantity: Decimal,
-    pub cost: Decimal,
+    pub quantity: Exact,
+    pub cost: Exact,
     pub rows: u64,
 }
 
 impl Sums {
     pub fn add(&mut self, quantity: Decimal, cost: Decimal) -> Result<(), Overflow> {
-        self.quantity = exact_add(self.quantity, quantity)?;
-        self.cost = exact_add(self.cost, cost)?;
+        self.quantity.add(quantity)?;
+        self.cost.add(cost)?;
         self.rows += 1;
         Ok(())
     }
 
     pub fn merge(&mut self, other: &Sums) -> Result<(), Overflow> {
-        self.quantity = exact_add(self.quantity, other.quantity)?;
-        self.cost = exact_add(self.cost, other.cost)?;
+        self.quantity.merge(&other.quantity)?;
+        self.cost.merge(&other.cost)?;
         self.rows += other.rows;
         Ok(())
     }
+
+    /// The sums as decimals: an error when one needs more than 28 significant digits.
+    pub fn totals(&self) -> Result<Totals, Overflow> {
+        Ok(Totals {
+            quantity: self.quantity.value()?,
+            cost: self.cost.value()?,
+            rows: self.rows,
+        })
+    }
+}
+
+/// The final sums of one group on one day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub quantity: Decimal,
+    pub cost: Decimal,
+    pub rows: u64,
 }
 
 /// Rows of one day: how many parsed, and how many of those passed the range and filters.
@@ -269,14 +381,10 @@ mod tests {
     fn merge_adds_sums_and_keeps_the_earliest_error() {
         let key: Box<[u8]> = b"k".to_vec().into_boxed_slice();
         let mut first = Tally::default();
-        first.groups.insert(
-            key.clone(),
-            Sums {
-                quantity: Decimal::ONE,
-                cost: Decimal::from_str("0.10").unwrap(),
-                rows: 1,
-            },
-        );
+        let mut sums = Sums::default();
+        sums.add(Decimal::ONE, Decimal::from_str("0.10").unwrap())
+            .unwrap();
+        first.groups.insert(key.clone(), sums);
         let error = |line| RowError {
             location: Location {
                 source: "f.csv".into(),
@@ -289,19 +397,60 @@ mod tests {
         };
         first.first_error = Some(error(9));
         let mut second = Tally::default();
-        second.groups.insert(
-            key.clone(),
-            Sums {
-                quantity: Decimal::TWO,
-                cost: Decimal::from_str("0.205").unwrap(),
-                rows: 2,
-            },
-        );
+        let mut sums = Sums::default();
+        sums.add(Decimal::ONE, Decimal::from_str("0.2").unwrap())
+            .unwrap();
+        sums.add(Decimal::ONE, Decimal::from_str("0.005").unwrap())
+            .unwrap();
+        second.groups.insert(key.clone(), sums);
         second.first_error = Some(error(4));
         first.merge(second);
-        let sums = first.groups[&key];
+        let sums = first.groups[&key].totals().unwrap();
         assert_eq!(sums.cost, Decimal::from_str("0.305").unwrap());
         assert_eq!((sums.quantity, sums.rows), (Decimal::from(3), 3));
         assert_eq!(first.first_error.unwrap().location.line, 4);
+    }
+
+    #[test]
+    fn exact_sums_have_one_verdict_in_every_order() {
+        let big = Decimal::from_str("70000000000000000000000000000").unwrap();
+        let tiny = Decimal::from_str("0.00001").unwrap();
+        let terms = [big, big, -big, tiny, -tiny];
+        // Every order of the five terms, one at a time and merged pairwise.
+        let mut orders: Vec<Vec<usize>> = vec![vec![]];
+        for _ in 0..terms.len() {
+            let mut longer = Vec::new();
+            for order in &orders {
+                for i in (0..terms.len()).filter(|i| !order.contains(i)) {
+                    longer.push([order.clone(), vec![i]].concat());
+                }
+            }
+            orders = longer;
+        }
+        for order in orders {
+            let mut folded = Exact::default();
+            let mut halves = [Exact::default(), Exact::default()];
+            for (n, &i) in order.iter().enumerate() {
+                folded.add(terms[i]).unwrap();
+                halves[n % 2].add(terms[i]).unwrap();
+            }
+            halves[1].merge(&halves[0].clone()).unwrap();
+            assert_eq!(folded.value().unwrap(), big);
+            assert_eq!(halves[1].value().unwrap(), big);
+        }
+        // The net itself past 28 digits is refused whatever the order.
+        let mut sum = Exact::default();
+        sum.add(big).unwrap();
+        sum.add(big).unwrap();
+        assert_eq!(sum.value(), Err(Overflow));
+        // Trailing zeros of the finest scale go when they must.
+        let mut padded = Exact::default();
+        padded
+            .add(Decimal::from_str("5.0000000000000000000000000000").unwrap())
+            .unwrap();
+        padded
+            .add(Decimal::from_str("5.0000000000000000000000000000").unwrap())
+            .unwrap();
+        assert_eq!(padded.value().unwrap(), Decimal::from(10));
     }
 }

@@ -151,7 +151,16 @@ pub enum NoChart {
     MixedSources,
     #[error("a sum exceeds the 28 significant digits that tally keeps exactly")]
     Overflow,
+    #[error(
+        "the chart would span {days} days ({from} to {to}), more than the 3,660 a daily chart \
+         draws; narrow the range (--from/--to) for charts"
+    )]
+    TooManyDays { days: i64, from: Day, to: Day },
 }
+
+/// The most days a daily chart draws (ten years and a few leap days): beyond it a bar is
+/// narrower than a pixel, and drawing costs time per day with or without data.
+pub const MAX_CHART_DAYS: i64 = 3660;
 
 /// A charge part and a credit part, each summed exactly.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -245,19 +254,25 @@ fn currency_of(summary: &Summary) -> Result<String, NoChart> {
 
 /// The days a daily chart shows: the range up to the as-of day (or the last day with data,
 /// when later), so that a month-to-date report does not show empty future days.
-pub fn shown_days(summary: &Summary) -> Vec<Day> {
+/// Refused (`NoChart::TooManyDays`) when they are more than `MAX_CHART_DAYS`, before any
+/// per-day work.
+pub fn shown_days(summary: &Summary) -> Result<Vec<Day>, NoChart> {
     let last_data = summary.daily.iter().map(|row| row.day).max();
     let as_of_day = summary.delay.as_of.date_naive();
+    let from = summary.range.from;
     let last = as_of_day
-        .max(last_data.unwrap_or(summary.range.from))
+        .max(last_data.unwrap_or(from))
         .min(summary.range.to)
-        .max(summary.range.from);
-    summary
-        .range
-        .from
-        .iter_days()
-        .take_while(|day| *day <= last)
-        .collect()
+        .max(from);
+    let days = (last - from).num_days() + 1;
+    if days > MAX_CHART_DAYS {
+        return Err(NoChart::TooManyDays {
+            days,
+            from,
+            to: last,
+        });
+    }
+    Ok(from.iter_days().take_while(|day| *day <= last).collect())
 }
 
 /// Stacks each day of `series`: positive parts upward from zero, then negative parts downward
@@ -306,7 +321,7 @@ impl DailyChart {
         let by_key = by_first_key(summary)?;
         let currency = currency_of(summary)?;
         let ranked = ranked(&by_key.totals, Parts::size, true);
-        let days = shown_days(summary);
+        let days = shown_days(summary)?;
         let keep = kept(ranked.len(), top);
         // The kept keys in the share chart's order (largest charges first, then the largest
         // credits), so that a key has the same colour in both charts.
@@ -366,9 +381,18 @@ impl DailyChart {
             series.total = sum.net()?;
         }
         let stacks = stack(&series, days.len())?;
+        // The provisional days are consecutive and sorted: a range check per day, not a search.
         let provisional = days
             .iter()
-            .map(|day| summary.provisional_days.contains(day))
+            .map(|day| {
+                match (
+                    summary.provisional_days.first(),
+                    summary.provisional_days.last(),
+                ) {
+                    (Some(first), Some(last)) => first <= day && day <= last,
+                    _ => false,
+                }
+            })
             .collect();
         Ok(DailyChart {
             key_name: summary.key_names.first().cloned().unwrap_or_default(),
@@ -1298,7 +1322,7 @@ fn percent_text(share: Option<Decimal>) -> String {
 pub(crate) mod tests {
     use super::*;
     use crate::aggregate::{DayGroup, summarize};
-    use crate::ingest::tally::Sums;
+    use crate::ingest::tally::Totals;
     use crate::model::{DateRange, Delay, KeyKind, Period};
     use chrono::{DateTime, Utc};
     use std::str::FromStr;
@@ -1322,7 +1346,7 @@ pub(crate) mod tests {
                 currency: "USD".into(),
                 unit: "RU".into(),
                 source: "billed".into(),
-                sums: Sums {
+                sums: Totals {
                     quantity: Decimal::ONE,
                     cost: money(cost),
                     rows: 1,
