@@ -16,5 +16,6 @@ mod real_world;
 mod reconcile;
 mod reliability;
 mod report;
+mod splitting;
 mod spreadsheet;
 mod tokens;
