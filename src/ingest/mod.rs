@@ -710,17 +710,19 @@ fn scan_csv<R: Read>(
             // The same error as a worker gives for a long record inside a block, so that
             // the earliest problem wins whatever the block size.
             Some(long) => {
-                let mut part = Tally::default();
-                part.first_error = Some(crate::error::RowError {
-                    location: crate::error::Location {
-                        source: source.to_string(),
-                        row_group: None,
-                        line: long.line,
-                    },
-                    column: None,
-                    value: None,
-                    reason: long.reason(|i| rows.column_name(i)),
-                });
+                let part = Tally {
+                    first_error: Some(crate::error::RowError {
+                        location: crate::error::Location {
+                            source: source.to_string(),
+                            row_group: None,
+                            line: long.line,
+                        },
+                        column: None,
+                        value: None,
+                        reason: long.reason(|i| rows.column_name(i)),
+                    }),
+                    ..Tally::default()
+                };
                 file_tally.merge(part);
             }
             None => return Err(anyhow!(error).context(format!("{source}: cannot read"))),
