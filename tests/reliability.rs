@@ -306,8 +306,9 @@ fn reliability_symlinked_directories_are_walked_once() {
 #[test]
 fn reliability_a_header_of_200k_columns_is_refused_at_once() {
     let work = Workdir::new();
+    // 100k columns, not 200k: a header past 1 MiB is refused by the record limit first.
     let mut header = String::from("Date,SKU,Cost");
-    for i in 0..200_000 {
+    for i in 0..100_000 {
         header.push_str(&format!(",c{i}"));
     }
     work.create("wide.csv", format!("{header}\n"));
@@ -323,7 +324,7 @@ fn reliability_a_header_of_200k_columns_is_refused_at_once() {
         .expect("tally did not finish within 20 s");
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stderr.contains("wide.csv:1: the header has 200003 columns; tally reads at most 10000"),
+        stderr.contains("wide.csv:1: the header has 100003 columns; tally reads at most 10000"),
         "{stderr}"
     );
     // At the limit, a duplicate pair is still found and named, quickly.

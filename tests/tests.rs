@@ -18,5 +18,6 @@ mod reconcile;
 mod reliability;
 mod report;
 mod scale;
+mod splitting;
 mod spreadsheet;
 mod tokens;

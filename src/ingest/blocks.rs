@@ -18,8 +18,13 @@ impl Block {
     }
 }
 
+/// The longest record tally reads, in bytes (its terminator not counted). Memory is bounded by
+/// the blocks in flight plus one record; without a limit, a file without line breaks (or with a
+/// quote that never closes) would be read into one record until memory ran out.
+pub const MAX_RECORD: usize = 1 << 20;
+
 /// RFC 4180 state at a byte, as the csv crate reads it: a quote only opens a field at its
-/// start; inside quotes, `""` is an escaped quote.
+/// start; inside quotes, `""` is an escaped quote; outside quotes a CR or an LF ends a record.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum State {
     FieldStart,
@@ -28,54 +33,145 @@ enum State {
     QuoteInQuoted,
 }
 
-/// Where records end in `data` (read from a record start, fields separated by `delimiter`):
-/// the position just after the first or the last line feed that ends a record, if any.
-fn record_ends(data: &[u8], delimiter: u8, stop_at_first: bool) -> Option<usize> {
-    // Most exports quote nothing: then every line feed ends a record.
-    if !stop_at_first && memchr::memchr(b'"', data).is_none() {
-        return memchr::memrchr(b'\n', data).map(|i| i + 1);
-    }
+/// The csv crate's state machine over `data`, read from a record start: calls `end` with the
+/// position just after each record terminator (after the LF of a CRLF; a CR that is the last
+/// byte of `data` is not judged, as an LF may follow it), stopping when `end` returns true.
+/// Returns the state after the last byte and the index of the field it is in.
+fn scan(data: &[u8], delimiter: u8, mut end: impl FnMut(usize) -> bool) -> (State, usize) {
     let mut state = State::FieldStart;
-    let mut last = None;
+    let mut field = 0;
     let mut i = 0;
     while i < data.len() {
-        match state {
-            State::Quoted => match memchr::memchr(b'"', &data[i..]) {
+        if state == State::Quoted {
+            match memchr::memchr(b'"', &data[i..]) {
                 Some(offset) => {
-                    i += offset;
+                    i += offset + 1;
                     state = State::QuoteInQuoted;
+                    continue;
                 }
-                None => break,
-            },
-            _ => {
-                let byte = data[i];
-                state = match (state, byte) {
-                    (_, b'\n') => {
-                        last = Some(i + 1);
-                        if stop_at_first {
-                            break;
-                        }
-                        State::FieldStart
-                    }
-                    (_, byte) if byte == delimiter => State::FieldStart,
-                    (State::FieldStart, b'"') => State::Quoted,
-                    (State::QuoteInQuoted, b'"') => State::Quoted,
-                    (State::FieldStart | State::QuoteInQuoted, b'\r') => state,
-                    _ => State::Unquoted,
-                };
-                // Inside an unquoted field only a separator or a line feed matters: skip ahead.
-                if state == State::Unquoted {
-                    match memchr::memchr2(delimiter, b'\n', &data[i + 1..]) {
-                        Some(offset) => i += offset,
-                        None => break,
-                    }
-                }
+                None => return (State::Quoted, field),
             }
         }
+        let byte = data[i];
+        if byte == b'\n' || byte == b'\r' {
+            let after = match (byte, data.get(i + 1)) {
+                (b'\r', Some(b'\n')) => i + 2,
+                (b'\r', None) => return (state, field),
+                _ => i + 1,
+            };
+            state = State::FieldStart;
+            field = 0;
+            if end(after) {
+                return (state, field);
+            }
+            i = after;
+            continue;
+        }
+        state = match (state, byte) {
+            (_, byte) if byte == delimiter => {
+                field += 1;
+                State::FieldStart
+            }
+            (State::FieldStart | State::QuoteInQuoted, b'"') => State::Quoted,
+            _ => State::Unquoted,
+        };
         i += 1;
+        // Inside an unquoted field only a separator or a line end matters: skip ahead.
+        if state == State::Unquoted {
+            match memchr::memchr3(delimiter, b'\n', b'\r', &data[i..]) {
+                Some(offset) => i += offset,
+                None => return (state, field),
+            }
+        }
     }
+    (state, field)
+}
+
+/// Where records end in `data` (read from a record start, fields separated by `delimiter`):
+/// the position just after the first or the last record terminator, if any.
+fn record_ends(data: &[u8], delimiter: u8, stop_at_first: bool) -> Option<usize> {
+    // Most exports quote nothing: then every line end ends a record.
+    if !stop_at_first && memchr::memchr(b'"', data).is_none() {
+        return last_line_end(data, data.len());
+    }
+    let mut last = None;
+    scan(data, delimiter, |end| {
+        last = Some(end);
+        stop_at_first
+    });
     last
 }
+
+/// The position after the last line end (LF, CRLF or a lone CR) in `data[..before]`; a CR
+/// that is the last byte of `data` is not one yet, as an LF may follow it.
+fn last_line_end(data: &[u8], mut before: usize) -> Option<usize> {
+    while let Some(i) = memchr::memrchr2(b'\n', b'\r', &data[..before]) {
+        if data[i] == b'\n' || (i + 1 < data.len() && data[i + 1] != b'\n') {
+            return Some(i + 1);
+        }
+        before = i;
+    }
+    None
+}
+
+/// The field (by index) that a quote opened in the record `data` holds open at its end:
+/// `Some` when `data` ends inside a quoted field.
+pub fn open_quote(data: &[u8], delimiter: u8) -> Option<usize> {
+    match scan(data, delimiter, |_| true) {
+        (State::Quoted, field) => Some(field),
+        _ => None,
+    }
+}
+
+/// A record longer than [`MAX_RECORD`], found while reading blocks.
+#[derive(Debug)]
+pub struct TooLong {
+    /// The physical line the record starts on.
+    pub line: u64,
+    /// The field still inside quotes [`MAX_RECORD`] bytes into the record, if any.
+    pub open_field: Option<usize>,
+    /// False when blocks were cut by quote parity, which may have run past the record's end:
+    /// the input must be read again with exact boundaries before this is an error.
+    pub exact: bool,
+}
+
+impl TooLong {
+    /// The record that starts at `record[0]` on `line` and is longer than [`MAX_RECORD`].
+    pub fn at(record: &[u8], line: u64, delimiter: u8) -> TooLong {
+        let prefix = &record[..record.len().min(MAX_RECORD + 1)];
+        TooLong {
+            line,
+            open_field: open_quote(prefix, delimiter),
+            exact: true,
+        }
+    }
+
+    /// Why the record is refused (after `file:line: `), with the open field's name from
+    /// `column`.
+    pub fn reason(&self, column: impl Fn(usize) -> String) -> String {
+        let detail = match self.open_field {
+            Some(field) => format!(
+                "column \"{}\" opens a quote that is still open {MAX_RECORD} bytes on (an \
+                 unterminated quote?)",
+                column(field)
+            ),
+            None => format!("no record end within its first {MAX_RECORD} bytes"),
+        };
+        format!(
+            "a record longer than 1 MiB: {detail}; is this a CSV? (tally reads records of at \
+             most 1 MiB)"
+        )
+    }
+}
+
+impl std::fmt::Display for TooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let reason = self.reason(|field| format!("#{}", field + 1));
+        write!(f, "line {}: {reason}", self.line)
+    }
+}
+
+impl std::error::Error for TooLong {}
 
 /// How a block's end is found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,12 +189,13 @@ pub enum Boundaries {
 fn parity_record_end(data: &[u8]) -> Option<usize> {
     let mut quotes_before = memchr::memchr_iter(b'"', data).count();
     let mut end = data.len();
-    while let Some(newline) = memchr::memrchr(b'\n', &data[..end]) {
-        quotes_before -= memchr::memchr_iter(b'"', &data[newline..end]).count();
+    while let Some(line_end) = last_line_end(data, end) {
+        let terminator = line_end - 1;
+        quotes_before -= memchr::memchr_iter(b'"', &data[terminator..end]).count();
         if quotes_before.is_multiple_of(2) {
-            return Some(newline + 1);
+            return Some(line_end);
         }
-        end = newline;
+        end = terminator;
     }
     None
 }
@@ -160,10 +257,14 @@ impl<R: Read> BlockSplitter<R> {
                 Some(end) => end,
                 None if self.eof => data.len(),
                 None => {
+                    self.check_length(Boundaries::Exact)?;
                     want += self.filled;
                     continue;
                 }
             };
+            if data[..end].trim_ascii_end().len() > MAX_RECORD {
+                return Err(too_long(TooLong::at(data, 1, self.delimiter)));
+            }
             if data[..end].iter().all(u8::is_ascii_whitespace) {
                 return self.blank_first_line(end, want);
             }
@@ -222,7 +323,9 @@ impl<R: Read> BlockSplitter<R> {
                     Some(end) => end,
                     // One record longer than a block: read on until it ends.
                     None => {
-                        want = self.filled + self.block_size;
+                        self.check_length(self.boundaries)?;
+                        // Geometric growth: each try rescans what is pending.
+                        want = self.filled + self.block_size.max(self.filled);
                         continue;
                     }
                 }
@@ -243,6 +346,19 @@ impl<R: Read> BlockSplitter<R> {
                 first_line,
             }));
         }
+    }
+
+    /// The pending record has no end yet: an error once it is longer than [`MAX_RECORD`]
+    /// (a CR as the last byte may still be its terminator). With `Boundaries::Parity` and a
+    /// quote in it, parity may be what hides its end: `TooLong::exact` is then false.
+    fn check_length(&self, boundaries: Boundaries) -> io::Result<()> {
+        if self.filled <= MAX_RECORD + 1 {
+            return Ok(());
+        }
+        let data = &self.pending[..self.filled];
+        let mut error = TooLong::at(data, self.next_line, self.delimiter);
+        error.exact = boundaries == Boundaries::Exact || memchr::memchr(b'"', data).is_none();
+        Err(too_long(error))
     }
 
     /// Returns a block's buffer for reuse.
@@ -268,8 +384,21 @@ impl<R: Read> BlockSplitter<R> {
     }
 }
 
-fn count_lines(data: &[u8]) -> u64 {
-    memchr::memchr_iter(b'\n', data).count() as u64
+fn too_long(error: TooLong) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, error)
+}
+
+/// Physical lines in `data`: line feeds, CRLF pairs and lone CRs (a CR-only file, as Excel for
+/// Mac saves "CSV (Macintosh)", has one per line), each ending one line, as the csv crate
+/// ends records. `data` must not end between the CR and the LF of a pair.
+pub fn count_lines(data: &[u8]) -> u64 {
+    let lf = memchr::memchr_iter(b'\n', data).count();
+    let cr = memchr::memchr_iter(b'\r', data).count();
+    if cr == 0 {
+        return lf as u64;
+    }
+    let crlf = memchr::memmem::find_iter(data, b"\r\n").count();
+    (lf + cr - crlf) as u64
 }
 
 #[cfg(test)]
@@ -303,9 +432,27 @@ mod tests {
         let (header, blocks) = split(input, 4);
         assert_eq!(header, b"a,b\r\n");
         let texts: Vec<&str> = blocks.iter().map(|(t, _)| t.as_str()).collect();
-        assert_eq!(texts, ["1,\"x\ny\"\r\n", "2,\"q\"\"\n\"\n", "3,z\n"]);
+        // A record longer than a block makes the next block grow geometrically.
+        assert_eq!(texts, ["1,\"x\ny\"\r\n", "2,\"q\"\"\n\"\n3,z\n"]);
         let lines: Vec<u64> = blocks.iter().map(|(_, l)| *l).collect();
-        assert_eq!(lines, [2, 4, 6]);
+        assert_eq!(lines, [2, 4]);
+    }
+
+    #[test]
+    fn a_cr_ends_a_record_but_never_splits_a_crlf() {
+        for boundaries in [Boundaries::Exact, Boundaries::Parity] {
+            let (header, blocks) = split_with(b"h\r1\r2\r\n\"a\rb\"\r3", 1, boundaries);
+            assert_eq!(header, b"h\r");
+            let texts: Vec<&str> = blocks.iter().map(|(t, _)| t.as_str()).collect();
+            assert_eq!(texts, ["1\r", "2\r\n", "\"a\rb\"\r3"], "{boundaries:?}");
+            let lines: Vec<u64> = blocks.iter().map(|(_, l)| *l).collect();
+            assert_eq!(lines, [2, 3, 4], "{boundaries:?}");
+        }
+        // After a closing quote a CR ends the record: the quote that follows opens a field.
+        assert_eq!(record_ends(b"\"x\"\r\"y\nz\"\n", b',', false), Some(10));
+        assert_eq!(open_quote(b"a,\"b\nc", b','), Some(1));
+        assert_eq!(open_quote(b"a,\"b\"\"\"", b','), None);
+        assert_eq!(count_lines(b"a\rb\r\nc\n\r"), 4);
     }
 
     #[test]

@@ -627,7 +627,14 @@ fn scan_csv<R: Read>(
     let mut splitter = BlockSplitter::new(reader, plan.block_size, boundaries, plan.delimiter);
     let header = splitter
         .header()
-        .with_context(|| format!("{source}: cannot read"))?
+        .map_err(|error| match too_long(&error) {
+            Some(long) => anyhow!(
+                "{source}:{}: {}",
+                long.line,
+                long.reason(|i| format!("#{}", i + 1))
+            ),
+            None => anyhow!(error).context(format!("{source}: cannot read")),
+        })?
         .ok_or_else(|| anyhow!("{source}: the file is empty; expected a header row"))?;
     if header.iter().all(u8::is_ascii_whitespace) {
         bail!("{source}:1: {BLANK_FIRST_LINE}");
@@ -705,7 +712,29 @@ fn scan_csv<R: Read>(
         }
     });
     if let Some(error) = read_error {
-        return Err(anyhow!(error).context(format!("{source}: cannot read")));
+        match too_long(&error) {
+            // Blocks cut by parity may have run past the record's end: read exactly.
+            Some(long) if !long.exact => return Ok(None),
+            // The same error as a worker gives for a long record inside a block, so that
+            // the earliest problem wins whatever the block size.
+            Some(long) => {
+                let part = Tally {
+                    first_error: Some(crate::error::RowError {
+                        location: crate::error::Location {
+                            source: source.to_string(),
+                            row_group: None,
+                            line: long.line,
+                        },
+                        column: None,
+                        value: None,
+                        reason: long.reason(|i| rows.column_name(i)),
+                    }),
+                    ..Tally::default()
+                };
+                file_tally.merge(part);
+            }
+            None => return Err(anyhow!(error).context(format!("{source}: cannot read"))),
+        }
     }
     if file_tally.needs_exact {
         return Ok(None);
@@ -724,6 +753,11 @@ fn scan_csv<R: Read>(
         bail!("{source}: {}", crate::model::Overflow);
     }
     Ok(Some(schema))
+}
+
+/// The record-length error inside a read error, if that is what it is.
+fn too_long(error: &std::io::Error) -> Option<&blocks::TooLong> {
+    error.get_ref()?.downcast_ref::<blocks::TooLong>()
 }
 
 /// Why a file with a UTF-16 byte-order mark is refused (after its name), and what to do.

@@ -2,7 +2,7 @@
 //! keys it is counted under. This is the per-row hot path: it borrows fields and writes keys
 //! into reused buffers; it allocates only to describe an error.
 
-use super::blocks::{Block, Boundaries};
+use super::blocks::{Block, Boundaries, MAX_RECORD, TooLong, count_lines, open_quote};
 use super::columns::Schema;
 use super::fields::{parse_day_as, parse_decimal, parse_focus_decimal, parse_instant_as};
 use super::split;
@@ -118,6 +118,10 @@ impl<'a> FileRows<'a> {
         // takes the rest (and reports what is wrong with them).
         let fast = std::str::from_utf8(block.bytes()).ok().is_some_and(|text| {
             split::for_each_record(text, block.first_line, self.plan.delimiter, |record| {
+                if record.text.len() > MAX_RECORD {
+                    self.too_long(&mut scratch.tally, record.text.as_bytes(), record.line);
+                    return true;
+                }
                 self.count(&mut scratch, record, record.line)
             })
             .is_ok()
@@ -140,31 +144,40 @@ impl<'a> FileRows<'a> {
     /// Any RFC 4180 records, read by the csv crate.
     fn csv_records(&self, block: &Block, scratch: &mut Scratch) {
         let data = block.bytes();
+        // The csv crate drops a byte-order mark at the start of what it reads: here that is a
+        // block's first record, which elsewhere in a block keeps it. An empty line before it
+        // (skipped, as every empty line is) keeps the mark, so the block size cannot matter.
+        let shift = usize::from(data.starts_with(b"\xEF\xBB\xBF"));
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .delimiter(self.plan.delimiter)
-            .from_reader(data);
+            .from_reader(std::io::Read::chain(&b"\n"[..shift], data));
+        let offset_of = |position: Option<&csv::Position>| {
+            (position.map_or(0, |p| p.byte()) as usize)
+                .saturating_sub(shift)
+                .min(data.len())
+        };
         let mut record = csv::ByteRecord::new();
-        // Physical lines are counted here, as line feeds before the record's first byte: the
+        // Physical lines are counted here, as line ends before the record's first byte: the
         // csv crate positions a record at the end of the previous one (which, after a CRLF,
-        // is before its LF), and counts a lone CR as a line.
+        // is before its LF). Returns the record's first byte and its line.
         let mut counted = (0usize, block.first_line);
-        let mut line_at = |offset: u64| {
-            let mut offset = (offset as usize).min(data.len()).max(counted.0);
+        let mut line_at = |offset: usize| {
+            let mut offset = offset.max(counted.0);
             while matches!(data.get(offset), Some(b'\r' | b'\n')) {
                 offset += 1;
             }
-            counted.1 += memchr::memchr_iter(b'\n', &data[counted.0..offset]).count() as u64;
+            counted.1 += count_lines(&data[counted.0..offset]);
             counted.0 = offset;
-            counted.1
+            counted
         };
         loop {
             match reader.read_byte_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(error) => {
-                    let line = line_at(error.position().map_or(0, |p| p.byte()));
+                    let (_, line) = line_at(offset_of(error.position()));
                     scratch.tally.rows_read += 1;
                     let error = FieldError {
                         column: None,
@@ -177,11 +190,65 @@ impl<'a> FileRows<'a> {
                     continue;
                 }
             }
-            let line = line_at(record.position().map_or(0, |p| p.byte()));
-            if self.count(scratch, &record, line) {
+            let (start, line) = line_at(offset_of(record.position()));
+            let end = offset_of(Some(reader.position()));
+            let text = &data[start..end.max(start)];
+            // Only the block's last record can end inside quotes: blocks end on record ends,
+            // so that is a quote left open at the end of the input.
+            let open = if end == data.len() {
+                open_quote(text, self.plan.delimiter)
+            } else {
+                None
+            };
+            let length = match open {
+                Some(_) => text.len(),
+                None => {
+                    text.len()
+                        - text
+                            .iter()
+                            .rev()
+                            .take_while(|b| matches!(b, b'\r' | b'\n'))
+                            .count()
+                }
+            };
+            if length > MAX_RECORD {
+                self.too_long(&mut scratch.tally, text, line);
+                break;
+            }
+            let stop = match open {
+                Some(field) => {
+                    scratch.tally.rows_read += 1;
+                    let error = FieldError {
+                        column: Some(field),
+                        value: None,
+                        reason: "opens a quote that is never closed: an unterminated quote \
+                                 (the field would run to the end of the input)"
+                            .to_string(),
+                    };
+                    self.reject(&mut scratch.tally, error, line, &record)
+                }
+                None => self.count(scratch, &record, line),
+            };
+            if stop {
                 break;
             }
         }
+    }
+
+    /// A record longer than [`MAX_RECORD`] (`record` from its first byte) stops the run,
+    /// `--skip-bad-rows` or not: where it ends cannot be trusted.
+    fn too_long(&self, tally: &mut Tally, record: &[u8], line: u64) {
+        let long = TooLong::at(record, line, self.plan.delimiter);
+        tally.first_error = Some(RowError {
+            location: Location {
+                source: self.source.to_string(),
+                row_group: None,
+                line,
+            },
+            column: None,
+            value: None,
+            reason: long.reason(|i| self.column_name(i)),
+        });
     }
 
     /// Counts one record that is not a CSV line (a Parquet row) into `scratch`, with the same
@@ -304,7 +371,7 @@ impl<'a> FileRows<'a> {
         }
     }
 
-    fn column_name(&self, index: usize) -> String {
+    pub(crate) fn column_name(&self, index: usize) -> String {
         self.schema
             .headers
             .get(index)
