@@ -7,7 +7,7 @@ use crate::ingest::tally::{FastMap, KEY_SEPARATOR, Sums, Totals, day_from_bytes}
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, Status};
 use anyhow::{Result, bail};
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How each input's rows were accounted for: read = used + filtered + superseded + rejected.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -56,36 +56,33 @@ pub fn resolve(scans: &mut [InputScan], on_overlap: OnOverlap) -> Result<Resolve
         .filter(|&i| duplicate_of[i].is_none())
         .collect();
 
-    // Which inputs hold each (day, identity) key, in input order.
-    let mut holders: HashMap<&[u8], Vec<usize>> = HashMap::new();
-    for &i in &live {
-        for key in &scans[i].tally.overlap_keys {
-            holders.entry(&key[..]).or_default().push(i);
-        }
-    }
-    // The first shared key of each overlapping pair.
-    let mut pairs: BTreeMap<(usize, usize), &[u8]> = BTreeMap::new();
-    for (key, files) in &holders {
-        for (n, &a) in files.iter().enumerate() {
-            for &b in &files[n + 1..] {
-                let entry = pairs.entry((a, b)).or_insert(key);
-                if *key < *entry {
-                    *entry = key;
-                }
+    // The first shared (day, identity) key of each overlapping pair: keys are compared as
+    // the day, then the bytes of the project, service, sku, region and resource.
+    let mut pairs: BTreeMap<(usize, usize), (Day, &[u8])> = BTreeMap::new();
+    for (n, &a) in live.iter().enumerate() {
+        for &b in &live[n + 1..] {
+            let (earlier, later) = (&scans[a].tally, &scans[b].tally);
+            // Every key's day is a day with a valid row: inputs with no day in common share
+            // no key.
+            if !earlier.days.keys().any(|day| later.days.contains_key(day)) {
+                continue;
+            }
+            if let Some(first) = earlier.overlap_keys.shared(&later.overlap_keys).min() {
+                pairs.insert((a, b), first);
             }
         }
     }
     let mut superseded: BTreeSet<(usize, Day)> = BTreeSet::new();
     match on_overlap {
         OnOverlap::Error => {
-            if let Some(((a, b), key)) = pairs.iter().next() {
+            if let Some(((a, b), (day, combination))) = pairs.iter().next() {
                 bail!(
                     "{} and {} overlap: both hold rows for {}; use --on-overlap latest to take \
                      the later input's rows for each day both cover, or --on-overlap sum to keep \
                      both",
                     scans[*a].file.name,
                     scans[*b].file.name,
-                    describe_overlap_key(key)
+                    describe_overlap_key(*day, combination)
                 );
             }
         }
@@ -194,13 +191,13 @@ fn replaced_by_nothing(earlier: &InputScan, later: &InputScan, days: &[Day]) -> 
         scan.tally
             .overlap_keys
             .iter()
-            .filter(|key| days.contains(&key_day(key)))
-            .map(|key| {
-                let project = key[4..]
+            .filter(|(day, _)| days.contains(day))
+            .map(|(day, combination)| {
+                let project = combination
                     .split(|b| *b == KEY_SEPARATOR)
                     .next()
                     .unwrap_or(&[]);
-                (project.to_vec(), key_day(key))
+                (project.to_vec(), day)
             })
             .collect()
     };
@@ -254,16 +251,17 @@ fn split_values(key: &[u8]) -> Vec<String> {
         .collect()
 }
 
-fn describe_overlap_key(key: &[u8]) -> String {
-    let values = split_values(key);
+/// `day, project "p", service "s", …`: the values of a combination (see `OverlapKeys`)
+/// that are not empty.
+fn describe_overlap_key(day: Day, combination: &[u8]) -> String {
     let names = ["project", "service", "sku", "region", "resource"];
     let parts: Vec<String> = names
         .iter()
-        .zip(&values)
+        .zip(combination.split(|b| *b == KEY_SEPARATOR))
         .filter(|(_, v)| !v.is_empty())
-        .map(|(n, v)| format!("{n} \"{v}\""))
+        .map(|(n, v)| format!("{n} \"{}\"", String::from_utf8_lossy(v)))
         .collect();
-    format!("{}, {}", key_day(key), parts.join(", "))
+    format!("{day}, {}", parts.join(", "))
 }
 
 /// One group on one day, decoded.

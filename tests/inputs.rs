@@ -437,3 +437,61 @@ fn inputs_stray_quote_sends_the_scan_back_to_exact_boundaries() {
         assert_eq!(run(size), whole, "block size {size}");
     }
 }
+
+/// Item 14: overlap keys are stored as a day and a per-input number for the rest, to save
+/// memory. What counts as the same key must not change: the same day and the same project,
+/// service, sku, region and resource; and the error names the smallest shared key.
+#[test]
+fn inputs_overlap_keys_are_the_day_and_every_identity_value() {
+    // Small blocks: each input's keys are numbered in several blocks, then merged.
+    let work = Workdir::new().env("TALLY_BLOCK_SIZE", "64");
+    let mut rows = HEADER.to_string();
+    for day in 1..=9 {
+        for sku in ["S1", "S2", "S3"] {
+            rows.push_str(&format!("2026-10-0{day},p,database,{sku},r,1.00\n"));
+        }
+    }
+    let first = work.create("k1.csv", rows);
+    let same = "project \"p\", service \"database\"";
+    let cases = [
+        (
+            "2026-10-05,p,database,S2,r",
+            Some(format!("2026-10-05, {same}, sku \"S2\", region \"r\"")),
+        ),
+        ("2026-10-05,p,database,S2,r2", None),
+        ("2026-10-05,p,database,S2,", None),
+        ("2026-10-05,q,database,S2,r", None),
+        ("2026-10-05,p,storage,S2,r", None),
+        ("2026-10-05,p,database,S4,r", None),
+        ("2026-10-10,p,database,S2,r", None),
+        (
+            "2026-10-07,p,database,S1,r\n2026-10-03,p,database,S3,r\n2026-10-03,p,database,S2,r",
+            Some(format!("2026-10-03, {same}, sku \"S2\", region \"r\"")),
+        ),
+    ];
+    for (n, (lines, expected)) in cases.iter().enumerate() {
+        let text: String = lines.lines().map(|l| format!("{l},2.00\n")).collect();
+        let second = work.create(&format!("k2-{n}.csv"), format!("{HEADER}{text}"));
+        let run = work.run(&[
+            "report",
+            &first,
+            &second,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+        ]);
+        match expected {
+            Some(key) => {
+                let stderr = run.fails();
+                assert!(
+                    stderr.contains(&format!("k2-{n}.csv overlap: both hold rows for {key};")),
+                    "{lines}: {stderr}"
+                );
+            }
+            None => {
+                run.ok();
+            }
+        }
+    }
+}

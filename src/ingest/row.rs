@@ -288,11 +288,8 @@ impl<'a> FileRows<'a> {
             Ok(row) => {
                 let day_rows = tally.days.entry(row.day).or_default();
                 day_rows.valid += 1;
-                let overlap = &scratch.overlap;
-                if self.plan.track_overlap && !tally.overlap_keys.contains(&overlap[..]) {
-                    tally
-                        .overlap_keys
-                        .insert(overlap.clone().into_boxed_slice());
+                if self.plan.track_overlap {
+                    tally.overlap_keys.insert(row.day, &scratch.overlap);
                 }
                 if !row.passes {
                     return false;
@@ -575,8 +572,8 @@ impl<'a> FileRows<'a> {
         };
 
         if self.plan.track_overlap {
+            // The combination only: the day is kept apart (see `OverlapKeys`).
             overlap.clear();
-            overlap.extend_from_slice(&day_bytes(day));
             let identity = if project_id.is_empty() {
                 project_name
             } else {

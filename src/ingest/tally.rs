@@ -286,9 +286,9 @@ pub struct Tally {
     pub days: FastMap<Day, DayRows>,
     /// `day (4 bytes) ++ group values` → sums, for rows that passed the range and filters.
     pub groups: FastMap<Box<[u8]>, Sums>,
-    /// `day (4 bytes) ++ project, service, sku, region, resource`, over all valid rows: the
-    /// keys by which two billed inputs overlap.
-    pub overlap_keys: FastSet<Box<[u8]>>,
+    /// (day, project, service, sku, region, resource) over all valid rows: the keys by which
+    /// two billed inputs overlap.
+    pub overlap_keys: OverlapKeys,
     pub rejects: Vec<Reject>,
     /// The first bad row, when the run stops at it (no `--skip-bad-rows`).
     pub first_error: Option<RowError>,
@@ -328,11 +328,7 @@ impl Tally {
                 }
             }
         }
-        if self.overlap_keys.is_empty() {
-            self.overlap_keys = other.overlap_keys;
-        } else {
-            self.overlap_keys.extend(other.overlap_keys);
-        }
+        self.overlap_keys.merge(other.overlap_keys);
         self.rejects.extend(other.rejects);
         self.first_error = match (self.first_error.take(), other.first_error) {
             (Some(a), Some(b)) => Some(if b.location < a.location { b } else { a }),
@@ -363,11 +359,178 @@ pub fn day_from_bytes(bytes: [u8; 4]) -> Day {
     Day::from_num_days_from_ce_opt(days as i32).unwrap_or_default()
 }
 
+/// The set of (day, combination) keys of one input, where a combination is the bytes of
+/// `project, service, sku, region, resource`, each followed by `KEY_SEPARATOR`.
+///
+/// An input repeats few combinations over many days, so each distinct combination is stored
+/// once and numbered, and a key is 8 bytes: the day's `day_bytes` in the high half, the
+/// combination's number in the low half. Keys are equal exactly when their day and
+/// combination bytes are; numbers are local to one set (`merge` renumbers).
+#[derive(Default)]
+pub struct OverlapKeys {
+    /// The combinations, one after another, in the order they were numbered.
+    bytes: Vec<u8>,
+    /// Where each combination ends in `bytes`, by number.
+    ends: Vec<usize>,
+    /// Combination numbers, found by the combination's bytes.
+    ids: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
+    keys: FastSet<u64>,
+}
+
+impl std::fmt::Debug for OverlapKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OverlapKeys")
+            .field("combinations", &self.ends.len())
+            .field("keys", &self.keys.len())
+            .finish()
+    }
+}
+
+impl OverlapKeys {
+    /// Adds a key; allocates only for a combination not seen before (or to grow the set).
+    pub fn insert(&mut self, day: Day, combination: &[u8]) {
+        let id = self.intern(combination);
+        self.keys.insert(pack(day, id));
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether `day` and `combination` are a key.
+    #[cfg(test)]
+    pub fn contains(&self, day: Day, combination: &[u8]) -> bool {
+        self.find(combination)
+            .is_some_and(|id| self.keys.contains(&pack(day, id)))
+    }
+
+    /// Every key, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (Day, &[u8])> {
+        self.keys.iter().map(|&key| {
+            let (day, id) = unpack(key);
+            (day, self.combination(id))
+        })
+    }
+
+    /// The keys both sets hold, in no particular order.
+    pub fn shared<'a>(&'a self, other: &'a OverlapKeys) -> impl Iterator<Item = (Day, &'a [u8])> {
+        let (small, large) = if self.len() <= other.len() {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        // The small set's numbers, as the large set numbers the same combinations.
+        let numbers: Vec<Option<u32>> = (0..small.ends.len() as u32)
+            .map(|id| large.find(small.combination(id)))
+            .collect();
+        small.keys.iter().filter_map(move |&key| {
+            let (day, id) = unpack(key);
+            let theirs = numbers[id as usize]?;
+            large
+                .keys
+                .contains(&pack(day, theirs))
+                .then(|| (day, small.combination(id)))
+        })
+    }
+
+    /// Adds another set's keys (of another block of the same input).
+    pub fn merge(&mut self, other: OverlapKeys) {
+        if self.ends.is_empty() {
+            *self = other;
+            return;
+        }
+        let numbers: Vec<u32> = (0..other.ends.len() as u32)
+            .map(|id| self.intern(other.combination(id)))
+            .collect();
+        self.keys.reserve(other.keys.len());
+        for key in other.keys {
+            let (day, id) = unpack(key);
+            self.keys.insert(pack(day, numbers[id as usize]));
+        }
+    }
+
+    fn combination(&self, id: u32) -> &[u8] {
+        let id = id as usize;
+        let start = if id == 0 { 0 } else { self.ends[id - 1] };
+        &self.bytes[start..self.ends[id]]
+    }
+
+    fn find(&self, combination: &[u8]) -> Option<u32> {
+        use std::hash::BuildHasher;
+        let hash = self.hasher.hash_one(combination);
+        self.ids
+            .find(hash, |&id| self.combination(id) == combination)
+            .copied()
+    }
+
+    /// The number of `combination`, numbering it when it is new.
+    fn intern(&mut self, combination: &[u8]) -> u32 {
+        use std::hash::BuildHasher;
+        if let Some(id) = self.find(combination) {
+            return id;
+        }
+        let id = u32::try_from(self.ends.len()).expect("fewer than 2^32 combinations");
+        self.bytes.extend_from_slice(combination);
+        self.ends.push(self.bytes.len());
+        let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
+        let hash = hasher.hash_one(combination);
+        self.ids.insert_unique(hash, id, |&id| {
+            let id = id as usize;
+            let start = if id == 0 { 0 } else { ends[id - 1] };
+            hasher.hash_one(&bytes[start..ends[id]])
+        });
+        id
+    }
+}
+
+fn pack(day: Day, id: u32) -> u64 {
+    (u64::from(u32::from_be_bytes(day_bytes(day))) << 32) | u64::from(id)
+}
+
+fn unpack(key: u64) -> (Day, u32) {
+    (
+        day_from_bytes(((key >> 32) as u32).to_be_bytes()),
+        key as u32,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::Location;
     use std::str::FromStr;
+
+    #[test]
+    fn overlap_keys_merged_from_blocks_keep_their_identity() {
+        let day = |s: &str| Day::from_str(s).unwrap();
+        let mut first = OverlapKeys::default();
+        first.insert(day("2026-10-01"), b"p\x1fdb\x1fS1\x1fr\x1f\x1f");
+        first.insert(day("2026-10-02"), b"p\x1fdb\x1fS1\x1fr\x1f\x1f");
+        let mut second = OverlapKeys::default();
+        // Numbered 0 here, 1 in `first`.
+        second.insert(day("2026-10-03"), b"q\x1fdb\x1fS1\x1fr\x1f\x1f");
+        second.insert(day("2026-10-01"), b"p\x1fdb\x1fS1\x1fr\x1f\x1f");
+        second.insert(day("2026-10-01"), b"p\x1fdb\x1fS1\x1fr\x1f\x1f");
+        first.merge(second);
+        assert_eq!(first.len(), 3);
+        assert!(first.contains(day("2026-10-03"), b"q\x1fdb\x1fS1\x1fr\x1f\x1f"));
+        assert!(!first.contains(day("2026-10-03"), b"p\x1fdb\x1fS1\x1fr\x1f\x1f"));
+        assert!(!first.contains(day("2026-10-01"), b"p\x1fdb\x1fS1\x1fr2\x1f\x1f"));
+
+        let mut other = OverlapKeys::default();
+        other.insert(day("2026-10-02"), b"x\x1f\x1f\x1f\x1f\x1f");
+        other.insert(day("2026-10-03"), b"q\x1fdb\x1fS1\x1fr\x1f\x1f");
+        other.insert(day("2026-10-02"), b"p\x1fdb\x1fS1\x1fr\x1f\x1f");
+        let mut shared: Vec<(Day, &[u8])> = first.shared(&other).collect();
+        shared.sort();
+        let expected: Vec<(Day, &[u8])> = vec![
+            (day("2026-10-02"), b"p\x1fdb\x1fS1\x1fr\x1f\x1f"),
+            (day("2026-10-03"), b"q\x1fdb\x1fS1\x1fr\x1f\x1f"),
+        ];
+        assert_eq!(shared, expected);
+        assert_eq!(other.shared(&first).count(), 2);
+    }
 
     #[test]
     fn day_bytes_round_trip_and_sort() {
