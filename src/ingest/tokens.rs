@@ -1,7 +1,7 @@
 //! Token-usage records (JSON Lines, a JSON array, or one JSON object): validates each record,
 //! maps its `usage` to the assistants SKUs, prices it with the rate card and adds it to a
-//! `Tally` under the same group keys as CSV rows, with `source = estimated`. Does not read
-//! files (it gets the text) and knows nothing of reports.
+//! `Tally` under the same group keys as CSV rows, with `source = estimated`. Reads records one
+//! at a time from a reader it is given, never a whole file, and knows nothing of reports.
 
 use super::tally::{KEY_SEPARATOR, Reject, Tally, day_bytes};
 use crate::config::ScanPlan;
@@ -961,5 +961,33 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.starts_with("f:2"), "{error}");
+    }
+
+    #[test]
+    fn tokens_streamed_edges_keep_their_meaning() {
+        let lines = |text: &str| {
+            let (records, kind, broken) = split_records(text, "f").unwrap();
+            let starts: Vec<u64> = records.iter().map(|r| r.0).collect();
+            let broken: Vec<u64> = broken.iter().map(|b| b.0).collect();
+            (starts, kind, broken)
+        };
+        assert_eq!(lines("[]").1, "token-records (json array)");
+        assert_eq!(lines("\u{feff} [ {\"a\":1}, ]\n").0, vec![1]);
+        assert_eq!(lines(" \n\n").0, Vec::<u64>::new());
+        // A pretty-printed object is one record; brackets inside strings are text.
+        let (starts, kind, _) = lines("\n{\n \"a\": \"}]\\\"{\"\n}\n");
+        assert_eq!((starts, kind), (vec![2], "token-records (json)"));
+        // Lines after an unclosed record are read again with their own numbers.
+        let (starts, _, broken) = lines("{\"a\":1}\n{\"b\": {\"c\": [\n{\"d\":1}\n\n{\"e\":\n2}\n");
+        assert_eq!((starts, broken), (vec![1, 3, 5], vec![2]));
+        let error = split_records("[1 2]", "f").unwrap_err().to_string();
+        assert!(error.contains("expected , or ]"), "{error}");
+        let error = split_records("[{\"a\":1}] x", "f").unwrap_err().to_string();
+        assert!(error.contains("unexpected text after"), "{error}");
+        let error = split_records("[{\"a\":1},\n", "f").unwrap_err().to_string();
+        assert!(
+            error.starts_with("f:2: the JSON array is not closed"),
+            "{error}"
+        );
     }
 }
