@@ -594,3 +594,140 @@ fn tokens_broken_json_line_is_a_bad_row() {
         rejects[1]
     );
 }
+
+/// A record of `i`: spread over days, projects and endpoints, with strings holding the
+/// characters a streaming reader must not take for structure.
+fn varied_record(i: usize) -> serde_json::Value {
+    let endpoint = ["chat", "context", "evaluation"][i % 3];
+    let completion = if endpoint == "context" { 0 } else { i % 7 };
+    serde_json::json!({
+        "timestamp": format!("2026-10-{:02}T12:00:00Z", 1 + i % 31),
+        "project": format!("p{}", i % 5),
+        "assistant": format!("a \"quoted\" ], {{ \\ [{}]", i % 3),
+        "endpoint": endpoint,
+        "usage": {"prompt_tokens": 100 + i, "completion_tokens": completion,
+                  "total_tokens": 100 + i + completion},
+    })
+}
+
+fn report_csv(dir: &Workdir, input: &str) -> String {
+    dir.run(&[
+        "report",
+        input,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--by",
+        "project",
+        "--period",
+        "day",
+        "--format",
+        "csv",
+    ])
+    .ok()
+}
+
+#[test]
+fn tokens_json_array_of_100k_records_streams_to_the_jsonl_totals() {
+    // Records are read one at a time from the reader; an array and JSON Lines of the same
+    // records give the same report, pretty-printed elements and brackets in strings included.
+    let dir = Workdir::new();
+    let records: Vec<serde_json::Value> = (0..100_000).map(varied_record).collect();
+    let mut lines = String::new();
+    for record in &records {
+        lines.push_str(&format!("{record}\n"));
+    }
+    let jsonl = dir.create("records.jsonl", &lines);
+    let mut array = String::from("\u{feff}[\n");
+    for (i, record) in records.iter().enumerate() {
+        let text = if i % 1000 == 0 {
+            serde_json::to_string_pretty(record).unwrap()
+        } else {
+            record.to_string()
+        };
+        array.push_str(&text);
+        array.push_str(if i + 1 < records.len() {
+            ",\n"
+        } else {
+            "\n]\n"
+        });
+    }
+    let json = dir.create("records.json", &array);
+    let from_lines = report_csv(&dir, &jsonl);
+    assert!(from_lines.lines().count() > 100, "{from_lines}");
+    assert_eq!(report_csv(&dir, &json), from_lines);
+}
+
+#[test]
+fn tokens_over_long_record_line_is_an_error_with_file_and_line() {
+    // A line over 1 MiB is not a token record: the run stops at its line instead of holding
+    // the line (or the file) in memory.
+    let dir = Workdir::new();
+    let long = GOOD.replace(
+        "\"endpoint\"",
+        &format!("\"project\":\"{}\",\"endpoint\"", "x".repeat(1_100_000)),
+    );
+    let input = dir.create("long.jsonl", format!("{GOOD}\n{long}\n{GOOD}\n"));
+    let stderr = dir
+        .run(&[
+            "report",
+            &input,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+        ])
+        .fails();
+    assert!(
+        stderr.contains("long.jsonl:2: the record is longer than 1 MiB"),
+        "{stderr}"
+    );
+    // The same in an array element.
+    let input = dir.create("long.json", format!("[{GOOD},\n{GOOD},\n{long}]"));
+    let stderr = dir
+        .run(&[
+            "report",
+            &input,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+        ])
+        .fails();
+    assert!(
+        stderr.contains("long.json:3: the record is longer than 1 MiB"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn tokens_unclosed_record_in_json_lines_rejects_one_line_and_reads_on() {
+    // A record cut off inside nested braces, with more records after it: the broken line is
+    // one bad row and every record after it is read, line numbers intact.
+    let dir = Workdir::new();
+    let pretty = serde_json::to_string_pretty(&varied_record(3)).unwrap();
+    let log = format!("{GOOD}\n{{\"usage\": {{\"a\": [1,\n{GOOD}\n{pretty}\n{GOOD}\n");
+    let input = dir.create("cut.jsonl", &log);
+    dir.run(&[
+        "report",
+        &input,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--format",
+        "csv",
+        "--skip-bad-rows",
+        "--out",
+        "out",
+    ])
+    .ok();
+    let manifest: serde_json::Value = serde_json::from_str(&dir.read("out/manifest.json")).unwrap();
+    assert_eq!(
+        manifest["inputs"][0]["rows"],
+        serde_json::json!({"read": 5, "used": 4, "filtered": 0, "superseded": 0, "rejected": 1})
+    );
+    let rejects = crate::util::records(&dir.read("out/rejects.csv"));
+    assert_eq!(rejects[1][1], "2");
+}

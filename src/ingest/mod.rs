@@ -261,16 +261,13 @@ pub fn scan_input(
                 .copied()
                 .next();
             if matches!(first, Some(b'{' | b'[')) {
-                // Token records are small next to usage exports: read whole, then split.
-                let mut bytes = Vec::new();
-                reader
-                    .read_to_end(&mut bytes)
-                    .with_context(|| format!("{}: cannot read", file.name))?;
-                let text = String::from_utf8(bytes).map_err(|_| {
-                    anyhow!("{}: token-usage records are not valid UTF-8", file.name)
-                })?;
+                // Streamed one record at a time: memory stays flat in the file's size.
                 Some(tokens::scan_tokens(
-                    &text, &file.name, plan, seen, &mut tally,
+                    &mut reader,
+                    &file.name,
+                    plan,
+                    seen,
+                    &mut tally,
                 )?)
             } else {
                 scan_csv(reader, &file.name, plan, &mut tally, progress, boundaries)?.map(

@@ -1,7 +1,7 @@
 //! Token-usage records (JSON Lines, a JSON array, or one JSON object): validates each record,
 //! maps its `usage` to the assistants SKUs, prices it with the rate card and adds it to a
-//! `Tally` under the same group keys as CSV rows, with `source = estimated`. Does not read
-//! files (it gets the text) and knows nothing of reports.
+//! `Tally` under the same group keys as CSV rows, with `source = estimated`. Reads records one
+//! at a time from a reader it is given, never a whole file, and knows nothing of reports.
 
 use super::tally::{KEY_SEPARATOR, Reject, Tally, day_bytes};
 use crate::config::ScanPlan;
@@ -14,6 +14,7 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::io::BufRead;
 
 /// Which assistant endpoint a record's usage comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,40 +62,46 @@ pub struct TokenRecord {
 /// Response ids already counted in this run, and where.
 pub type SeenIds = HashMap<String, Location>;
 
-/// Reads every record of `text` into `tally`. Returns the detected kind for the manifest.
-pub fn scan_tokens(
-    text: &str,
+/// Reads every record of `reader` into `tally`, one record at a time. Returns the detected
+/// kind for the manifest. Memory stays flat in the number of records, except for `seen`,
+/// which holds every distinct response id of the run (to count a repeated one once).
+pub fn scan_tokens<R: BufRead>(
+    reader: R,
     source: &str,
     plan: &ScanPlan,
     seen: &mut SeenIds,
     tally: &mut Tally,
 ) -> Result<&'static str> {
-    let (values, kind, broken) = split_records(text, source)?;
-    // A JSON Lines record that is not JSON: a bad row like any other.
-    for (line, record, reason) in broken {
-        let error = RowError {
-            location: Location {
-                source: source.to_string(),
-                row_group: None,
-                line,
-            },
-            column: None,
-            value: None,
-            reason,
+    let mut records = Records::new(reader, source)?;
+    let mut duplicates = 0usize;
+    let mut first_duplicate: Option<(u64, String, Location)> = None;
+    while let Some(item) = records.next_item()? {
+        tally.rows_read += 1;
+        let (line, value) = match item {
+            Item::Record(line, value) => (line, value),
+            // A JSON Lines record that is not JSON: a bad row like any other.
+            Item::Broken((line, record, reason)) => {
+                let error = RowError {
+                    location: Location {
+                        source: source.to_string(),
+                        row_group: None,
+                        line,
+                    },
+                    column: None,
+                    value: None,
+                    reason,
+                };
+                if !plan.skip_bad_rows {
+                    return Err(anyhow!(error));
+                }
+                tally.rejects.push(Reject {
+                    error,
+                    record,
+                    cost: None,
+                });
+                continue;
+            }
         };
-        if !plan.skip_bad_rows {
-            return Err(anyhow!(error));
-        }
-        tally.rows_read += 1;
-        tally.rejects.push(Reject {
-            error,
-            record,
-            cost: None,
-        });
-    }
-    let mut duplicates: Vec<(u64, String, Location)> = Vec::new();
-    for (line, value) in values {
-        tally.rows_read += 1;
         let location = Location {
             source: source.to_string(),
             row_group: None,
@@ -104,7 +111,10 @@ pub fn scan_tokens(
             .and_then(|record| add_record(&record, &location, plan, seen, tally));
         match outcome {
             Ok(None) => {}
-            Ok(Some((id, first))) => duplicates.push((line, id, first)),
+            Ok(Some((id, first))) => {
+                duplicates += 1;
+                first_duplicate.get_or_insert((line, id, first));
+            }
             Err(reason) => {
                 let error = RowError {
                     location,
@@ -124,118 +134,417 @@ pub fn scan_tokens(
             }
         }
     }
-    if let Some((line, id, first)) = duplicates.first() {
+    if let Some((line, id, first)) = first_duplicate {
         tally.warnings.push(format!(
-            "{source}: {} record(s) repeat a response id already counted (first: line {line}, \
-             id \"{id}\", counted at {first}); each id is counted once",
-            duplicates.len()
+            "{source}: {duplicates} record(s) repeat a response id already counted (first: line {line}, \
+             id \"{id}\", counted at {first}); each id is counted once"
         ));
     }
     if tally.overflow {
         bail!("{source}: {}", crate::model::Overflow);
     }
-    Ok(kind)
+    Ok(records.kind())
 }
+
+/// The longest record read: a JSON Lines line, a record spanning lines, or an element of a JSON
+/// array. Records are a few kilobytes; the bound keeps memory flat whatever the input holds.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
 /// A JSON Lines record that is not valid JSON: its line, its text and what is wrong.
 type Broken = (u64, String, String);
 
-/// Splits the text into (line where the record starts, record). A JSON array gives its
-/// elements; otherwise every top-level value (one object, or one per line) is a record. In
-/// JSON Lines a line that is not valid JSON is returned as broken and reading goes on at the
-/// next line; in an array it stops the run (its end cannot be known).
+/// One item of a token-record input, in file order.
+pub(crate) enum Item {
+    /// A record that is JSON, with the line where it starts.
+    Record(u64, Value),
+    /// A JSON Lines record that is not JSON (reading goes on at the next line).
+    Broken(Broken),
+}
+
+/// Reads the records of a token-record input one at a time from a reader, so memory stays flat
+/// in the number of records. A JSON array gives its elements; otherwise every top-level value
+/// (one object, or one per line) is a record. In JSON Lines a line that is not valid JSON is a
+/// broken record and reading goes on at the next line; in an array it stops the run (its end
+/// cannot be known).
+pub(crate) struct Records<'s, R> {
+    reader: R,
+    source: &'s str,
+    /// Lines of the reader consumed so far (the line of the next byte is `line + 1`).
+    line: u64,
+    array: bool,
+    done: bool,
+    /// Records and broken records seen, for the kind.
+    count: usize,
+    /// JSON Lines: text read but not yet parsed (after a broken record), and its first line.
+    pending: Vec<u8>,
+    pending_at: usize,
+    pending_line: u64,
+    /// JSON Lines: parsed items of the current group, not yet handed out.
+    ready: std::collections::VecDeque<Item>,
+    buffer: Vec<u8>,
+}
+
+impl<'s, R: BufRead> Records<'s, R> {
+    pub(crate) fn new(mut reader: R, source: &'s str) -> Result<Self> {
+        let read_error = |e: std::io::Error| anyhow!("{source}: cannot read: {e}");
+        // A byte-order mark is not part of the records.
+        let start = reader.fill_buf().map_err(read_error)?;
+        if start.first() == Some(&0xEF) {
+            for expected in [0xEF, 0xBB, 0xBF] {
+                let byte = reader.fill_buf().map_err(read_error)?.first().copied();
+                if byte != Some(expected) {
+                    bail!("{source}:1: token-usage records are not valid UTF-8");
+                }
+                reader.consume(1);
+            }
+        }
+        let mut records = Records {
+            reader,
+            source,
+            line: 0,
+            array: false,
+            done: false,
+            count: 0,
+            pending: Vec::new(),
+            pending_at: 0,
+            pending_line: 0,
+            ready: std::collections::VecDeque::new(),
+            buffer: Vec::new(),
+        };
+        records.skip_space()?;
+        if records.peek()? == Some(b'[') {
+            records.array = true;
+            records.reader.consume(1);
+        }
+        Ok(records)
+    }
+
+    /// The kind of input, for the manifest; final once `next` has returned `None`.
+    pub(crate) fn kind(&self) -> &'static str {
+        match (self.array, self.count) {
+            (true, _) => "token-records (json array)",
+            (false, 1) => "token-records (json)",
+            (false, _) => "token-records (json lines)",
+        }
+    }
+
+    /// The next record, or `None` at the end of the input.
+    pub(crate) fn next_item(&mut self) -> Result<Option<Item>> {
+        let item = if self.array {
+            self.next_element()?
+        } else {
+            self.next_line_record()?
+        };
+        if item.is_some() {
+            self.count += 1;
+        }
+        Ok(item)
+    }
+
+    fn peek(&mut self) -> Result<Option<u8>> {
+        let source = self.source;
+        Ok(self
+            .reader
+            .fill_buf()
+            .map_err(|e| anyhow!("{source}: cannot read: {e}"))?
+            .first()
+            .copied())
+    }
+
+    /// Consumes one byte already peeked.
+    fn bump(&mut self, byte: u8) {
+        if byte == b'\n' {
+            self.line += 1;
+        }
+        self.reader.consume(1);
+    }
+
+    fn skip_space(&mut self) -> Result<()> {
+        while let Some(byte) = self.peek()? {
+            if !byte.is_ascii_whitespace() {
+                break;
+            }
+            self.bump(byte);
+        }
+        Ok(())
+    }
+
+    fn too_long(&self, line: u64) -> anyhow::Error {
+        anyhow!(
+            "{}:{line}: the record is longer than {} MiB; token-usage records are expected to \
+             be a few kilobytes each (is this a token-record file?)",
+            self.source,
+            MAX_RECORD_BYTES >> 20
+        )
+    }
+
+    /// The next element of a JSON array: its bytes are found by tracking strings, escapes
+    /// and nesting, then handed to serde_json.
+    fn next_element(&mut self) -> Result<Option<Item>> {
+        let source = self.source;
+        if self.done {
+            return Ok(None);
+        }
+        self.skip_space()?;
+        match self.peek()? {
+            None => bail!(
+                "{source}:{}: the JSON array is not closed with ]",
+                self.line + 1
+            ),
+            Some(b']') => {
+                self.bump(b']');
+                self.skip_space()?;
+                if self.peek()?.is_some() {
+                    bail!(
+                        "{source}:{}: unexpected text after the JSON array",
+                        self.line + 1
+                    );
+                }
+                self.done = true;
+                return Ok(None);
+            }
+            Some(_) => {}
+        }
+        let start_line = self.line + 1;
+        let mut element = std::mem::take(&mut self.buffer);
+        element.clear();
+        let first = self.peek()?.unwrap_or(b' ');
+        let (mut depth, mut in_string, mut escape) = (0usize, false, false);
+        while let Some(byte) = self.peek()? {
+            let ends_before = !in_string
+                && depth == 0
+                && !element.is_empty()
+                && !matches!(first, b'{' | b'[' | b'"')
+                && (byte.is_ascii_whitespace() || b",]}[{\"".contains(&byte));
+            if ends_before {
+                break;
+            }
+            if element.len() >= MAX_RECORD_BYTES {
+                return Err(self.too_long(start_line));
+            }
+            element.push(byte);
+            self.bump(byte);
+            if in_string {
+                if escape {
+                    escape = false;
+                } else if byte == b'\\' {
+                    escape = true;
+                } else if byte == b'"' {
+                    in_string = false;
+                }
+            } else {
+                match byte {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+            }
+            if depth == 0 && !in_string && matches!(first, b'{' | b'[' | b'"') {
+                break;
+            }
+        }
+        if std::str::from_utf8(&element).is_err() {
+            bail!("{source}:{start_line}: token-usage records are not valid UTF-8");
+        }
+        let value = match serde_json::from_slice::<Value>(&element) {
+            Ok(value) => value,
+            Err(error) => bail!("{source}:{start_line}: {}", invalid(&error, start_line)),
+        };
+        self.buffer = element;
+        self.skip_space()?;
+        match self.peek()? {
+            Some(b',') => self.bump(b','),
+            Some(b']') => {}
+            _ => bail!(
+                "{source}:{}: expected , or ] after an element of the JSON array",
+                self.line + 1
+            ),
+        }
+        Ok(Some(Item::Record(start_line, value)))
+    }
+
+    /// The next line of JSON Lines (with its `\n`) and its number: first what a broken record
+    /// gave back, then the reader's. At most `MAX_RECORD_BYTES` long.
+    fn read_line(&mut self, line: &mut Vec<u8>) -> Result<Option<u64>> {
+        line.clear();
+        if self.pending_at < self.pending.len() {
+            let rest = &self.pending[self.pending_at..];
+            let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+            line.extend_from_slice(&rest[..end]);
+            self.pending_at += end;
+            self.pending_line += 1;
+            return Ok(Some(self.pending_line));
+        }
+        let number = self.line + 1;
+        let source = self.source;
+        loop {
+            let available = self
+                .reader
+                .fill_buf()
+                .map_err(|e| anyhow!("{source}: cannot read: {e}"))?;
+            if available.is_empty() {
+                break;
+            }
+            let (take, complete) = match memchr::memchr(b'\n', available) {
+                Some(i) => (i + 1, true),
+                None => (available.len(), false),
+            };
+            if line.len() + take > MAX_RECORD_BYTES + 1 {
+                return Err(self.too_long(number));
+            }
+            line.extend_from_slice(&available[..take]);
+            self.reader.consume(take);
+            if complete {
+                break;
+            }
+        }
+        if line.is_empty() {
+            return Ok(None);
+        }
+        self.line += 1;
+        Ok(Some(number))
+    }
+
+    /// The next JSON Lines record. Lines are gathered until every value begun is closed
+    /// (usually one line; a pretty-printed object spans several), then parsed.
+    fn next_line_record(&mut self) -> Result<Option<Item>> {
+        if let Some(item) = self.ready.pop_front() {
+            return Ok(Some(item));
+        }
+        let mut group = std::mem::take(&mut self.buffer);
+        group.clear();
+        let mut line = Vec::new();
+        let mut start_line = 0;
+        let (mut depth, mut in_string, mut escape) = (0isize, false, false);
+        while let Some(number) = self.read_line(&mut line)? {
+            if group.is_empty() && line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            if std::str::from_utf8(&line).is_err() {
+                bail!(
+                    "{}:{number}: token-usage records are not valid UTF-8",
+                    self.source
+                );
+            }
+            if group.is_empty() {
+                start_line = number;
+            }
+            group.extend_from_slice(&line);
+            for &byte in &line {
+                if in_string {
+                    if escape {
+                        escape = false;
+                    } else if byte == b'\\' {
+                        escape = true;
+                    } else if byte == b'"' {
+                        in_string = false;
+                    }
+                } else {
+                    match byte {
+                        b'"' => in_string = true,
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => depth -= 1,
+                        _ => {}
+                    }
+                }
+            }
+            // A string cannot go on past the end of its line: parse, and let serde_json say.
+            if depth <= 0 || in_string || group.len() > MAX_RECORD_BYTES {
+                break;
+            }
+        }
+        if group.is_empty() {
+            self.buffer = group;
+            return Ok(None);
+        }
+        self.parse_group(&group, start_line)?;
+        self.buffer = group;
+        Ok(self.ready.pop_front())
+    }
+
+    /// Parses the values of `group` (lines from `start_line`) into `ready`. At a value that
+    /// is not JSON, the rest of its line is the broken record and the lines after it are
+    /// read again.
+    fn parse_group(&mut self, group: &[u8], start_line: u64) -> Result<()> {
+        let skip_space = |mut at: usize| {
+            while at < group.len() && group[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            at
+        };
+        let line_of =
+            |at: usize| start_line + memchr::memchr_iter(b'\n', &group[..at]).count() as u64;
+        let mut at = skip_space(0);
+        while at < group.len() {
+            let value_line = line_of(at);
+            let mut stream =
+                serde_json::Deserializer::from_slice(&group[at..]).into_iter::<Value>();
+            match stream.next() {
+                Some(Ok(value)) => self.ready.push_back(Item::Record(value_line, value)),
+                Some(Err(error)) => {
+                    if error.is_eof() && group.len() > MAX_RECORD_BYTES {
+                        return Err(self.too_long(value_line));
+                    }
+                    let end = memchr::memchr(b'\n', &group[at..]).map_or(group.len(), |i| at + i);
+                    let text = String::from_utf8_lossy(&group[at..end])
+                        .trim_end()
+                        .to_string();
+                    self.ready.push_back(Item::Broken((
+                        value_line,
+                        text,
+                        invalid(&error, value_line),
+                    )));
+                    // What follows the broken line is read again, line by line.
+                    let rest = &group[(end + 1).min(group.len())..];
+                    let mut pending = std::mem::take(&mut self.pending);
+                    let unread = pending.split_off(self.pending_at.min(pending.len()));
+                    pending.clear();
+                    pending.extend_from_slice(rest);
+                    pending.extend_from_slice(&unread);
+                    self.pending = pending;
+                    self.pending_at = 0;
+                    self.pending_line = value_line;
+                    return Ok(());
+                }
+                None => break,
+            }
+            at = skip_space(at + stream.byte_offset());
+        }
+        Ok(())
+    }
+}
+
+/// Why a record is not valid JSON, with the file's line: serde_json counts lines from the
+/// record's start.
+fn invalid(error: &serde_json::Error, start_line: u64) -> String {
+    let message = error.to_string();
+    let message = message
+        .rfind(" at line ")
+        .map_or(message.as_str(), |end| &message[..end]);
+    format!(
+        "the record is not valid JSON: {message} (line {}, column {})",
+        start_line + error.line() as u64 - 1,
+        error.column()
+    )
+}
+
+/// Reads every record of `text` (for `inspect`): the records, the kind, and the broken JSON
+/// Lines records.
 #[allow(clippy::type_complexity)]
 pub(crate) fn split_records(
     text: &str,
     source: &str,
 ) -> Result<(Vec<(u64, Value)>, &'static str, Vec<Broken>)> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let bytes = text.as_bytes();
-    let skip_space = |mut at: usize| {
-        while at < bytes.len() && bytes[at].is_ascii_whitespace() {
-            at += 1;
-        }
-        at
-    };
-    let mut line = 1u64;
-    let mut counted = 0usize;
-    let mut line_at = |at: usize| {
-        line += bytes[counted..at].iter().filter(|b| **b == b'\n').count() as u64;
-        counted = at;
-        line
-    };
-    let mut at = skip_space(0);
-    let array = bytes.get(at) == Some(&b'[');
-    if array {
-        at = skip_space(at + 1);
-    }
-    let mut records = Vec::new();
-    let mut broken = Vec::new();
-    loop {
-        if at >= bytes.len() {
-            if array {
-                bail!(
-                    "{source}:{}: the JSON array is not closed with ]",
-                    line_at(at)
-                );
-            }
-            break;
-        }
-        if array && bytes[at] == b']' {
-            let end = skip_space(at + 1);
-            if end < bytes.len() {
-                bail!(
-                    "{source}:{}: unexpected text after the JSON array",
-                    line_at(end)
-                );
-            }
-            break;
-        }
-        let start_line = line_at(at);
-        let mut stream = serde_json::Deserializer::from_str(&text[at..]).into_iter::<Value>();
-        let value = match stream.next() {
-            Some(Ok(value)) => value,
-            Some(Err(error)) => {
-                // serde_json counts lines from the record's start; report file lines.
-                let message = error.to_string();
-                let message = message
-                    .rfind(" at line ")
-                    .map_or(message.as_str(), |end| &message[..end]);
-                let reason = format!(
-                    "the record is not valid JSON: {message} (line {}, column {})",
-                    start_line + error.line() as u64 - 1,
-                    error.column()
-                );
-                if array {
-                    bail!("{source}:{start_line}: {reason}");
-                }
-                // JSON Lines: the broken line is one bad record; the next line is the next.
-                let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
-                broken.push((start_line, text[at..end].trim_end().to_string(), reason));
-                at = skip_space(end);
-                continue;
-            }
-            None => break,
-        };
-        at = skip_space(at + stream.byte_offset());
-        records.push((start_line, value));
-        if array {
-            match bytes.get(at) {
-                Some(b',') => at = skip_space(at + 1),
-                Some(b']') => {}
-                _ => bail!(
-                    "{source}:{}: expected , or ] after an element of the JSON array",
-                    line_at(at)
-                ),
-            }
+    let mut reader = Records::new(text.as_bytes(), source)?;
+    let (mut records, mut broken) = (Vec::new(), Vec::new());
+    while let Some(item) = reader.next_item()? {
+        match item {
+            Item::Record(line, value) => records.push((line, value)),
+            Item::Broken(b) => broken.push(b),
         }
     }
-    let kind = match (array, records.len() + broken.len()) {
-        (true, _) => "token-records (json array)",
-        (false, 1) => "token-records (json)",
-        (false, _) => "token-records (json lines)",
-    };
-    Ok((records, kind, broken))
+    Ok((records, reader.kind(), broken))
 }
 
 impl TokenRecord {
@@ -652,5 +961,33 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.starts_with("f:2"), "{error}");
+    }
+
+    #[test]
+    fn tokens_streamed_edges_keep_their_meaning() {
+        let lines = |text: &str| {
+            let (records, kind, broken) = split_records(text, "f").unwrap();
+            let starts: Vec<u64> = records.iter().map(|r| r.0).collect();
+            let broken: Vec<u64> = broken.iter().map(|b| b.0).collect();
+            (starts, kind, broken)
+        };
+        assert_eq!(lines("[]").1, "token-records (json array)");
+        assert_eq!(lines("\u{feff} [ {\"a\":1}, ]\n").0, vec![1]);
+        assert_eq!(lines(" \n\n").0, Vec::<u64>::new());
+        // A pretty-printed object is one record; brackets inside strings are text.
+        let (starts, kind, _) = lines("\n{\n \"a\": \"}]\\\"{\"\n}\n");
+        assert_eq!((starts, kind), (vec![2], "token-records (json)"));
+        // Lines after an unclosed record are read again with their own numbers.
+        let (starts, _, broken) = lines("{\"a\":1}\n{\"b\": {\"c\": [\n{\"d\":1}\n\n{\"e\":\n2}\n");
+        assert_eq!((starts, broken), (vec![1, 3, 5], vec![2]));
+        let error = split_records("[1 2]", "f").unwrap_err().to_string();
+        assert!(error.contains("expected , or ]"), "{error}");
+        let error = split_records("[{\"a\":1}] x", "f").unwrap_err().to_string();
+        assert!(error.contains("unexpected text after"), "{error}");
+        let error = split_records("[{\"a\":1},\n", "f").unwrap_err().to_string();
+        assert!(
+            error.starts_with("f:2: the JSON array is not closed"),
+            "{error}"
+        );
     }
 }
