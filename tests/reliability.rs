@@ -1,9 +1,8 @@
 //! Reliability: defects found by an adversarial test pass (issue 11). Each test names the
 //! item it covers; every one failed before its fix.
 
-use crate::util::{Workdir, records};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use crate::util::{Workdir, records, run_within};
+use std::time::Duration;
 
 const REPORT: &[&str] = &["--month", "2026-10", "--as-of", "2026-11-28"];
 const FOCUS_HEADER: &str = "BilledCost,ChargePeriodStart,SkuId,BillingCurrency\n";
@@ -14,32 +13,6 @@ fn report(work: &Workdir, inputs: &[&str], extra: &[&str]) -> crate::util::Run {
     args.extend_from_slice(REPORT);
     args.extend_from_slice(extra);
     work.run(&args)
-}
-
-/// Runs tally in `dir` and kills it after `limit`: `None` when it did not finish in time.
-fn run_within(dir: &std::path::Path, args: &[&str], limit: Duration) -> Option<(i32, String)> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tally"))
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running tally");
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut stderr = String::new();
-            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
-            return Some((status.code().unwrap_or(-1), stderr));
-        }
-        if start.elapsed() > limit {
-            child.kill().ok();
-            child.wait().ok();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// A zip of `members`, in order, stored or deflated by the zip crate's defaults.

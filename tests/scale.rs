@@ -2,37 +2,10 @@
 //! replaced projects) once made a run slow, large, nondeterministic or silent (issue 11,
 //! items 9, 13, 14, 19, 23). Each test names its item; every one failed before its fix.
 
-use crate::util::Workdir;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use crate::util::{Workdir, run_within};
+use std::time::Duration;
 
 const HEADER: &str = "Date,Project ID,Project Name,Service,SKU,Region,Quantity,Unit,Cost (USD)\n";
-
-/// Runs tally in `dir` and kills it after `limit`: `None` when it did not finish in time.
-fn run_within(dir: &std::path::Path, args: &[&str], limit: Duration) -> Option<(i32, String)> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tally"))
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running tally");
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut stderr = String::new();
-            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
-            return Some((status.code().unwrap_or(-1), stderr));
-        }
-        if start.elapsed() > limit {
-            child.kill().ok();
-            child.wait().ok();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 /// Item 9: a row dated 9999-12-31 made the daily chart span 2.9 million days (and its
 /// provisional check compare each with every provisional day): the run took minutes. Now a
