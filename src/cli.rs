@@ -132,8 +132,8 @@ pub struct ReconcileArgs {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Input files or directories (read recursively: *.csv, *.json, *.jsonl, the same with .gz,
-    /// *.zip exports and *.parquet; provider *manifest.json files are skipped). The kind of each
-    /// file is detected from its content.
+    /// *.zip exports and *.parquet; provider *manifest.json files are skipped), or - for
+    /// standard input. The kind of each file is detected from its content.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 

@@ -440,3 +440,61 @@ fn reliability_token_records_filtered_away_do_not_cover_the_previous_month() {
         "previous month 2026-09 is missing from the inputs; no spike check"
     );
 }
+
+/// Runs tally with `input` on its standard input.
+fn run_with_stdin(args: &[&str], input: &[u8]) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(args)
+        .env_clear()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running tally");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    // Written from a thread: a pipe holds only so much before tally reads it.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn reliability_pipes_are_read_once_and_whole() {
+    // Issue 11, item 21. Before: `-` was "No such file or directory", and /dev/stdin lost its
+    // first 4 bytes (opened once to tell the kind, again to read) and so its header.
+    let console = std::fs::read(crate::util::fixture("console/usage-2026-10.csv")).unwrap();
+    for input in ["-", "/dev/stdin"] {
+        let args = [
+            "report",
+            input,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+            "--format",
+            "json",
+        ];
+        let (code, stdout, stderr) = run_with_stdin(&args, &console);
+        assert_eq!(code, 0, "{input}: {stderr}");
+        let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        // The fixture's total (fixtures/README.md).
+        assert_eq!(json["total"], "3103.45954429", "{input}");
+    }
+    // A zip export needs a file: said, not misread.
+    let zip = std::fs::read(crate::util::fixture("export/cost-usage-export-2026-10.zip")).unwrap();
+    let (code, _, stderr) = run_with_stdin(&["report", "-", "--month", "2026-10"], &zip);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("-: a zip export is read by seeking, which a pipe cannot do"),
+        "{stderr}"
+    );
+}

@@ -92,6 +92,13 @@ const EXTENSIONS: &[&str] = &["csv", "json", "jsonl", "zip"];
 pub fn discover(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
     let mut files = Vec::new();
     for input in inputs {
+        if input.as_os_str() == "-" {
+            files.push(InputFile {
+                path: input.clone(),
+                name: "-".to_string(),
+            });
+            continue;
+        }
         let metadata = std::fs::metadata(input)
             .with_context(|| format!("{}: cannot read", input.display()))?;
         if metadata.is_dir() {
@@ -226,6 +233,9 @@ pub fn scan_input(
     seen: &mut tokens::SeenIds,
     progress: &dyn Progress,
 ) -> Result<InputScan> {
+    if file.path.as_os_str() == "-" || !std::fs::metadata(&file.path).is_ok_and(|m| m.is_file()) {
+        return scan_stream(file, plan, seen, progress);
+    }
     let open = || File::open(&file.path).with_context(|| format!("{}: cannot open", file.name));
     let mut magic = [0u8; 4];
     let magic_len = read_prefix(&mut open()?, &mut magic)
@@ -239,71 +249,122 @@ pub fn scan_input(
     let gzip = magic[..magic_len].starts_with(&[0x1f, 0x8b]);
     // Quote parity first; exact boundaries when a block shows that parity cannot be trusted.
     for boundaries in [Boundaries::Parity, Boundaries::Exact] {
-        let mut hashing = HashingReader::new(open()?, plan.hash_inputs, progress);
-        let mut tally = Tally::default();
-        let mut columns = Columns::new();
-        let mut headers = Vec::new();
-        let kind = {
-            let reader: Box<dyn Read + '_> = if gzip {
-                Box::new(flate2::read::MultiGzDecoder::new(&mut hashing))
-            } else {
-                Box::new(&mut hashing)
-            };
-            let mut reader = BufReader::with_capacity(1 << 16, reader);
-            let peek = reader
-                .fill_buf()
-                .with_context(|| format!("{}: cannot read", file.name))?;
-            let first = peek
-                .iter()
-                .skip_while(|b| {
-                    b.is_ascii_whitespace() || **b == 0xEF || **b == 0xBB || **b == 0xBF
-                })
-                .copied()
-                .next();
-            if matches!(first, Some(b'{' | b'[')) {
-                // Streamed one record at a time: memory stays flat in the file's size.
-                Some(tokens::scan_tokens(
-                    &mut reader,
-                    &file.name,
-                    plan,
-                    seen,
-                    &mut tally,
-                )?)
-            } else {
-                scan_csv(reader, &file.name, plan, &mut tally, progress, boundaries)?.map(
-                    |schema| {
-                        columns = columns_of(&schema);
-                        headers = schema.headers.clone();
-                        schema.kind.as_str()
-                    },
-                )
-            }
-        };
-        let Some(kind) = kind else {
-            // Read again with exact boundaries: the bar goes back to where this input began.
-            progress.rewind(hashing.bytes);
-            continue;
-        };
-        // Drain what a decoder may leave unread so that the hash covers the whole file.
-        std::io::copy(&mut hashing, &mut std::io::sink())
-            .with_context(|| format!("{}: cannot read", file.name))?;
-        let kind = if gzip {
-            format!("{kind}+gzip")
-        } else {
-            kind.to_string()
-        };
-        return Ok(InputScan {
-            file: file.clone(),
-            size: hashing.bytes,
-            sha256: hashing.digest(),
-            kind,
-            members: Vec::new(),
-            columns,
-            headers,
-            tally,
-        });
+        let scanned = scan_text(open()?, gzip, file, plan, seen, progress, boundaries)?;
+        if let Some(scan) = scanned {
+            return Ok(scan);
+        }
     }
     bail!("{}: a scan with exact boundaries did not finish", file.name)
+}
+
+/// Standard input (`-`), a pipe, `/dev/stdin` or a process substitution: opened once and read
+/// once, as a stream, with exact record boundaries from the start (there is no second pass).
+/// Zip exports and Parquet files need to seek, so they must be files.
+fn scan_stream(
+    file: &InputFile,
+    plan: &ScanPlan,
+    seen: &mut tokens::SeenIds,
+    progress: &dyn Progress,
+) -> Result<InputScan> {
+    let mut source: Box<dyn Read> = if file.path.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(File::open(&file.path).with_context(|| format!("{}: cannot open", file.name))?)
+    };
+    let mut magic = [0u8; 4];
+    let magic_len = read_prefix(&mut source, &mut magic)
+        .with_context(|| format!("{}: cannot read", file.name))?;
+    let magic = &magic[..magic_len];
+    if is_zip(magic) || magic == parquet::MAGIC {
+        bail!(
+            "{}: a {} is read by seeking, which a pipe cannot do; save it to a file and give \
+             the file",
+            file.name,
+            if is_zip(magic) {
+                "zip export"
+            } else {
+                "Parquet file"
+            }
+        );
+    }
+    let gzip = magic.starts_with(&[0x1f, 0x8b]);
+    // The bytes read to tell the kind come first again: nothing of the stream is lost.
+    let source = std::io::Cursor::new(magic.to_vec()).chain(source);
+    scan_text(source, gzip, file, plan, seen, progress, Boundaries::Exact)?
+        .ok_or_else(|| anyhow!("{}: a scan with exact boundaries did not finish", file.name))
+}
+
+/// Reads one text input (CSV or token records, gzip or not) from `source`. `None` when blocks
+/// cut by quote parity turned out unsafe: the caller reads the input again with exact
+/// boundaries.
+fn scan_text<R: Read>(
+    source: R,
+    gzip: bool,
+    file: &InputFile,
+    plan: &ScanPlan,
+    seen: &mut tokens::SeenIds,
+    progress: &dyn Progress,
+    boundaries: Boundaries,
+) -> Result<Option<InputScan>> {
+    let mut hashing = HashingReader::new(source, plan.hash_inputs, progress);
+    let mut tally = Tally::default();
+    let mut columns = Columns::new();
+    let mut headers = Vec::new();
+    let kind = {
+        let reader: Box<dyn Read + '_> = if gzip {
+            Box::new(flate2::read::MultiGzDecoder::new(&mut hashing))
+        } else {
+            Box::new(&mut hashing)
+        };
+        let mut reader = BufReader::with_capacity(1 << 16, reader);
+        let peek = reader
+            .fill_buf()
+            .with_context(|| format!("{}: cannot read", file.name))?;
+        let first = peek
+            .iter()
+            .skip_while(|b| b.is_ascii_whitespace() || **b == 0xEF || **b == 0xBB || **b == 0xBF)
+            .copied()
+            .next();
+        if matches!(first, Some(b'{' | b'[')) {
+            // Streamed one record at a time: memory stays flat in the file's size.
+            Some(tokens::scan_tokens(
+                &mut reader,
+                &file.name,
+                plan,
+                seen,
+                &mut tally,
+            )?)
+        } else {
+            scan_csv(reader, &file.name, plan, &mut tally, progress, boundaries)?.map(|schema| {
+                columns = columns_of(&schema);
+                headers = schema.headers.clone();
+                schema.kind.as_str()
+            })
+        }
+    };
+    let Some(kind) = kind else {
+        // To be read again with exact boundaries: the bar goes back to where it began.
+        progress.rewind(hashing.bytes);
+        return Ok(None);
+    };
+    // Drain what a decoder may leave unread so that the hash covers the whole file.
+    std::io::copy(&mut hashing, &mut std::io::sink())
+        .with_context(|| format!("{}: cannot read", file.name))?;
+    let kind = if gzip {
+        format!("{kind}+gzip")
+    } else {
+        kind.to_string()
+    };
+    Ok(Some(InputScan {
+        file: file.clone(),
+        size: hashing.bytes,
+        sha256: hashing.digest(),
+        kind,
+        members: Vec::new(),
+        columns,
+        headers,
+        tally,
+    }))
 }
 
 /// A zip archive's first bytes: a member's local header, or the end of the central directory
@@ -317,7 +378,7 @@ pub(crate) fn is_zip(magic: &[u8]) -> bool {
 pub(crate) const EMPTY_ZIP: &str =
     "the zip archive is empty; an export holds part-1-of-N.csv … (and manifest.json)";
 
-fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+fn read_prefix(file: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match file.read(&mut buf[filled..])? {
