@@ -9,7 +9,7 @@ use std::str::FromStr;
 const OCTOBER: &[&str] = &["--month", "2026-10", "--as-of", "2026-11-28T10:30Z"];
 
 fn shared_example(name: &str) -> serde_json::Value {
-    // A copy of ../shared/data/token-usage (the vendor's documented examples).
+    // The vendor's documented example responses, copied unmodified into fixtures/.
     let text = std::fs::read_to_string(fixture(&format!("token-examples/{name}"))).unwrap();
     serde_json::from_str(&text).unwrap()
 }
