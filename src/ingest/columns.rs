@@ -1,7 +1,9 @@
 //! Header matching: which kind of CSV a header belongs to, and where each field lives.
 //! Owns the alias table of the README; knows nothing of rows.
 
+use super::fields::{parse_decimal, parse_focus_decimal};
 use crate::config::CostColumn;
+use rust_decimal::Decimal;
 use std::collections::HashMap;
 
 /// Normalizes a header for matching: lower case, without spaces, `_`, `-` and a trailing unit
@@ -276,6 +278,16 @@ impl Schema {
             focus: false,
             header_currency: header_currency(&headers[cost_index]),
         })
+    }
+
+    /// Reads a number of this file: the FOCUS numeric format (exponent allowed) for FOCUS, the
+    /// console's strict format otherwise.
+    pub fn number(&self, text: &str) -> Result<Decimal, String> {
+        if self.focus {
+            parse_focus_decimal(text)
+        } else {
+            parse_decimal(text)
+        }
     }
 
     /// Applies `--date-basis billing`: the day comes from `BillingPeriodStart`, the invoice a

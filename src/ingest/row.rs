@@ -4,7 +4,7 @@
 
 use super::blocks::{Block, Boundaries, MAX_RECORD, TooLong, count_lines, open_quote};
 use super::columns::Schema;
-use super::fields::{parse_day_as, parse_decimal, parse_focus_decimal, parse_instant_as};
+use super::fields::{parse_day_as, parse_instant_as};
 use super::split;
 use super::tally::{FilterProbe, KEY_SEPARATOR, Reject, Tally, day_bytes};
 use crate::config::{Filters, ScanPlan};
@@ -361,11 +361,7 @@ impl<'a> FileRows<'a> {
     fn readable_cost<R: Fields>(&self, record: &R) -> Option<Decimal> {
         let schema = self.schema;
         let text = record.get_str(schema.cost).ok()?.trim_ascii();
-        if schema.focus {
-            parse_focus_decimal(text).ok()
-        } else {
-            parse_decimal(text).ok()
-        }
+        schema.number(text).ok()
     }
 
     pub(crate) fn column_name(&self, index: usize) -> String {
@@ -460,13 +456,7 @@ impl<'a> FileRows<'a> {
             }
         };
         let number = |index: usize| -> Result<Decimal, FieldError> {
-            let text = text(index)?;
-            let parsed = if schema.focus {
-                parse_focus_decimal(text)
-            } else {
-                parse_decimal(text)
-            };
-            parsed.map_err(|reason| {
+            schema.number(text(index)?).map_err(|reason| {
                 FieldError::at(index, record.get(index).unwrap_or_default(), reason)
             })
         };
@@ -769,7 +759,10 @@ pub fn charge_period_days(
     Ok(days.max(1) as u32)
 }
 
-fn is_null(field: &[u8]) -> bool {
+/// A FOCUS null: `NULL` in any case, or nothing but white space. On the per-row path: the
+/// common field (a value without padding) is decided by its length and ends alone. Shared with
+/// `inspect`, so that both count the same nulls.
+pub(crate) fn is_null(field: &[u8]) -> bool {
     let padded = |b: Option<&u8>| b.is_some_and(u8::is_ascii_whitespace);
     if field.len() == 4 {
         return field.eq_ignore_ascii_case(b"null");

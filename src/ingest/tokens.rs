@@ -309,10 +309,10 @@ impl<'s, R: BufRead> Records<'s, R> {
         let mut element = std::mem::take(&mut self.buffer);
         element.clear();
         let first = self.peek()?.unwrap_or(b' ');
-        let (mut depth, mut in_string, mut escape) = (0usize, false, false);
+        let mut nest = Nesting::default();
         while let Some(byte) = self.peek()? {
-            let ends_before = !in_string
-                && depth == 0
+            let ends_before = !nest.in_string
+                && nest.depth == 0
                 && !element.is_empty()
                 && !matches!(first, b'{' | b'[' | b'"')
                 && (byte.is_ascii_whitespace() || b",]}[{\"".contains(&byte));
@@ -324,23 +324,8 @@ impl<'s, R: BufRead> Records<'s, R> {
             }
             element.push(byte);
             self.bump(byte);
-            if in_string {
-                if escape {
-                    escape = false;
-                } else if byte == b'\\' {
-                    escape = true;
-                } else if byte == b'"' {
-                    in_string = false;
-                }
-            } else {
-                match byte {
-                    b'"' => in_string = true,
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => depth = depth.saturating_sub(1),
-                    _ => {}
-                }
-            }
-            if depth == 0 && !in_string && matches!(first, b'{' | b'[' | b'"') {
+            nest.feed(byte);
+            if nest.depth <= 0 && !nest.in_string && matches!(first, b'{' | b'[' | b'"') {
                 break;
             }
         }
@@ -416,7 +401,7 @@ impl<'s, R: BufRead> Records<'s, R> {
         group.clear();
         let mut line = Vec::new();
         let mut start_line = 0;
-        let (mut depth, mut in_string, mut escape) = (0isize, false, false);
+        let mut nest = Nesting::default();
         while let Some(number) = self.read_line(&mut line)? {
             if group.is_empty() && line.iter().all(u8::is_ascii_whitespace) {
                 continue;
@@ -432,25 +417,10 @@ impl<'s, R: BufRead> Records<'s, R> {
             }
             group.extend_from_slice(&line);
             for &byte in &line {
-                if in_string {
-                    if escape {
-                        escape = false;
-                    } else if byte == b'\\' {
-                        escape = true;
-                    } else if byte == b'"' {
-                        in_string = false;
-                    }
-                } else {
-                    match byte {
-                        b'"' => in_string = true,
-                        b'{' | b'[' => depth += 1,
-                        b'}' | b']' => depth -= 1,
-                        _ => {}
-                    }
-                }
+                nest.feed(byte);
             }
             // A string cannot go on past the end of its line: parse, and let serde_json say.
-            if depth <= 0 || in_string || group.len() > MAX_RECORD_BYTES {
+            if nest.depth <= 0 || nest.in_string || group.len() > MAX_RECORD_BYTES {
                 break;
             }
         }
@@ -846,6 +816,37 @@ fn write_key(key: &mut Vec<u8>, record: &TokenRecord, sku: &str, plan: &ScanPlan
     }
     key.push(KEY_SEPARATOR);
     key.extend_from_slice(Source::Estimated.as_str().as_bytes());
+}
+
+/// Where a JSON text stands after the bytes fed so far: nesting depth (below 0 after stray
+/// closers), inside a string or not, after a backslash or not. Enough to find where a record
+/// ends; serde_json judges the record itself.
+#[derive(Default)]
+struct Nesting {
+    depth: i64,
+    in_string: bool,
+    escape: bool,
+}
+
+impl Nesting {
+    fn feed(&mut self, byte: u8) {
+        if self.in_string {
+            if self.escape {
+                self.escape = false;
+            } else if byte == b'\\' {
+                self.escape = true;
+            } else if byte == b'"' {
+                self.in_string = false;
+            }
+        } else {
+            match byte {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                b'}' | b']' => self.depth -= 1,
+                _ => {}
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,9 +7,7 @@
 //! time.
 
 use super::super::columns::{CsvKind, Schema};
-use super::super::fields::{
-    DateFormat, parse_day_as, parse_decimal, parse_focus_decimal, parse_instant_as,
-};
+use super::super::fields::{DateFormat, parse_day_as, parse_instant_as};
 use super::super::row::{charge_period_days, find_tag};
 use super::focus::{FocusVersion, focus_version};
 use crate::config::CostColumn;
@@ -667,22 +665,19 @@ impl Profiler {
             return self.bad(place, None, None, reason);
         }
         let focus = self.schema.kind == CsvKind::Focus;
-        // FOCUS: `NULL` in any case, or nothing but white space; usage CSVs: empty only.
+        // FOCUS: the rule report reads by (`NULL` in any case, or only white space); usage
+        // CSVs: empty only.
         let is_null = |text: &str| {
-            let text = text.trim_ascii();
-            text.is_empty() || (focus && text.eq_ignore_ascii_case("null"))
+            if focus {
+                super::super::row::is_null(text.as_bytes())
+            } else {
+                text.trim_ascii().is_empty()
+            }
         };
         // The trimmed value of a column, "" for a null.
         let value = |index: usize| -> &str {
             let text = fields[index].trim_ascii();
             if is_null(text) { "" } else { text }
-        };
-        let number = |text: &str| {
-            if focus {
-                parse_focus_decimal(text)
-            } else {
-                parse_decimal(text)
-            }
         };
         for (slot, &index) in self.null_columns.iter().enumerate() {
             if is_null(&fields[index]) {
@@ -716,11 +711,13 @@ impl Profiler {
                 let reason = "is null; expected the cost as a number".to_string();
                 return Err(problem(schema.cost, reason));
             }
-            let cost = number(value(schema.cost)).map_err(|r| problem(schema.cost, r))?;
+            let cost = schema
+                .number(value(schema.cost))
+                .map_err(|r| problem(schema.cost, r))?;
             if let Some(index) = schema.quantity
                 && !value(index).is_empty()
             {
-                number(value(index)).map_err(|r| problem(index, r))?;
+                schema.number(value(index)).map_err(|r| problem(index, r))?;
             }
             if schema.sku.iter().all(|&i| value(i).is_empty()) {
                 let empty = if focus { "is null" } else { "is empty" };
