@@ -8,7 +8,7 @@ use crate::config::Format;
 use crate::error::Exit;
 use crate::model::{Day, exact_add};
 use crate::output;
-use crate::render::{self, alerts::AlertReport, alerts_chart::MtdChart};
+use crate::render::{self, alerts::AlertReport, chart::alerts::MtdChart};
 use anyhow::{Result, bail};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
