@@ -3,8 +3,8 @@
 
 use crate::cli::{FilterArgs, InputArgs, ReconcileArgs, ReportArgs};
 use crate::error::UsageError;
-use crate::ingest::fields::DateFormat;
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, last_day_of_month};
+use crate::primitives::date::DateFormat;
 use crate::rates::RateCard;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use chrono_tz::Tz;

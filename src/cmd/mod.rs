@@ -214,7 +214,7 @@ pub fn after_as_of_warning(
 /// A `--by` name that is neither a grouping key nor a column of any input is a typo, not a
 /// group of empty values: a usage error naming the closest key or column.
 fn check_key_columns(keys: &[crate::model::KeyKind], scans: &[InputScan]) -> Result<()> {
-    use crate::ingest::columns::normalize_header;
+    use crate::primitives::header::normalize_header;
     for key in keys {
         let crate::model::KeyKind::Column(name) = key else {
             continue;

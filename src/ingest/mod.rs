@@ -4,7 +4,6 @@
 
 pub mod blocks;
 pub mod columns;
-pub mod fields;
 pub mod inspect;
 pub mod parquet;
 pub mod row;

@@ -740,7 +740,7 @@ fn json_value(field: &Field) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::fields::parse_decimal;
+    use crate::primitives::decimal::parse_decimal;
     use rust_decimal::Decimal;
     use std::str::FromStr;
 
@@ -906,7 +906,9 @@ mod tests {
         // Every form reads as the intended day.
         for shown in ["2026-10-01T00:00:00.250Z", "2026-10-01T00:00:00"] {
             assert_eq!(
-                crate::ingest::fields::parse_day(shown).unwrap().to_string(),
+                crate::primitives::date::parse_day(shown)
+                    .unwrap()
+                    .to_string(),
                 "2026-10-01"
             );
         }

@@ -4,12 +4,12 @@
 
 use super::blocks::{Block, Boundaries, MAX_RECORD, TooLong, count_lines, open_quote};
 use super::columns::Schema;
-use super::fields::{parse_day_as, parse_instant_as};
 use super::split;
 use super::tally::{FilterProbe, KEY_SEPARATOR, Reject, Tally, day_bytes};
 use crate::config::{Filters, ScanPlan};
 use crate::error::{Location, RowError};
 use crate::model::{Day, KeyKind, Source, spread};
+use crate::primitives::date::{parse_day_as, parse_instant_as};
 use rust_decimal::Decimal;
 
 /// What one file needs to turn its records into tallies.
