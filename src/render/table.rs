@@ -28,6 +28,20 @@ pub fn display_money(value: Decimal) -> String {
 
 /// The table, under a heading that states its scope (`Scope::line`), with the split of each
 /// provisional total into its final and provisional parts below it.
+/// The rows as the terminal table and report.html show them: periods in order; inside a
+/// period, the largest cost first; equal costs by their keys.
+pub fn display_order(summary: &Summary) -> Vec<&SummaryRow> {
+    let mut rows: Vec<&SummaryRow> = summary.rows.iter().collect();
+    rows.sort_by(|a, b| {
+        let period = |r: &SummaryRow| r.period.map(|p| (p.from, p.to));
+        period(a)
+            .cmp(&period(b))
+            .then(b.cost.cmp(&a.cost))
+            .then_with(|| a.keys.cmp(&b.keys))
+    });
+    rows
+}
+
 pub fn render(summary: &Summary, scope: &Scope) -> String {
     let mut header: Vec<String> = Vec::new();
     let periodic = summary.period != crate::model::Period::Total;
@@ -44,15 +58,7 @@ pub fn render(summary: &Summary, scope: &Scope) -> String {
         .map(|h| h == "cost" || h == "quantity")
         .collect();
 
-    let mut rows: Vec<&SummaryRow> = summary.rows.iter().collect();
-    // Periods in order; inside a period, the largest cost first.
-    rows.sort_by(|a, b| {
-        let period = |r: &SummaryRow| r.period.map(|p| (p.from, p.to));
-        period(a)
-            .cmp(&period(b))
-            .then(b.cost.cmp(&a.cost))
-            .then_with(|| a.keys.cmp(&b.keys))
-    });
+    let rows = display_order(summary);
     let mut lines: Vec<Vec<String>> = vec![header.clone()];
     for row in rows {
         let mut line = Vec::new();
