@@ -11,12 +11,15 @@ Nodes are the top-level modules (src/model.rs, src/ingest/, …), and one level 
 the folders ingest/, render/ and cmd/ (`ingest/row`, `render/chart`). `main` is the crate
 root (src/main.rs).
 
-What counts as a cycle: collapse every node to its top-level module and drop the edges inside
-one top-level module (a folder's parent and children may name each other: that is one module
-split into files). A cycle is then any set of top-level modules that reach one another, e.g.
-`cli -> config -> cli`. The script prints each such cycle with the file and line of every
-edge in it and exits 1; with no cycle it prints the layers (each module imports only from
-layers above it) and exits 0.
+What counts as a cycle:
+- between top-level modules: collapse every node to its top-level module and drop the edges
+  inside one top-level module; a cycle is any set of top-level modules that reach one another,
+  e.g. `cli -> config -> cli`;
+- inside a folder: files of ingest/, render/ or cmd/ that reach one another without passing
+  through the folder's mod.rs, e.g. `ingest/row -> ingest/columns -> ingest/row`. A folder's
+  mod.rs and its own files may name each other: that is one module split into files.
+The script prints each cycle with the file and line of every edge in it and exits 1; with no
+cycle it prints the layers (each module imports only from layers below it) and exits 0.
 """
 
 import os
@@ -297,23 +300,41 @@ def main(argv):
     for t in tops:
         succ.setdefault(t, set())
 
-    cycles = strongly_connected(tops, succ)
+    # Loops between the files of one folder (ingest/row -> ingest/columns -> ingest/row): the
+    # graph of files, without the edges between a folder and its own files.
+    file_succ = defaultdict(set)
+    file_evidence = defaultdict(list)
+    for (a, b), places in edges.items():
+        if a != top(a) and b == top(b) == top(a) or b != top(b) and a == top(a) == top(b):
+            continue
+        file_succ[a].add(b)
+        file_evidence[(a, b)] += [(a, b, f, line) for f, line in places]
+    for n in nodes:
+        file_succ.setdefault(n, set())
+    within = [
+        comp
+        for comp in strongly_connected(nodes, file_succ)
+        if len({top(n) for n in comp}) == 1
+    ]
+
     print()
-    if cycles:
-        for comp in cycles:
-            print(f"CYCLE among {{{', '.join(comp)}}}; the loops through each of them:")
-            seen = set()
-            for start in comp:
-                loop = shortest_cycle(start, comp, succ)
-                key = frozenset(zip(loop, loop[1:]))
-                if key in seen:
-                    continue
-                seen.add(key)
-                print(f"  {' -> '.join(loop)}")
-                for a, b in zip(loop, loop[1:]):
-                    for x, y, f, line in sorted(set(evidence[(a, b)]))[:3]:
-                        where = os.path.relpath(f, os.path.dirname(src))
-                        print(f"    {x} -> {y}: {where}:{line}")
+    found = [(c, succ, evidence) for c in strongly_connected(tops, succ)]
+    found += [(c, file_succ, file_evidence) for c in within]
+    for comp, graph, why in found:
+        print(f"CYCLE among {{{', '.join(comp)}}}; the loops through each of them:")
+        seen = set()
+        for start in comp:
+            loop = shortest_cycle(start, comp, graph)
+            key = frozenset(zip(loop, loop[1:]))
+            if key in seen:
+                continue
+            seen.add(key)
+            print(f"  {' -> '.join(loop)}")
+            for a, b in zip(loop, loop[1:]):
+                for x, y, f, line in sorted(set(why[(a, b)]))[:3]:
+                    where = os.path.relpath(f, os.path.dirname(src))
+                    print(f"    {x} -> {y}: {where}:{line}")
+    if found:
         return 1
 
     # Layers: a module's layer is one more than the deepest module it imports.
@@ -326,7 +347,7 @@ def main(argv):
 
     for t in tops:
         depth(t)
-    print("# no cycle between top-level modules; layers, ground floor first:")
+    print("# no cycle; the top-level modules in layers, ground floor first:")
     for k in range(max(layer.values()) + 1):
         print(f"{k}: {' '.join(sorted(t for t in tops if layer[t] == k))}")
     return 0

@@ -106,3 +106,32 @@ fn modgraph_allows_a_folder_and_ignores_comments_strings_and_a_test_modules_supe
     assert!(!stdout.contains("low ->"), "{stdout}");
     assert!(stdout.contains("0: low\n1: high\n"), "{stdout}");
 }
+
+#[test]
+fn modgraph_finds_a_loop_between_the_files_of_one_folder() {
+    let dir = Workdir::new();
+    dir.create("src/main.rs", "mod ingest;\nfn main() {}\n");
+    dir.create(
+        "src/ingest/mod.rs",
+        "mod columns;\nmod row;\npub struct Plan;\n",
+    );
+    // Each file may name the folder's mod.rs, but not each other both ways.
+    dir.create(
+        "src/ingest/row.rs",
+        "use super::Plan;\nuse super::columns::Schema;\n",
+    );
+    dir.create(
+        "src/ingest/columns.rs",
+        "use super::Plan;\n\nfn f() { crate::ingest::row::parse(); }\n",
+    );
+    let (code, stdout) = modgraph(&dir.path().join("src"));
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        cycles(&stdout),
+        ["CYCLE among {ingest/columns, ingest/row}; the loops through each of them:"]
+    );
+    assert!(
+        stdout.contains("    ingest/columns -> ingest/row: src/ingest/columns.rs:3\n"),
+        "{stdout}"
+    );
+}
