@@ -2,6 +2,8 @@
 """The import graph between tally's modules, and a check that it has no cycle.
 
 Usage: python3 scripts/modgraph.py [--dot] [SRC_DIR]   (SRC_DIR defaults to src/ of this repo)
+  --dot   the same graph in Graphviz form instead (no check)
+Exit: 0 no cycle, 1 a cycle (printed with the file and line of each edge), 2 a usage error.
 
 Every path a file names in another module counts as an edge: `use crate::…` / `use super::…`
 trees (braces expanded), `pub use`, and paths written inline in code (`crate::model::Day`),
@@ -24,6 +26,7 @@ cycle it prints the layers (each module imports only from layers below it) and e
 
 import os
 import re
+import signal
 import sys
 from collections import defaultdict
 
@@ -268,18 +271,34 @@ def shortest_cycle(start, comp, succ):
 
 
 def main(argv):
+    if any(a in ("-h", "--help") for a in argv):
+        print(__doc__.strip())
+        return 0
     dot = "--dot" in argv
     args = [a for a in argv if a != "--dot"]
+    if len(args) > 1 or any(a.startswith("-") for a in args):
+        print("usage: python3 scripts/modgraph.py [--dot] [SRC_DIR]", file=sys.stderr)
+        return 2
     here = os.path.dirname(os.path.abspath(__file__))
     src = args[0] if args else os.path.join(here, "..", "src")
     src = os.path.normpath(src)
+    if not os.path.isfile(os.path.join(src, "main.rs")) and not os.path.isfile(
+        os.path.join(src, "lib.rs")
+    ):
+        print(
+            f"modgraph: {src} holds no main.rs or lib.rs; give the crate's src directory",
+            file=sys.stderr,
+        )
+        return 2
     edges = collect(src)
 
     if dot:
+        # Graphviz: `python3 scripts/modgraph.py --dot | dot -Tsvg > modules.svg`.
         print("digraph tally {")
         for a, b in sorted(edges):
             print(f'  "{a}" -> "{b}";')
         print("}")
+        return 0
 
     succ = defaultdict(set)
     nodes = set()
@@ -354,4 +373,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    # Quiet when piped into `head`: the default SIGPIPE handling ends the script.
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     sys.exit(main(sys.argv[1:]))
