@@ -55,6 +55,7 @@ fn tally_has_no_module_loop() {
         !stdout.lines().any(|line| line.starts_with("primitives ->")),
         "{stdout}"
     );
+    assert!(!stdout.contains("GROUND FLOOR"), "{stdout}");
 }
 
 #[test]
@@ -132,6 +133,23 @@ fn modgraph_finds_a_loop_between_the_files_of_one_folder() {
     );
     assert!(
         stdout.contains("    ingest/columns -> ingest/row: src/ingest/columns.rs:3\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn modgraph_refuses_an_import_from_the_ground_floor() {
+    let dir = Workdir::new();
+    dir.create("src/main.rs", "mod model;\nmod primitives;\nfn main() {}\n");
+    dir.create("src/model.rs", "pub struct Day;\n");
+    // No loop: only the ground floor naming another module of the crate.
+    dir.create("src/primitives/mod.rs", "pub mod date;\n");
+    dir.create("src/primitives/date.rs", "\nuse crate::model::Day;\n");
+    let (code, stdout) = modgraph(&dir.path().join("src"));
+    assert_eq!(code, 1, "{stdout}");
+    assert!(cycles(&stdout).is_empty(), "{stdout}");
+    assert!(
+        stdout.contains("GROUND FLOOR primitives imports model: src/primitives/date.rs:2\n"),
         "{stdout}"
     );
 }
