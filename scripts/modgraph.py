@@ -76,7 +76,7 @@ def strip_comments_and_strings(text):
             j += 1
             out.append(re.sub(r"[^\n]", " ", text[i:j]))
             i = j
-        elif c == "'" and (m := re.compile(r"'(\\[^']+|[^\\'])'").match(text, i)):
+        elif c == "'" and (m := re.compile(r"'(\\.[^']*|[^\\'])'").match(text, i)):
             out.append(" " * (m.end() - i))
             i = m.end()
         else:

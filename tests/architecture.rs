@@ -63,7 +63,11 @@ fn modgraph_finds_a_loop_through_use_trees_and_inline_paths() {
     let dir = Workdir::new();
     dir.create("src/main.rs", "mod a;\nmod b;\nmod c;\nfn main() {}\n");
     // a -> b through a brace tree, b -> c through an inline path, c -> a through `super`.
-    dir.create("src/a.rs", "use crate::{b::{Thing, Other as O}};\n");
+    // A quote in a char literal opens no string: the `use` after it still counts.
+    dir.create(
+        "src/a.rs",
+        "const P: [char; 2] = ['\\'','\"'];\nuse crate::{b::{Thing, Other as O}};\n",
+    );
     dir.create("src/b.rs", "fn f() { let _ = crate::c::make(); }\n");
     dir.create("src/c/mod.rs", "mod leaf;\n");
     dir.create("src/c/leaf.rs", "use super::super::a::Item;\n");
@@ -96,6 +100,7 @@ fn modgraph_allows_a_folder_and_ignores_comments_strings_and_a_test_modules_supe
             "const S: &str = \"crate::high::Nothing\";\n",
             "const R: &str = r#\"crate::high::Nothing\"#;\n",
             "const C: char = '\"';\n",
+            "const Q: char = '\\''; const T: &str = \"'crate::high::Nothing\";\n",
             "fn f<'a>(x: &'a str) -> &'a str { x }\n",
             "#[cfg(test)]\nmod tests {\n    use super::*;\n}\n",
         ),
