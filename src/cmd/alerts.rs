@@ -23,6 +23,12 @@ const OUTPUTS: &[&str] = &[
 ];
 
 pub fn run(config: AlertsConfig) -> Result<Exit> {
+    // The --out folder is locked for the whole run: a second run stops before reading.
+    let claim = config
+        .out
+        .as_deref()
+        .map(output::OutDir::claim)
+        .transpose()?;
     let mut scanned = super::scan_inputs(
         &config.inputs,
         &config.plan,
@@ -118,8 +124,8 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
     };
     let rejects = scanned.rejects();
 
-    if let Some(out) = &config.out {
-        let out = output::OutDir::begin(out, "alerts", OUTPUTS, config.quiet)?;
+    if let Some(claim) = claim {
+        let out = output::OutDir::begin(claim, "alerts", OUTPUTS, config.quiet)?;
         let dir = out.path();
         output::write_atomic(dir, "alerts.json", &render::alerts::json(&report))?;
         output::write_atomic(dir, "alerts.csv", &render::alerts::csv(&report)?)?;

@@ -20,6 +20,12 @@ const OUTPUTS: &[&str] = &[
 
 pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
     let report = &config.report;
+    // The --out folder is locked for the whole run: a second run stops before reading.
+    let claim = report
+        .out
+        .as_deref()
+        .map(output::OutDir::claim)
+        .transpose()?;
     let mut plan = report.plan.clone();
     // Hashing costs a tenth of a scan: only for the manifest (and, in scan_inputs, to find
     // inputs given twice).
@@ -50,8 +56,8 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
         },
     );
 
-    if let Some(out) = &report.out {
-        let out = output::OutDir::begin(out, "reconcile", OUTPUTS, report.quiet)?;
+    if let Some(claim) = claim {
+        let out = output::OutDir::begin(claim, "reconcile", OUTPUTS, report.quiet)?;
         let dir = out.path();
         let mut written = vec!["reconcile.csv", "reconcile.json"];
         output::write_atomic(dir, "reconcile.csv", &csv)?;
