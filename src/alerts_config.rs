@@ -9,7 +9,7 @@ use crate::config::{
 };
 use crate::error::UsageError;
 use crate::model::{DateRange, Delay, KeyKind};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{DateTime, Days, Months, Utc};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -89,8 +89,9 @@ impl AlertsConfig {
     pub fn from_args(args: AlertsArgs, now: DateTime<Utc>) -> Result<AlertsConfig> {
         let (name, file) = match &args.config {
             Some(path) => {
+                // A config file that cannot be read is a config error (exit 2), as a bad one is.
                 let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("{}: cannot read", path.display()))?;
+                    .map_err(|e| UsageError(format!("{}: cannot read: {e}", path.display())))?;
                 let (name, alert) = select_alert(path, &text, args.alert.as_deref())?;
                 (Some(name), alert)
             }

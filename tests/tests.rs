@@ -5,6 +5,7 @@ mod util;
 mod alerts;
 mod bad_input;
 mod charts;
+mod cron;
 mod focus;
 mod fuzz;
 mod honest;

@@ -124,7 +124,19 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
             filters: &scanned.plan.filters,
             implicit_service: true,
         };
-        empty = super::tell_empty(&question, &scanned, report.fail_on_empty);
+        empty = super::tell_empty(&question, &scanned, report.fail_on_empty, report.quiet);
+    }
+    let exit = if let Some(exit) = empty {
+        exit
+    } else if config.fail_on_flag && flagged(&rows) > 0 {
+        Exit::FLAGGED
+    } else {
+        Exit::Ok
+    };
+    // Quiet cron: with --out and -q the files are the output; stdout stays empty unless
+    // --fail-on-flag found a row to show.
+    if report.quiet && report.out.is_some() && exit != Exit::FLAGGED {
+        return Ok(exit);
     }
     let bytes = match report.format {
         Format::Table => output::visible_lines(&render::reconcile::table(&rows))
@@ -134,13 +146,7 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
         Format::Json => json,
     };
     output::stdout(&bytes)?;
-    Ok(if let Some(exit) = empty {
-        exit
-    } else if config.fail_on_flag && flagged(&rows) > 0 {
-        Exit::FLAGGED
-    } else {
-        Exit::Ok
-    })
+    Ok(exit)
 }
 
 fn flagged(rows: &[ReconcileRow]) -> usize {

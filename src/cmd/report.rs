@@ -115,9 +115,14 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
             filters: &plan.filters,
             implicit_service: false,
         };
-        exit = super::tell_empty(&question, &scanned, config.fail_on_empty).unwrap_or(exit);
+        exit = super::tell_empty(&question, &scanned, config.fail_on_empty, config.quiet)
+            .unwrap_or(exit);
     }
 
+    // Quiet cron: with --out and -q the files are the output; nothing goes to stdout.
+    if config.quiet && config.out.is_some() {
+        return Ok(exit);
+    }
     let bytes = match config.format {
         Format::Table => output::visible_lines(&render::table::render(&summary, &scope))
             .into_owned()
