@@ -396,4 +396,8 @@ pub struct RangeArgs {
     /// A calendar month: YYYY-MM, `current` or `previous` (relative to --as-of).
     #[arg(long, value_name = "MONTH")]
     pub month: Option<String>,
+
+    /// The last N days ending on the as-of day, e.g. 7d or 30d, as in alerts.
+    #[arg(long, value_name = "Nd", conflicts_with_all = ["month", "from", "to"])]
+    pub last: Option<String>,
 }

@@ -299,6 +299,9 @@ impl ReportConfig {
         };
         let as_of_day = as_of.date_naive();
         let mut range = match (&args.range.month, &args.range.from, &args.range.to) {
+            _ if args.range.last.is_some() => {
+                last_days_range(args.range.last.as_deref().unwrap_or_default(), as_of_day)?.1
+            }
             (Some(month), _, _) => month_range(month, as_of_day)?,
             (None, None, None) => DateRange {
                 from: as_of_day.with_day(1).unwrap_or(as_of_day),
@@ -544,6 +547,35 @@ pub fn parse_as_of(text: &str) -> Result<DateTime<Utc>, UsageError> {
         }
     }
     Err(error())
+}
+
+/// `--last Nd` (`7d`, `30d`): a number of days from 1 to 366.
+pub fn parse_last(text: &str) -> Result<u32, UsageError> {
+    text.trim()
+        .strip_suffix('d')
+        .and_then(|n| n.parse::<u32>().ok())
+        .filter(|n| (1..=366).contains(n))
+        .ok_or_else(|| {
+            UsageError(format!(
+                "--last \"{text}\": expected a number of days from 1 to 366, e.g. 7d or 30d"
+            ))
+        })
+}
+
+/// `--last Nd`: the N UTC days ending on the as-of day, that day included (provisional days
+/// are marked, as in any range). Returns N and the range.
+pub fn last_days_range(text: &str, as_of_day: Day) -> Result<(u32, DateRange), UsageError> {
+    let days = parse_last(text)?;
+    let from = as_of_day
+        .checked_sub_days(chrono::Days::new(u64::from(days) - 1))
+        .ok_or_else(|| UsageError(format!("--last {text}: out of range")))?;
+    Ok((
+        days,
+        DateRange {
+            from,
+            to: as_of_day,
+        },
+    ))
 }
 
 /// `--month`: YYYY-MM, `current` or `previous`.

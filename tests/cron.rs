@@ -171,3 +171,67 @@ fn cron_config_files_that_cannot_be_read_are_config_errors() {
     assert_eq!(work.run(&["report", "missing.csv"]).code(), 1);
     assert_eq!(work.run(&["inspect", "missing.csv"]).code(), 1);
 }
+
+/// The cost of the console fixture's rows dated `from` to `to` (inclusive), summed here from
+/// the CSV itself.
+fn console_cost(from: &str, to: &str) -> rust_decimal::Decimal {
+    let text = std::fs::read_to_string(fixture("console/usage-2026-10.csv")).unwrap();
+    let rows = crate::util::records(text.trim_start_matches('\u{feff}'));
+    let cost = rows[0].iter().position(|h| h == "Cost (USD)").unwrap();
+    rows[1..]
+        .iter()
+        .filter(|row| (from..=to).contains(&row[0].as_str()))
+        .map(|row| row[cost].parse::<rust_decimal::Decimal>().unwrap())
+        .sum()
+}
+
+#[test]
+fn cron_report_last_days_ends_on_the_as_of_day() {
+    let work = Workdir::new();
+    let console = fixture("console");
+    let total = |args: &[&str]| -> (serde_json::Value, String) {
+        let json: serde_json::Value = serde_json::from_str(
+            &work
+                .run(&[&["report", &console, "--format", "json", "-q"][..], args].concat())
+                .ok(),
+        )
+        .unwrap();
+        let total = json["total"].as_str().unwrap().to_string();
+        (json, total)
+    };
+    // As in alerts: the 7 days ending on the as-of day, that day included, whatever the time.
+    let (json, seven) = total(&["--last", "7d", "--as-of", "2026-10-20T10:00Z"]);
+    assert_eq!(
+        (json["from"].as_str(), json["to"].as_str()),
+        (Some("2026-10-14"), Some("2026-10-20"))
+    );
+    assert_eq!(seven, console_cost("2026-10-14", "2026-10-20").to_string());
+    assert_eq!(seven, "681.34650069");
+    let (_, same) = total(&[
+        "--from",
+        "2026-10-14",
+        "--to",
+        "2026-10-20",
+        "--as-of",
+        "2026-10-20T10:00Z",
+    ]);
+    assert_eq!(same, seven);
+    // 30 days ending on the 5th of November reach back to October 7th; the fixture ends on
+    // the 31st.
+    let (json, thirty) = total(&["--last", "30d", "--as-of", "2026-11-05"]);
+    assert_eq!(json["from"].as_str(), Some("2026-10-07"));
+    assert_eq!(thirty, console_cost("2026-10-07", "2026-10-31").to_string());
+    // 1d is the as-of day alone.
+    let (_, one) = total(&["--last", "1d", "--as-of", "2026-10-09"]);
+    assert_eq!(one, console_cost("2026-10-09", "2026-10-09").to_string());
+    // A window and a month (or --from) together are a usage error, as is a bad length.
+    for bad in [
+        &["--last", "7d", "--month", "2026-10"][..],
+        &["--last", "7d", "--from", "2026-10-01"],
+        &["--last", "0d"],
+        &["--last", "7"],
+    ] {
+        let run = work.run(&[&["report", &console][..], bad].concat());
+        assert_eq!(run.code(), 2, "{bad:?}: {}", run.stderr());
+    }
+}
