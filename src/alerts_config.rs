@@ -231,6 +231,7 @@ impl AlertsConfig {
                 date_basis: args.date_basis,
                 date_format: input.date_format,
                 delimiter: input.delimiter,
+                exclude: input.exclude,
             },
             format: args.format,
             out: args.out,

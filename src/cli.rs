@@ -380,6 +380,11 @@ pub struct InputArgs {
     /// The field separator of CSV inputs: `,` (default), `;`, `|` or `tab` (also `\t`).
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
+
+    /// Leave out files (and folders) of a folder input whose path relative to that folder,
+    /// or whose name, matches this glob (repeatable): --exclude 'old/**' --exclude '*.bak.csv'.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 /// A date range: `--from`/`--to` or `--month`. Default: the current month up to the as-of day.

@@ -37,6 +37,8 @@ pub struct InspectConfig {
     pub date_format: Option<DateFormat>,
     /// `--delimiter`, as for `report`.
     pub delimiter: u8,
+    /// `--exclude`, as for `report`.
+    pub exclude: crate::ingest::Excludes,
 }
 
 impl InspectConfig {
@@ -50,6 +52,7 @@ impl InspectConfig {
             block_size: block_size_from_env().min(1 << 20),
             date_format: input.date_format,
             delimiter: input.delimiter,
+            exclude: input.exclude,
         })
     }
 }
@@ -193,6 +196,8 @@ pub struct ScanPlan {
     pub date_format: Option<DateFormat>,
     /// `--delimiter`: the CSV field separator.
     pub delimiter: u8,
+    /// `--exclude`: what the walk of a folder input leaves out.
+    pub exclude: crate::ingest::Excludes,
 }
 
 impl ScanPlan {
@@ -214,10 +219,11 @@ impl ScanPlan {
     }
 }
 
-/// `--date-format` and `--delimiter`, validated.
+/// `--date-format`, `--delimiter` and `--exclude`, validated.
 pub struct InputOptions {
     pub date_format: Option<DateFormat>,
     pub delimiter: u8,
+    pub exclude: crate::ingest::Excludes,
 }
 
 impl InputOptions {
@@ -236,6 +242,7 @@ impl InputOptions {
         Ok(InputOptions {
             date_format,
             delimiter,
+            exclude: crate::ingest::Excludes::new(&args.exclude)?,
         })
     }
 }
@@ -392,6 +399,7 @@ impl ReportConfig {
                 date_basis: args.date_basis,
                 date_format: input.date_format,
                 delimiter: input.delimiter,
+                exclude: input.exclude,
             },
             delay,
             final_only: args.final_only,

@@ -235,3 +235,299 @@ fn cron_report_last_days_ends_on_the_as_of_day() {
         assert_eq!(run.code(), 2, "{bad:?}: {}", run.stderr());
     }
 }
+
+/// `total` and the manifest's `skipped` list of `report DIR --out OUT` (as of 2026-11-10).
+fn report_total(work: &Workdir, input: &str, extra: &[&str]) -> (String, serde_json::Value) {
+    let args = [
+        &[
+            "report",
+            input,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-10",
+        ][..],
+        &["--out", "result", "-q"],
+        extra,
+    ]
+    .concat();
+    let run = work.run(&args);
+    assert_eq!(run.code(), 0, "{args:?}\n{}", run.stderr());
+    let manifest: serde_json::Value =
+        serde_json::from_str(&work.read("result/manifest.json")).unwrap();
+    std::fs::remove_dir_all(work.path().join("result")).unwrap();
+    (
+        manifest["total"].as_str().unwrap().to_string(),
+        manifest["skipped"].clone(),
+    )
+}
+
+fn skipped_paths(skipped: &serde_json::Value) -> Vec<(String, String)> {
+    skipped
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap().to_string(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn cron_a_folder_holding_earlier_outputs_gives_the_same_totals() {
+    let work = Workdir::new();
+    let console = std::fs::read(fixture("console/usage-2026-10.csv")).unwrap();
+    work.create("in/usage.csv", &console);
+    // A bad row (skipped under --skip-bad-rows, so that rejects.csv is written), no cost.
+    work.create(
+        "in/extra.csv",
+        "date,sku,cost\n2026-10-05,Backup,0.50\nnot-a-date,Backup,1\n",
+    );
+    let (before, skipped) = report_total(&work, "in", &["--skip-bad-rows"]);
+    assert_eq!(before, "3103.95954429"); // the console's 3103.45954429 plus 0.50
+    assert_eq!(skipped, serde_json::json!([]));
+
+    // Every output of report (by day, so daily.csv has rows of its own), alerts and reconcile
+    // inside the input folder, as a cron job writing next to its downloads would leave them.
+    let month = ["--month", "2026-10", "--as-of", "2026-11-10"];
+    let runs: [&[&str]; 4] = [
+        &[
+            "report",
+            "in",
+            "--by",
+            "service,sku",
+            "--period",
+            "day",
+            "--out",
+            "in/reports",
+            "--skip-bad-rows",
+        ],
+        &[
+            "report",
+            "in",
+            "--by",
+            "currency",
+            "--out",
+            "in/by-currency",
+            "--skip-bad-rows",
+        ],
+        &[
+            "alerts",
+            "in",
+            "--by",
+            "project",
+            "--threshold",
+            "10",
+            "--out",
+            "in/alerts",
+            "--skip-bad-rows",
+        ],
+        &["reconcile", &fixture("reconcile"), "--out", "in/reconcile"],
+    ];
+    for args in runs {
+        let run = work.run(&[args, &month[..], &["-q"]].concat());
+        assert!(matches!(run.code(), 0 | 3), "{args:?}: {}", run.stderr());
+    }
+    assert!(work.path().join("in/reports/rejects.csv").exists());
+    let (after, skipped) = report_total(&work, "in", &["--skip-bad-rows"]);
+    assert_eq!(after, before);
+    let skipped = skipped_paths(&skipped);
+    let names: Vec<&str> = skipped.iter().map(|(path, _)| path.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "in/alerts/alerts.csv",
+            "in/alerts/alerts.json",
+            "in/alerts/rejects.csv",
+            "in/by-currency/daily.csv",
+            "in/by-currency/manifest.json",
+            "in/by-currency/rejects.csv",
+            "in/by-currency/summary.csv",
+            "in/reconcile/manifest.json",
+            "in/reconcile/reconcile.csv",
+            "in/reconcile/reconcile.json",
+            "in/reports/daily.csv",
+            "in/reports/manifest.json",
+            "in/reports/rejects.csv",
+            "in/reports/summary.csv",
+        ]
+    );
+    assert!(
+        skipped
+            .iter()
+            .all(|(_, reason)| reason.starts_with("written by tally ("))
+    );
+    assert_eq!(
+        skipped[10].1,
+        "written by tally (daily.csv of tally report)"
+    );
+    // Recognised by content, not name: renamed, an output is still skipped; a usage export
+    // named like an output is still read.
+    std::fs::rename(
+        work.path().join("in/reports/summary.csv"),
+        work.path().join("in/reports/sum.csv"),
+    )
+    .unwrap();
+    work.create("in/daily.csv", "date,sku,cost\n2026-10-06,Backup,0.25\n");
+    let (renamed, skipped) = report_total(&work, "in", &["--skip-bad-rows"]);
+    assert_eq!(renamed, "3104.20954429");
+    assert!(
+        skipped_paths(&skipped)
+            .iter()
+            .any(|(path, _)| path == "in/reports/sum.csv")
+    );
+    // A line on stderr for each, unless quiet.
+    let loud = work.run(&[
+        "report",
+        "in",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-10",
+        "--skip-bad-rows",
+    ]);
+    assert!(
+        loud.stderr().contains("warning: in/alerts/alerts.json: skipped: written by tally (alerts.json of tally alerts)"),
+        "{}",
+        loud.stderr()
+    );
+}
+
+#[test]
+fn cron_an_unzipped_export_is_read_as_that_export() {
+    let work = Workdir::new();
+    let zip_path = fixture("export/cost-usage-export-2026-10.zip");
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    for i in 0..archive.len() {
+        let mut member = archive.by_index(i).unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut member, &mut bytes).unwrap();
+        work.create(&format!("export/{}", member.name().unwrap()), bytes);
+    }
+    let (zip_total, _) = report_total(&work, &zip_path, &[]);
+    assert_eq!(zip_total, "3203.45954429");
+    let (total, skipped) = report_total(&work, "export", &[]);
+    assert_eq!(total, zip_total);
+    assert_eq!(skipped, serde_json::json!([]));
+    // One input, its parts listed with their rows as the zip's are.
+    let run = work.run(&[
+        "report",
+        "export",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-10",
+        "--out",
+        "out",
+        "-q",
+    ]);
+    run.ok();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&work.read("out/manifest.json")).unwrap();
+    assert_eq!(manifest["inputs"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        manifest["inputs"][0]["kind"],
+        "cost-usage-export-folder (focus-csv)"
+    );
+    assert_eq!(
+        manifest["inputs"][0]["members"],
+        serde_json::json!([
+            {"name": "part-1-of-3.csv", "rows_read": 285},
+            {"name": "part-2-of-3.csv", "rows_read": 285},
+            {"name": "part-3-of-3.csv", "rows_read": 284}
+        ])
+    );
+    // Checked as the zip is: rows per part, and the complete set of parts.
+    let manifest = work.read("export/manifest.json");
+    work.create(
+        "export/manifest.json",
+        manifest.replace("\"rows\": 284", "\"rows\": 283"),
+    );
+    let stderr = work
+        .run(&[
+            "report",
+            "export",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-10",
+        ])
+        .fails();
+    assert!(
+        stderr.contains("export: part-3-of-3.csv holds 284 rows but manifest.json says 283"),
+        "{stderr}"
+    );
+    work.create("export/manifest.json", manifest);
+    std::fs::remove_file(work.path().join("export/part-2-of-3.csv")).unwrap();
+    let stderr = work
+        .run(&[
+            "report",
+            "export",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-10",
+        ])
+        .fails();
+    assert!(stderr.contains("incomplete"), "{stderr}");
+    assert!(!stderr.contains("usage object"), "{stderr}");
+}
+
+#[test]
+fn cron_exclude_leaves_files_out_and_the_manifest_says_so() {
+    let work = Workdir::new();
+    let console = std::fs::read(fixture("console/usage-2026-10.csv")).unwrap();
+    work.create("in/usage.csv", &console);
+    work.create(
+        "in/old/september.csv",
+        "date,sku,cost\n2026-10-03,Backup,7.00\n",
+    );
+    work.create(
+        "in/new/extra.bak.csv",
+        "date,sku,cost\n2026-10-04,Backup,9.00\n",
+    );
+    let (all, _) = report_total(&work, "in", &[]);
+    assert_eq!(all, "3119.45954429"); // 3103.45954429 + 7 + 9
+    // Relative to the folder given; `**` crosses folders, `*` does not.
+    let (total, skipped) = report_total(&work, "in", &["--exclude", "old/**"]);
+    assert_eq!(total, "3112.45954429");
+    assert_eq!(
+        skipped_paths(&skipped),
+        [(
+            "in/old/september.csv".to_string(),
+            "--exclude old/**".to_string()
+        )]
+    );
+    // A folder's name leaves the whole folder out; a file's name matches wherever it lies.
+    let (total, skipped) =
+        report_total(&work, "in", &["--exclude", "old", "--exclude", "*.bak.csv"]);
+    assert_eq!(total, "3103.45954429");
+    assert_eq!(
+        skipped_paths(&skipped),
+        [
+            (
+                "in/new/extra.bak.csv".to_string(),
+                "--exclude *.bak.csv".to_string()
+            ),
+            ("in/old".to_string(), "--exclude old".to_string()),
+        ]
+    );
+    // A file named on the command line is read whatever --exclude says.
+    let (total, _) = report_total(&work, "in/old/september.csv", &["--exclude", "*.csv"]);
+    assert_eq!(total, "7.00");
+    // The same option on alerts, reconcile and inspect; a bad glob is a usage error.
+    for command in ["alerts", "reconcile", "inspect"] {
+        let run = work.run(&[command, "in", "--exclude", "a["]);
+        assert_eq!(run.code(), 2, "{command}: {}", run.stderr());
+    }
+    let inspect = work
+        .run(&["inspect", "in", "--exclude", "old", "--exclude", "new"])
+        .ok();
+    assert!(
+        inspect.contains("in/usage.csv") && !inspect.contains("september"),
+        "{inspect}"
+    );
+}

@@ -20,6 +20,8 @@ pub struct Scanned {
     pub plan: ScanPlan,
     pub scans: Vec<InputScan>,
     pub resolved: Resolved,
+    /// Files the walk of a folder input left out (tally's own outputs, `--exclude`).
+    pub skipped: Vec<ingest::Skipped>,
 }
 
 impl Scanned {
@@ -43,7 +45,8 @@ pub fn scan_inputs(
     rates_path: Option<&Path>,
     quiet: bool,
 ) -> Result<Scanned> {
-    let files = ingest::discover(inputs)?;
+    let ingest::Discovered { files, skipped } = ingest::discover(inputs, &plan.exclude)?;
+    tell_skipped(&skipped, quiet);
     if plan.spread_charges && on_overlap == OnOverlap::Latest && files.len() > 1 {
         // `latest` replaces whole days, and a spread charge has parts on days its own row
         // does not mark as covered: the replaced input's other parts would still count.
@@ -83,7 +86,19 @@ pub fn scan_inputs(
         plan,
         scans,
         resolved,
+        skipped,
     })
+}
+
+/// One line on stderr for each file a folder walk left out, unless quiet (the manifest lists
+/// them either way).
+pub fn tell_skipped(skipped: &[ingest::Skipped], quiet: bool) {
+    if quiet {
+        return;
+    }
+    for skip in skipped {
+        crate::output::warn(&format!("{}: skipped: {}", skip.path, skip.reason));
+    }
 }
 
 /// Reads and validates `--rates FILE`, remembering its SHA-256 for the manifest. The card is

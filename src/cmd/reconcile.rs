@@ -80,6 +80,7 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
                 scans: &scanned.scans,
                 counts: &scanned.resolved.counts,
                 duplicate_of: &scanned.resolved.duplicate_of,
+                skipped: &scanned.skipped,
             },
             &written,
             now,

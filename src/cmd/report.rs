@@ -86,6 +86,7 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
                 scans,
                 counts: &resolved.counts,
                 duplicate_of: &resolved.duplicate_of,
+                skipped: &scanned.skipped,
             },
             &written,
             now,
