@@ -531,3 +531,141 @@ fn cron_exclude_leaves_files_out_and_the_manifest_says_so() {
         "{inspect}"
     );
 }
+
+/// Runs tally with `input` written to its stdin (from a thread: a pipe holds only so much).
+fn run_piped(args: &[&str], input: Vec<u8>, env: &[(&str, &str)]) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tally"))
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running tally");
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The JSON total of a report over everything up to the end of 2026.
+fn piped_total(
+    input: &str,
+    stdin: Option<Vec<u8>>,
+    fifo: Option<(&std::path::Path, Vec<u8>)>,
+) -> String {
+    let args = [
+        "report",
+        input,
+        "--from",
+        "2000-01-01",
+        "--to",
+        "2026-12-31",
+        "--as-of",
+        "2027-01-10",
+        "--format",
+        "json",
+        "-q",
+    ];
+    // A FIFO is written from a thread once tally opens it for reading.
+    let writer = fifo.map(|(path, bytes)| {
+        let path = path.to_path_buf();
+        std::thread::spawn(move || {
+            let mut fifo = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+            let _ = std::io::Write::write_all(&mut fifo, &bytes);
+        })
+    });
+    let (code, stdout, stderr) = run_piped(&args, stdin.unwrap_or_default(), &[]);
+    if let Some(writer) = writer {
+        writer.join().unwrap();
+    }
+    assert_eq!(code, 0, "{input}: {stderr}");
+    assert_eq!(stderr, "", "{input}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    json["total"].as_str().unwrap().to_string()
+}
+
+#[cfg(unix)]
+#[test]
+fn cron_every_input_kind_reads_from_stdin_and_a_fifo() {
+    let work = Workdir::new();
+    let console = fixture("console/usage-2026-10.csv");
+    let gzip = {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut encoder, &std::fs::read(&console).unwrap()).unwrap();
+        work.create("usage.csv.gz", encoder.finish().unwrap())
+    };
+    let kinds = [
+        ("console CSV", console.clone()),
+        ("FOCUS CSV", fixture("focus-sample/focus_sample.csv")),
+        ("gzip", gzip),
+        (
+            "zip export",
+            fixture("export/cost-usage-export-2026-10.zip"),
+        ),
+        ("token JSONL", fixture("tokens/2026-10.jsonl")),
+        (
+            "Parquet",
+            fixture("parquet/azure/part_1_0001.snappy.parquet"),
+        ),
+    ];
+    for (i, (kind, path)) in kinds.iter().enumerate() {
+        let bytes = std::fs::read(path).unwrap();
+        let direct = piped_total(path, None, None);
+        assert_eq!(
+            piped_total("-", Some(bytes.clone()), None),
+            direct,
+            "{kind} on -"
+        );
+        assert_eq!(
+            piped_total("/dev/stdin", Some(bytes.clone()), None),
+            direct,
+            "{kind} on /dev/stdin"
+        );
+        let fifo = work.path().join(format!("fifo-{i}"));
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let name = fifo.display().to_string();
+        assert_eq!(
+            piped_total(&name, None, Some((&fifo, bytes))),
+            direct,
+            "{kind} on a FIFO"
+        );
+    }
+    // The totals the fixtures' READMEs give, for the two that have one.
+    assert_eq!(piped_total(&console, None, None), "3103.45954429");
+}
+
+#[test]
+fn cron_a_pipe_larger_than_the_spool_limit_is_refused_by_name() {
+    let zip = std::fs::read(fixture("export/cost-usage-export-2026-10.zip")).unwrap();
+    let args = ["report", "-", "--month", "2026-10", "--as-of", "2026-11-10"];
+    let limit = (zip.len() - 1).to_string();
+    let (code, stdout, stderr) =
+        run_piped(&args, zip.clone(), &[("TALLY_SPOOL_LIMIT", limit.as_str())]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains(&format!(
+            "-: a zip export from a pipe is copied to a temporary file to be read (it needs \
+             seeking), up to {limit} bytes; this one is larger"
+        )),
+        "{stderr}"
+    );
+    // Exactly the limit is enough.
+    let limit = zip.len().to_string();
+    let (code, _, stderr) = run_piped(&args, zip, &[("TALLY_SPOOL_LIMIT", limit.as_str())]);
+    assert_eq!(code, 0, "{stderr}");
+}

@@ -9,6 +9,7 @@ pub mod inspect;
 pub mod parquet;
 pub mod row;
 pub mod split;
+mod spool;
 pub mod tally;
 pub mod tokens;
 pub mod walk;
@@ -181,7 +182,7 @@ pub fn scan_input(
 
 /// Standard input (`-`), a pipe, `/dev/stdin` or a process substitution: opened once and read
 /// once, as a stream, with exact record boundaries from the start (there is no second pass).
-/// Zip exports and Parquet files need to seek, so they must be files.
+/// Zip exports and Parquet files need to seek: they are spooled to a temporary file first.
 fn scan_stream(
     file: &InputFile,
     plan: &ScanPlan,
@@ -198,16 +199,24 @@ fn scan_stream(
         .with_context(|| format!("{}: cannot read", file.name))?;
     let magic = &magic[..magic_len];
     if is_zip(magic) || magic == parquet::MAGIC {
-        bail!(
-            "{}: a {} is read by seeking, which a pipe cannot do; save it to a file and give \
-             the file",
-            file.name,
-            if is_zip(magic) {
-                "zip export"
-            } else {
-                "Parquet file"
-            }
-        );
+        // Read by seeking: spooled to a temporary file (bounded), then read from there.
+        let what = if is_zip(magic) {
+            "zip export"
+        } else {
+            "Parquet file"
+        };
+        let spooled = spool::spool(&file.name, what, magic, source, spool::limit())?;
+        let copy = InputFile {
+            path: spooled.path.clone(),
+            name: file.name.clone(),
+        };
+        let mut scan = if is_zip(magic) {
+            scan_zip(&copy, plan, progress)?
+        } else {
+            parquet::scan_parquet(&copy, plan, progress)?
+        };
+        scan.file = file.clone();
+        return Ok(scan);
     }
     let gzip = magic.starts_with(&[0x1f, 0x8b]);
     // The bytes read to tell the kind come first again: nothing of the stream is lost.
