@@ -669,3 +669,30 @@ fn cron_a_pipe_larger_than_the_spool_limit_is_refused_by_name() {
     let (code, _, stderr) = run_piped(&args, zip, &[("TALLY_SPOOL_LIMIT", limit.as_str())]);
     assert_eq!(code, 0, "{stderr}");
 }
+
+#[test]
+fn cron_inspect_reads_every_kind_from_stdin() {
+    let kinds = [
+        fixture("console/usage-2026-10.csv"),
+        fixture("focus-sample/focus_sample.csv"),
+        fixture("export/cost-usage-export-2026-10.zip"),
+        fixture("tokens/2026-10.jsonl"),
+        fixture("parquet/azure/part_1_0001.snappy.parquet"),
+    ];
+    for path in kinds {
+        let described = |input: &str, stdin: Vec<u8>| -> serde_json::Value {
+            let (code, stdout, stderr) =
+                run_piped(&["inspect", input, "--format", "json"], stdin, &[]);
+            assert_eq!(code, 0, "{input}: {stderr}");
+            let mut json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            json["inputs"][0]["name"] = serde_json::Value::Null;
+            json
+        };
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(
+            described("-", bytes),
+            described(&path, Vec::new()),
+            "{path}"
+        );
+    }
+}
