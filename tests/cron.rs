@@ -696,3 +696,50 @@ fn cron_inspect_reads_every_kind_from_stdin() {
         );
     }
 }
+
+/// The fenced block of `docs/cron.md` that follows the line starting with `after`.
+fn doc_block(doc: &str, after: &str) -> String {
+    let start = doc
+        .find(after)
+        .unwrap_or_else(|| panic!("docs/cron.md lacks {after:?}"));
+    let rest = &doc[start..];
+    let open = rest.find("```").unwrap();
+    let body = &rest[open..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    body[..body.find("```").unwrap()].to_string()
+}
+
+/// docs/cron.md's "Try the jobs on the fixtures", run as written (its folder moved into a
+/// scratch one), prints what the page says it prints.
+#[cfg(unix)]
+#[test]
+fn cron_the_documented_recipe_runs_as_written() {
+    let doc = std::fs::read_to_string(crate::util::repo().join("docs/cron.md")).unwrap();
+    let work = Workdir::new();
+    let scratch = work.path().join("finops").display().to_string();
+    let script =
+        doc_block(&doc, "### Try the jobs on the fixtures").replace("/tmp/finops", &scratch);
+    let expected = doc_block(&doc, "prints only");
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_tally"));
+    let path = format!(
+        "{}:{}",
+        binary.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(crate::util::repo())
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout,
+        expected,
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+    assert!(work.path().join("finops/reports/mtd/summary.csv").exists());
+}
