@@ -449,3 +449,30 @@ impl crate::ingest::Progress for ProgressBar {
         self.bar.set_message(format!("{rows} rows"));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exclusive_lock_is_refused_while_held_and_free_once_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.lock");
+        let held = lock_exclusive(&path).unwrap();
+        let error = lock_exclusive(&path).unwrap_err();
+        let refused = error.downcast_ref::<LockHeld>().expect("a LockHeld error");
+        assert_eq!(refused.holder, Some(std::process::id()));
+        assert!(
+            error.to_string().ends_with(&format!(
+                "another tally run (process {}) holds this lock",
+                std::process::id()
+            )),
+            "{error}"
+        );
+        drop(held);
+        let again = lock_exclusive(&path).unwrap();
+        drop(again);
+        // The file stays: removing it could let two runs each hold "the" lock.
+        assert!(path.exists());
+    }
+}
