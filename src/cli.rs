@@ -380,6 +380,11 @@ pub struct InputArgs {
     /// The field separator of CSV inputs: `,` (default), `;`, `|` or `tab` (also `\t`).
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
+
+    /// Leave out files (and folders) of a folder input whose path relative to that folder,
+    /// or whose name, matches this glob (repeatable): --exclude 'old/**' --exclude '*.bak.csv'.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 /// A date range: `--from`/`--to` or `--month`. Default: the current month up to the as-of day.
@@ -396,4 +401,8 @@ pub struct RangeArgs {
     /// A calendar month: YYYY-MM, `current` or `previous` (relative to --as-of).
     #[arg(long, value_name = "MONTH")]
     pub month: Option<String>,
+
+    /// The last N days ending on the as-of day, e.g. 7d or 30d, as in alerts.
+    #[arg(long, value_name = "Nd", conflicts_with_all = ["month", "from", "to"])]
+    pub last: Option<String>,
 }

@@ -362,9 +362,11 @@ fn alerts_out_draws_the_month_to_date_chart_identically_on_rerun() {
 fn alerts_out_refuses_a_folder_another_run_holds() {
     let work = two_months();
     // The lock lies beside the folder (the folder itself is replaced as a whole); the test
-    // process is a live holder.
+    // process is a live holder of the OS lock.
     let pid = std::process::id();
     work.create(".out.tally.lock", format!("{pid}\n"));
+    let held = std::fs::File::open(work.path().join(".out.tally.lock")).unwrap();
+    held.try_lock().unwrap();
     let stderr = work
         .run(&["alerts", "exports", "--as-of", "2026-11-10", "--out", "out"])
         .fails();

@@ -6,6 +6,7 @@ mod alerts;
 mod architecture;
 mod bad_input;
 mod charts;
+mod cron;
 mod focus;
 mod fuzz;
 mod honest;

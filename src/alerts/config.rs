@@ -4,12 +4,12 @@
 
 use crate::cli::AlertsArgs;
 use crate::config::{
-    Filters, Format, InputOptions, OnOverlap, ScanPlan, block_size_from_env, month_range,
-    parse_as_of, parse_tags,
+    Filters, Format, InputOptions, OnOverlap, ScanPlan, block_size_from_env, last_days_range,
+    month_range, parse_as_of, parse_tags,
 };
 use crate::error::UsageError;
 use crate::model::{DateRange, Delay, KeyKind};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{DateTime, Days, Months, Utc};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -89,8 +89,9 @@ impl AlertsConfig {
     pub fn from_args(args: AlertsArgs, now: DateTime<Utc>) -> Result<AlertsConfig> {
         let (name, file) = match &args.config {
             Some(path) => {
+                // A config file that cannot be read is a config error (exit 2), as a bad one is.
                 let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("{}: cannot read", path.display()))?;
+                    .map_err(|e| UsageError(format!("{}: cannot read: {e}", path.display())))?;
                 let (name, alert) = select_alert(path, &text, args.alert.as_deref())?;
                 (Some(name), alert)
             }
@@ -125,10 +126,8 @@ impl AlertsConfig {
         }
         let (window, watched, previous, previous_label) = match last {
             Some(text) => {
-                let days = parse_last(&text)?;
-                let from = as_of_day
-                    .checked_sub_days(Days::new(u64::from(days) - 1))
-                    .ok_or_else(|| UsageError(format!("--last {text}: out of range")))?;
+                let (days, watched) = last_days_range(&text, as_of_day)?;
+                let from = watched.from;
                 let previous = DateRange {
                     from: from
                         .checked_sub_days(Days::new(u64::from(days)))
@@ -139,10 +138,6 @@ impl AlertsConfig {
                     "the previous {days} days ({} to {})",
                     previous.from, previous.to
                 );
-                let watched = DateRange {
-                    from,
-                    to: as_of_day,
-                };
                 (Window::LastDays(days), watched, previous, label)
             }
             None => {
@@ -237,6 +232,7 @@ impl AlertsConfig {
                 date_basis: args.date_basis,
                 date_format: input.date_format,
                 delimiter: input.delimiter,
+                exclude: input.exclude,
             },
             format: args.format,
             out: args.out,
@@ -394,19 +390,6 @@ const RESERVED_FIELDS: &[&str] = &[
     "note",
 ];
 
-/// `7d`, `30d`: a number of days from 1 to 366.
-fn parse_last(text: &str) -> Result<u32, UsageError> {
-    text.trim()
-        .strip_suffix('d')
-        .and_then(|n| n.parse::<u32>().ok())
-        .filter(|n| (1..=366).contains(n))
-        .ok_or_else(|| {
-            UsageError(format!(
-                "--last \"{text}\": expected a number of days from 1 to 366, e.g. 7d or 30d"
-            ))
-        })
-}
-
 /// An amount typed as text: plain decimal notation, `.` as the separator.
 fn amount_from_text(text: &str, place: &str) -> Result<Decimal, UsageError> {
     let trimmed = text.trim();
@@ -462,11 +445,11 @@ mod tests {
 
     #[test]
     fn alerts_config_last_days() {
-        assert_eq!(parse_last("7d").unwrap(), 7);
-        assert_eq!(parse_last("30d").unwrap(), 30);
-        assert!(parse_last("0d").is_err());
-        assert!(parse_last("7").is_err());
-        assert!(parse_last("1w").is_err());
+        assert_eq!(crate::config::parse_last("7d").unwrap(), 7);
+        assert_eq!(crate::config::parse_last("30d").unwrap(), 30);
+        assert!(crate::config::parse_last("0d").is_err());
+        assert!(crate::config::parse_last("7").is_err());
+        assert!(crate::config::parse_last("1w").is_err());
     }
 
     #[test]

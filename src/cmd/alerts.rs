@@ -23,6 +23,12 @@ const OUTPUTS: &[&str] = &[
 ];
 
 pub fn run(config: AlertsConfig) -> Result<Exit> {
+    // The --out folder is locked for the whole run: a second run stops before reading.
+    let claim = config
+        .out
+        .as_deref()
+        .map(output::OutDir::claim)
+        .transpose()?;
     let mut scanned = super::scan_inputs(
         &config.inputs,
         &config.plan,
@@ -118,8 +124,8 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
     };
     let rejects = scanned.rejects();
 
-    if let Some(out) = &config.out {
-        let out = output::OutDir::begin(out, "alerts", OUTPUTS, config.quiet)?;
+    if let Some(claim) = claim {
+        let out = output::OutDir::begin(claim, "alerts", OUTPUTS, config.quiet)?;
         let dir = out.path();
         output::write_atomic(dir, "alerts.json", &render::alerts::json(&report))?;
         output::write_atomic(dir, "alerts.csv", &render::alerts::csv(&report)?)?;
@@ -154,7 +160,8 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         }
     }
 
-    // An empty watched period is no data, not no spend: said even when quiet.
+    // An empty watched period is no data, not no spend: said unless quiet (an error with
+    // --fail-on-empty, quiet or not).
     let mut empty = None;
     if !daily.keys().any(|day| config.watched.contains(*day)) {
         let what = match &config.window {
@@ -171,9 +178,18 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
             filters: &config.plan.filters,
             implicit_service: false,
         };
-        empty = super::tell_empty(&question, &scanned, config.fail_on_empty);
+        empty = super::tell_empty(&question, &scanned, config.fail_on_empty, config.quiet);
     }
 
+    let exit = match empty {
+        Some(exit) => exit,
+        None if fired => Exit::AlertFired,
+        None => Exit::Ok,
+    };
+    // Quiet cron: with -q, nothing goes to stdout unless an alert fired.
+    if config.quiet && !fired {
+        return Ok(exit);
+    }
     let bytes = match config.format {
         Format::Table => output::visible_lines(&render::alerts::table(&report))
             .into_owned()
@@ -182,11 +198,7 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         Format::Json => render::alerts::json(&report),
     };
     output::stdout(&bytes)?;
-    Ok(match empty {
-        Some(exit) => exit,
-        None if fired => Exit::AlertFired,
-        None => Exit::Ok,
-    })
+    Ok(exit)
 }
 
 /// Draws `chart-mtd.svg` and `chart-mtd.png` into `dir` (the run's new folder);

@@ -23,6 +23,12 @@ const OUTPUTS: &[&str] = &[
 ];
 
 pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
+    // The --out folder is locked for the whole run: a second run stops before reading.
+    let claim = config
+        .out
+        .as_deref()
+        .map(output::OutDir::claim)
+        .transpose()?;
     let mut plan = config.plan.clone();
     // Hashing costs a tenth of a scan: only for the manifest (and, in scan_inputs, to find
     // inputs given twice).
@@ -58,8 +64,8 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     let rejects = scanned.rejects();
     let scope = Scope::new(&summary, &plan.filters, config.final_only, &rejects, scans);
 
-    if let Some(out) = &config.out {
-        let out = output::OutDir::begin(out, "report", OUTPUTS, config.quiet)?;
+    if let Some(claim) = claim {
+        let out = output::OutDir::begin(claim, "report", OUTPUTS, config.quiet)?;
         let dir = out.path();
         let mut written = vec!["summary.csv", "daily.csv"];
         output::write_atomic(dir, "summary.csv", &render::csv::summary(&summary)?)?;
@@ -80,6 +86,7 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
                 scans,
                 counts: &resolved.counts,
                 duplicate_of: &resolved.duplicate_of,
+                skipped: &scanned.skipped,
             },
             &written,
             now,
@@ -109,9 +116,14 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
             filters: &plan.filters,
             implicit_service: false,
         };
-        exit = super::tell_empty(&question, &scanned, config.fail_on_empty).unwrap_or(exit);
+        exit = super::tell_empty(&question, &scanned, config.fail_on_empty, config.quiet)
+            .unwrap_or(exit);
     }
 
+    // Quiet cron: with --out and -q the files are the output; nothing goes to stdout.
+    if config.quiet && config.out.is_some() {
+        return Ok(exit);
+    }
     let bytes = match config.format {
         Format::Table => output::visible_lines(&render::table::render(&summary, &scope))
             .into_owned()
