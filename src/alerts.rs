@@ -21,6 +21,8 @@
 //!   previous month 2026-09 for this group") instead of firing on its first cent, so a new project
 //!   does not page on its first day.
 
+pub mod state;
+
 use crate::model::{DateRange, Day, Delay, Overflow, Status, exact_add, money_text};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -97,8 +99,23 @@ pub struct Alerts {
 }
 
 impl Alerts {
+    #[cfg(test)]
     pub fn any_fired(&self) -> bool {
-        self.spike.fired || self.thresholds.iter().any(|t| t.fired)
+        !self.fired_names().is_empty()
+    }
+
+    /// The `--state` names of the alerts that fired (see `state`).
+    pub fn fired_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .thresholds
+            .iter()
+            .filter(|t| t.fired)
+            .map(|t| state::threshold_key(t.threshold))
+            .collect();
+        if self.spike.fired {
+            names.push(state::SPIKE_KEY.to_string());
+        }
+        names
     }
 }
 

@@ -52,6 +52,8 @@ pub struct AlertsConfig {
     pub fail_on_empty: bool,
     /// Where `by` was given when it came from `--config` (`FILE: [alert.NAME] by`), for errors.
     pub by_place: Option<String>,
+    /// `--state FILE` (or `state` in the config file): notify once per alert per period.
+    pub state: Option<PathBuf>,
 }
 
 /// The `--config` file: `[alert.NAME]` tables.
@@ -83,6 +85,8 @@ struct FileAlert {
     service: Vec<String>,
     #[serde(default)]
     tag: Vec<String>,
+    /// The `--state` file, relative to the working directory as on the command line.
+    state: Option<PathBuf>,
 }
 
 impl AlertsConfig {
@@ -244,7 +248,32 @@ impl AlertsConfig {
             quiet: args.quiet,
             fail_on_empty: args.fail_on_empty,
             by_place,
+            state: args.state.or(file.state),
         })
+    }
+
+    /// What a `--state` file records the alert as: a file written by another alert (another
+    /// name, window kind, filters or grouping key) is refused rather than mixed with this one.
+    pub fn state_identity(&self) -> serde_json::Value {
+        let window = match &self.window {
+            Window::Month(_) => "month".to_string(),
+            Window::LastDays(days) => format!("last {days}d"),
+        };
+        serde_json::json!({
+            "name": self.name,
+            "window": window,
+            "filters": self.plan.filters.texts(),
+            "by": self.by.as_ref().map(|key| key.name()),
+        })
+    }
+
+    /// The billing month a `--state` file's records belong to: the watched month, or with
+    /// `--last` the as-of day's month. An alert notifies once per alert per such month.
+    pub fn state_period(&self) -> String {
+        match &self.window {
+            Window::Month(month) => month.clone(),
+            Window::LastDays(_) => self.delay.as_of.format("%Y-%m").to_string(),
+        }
     }
 
     /// `2026-10`, or `last 7d`.
@@ -311,6 +340,7 @@ const ALERT_KEYS: &[&str] = &[
     "project",
     "service",
     "tag",
+    "state",
 ];
 
 /// An unknown key (a misspelt filter such as `projects`, or `treshold`) is a usage error
@@ -391,6 +421,7 @@ const RESERVED_FIELDS: &[&str] = &[
     "currency",
     "provisional",
     "note",
+    "already_fired_on",
 ];
 
 /// `7d`, `30d`: a number of days from 1 to 366.

@@ -311,6 +311,12 @@ pub struct AlertsArgs {
     #[arg(long)]
     pub no_charts: bool,
 
+    /// Notify once: record in this JSON file which alerts fired in the billing month, and
+    /// exit 3 only for an alert not recorded yet ("already fired on DAY" otherwise). Created
+    /// on the first run; a damaged or another alert's file is an error (exit 1).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
     /// Skip bad rows (listed in rejects.csv, or on stderr without --out) instead of stopping.
     #[arg(long)]
     pub skip_bad_rows: bool,

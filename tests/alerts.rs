@@ -690,3 +690,190 @@ fn alerts_by_takes_one_key() {
     let run = by_project(&["--by", "project,sku"]);
     assert_eq!(run.code(), 2, "{}", run.stderr());
 }
+
+/// `two_months()` plus November 1..3 at 300.00 a day for search-prod (900.00).
+fn three_months() -> Workdir {
+    let work = two_months();
+    let mut november = HEADER.to_string();
+    for day in days("2026-11", 3) {
+        november.push_str(&row(&day, "search-prod", "300.00"));
+    }
+    work.create("exports/2026-11.csv", november);
+    work
+}
+
+fn state_run(work: &Workdir, as_of: &str, extra: &[&str]) -> crate::util::Run {
+    let mut args = vec![
+        "alerts",
+        "exports",
+        "--month",
+        "current",
+        "--as-of",
+        as_of,
+        "--project",
+        "search-prod",
+        "--threshold",
+        "500",
+        "--threshold",
+        "1000",
+        "--state",
+        "state/search.json",
+    ];
+    args.extend_from_slice(extra);
+    work.run(&args)
+}
+
+#[test]
+fn alerts_state_notifies_once_per_alert_per_month() {
+    let work = three_months();
+    // As of October 19th: 920.00 to date (the 12th reached 500.00), 1000 not reached; the
+    // spike compares with September's 600.00 (920.00 ≤ 1200.00). New: exit 3.
+    let first = state_run(&work, "2026-10-19", &["--format", "json"]);
+    assert_eq!(first.code(), 3, "{}", first.stderr());
+    let doc = json(&first.stdout());
+    assert_eq!(doc["month_to_date"], "920.00");
+    assert_eq!(doc["alerts"][0]["fired"], true);
+    assert_eq!(doc["alerts"][0]["already_fired_on"], Value::Null);
+    let state = json(&work.read("state/search.json"));
+    assert_eq!(state["kind"], "tally alerts state");
+    assert_eq!(state["period"], "2026-10");
+    assert_eq!(
+        state["fired"],
+        serde_json::json!([{"alert": "threshold 500", "on": "2026-10-19"}])
+    );
+
+    // The same day again: nothing new, exit 0, and the table says when it fired.
+    let second = state_run(&work, "2026-10-19", &[]);
+    assert_eq!(second.code(), 0, "{}", second.stderr());
+    let line = second
+        .stdout()
+        .lines()
+        .find(|l| l.starts_with("threshold 500 "))
+        .unwrap()
+        .to_string();
+    assert!(line.contains("FIRED"), "{line}");
+    assert!(line.ends_with("already fired on 2026-10-19"), "{line}");
+
+    // October 20th: 1000.00 exactly reaches the second threshold, first seen now: exit 3;
+    // the first threshold keeps its day.
+    let third = state_run(&work, "2026-10-20", &["--format", "json"]);
+    assert_eq!(third.code(), 3, "{}", third.stderr());
+    let doc = json(&third.stdout());
+    assert_eq!(doc["alerts"][0]["already_fired_on"], "2026-10-19");
+    assert_eq!(doc["alerts"][1]["fired"], true);
+    assert_eq!(doc["alerts"][1]["already_fired_on"], Value::Null);
+    assert_eq!(state_run(&work, "2026-10-21", &[]).code(), 0);
+
+    // November: the period changed, the state starts over. 300.00 a day reaches 500 on the
+    // 2nd (600.00); 900.00 by the 3rd.
+    let november = state_run(&work, "2026-11-05", &["--format", "csv"]);
+    assert_eq!(november.code(), 3, "{}", november.stderr());
+    let state = json(&work.read("state/search.json"));
+    assert_eq!(state["period"], "2026-11");
+    assert_eq!(
+        state["fired"],
+        serde_json::json!([{"alert": "threshold 500", "on": "2026-11-05"}])
+    );
+    assert!(
+        november
+            .stdout()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("2026-11,2026-11-05T00:00:00Z,threshold,500,,true,2026-11-02,900.00,")
+    );
+    // Without --state, every run fires as before.
+    let args = [
+        "alerts",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-10-19",
+        "--project",
+        "search-prod",
+        "--threshold",
+        "500",
+    ];
+    assert_eq!(work.run(&args).code(), 3);
+    assert_eq!(work.run(&args).code(), 3);
+}
+
+#[test]
+fn alerts_state_concurrent_runs_notify_once() {
+    let work = three_months();
+    let codes: Vec<i32> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| state_run(&work, "2026-10-19", &[]).code()))
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let mut sorted = codes.clone();
+    sorted.sort();
+    assert_eq!(sorted, [0, 0, 0, 3], "{codes:?}");
+    let state = json(&work.read("state/search.json"));
+    assert_eq!(state["fired"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn alerts_state_damaged_or_foreign_is_an_error_and_left_alone() {
+    let work = three_months();
+    let damaged = "{\"kind\": \"tally alerts state\", \"version\": 1,\n  \"period\": 2026-10\n";
+    work.create("state/search.json", damaged);
+    let run = state_run(&work, "2026-10-19", &[]);
+    let stderr = run.fails();
+    assert!(
+        stderr.contains("state/search.json:2:17: not a tally alerts state file"),
+        "{stderr}"
+    );
+    assert!(run.stdout().is_empty());
+    assert_eq!(work.read("state/search.json"), damaged);
+
+    // A state another alert wrote (here: without the project filter) is refused too.
+    let mut other = vec![
+        "alerts",
+        "exports",
+        "--month",
+        "current",
+        "--as-of",
+        "2026-10-19",
+        "--threshold",
+        "500",
+        "--state",
+        "state/org.json",
+    ];
+    assert_eq!(work.run(&other).code(), 3);
+    let written = work.read("state/org.json");
+    other.extend(["--project", "search-prod"]);
+    let stderr = work.run(&other).fails();
+    assert!(stderr.contains("state/org.json: the state of another alert"), "{stderr}");
+    assert_eq!(work.read("state/org.json"), written);
+
+    // An alerts.json given as the state is not one.
+    work.create("state/alerts.json", "{\"month\": \"2026-10\"}\n");
+    let mut args = other.clone();
+    args[9] = "state/alerts.json";
+    let stderr = work.run(&args).fails();
+    assert!(stderr.contains("not a tally alerts state file"), "{stderr}");
+}
+
+#[test]
+fn alerts_state_from_the_config_file() {
+    let work = three_months();
+    work.create(
+        "alerts.toml",
+        "[alert.search]\nthresholds = [\"500\"]\nproject = [\"search-prod\"]\nstate = \"state/s.json\"\n",
+    );
+    let args = [
+        "alerts",
+        "exports",
+        "--config",
+        "alerts.toml",
+        "--as-of",
+        "2026-10-19",
+    ];
+    assert_eq!(work.run(&args).code(), 3);
+    assert_eq!(work.run(&args).code(), 0);
+    let state = json(&work.read("state/s.json"));
+    assert_eq!(state["alert"]["name"], "search");
+}

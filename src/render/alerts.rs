@@ -8,7 +8,9 @@
 //! fired); CSV a leading KEY column; the table a leading KEY column and each group's spend.
 //! Without `--by`, every output is exactly what it was before groups existed.
 
-use crate::alerts::{Alerts, GroupAlerts};
+use crate::alerts::{Alerts, GroupAlerts, state};
+use crate::model::Day;
+use std::collections::BTreeMap;
 use crate::alerts_config::{AlertsConfig, Window};
 use crate::model::money_text;
 use crate::render::table::display_money;
@@ -24,6 +26,9 @@ pub struct AlertReport<'a> {
     pub alerts: &'a Alerts,
     /// With `--by`: each group's alerts, sorted by value.
     pub groups: Option<&'a [GroupAlerts]>,
+    /// With `--state`: the fired alerts the state already recorded in this period, and the
+    /// day each was first notified.
+    pub already: &'a BTreeMap<state::Key, Day>,
 }
 
 impl AlertReport<'_> {
@@ -31,6 +36,22 @@ impl AlertReport<'_> {
     fn by(&self) -> Option<(String, &[GroupAlerts])> {
         let key = self.config.by.as_ref()?;
         Some((key.name(), self.groups.unwrap_or_default()))
+    }
+
+    /// The day the state first recorded this fired alert, when it did (`--state`).
+    fn already(&self, group: Option<&str>, name: &str) -> Option<Day> {
+        self.already
+            .get(&(group.map(str::to_string), name.to_string()))
+            .copied()
+    }
+
+    /// A note with `already fired on DAY` added when the state recorded the alert.
+    fn note(&self, group: Option<&str>, name: &str, note: &str) -> String {
+        match self.already(group, name) {
+            Some(day) if note.is_empty() => format!("already fired on {day}"),
+            Some(day) => format!("{note}; already fired on {day}"),
+            None => note.to_string(),
+        }
     }
 
     fn as_of(&self) -> String {
@@ -86,7 +107,10 @@ pub fn json(report: &AlertReport) -> Vec<u8> {
     );
     match report.by() {
         None => {
-            document.insert("alerts".into(), Value::Array(alert_list(alerts)));
+            document.insert(
+                "alerts".into(),
+                Value::Array(alert_list(report, None, alerts)),
+            );
         }
         Some((key, groups)) => {
             document.insert("by".into(), json!(key));
@@ -99,7 +123,10 @@ pub fn json(report: &AlertReport) -> Vec<u8> {
                         "month_to_date".into(),
                         json!(money_text(group.alerts.spend_to_date)),
                     );
-                    object.insert("alerts".into(), Value::Array(alert_list(&group.alerts)));
+                    object.insert(
+                        "alerts".into(),
+                        Value::Array(alert_list(report, Some(&group.value), &group.alerts)),
+                    );
                     Value::Object(object)
                 })
                 .collect();
@@ -111,30 +138,48 @@ pub fn json(report: &AlertReport) -> Vec<u8> {
     bytes
 }
 
-/// The alert objects of one evaluation: thresholds in the order given, then the spike.
-fn alert_list(alerts: &Alerts) -> Vec<Value> {
+/// The alert objects of one evaluation: thresholds in the order given, then the spike. With
+/// `--state`, each also says `already_fired_on`: the day the state first recorded it, or null.
+fn alert_list(report: &AlertReport, group: Option<&str>, alerts: &Alerts) -> Vec<Value> {
+    let with_state = |mut object: Value, name: &str| {
+        if report.config.state.is_some()
+            && let Value::Object(map) = &mut object
+        {
+            map.insert(
+                "already_fired_on".into(),
+                json!(report.already(group, name).map(|d| d.to_string())),
+            );
+        }
+        object
+    };
     let mut list: Vec<Value> = alerts
         .thresholds
         .iter()
         .map(|t| {
-            json!({
-                "kind": "threshold",
-                "threshold": t.threshold.to_string(),
-                "fired": t.fired,
-                "first_day": t.first_day.map(|d| d.to_string()),
-                "provisional": t.provisional,
-            })
+            with_state(
+                json!({
+                    "kind": "threshold",
+                    "threshold": t.threshold.to_string(),
+                    "fired": t.fired,
+                    "first_day": t.first_day.map(|d| d.to_string()),
+                    "provisional": t.provisional,
+                }),
+                &state::threshold_key(t.threshold),
+            )
         })
         .collect();
     let spike = &alerts.spike;
-    list.push(json!({
-        "kind": "spike",
-        "factor": spike.factor.to_string(),
-        "previous_month_total": spike.previous_total.map(money_text),
-        "fired": spike.fired,
-        "provisional": spike.provisional,
-        "note": spike.note,
-    }));
+    list.push(with_state(
+        json!({
+            "kind": "spike",
+            "factor": spike.factor.to_string(),
+            "previous_month_total": spike.previous_total.map(money_text),
+            "fired": spike.fired,
+            "provisional": spike.provisional,
+            "note": spike.note,
+        }),
+        state::SPIKE_KEY,
+    ));
     list
 }
 
@@ -163,14 +208,14 @@ pub fn csv(report: &AlertReport) -> Result<Vec<u8>> {
     match report.by() {
         None => {
             out.write_record(header)?;
-            for row in csv_rows(report, report.alerts) {
+            for row in csv_rows(report, None, report.alerts) {
                 out.write_record(&row)?;
             }
         }
         Some((key, groups)) => {
             out.write_record(std::iter::once(key.as_str()).chain(header))?;
             for group in groups {
-                for row in csv_rows(report, &group.alerts) {
+                for row in csv_rows(report, Some(&group.value), &group.alerts) {
                     out.write_record(std::iter::once(&group.value).chain(&row))?;
                 }
             }
@@ -181,7 +226,7 @@ pub fn csv(report: &AlertReport) -> Result<Vec<u8>> {
 }
 
 /// The CSV rows of one evaluation, without a group column.
-fn csv_rows(report: &AlertReport, alerts: &Alerts) -> Vec<[String; 12]> {
+fn csv_rows(report: &AlertReport, group: Option<&str>, alerts: &Alerts) -> Vec<[String; 12]> {
     let period = report.config.period_label();
     let as_of = report.as_of();
     let spend = money_text(alerts.spend_to_date);
@@ -199,7 +244,7 @@ fn csv_rows(report: &AlertReport, alerts: &Alerts) -> Vec<[String; 12]> {
             String::new(),
             report.currency.into(),
             bool_text(t.provisional).into(),
-            String::new(),
+            report.note(group, &state::threshold_key(t.threshold), ""),
         ]);
     }
     let spike = &alerts.spike;
@@ -215,7 +260,7 @@ fn csv_rows(report: &AlertReport, alerts: &Alerts) -> Vec<[String; 12]> {
         spike.previous_total.map(money_text).unwrap_or_default(),
         report.currency.into(),
         bool_text(spike.provisional).into(),
-        spike.note.clone(),
+        report.note(group, state::SPIKE_KEY, &spike.note),
     ]);
     rows
 }
@@ -258,11 +303,16 @@ pub fn table(report: &AlertReport) -> String {
         .map(String::from)
         .into();
     let rows: Vec<Vec<String>> = match by {
-        None => std::iter::once(header).chain(table_rows(alerts)).collect(),
+        None => std::iter::once(header)
+            .chain(table_rows(report, None, alerts))
+            .collect(),
         Some((key, groups)) => {
             let mut rows = vec![[key, "spend".into()].into_iter().chain(header).collect()];
             for group in groups {
-                for (i, row) in table_rows(&group.alerts).into_iter().enumerate() {
+                for (i, row) in table_rows(report, Some(&group.value), &group.alerts)
+                    .into_iter()
+                    .enumerate()
+                {
                     let lead: [String; 2] = if i == 0 {
                         let value = if group.value.is_empty() {
                             "-".into()
@@ -302,7 +352,7 @@ pub fn table(report: &AlertReport) -> String {
 }
 
 /// The table lines of one evaluation: `alert, fired, since, status, note`.
-fn table_rows(alerts: &Alerts) -> Vec<Vec<String>> {
+fn table_rows(report: &AlertReport, group: Option<&str>, alerts: &Alerts) -> Vec<Vec<String>> {
     let status = |provisional: bool| if provisional { "provisional" } else { "final" };
     let mut rows: Vec<Vec<String>> = Vec::new();
     for t in &alerts.thresholds {
@@ -311,7 +361,7 @@ fn table_rows(alerts: &Alerts) -> Vec<Vec<String>> {
             if t.fired { "FIRED" } else { "no" }.into(),
             t.first_day.map(|d| d.to_string()).unwrap_or("-".into()),
             status(t.provisional).into(),
-            String::new(),
+            report.note(group, &state::threshold_key(t.threshold), ""),
         ]);
     }
     let spike = &alerts.spike;
@@ -320,7 +370,7 @@ fn table_rows(alerts: &Alerts) -> Vec<Vec<String>> {
         if spike.fired { "FIRED" } else { "no" }.into(),
         "-".into(),
         status(spike.provisional).into(),
-        spike.note.clone(),
+        report.note(group, state::SPIKE_KEY, &spike.note),
     ]);
     rows
 }
