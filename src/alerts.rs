@@ -42,6 +42,9 @@ pub struct AlertInput<'a> {
     pub covered_days: &'a BTreeSet<Day>,
     pub thresholds: &'a [Decimal],
     pub spike_factor: Decimal,
+    /// `--previous-invoice`: the spike compares with this amount instead of the previous
+    /// period's usage, so it is checked on every day, whatever the inputs hold.
+    pub previous_invoice: Option<Decimal>,
     pub delay: Delay,
 }
 
@@ -70,12 +73,32 @@ pub enum PreviousPeriod {
     Provisional(Vec<Day>),
 }
 
+/// What the spike compares spend to date with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpikeBase {
+    /// The previous period's usage total (checked only when that period is complete).
+    Usage,
+    /// `--previous-invoice AMOUNT`.
+    Invoice(Decimal),
+}
+
+impl SpikeBase {
+    /// `previous_usage` or `previous_invoice`: the JSON and CSV name of the base.
+    pub fn name(self) -> &'static str {
+        match self {
+            SpikeBase::Usage => "previous_usage",
+            SpikeBase::Invoice(_) => "previous_invoice",
+        }
+    }
+}
+
 /// The spike check's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpikeAlert {
     pub factor: Decimal,
+    pub base: SpikeBase,
     pub previous: PreviousPeriod,
-    /// `None` unless the previous period is complete.
+    /// The previous period's usage total; `None` unless that period is complete.
     pub previous_total: Option<Decimal>,
     pub fired: bool,
     /// Whether the result can still change when provisional days settle (in either period).
@@ -142,7 +165,8 @@ pub fn evaluate_groups(
                 ..input.clone()
             })?;
             let spike = &mut alerts.spike;
-            if spike.previous == PreviousPeriod::Complete
+            if spike.base == SpikeBase::Usage
+                && spike.previous == PreviousPeriod::Complete
                 && spike.previous_total == Some(Decimal::ZERO)
             {
                 spike.fired = false;
@@ -257,8 +281,30 @@ fn spike(
     } else {
         PreviousPeriod::Complete
     };
+    let mut previous_total = None;
+    if previous == PreviousPeriod::Complete {
+        let mut total = Decimal::ZERO;
+        for (_, cost) in input.daily.range(input.previous.from..=input.previous.to) {
+            total = exact_add(total, *cost)?;
+        }
+        previous_total = Some(total);
+    }
+    // The invoice is known whatever the inputs hold: the check runs on every day.
+    if let Some(invoice) = input.previous_invoice {
+        return compare(
+            factor,
+            SpikeBase::Invoice(invoice),
+            previous,
+            previous_total,
+            spend,
+            invoice,
+            "the previous invoice".to_string(),
+            any_provisional,
+        );
+    }
     let no_check = |why: String, provisional: bool| SpikeAlert {
         factor,
+        base: SpikeBase::Usage,
         previous: previous.clone(),
         previous_total: None,
         fired: false,
@@ -294,23 +340,45 @@ fn spike(
         }
         PreviousPeriod::Complete => {}
     }
-    let mut previous_total = Decimal::ZERO;
-    for (_, cost) in input.daily.range(input.previous.from..=input.previous.to) {
-        previous_total = exact_add(previous_total, *cost)?;
-    }
-    let limit = factor.checked_mul(previous_total).ok_or(Overflow)?;
+    let total = previous_total.unwrap_or_default();
+    compare(
+        factor,
+        SpikeBase::Usage,
+        previous,
+        previous_total,
+        spend,
+        total,
+        format!("the usage total of {label}"),
+        any_provisional,
+    )
+}
+
+/// The spike's comparison: fires when `spend > factor × base_amount`; the note names the base.
+#[allow(clippy::too_many_arguments)]
+fn compare(
+    factor: Decimal,
+    base: SpikeBase,
+    previous: PreviousPeriod,
+    previous_total: Option<Decimal>,
+    spend: Decimal,
+    base_amount: Decimal,
+    base_text: String,
+    provisional: bool,
+) -> Result<SpikeAlert, Overflow> {
+    let limit = factor.checked_mul(base_amount).ok_or(Overflow)?;
     let fired = spend > limit;
     let sign = if fired { ">" } else { "≤" };
     Ok(SpikeAlert {
         factor,
+        base,
         previous,
-        previous_total: Some(previous_total),
+        previous_total,
         fired,
-        provisional: any_provisional,
+        provisional,
         note: format!(
-            "{} {sign} {factor} × {}",
+            "{} {sign} {factor} × {}, {base_text}",
             money_text(spend),
-            money_text(previous_total)
+            money_text(base_amount)
         ),
     })
 }
@@ -397,6 +465,7 @@ mod tests {
             covered_days: covered,
             thresholds,
             spike_factor: money(factor),
+            previous_invoice: None,
             delay,
         })
         .unwrap()
@@ -481,13 +550,13 @@ mod tests {
         let at_factor = run(&daily, &covered, &[], "2", delay);
         assert_eq!(at_factor.spike.previous_total, Some(money("600.00")));
         assert!(!at_factor.spike.fired);
-        assert_eq!(at_factor.spike.note, "1200.00 ≤ 2 × 600.00");
+        assert_eq!(at_factor.spike.note, "1200.00 ≤ 2 × 600.00, the usage total of previous month 2026-09");
         assert!(!at_factor.any_fired());
 
         daily.insert(day("2026-10-01"), money("1206.00")); // 2.01 × 600.00
         let above = run(&daily, &covered, &[], "2", delay);
         assert!(above.spike.fired);
-        assert_eq!(above.spike.note, "1206.00 > 2 × 600.00");
+        assert_eq!(above.spike.note, "1206.00 > 2 × 600.00, the usage total of previous month 2026-09");
         // October 2..5 are provisional as of the 5th, so the spike rests on them.
         assert!(above.spike.provisional);
 
@@ -575,7 +644,7 @@ mod tests {
         let alerts = run(&daily, &covered, &[], "2", as_of("2026-11-10", 3));
         assert_eq!(alerts.spike.previous_total, Some(Decimal::ZERO));
         assert!(alerts.spike.fired);
-        assert_eq!(alerts.spike.note, "0.01 > 2 × 0.00");
+        assert_eq!(alerts.spike.note, "0.01 > 2 × 0.00, the usage total of previous month 2026-09");
     }
 
     #[test]
@@ -651,6 +720,7 @@ mod tests {
             covered_days: &covered,
             thresholds: &thresholds,
             spike_factor: money("1.5"),
+            previous_invoice: None,
             delay: as_of("2026-11-10", 3),
         };
         let results = evaluate_groups(&input, &groups).unwrap();
@@ -665,7 +735,7 @@ mod tests {
         assert_eq!(big.thresholds[1].first_day, Some(day("2026-10-03")));
         assert!(big.spike.fired);
         assert_eq!(big.spike.previous_total, Some(money("900.00")));
-        assert_eq!(big.spike.note, "1550.00 > 1.5 × 900.00");
+        assert_eq!(big.spike.note, "1550.00 > 1.5 × 900.00, the usage total of previous month 2026-09");
         assert!(big.any_fired());
 
         // new: 31.00 reaches neither threshold; no September spend, so no spike check.
@@ -686,7 +756,7 @@ mod tests {
         assert!(!small.thresholds[0].fired);
         assert_eq!(small.thresholds[1].first_day, Some(day("2026-10-30")));
         assert!(!small.spike.fired);
-        assert_eq!(small.spike.note, "155.00 ≤ 1.5 × 300.00");
+        assert_eq!(small.spike.note, "155.00 ≤ 1.5 × 300.00, the usage total of previous month 2026-09");
 
         // The groups' spend adds up to what one evaluation of the sum gives.
         let total: Decimal = results.iter().map(|g| g.alerts.spend_to_date).sum();
@@ -708,6 +778,7 @@ mod tests {
             covered_days: &covered,
             thresholds: &[],
             spike_factor: money("2"),
+            previous_invoice: None,
             delay: as_of("2026-11-10", 3),
         };
         for group in evaluate_groups(&input, &groups).unwrap() {

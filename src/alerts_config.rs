@@ -37,6 +37,9 @@ pub struct AlertsConfig {
     pub previous_label: String,
     pub thresholds: Vec<Decimal>,
     pub spike_factor: Decimal,
+    /// `--previous-invoice` (or `previous_invoice`): the spike's base instead of the previous
+    /// month's usage total.
+    pub previous_invoice: Option<Decimal>,
     pub delay: Delay,
     /// `--by`: evaluate every group of this key on its own (also in `plan.keys`).
     pub by: Option<KeyKind>,
@@ -74,6 +77,7 @@ struct FileAlert {
     #[serde(default)]
     thresholds: Vec<toml::Value>,
     spike_factor: Option<toml::Value>,
+    previous_invoice: Option<toml::Value>,
     delay_days: Option<u32>,
     /// One grouping key, as `--by`.
     by: Option<String>,
@@ -192,6 +196,36 @@ impl AlertsConfig {
             (None, Some(text)) => Some(parse_by(text, &place("by"))?),
             (None, None) => None,
         };
+        let previous_invoice = match (&args.previous_invoice, &file.previous_invoice) {
+            (Some(text), _) => Some(amount_from_text(text, "--previous-invoice")?),
+            (None, Some(value)) => Some(amount_from_toml(value, &place("previous_invoice"))?),
+            (None, None) => None,
+        };
+        if let Some(invoice) = previous_invoice {
+            let given = if args.previous_invoice.is_some() {
+                "--previous-invoice".to_string()
+            } else {
+                place("previous_invoice")
+            };
+            if invoice < Decimal::ZERO {
+                return Err(UsageError(format!(
+                    "{given} {invoice}: an invoice to compare with must not be negative"
+                ))
+                .into());
+            }
+            if matches!(window, Window::LastDays(_)) {
+                return Err(UsageError(format!(
+                    "{given}: an invoice is a month's; with --last the spike compares with the                      days before, so watch a month (--month) to compare with the invoice"
+                ))
+                .into());
+            }
+            if by.is_some() {
+                return Err(UsageError(format!(
+                    "{given}: the invoice is the whole bill's, and --by compares each group                      with its own previous month; leave one of them out"
+                ))
+                .into());
+            }
+        }
         let by_place = (args.by.is_none() && file.by.is_some()).then(|| place("by"));
         let pick = |cli: Vec<String>, file: &[String]| {
             if cli.is_empty() { file.to_vec() } else { cli }
@@ -211,6 +245,7 @@ impl AlertsConfig {
             previous_label,
             thresholds,
             spike_factor,
+            previous_invoice,
             delay,
             by: by.clone(),
             plan: ScanPlan {
@@ -334,6 +369,7 @@ const ALERT_KEYS: &[&str] = &[
     "last",
     "thresholds",
     "spike_factor",
+    "previous_invoice",
     "delay_days",
     "by",
     "sku",
@@ -418,6 +454,8 @@ const RESERVED_FIELDS: &[&str] = &[
     "first_day",
     "month_to_date",
     "previous_month_total",
+    "base",
+    "previous_invoice",
     "currency",
     "provisional",
     "note",

@@ -266,6 +266,12 @@ pub struct AlertsArgs {
     #[arg(long, value_name = "FACTOR")]
     pub spike_factor: Option<String>,
 
+    /// The previous month's invoice amount (plain decimal, in the report's currency): the
+    /// spike then compares month-to-date spend with it instead of the previous month's usage
+    /// total, and is checked on every day of the month. Not with --last or --by.
+    #[arg(long, value_name = "AMOUNT")]
+    pub previous_invoice: Option<String>,
+
     /// Read named alerts (thresholds, factor, filters) from this TOML file; options given on
     /// the command line override the file's.
     #[arg(long, value_name = "FILE")]

@@ -102,9 +102,10 @@ fn alerts_thresholds_report_their_first_days_and_exit_3() {
     assert_eq!(alerts[2]["first_day"], Value::Null);
     assert_eq!(
         alerts[3],
-        serde_json::json!({"kind": "spike", "factor": "2", "previous_month_total": "600.00",
+        serde_json::json!({"kind": "spike", "factor": "2", "base": "previous_usage",
+                 "previous_invoice": null, "previous_month_total": "600.00",
                            "fired": false, "provisional": false,
-                           "note": "1110.00 ≤ 2 × 600.00"})
+                           "note": "1110.00 ≤ 2 × 600.00, the usage total of previous month 2026-09"})
     );
     // The keys come in the documented order (with the filters, as this run has some).
     let keys: Vec<&str> = doc
@@ -171,14 +172,14 @@ fn alerts_spike_fires_at_2_01_times_not_at_2_00() {
     let (code, doc) = spike_run("1200.00");
     assert_eq!(code, 0);
     assert_eq!(doc["alerts"][0]["fired"], false);
-    assert_eq!(doc["alerts"][0]["note"], "1200.00 ≤ 2 × 600.00");
+    assert_eq!(doc["alerts"][0]["note"], "1200.00 ≤ 2 × 600.00, the usage total of previous month 2026-09");
 
     let (code, doc) = spike_run("1206.00");
     assert_eq!(code, 3);
     let spike = &doc["alerts"][0];
     assert_eq!(spike["fired"], true);
     assert_eq!(spike["previous_month_total"], "600.00");
-    assert_eq!(spike["note"], "1206.00 > 2 × 600.00");
+    assert_eq!(spike["note"], "1206.00 > 2 × 600.00, the usage total of previous month 2026-09");
     // October 7th..10th are provisional as of the 10th.
     assert_eq!(spike["provisional"], true);
 }
@@ -417,7 +418,7 @@ fn alerts_config_file_with_command_line_overrides() {
     assert_eq!(doc["alerts"][0]["threshold"], "31");
     assert_eq!(doc["alerts"][0]["first_day"], "2026-10-31");
     // support-bot spent nothing in September, which the inputs cover: 31.00 > 2 × 0.00.
-    assert_eq!(doc["alerts"][1]["note"], "31.00 > 2 × 0.00");
+    assert_eq!(doc["alerts"][1]["note"], "31.00 > 2 × 0.00, the usage total of previous month 2026-09");
 }
 
 #[test]
@@ -482,7 +483,7 @@ fn alerts_last_days_compare_with_the_days_before() {
     assert_eq!(doc["to"], "2026-10-31");
     assert_eq!(doc["month_to_date"], "70.00");
     assert_eq!(doc["alerts"][0]["previous_month_total"], "240.00");
-    assert_eq!(doc["alerts"][0]["note"], "70.00 ≤ 0.5 × 240.00");
+    assert_eq!(doc["alerts"][0]["note"], "70.00 ≤ 0.5 × 240.00, the usage total of the previous 7 days (2026-10-18 to 2026-10-24)");
 }
 
 /// `--by project` over `two_months()` with thresholds 500 and 1000, as of 2026-11-10.
@@ -540,8 +541,9 @@ fn alerts_by_project_fires_only_the_group_that_crossed() {
                  "first_day": "2026-10-12", "provisional": false},
                 {"kind": "threshold", "threshold": "1000", "fired": true,
                  "first_day": "2026-10-20", "provisional": false},
-                {"kind": "spike", "factor": "2", "previous_month_total": "600.00",
-                 "fired": false, "provisional": false, "note": "1110.00 ≤ 2 × 600.00"}]},
+                {"kind": "spike", "factor": "2", "base": "previous_usage",
+                 "previous_invoice": null, "previous_month_total": "600.00",
+                 "fired": false, "provisional": false, "note": "1110.00 ≤ 2 × 600.00, the usage total of previous month 2026-09"}]},
             {"project": "support-bot", "month_to_date": "31.00", "alerts": [
                 {"kind": "threshold", "threshold": "500", "fired": false,
                  "first_day": null, "provisional": false},
@@ -549,7 +551,8 @@ fn alerts_by_project_fires_only_the_group_that_crossed() {
                  "first_day": null, "provisional": false},
                 // September is covered (search-prod's rows) but support-bot spent nothing in
                 // it: no spike check, where without --by 31.00 > 2 × 0.00 would fire.
-                {"kind": "spike", "factor": "2", "previous_month_total": "0.00",
+                {"kind": "spike", "factor": "2", "base": "previous_usage",
+                 "previous_invoice": null, "previous_month_total": "0.00",
                  "fired": false, "provisional": false,
                  "note": "no spend in previous month 2026-09 for this group; no spike check"}]}
         ])
@@ -579,7 +582,7 @@ fn alerts_by_applies_each_threshold_to_each_group() {
          (2026-10-01 to 2026-10-31), by project\n\
          project      spend     alert           fired  since  status  note\n\
          search-prod  1,110.00  threshold 1120  no     -      final\n\
-         \x20                      spike ×2        no     -      final   1110.00 ≤ 2 × 600.00\n\
+         \x20                      spike ×2        no     -      final   1110.00 ≤ 2 × 600.00, the usage total of previous month 2026-09\n\
          support-bot  31.00     threshold 1120  no     -      final\n\
          \x20                      spike ×2        no     -      final   no spend in previous \
          month 2026-09 for this group; no spike check\n"
@@ -876,4 +879,93 @@ fn alerts_state_from_the_config_file() {
     assert_eq!(work.run(&args).code(), 0);
     let state = json(&work.read("state/s.json"));
     assert_eq!(state["alert"]["name"], "search");
+}
+
+fn invoice_run(work: &Workdir, extra: &[&str]) -> crate::util::Run {
+    let mut args = vec![
+        "alerts",
+        "exports",
+        "--month",
+        "current",
+        "--as-of",
+        "2026-10-02T06:30:00Z",
+        "--project",
+        "search-prod",
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    work.run(&args)
+}
+
+#[test]
+fn alerts_spike_on_day_2_against_the_previous_invoice() {
+    let work = two_months();
+    // As of October 2nd, September 28..30 are still provisional: against the usage total
+    // there is no spike check yet.
+    let usage = invoice_run(&work, &[]);
+    assert_eq!(usage.code(), 0, "{}", usage.stderr());
+    let spike = json(&usage.stdout())["alerts"][0].clone();
+    assert_eq!(spike["base"], "previous_usage");
+    assert!(
+        spike["note"]
+            .as_str()
+            .unwrap()
+            .contains("still provisional"),
+        "{spike}"
+    );
+
+    // October 1st and 2nd: 40.00 + 40.00 = 80.00. Against an invoice of 39.99 the limit is
+    // 2 × 39.99 = 79.98 < 80.00: the spike fires on day 2.
+    let fired = invoice_run(&work, &["--previous-invoice", "39.99"]);
+    assert_eq!(fired.code(), 3, "{}", fired.stderr());
+    let doc = json(&fired.stdout());
+    assert_eq!(doc["month_to_date"], "80.00");
+    assert_eq!(
+        doc["alerts"][0],
+        serde_json::json!({"kind": "spike", "factor": "2", "base": "previous_invoice",
+                           "previous_invoice": "39.99", "previous_month_total": null,
+                           "fired": true, "provisional": true,
+                           "note": "80.00 > 2 × 39.99, the previous invoice"})
+    );
+    // Exactly 2 × 40.00 = 80.00 does not fire.
+    let at = invoice_run(&work, &["--previous-invoice", "40"]);
+    assert_eq!(at.code(), 0, "{}", at.stderr());
+    assert_eq!(
+        json(&at.stdout())["alerts"][0]["note"],
+        "80.00 ≤ 2 × 40.00, the previous invoice"
+    );
+
+    // From the config file, overridden by the command line.
+    work.create(
+        "alerts.toml",
+        "[alert.a]\nproject = [\"search-prod\"]\nprevious_invoice = \"39.99\"\n",
+    );
+    let from_file = invoice_run(&work, &["--config", "alerts.toml"]);
+    assert_eq!(from_file.code(), 3, "{}", from_file.stderr());
+    let overridden = invoice_run(&work, &["--config", "alerts.toml", "--previous-invoice", "40"]);
+    assert_eq!(overridden.code(), 0, "{}", overridden.stderr());
+
+    // An invoice is a month's and the whole bill's: not with --last or --by; never a float
+    // or a negative amount.
+    for extra in [
+        &["--previous-invoice", "40", "--last", "7d"][..],
+        &["--previous-invoice", "40", "--by", "project"],
+        &["--previous-invoice=-1"],
+        &["--previous-invoice", "1,000"],
+    ] {
+        let run = work.run(
+            &["alerts", "exports", "--as-of", "2026-10-02"]
+                .iter()
+                .chain(extra)
+                .copied()
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(run.code(), 2, "{extra:?}: {}", run.stderr());
+        assert!(run.stderr().contains("previous-invoice"), "{}", run.stderr());
+    }
+    work.create("bad.toml", "[alert.a]\nprevious_invoice = 39.99\n");
+    let run = work.run(&["alerts", "exports", "--config", "bad.toml"]);
+    assert_eq!(run.code(), 2);
+    assert!(run.stderr().contains("[alert.a] previous_invoice: 39.99 is a TOML float"));
 }

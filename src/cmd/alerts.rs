@@ -97,6 +97,7 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         covered_days: &covered_days,
         thresholds: &config.thresholds,
         spike_factor: config.spike_factor,
+        previous_invoice: config.previous_invoice,
         delay: config.delay,
     };
     // Without --by these are the alerts; with it, they give the document's total spend to

@@ -8,7 +8,7 @@
 //! fired); CSV a leading KEY column; the table a leading KEY column and each group's spend.
 //! Without `--by`, every output is exactly what it was before groups existed.
 
-use crate::alerts::{Alerts, GroupAlerts, state};
+use crate::alerts::{Alerts, GroupAlerts, SpikeBase, state};
 use crate::model::Day;
 use std::collections::BTreeMap;
 use crate::alerts_config::{AlertsConfig, Window};
@@ -173,6 +173,11 @@ fn alert_list(report: &AlertReport, group: Option<&str>, alerts: &Alerts) -> Vec
         json!({
             "kind": "spike",
             "factor": spike.factor.to_string(),
+            "base": spike.base.name(),
+            "previous_invoice": match spike.base {
+                SpikeBase::Invoice(amount) => Some(money_text(amount)),
+                SpikeBase::Usage => None,
+            },
             "previous_month_total": spike.previous_total.map(money_text),
             "fired": spike.fired,
             "provisional": spike.provisional,

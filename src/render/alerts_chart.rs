@@ -510,6 +510,7 @@ mod tests {
             covered_days: &covered,
             thresholds,
             spike_factor: money("2"),
+            previous_invoice: None,
             delay: Delay {
                 as_of: DateTime::parse_from_rfc3339(&format!("{as_of}T00:00:00Z"))
                     .unwrap()
