@@ -23,6 +23,7 @@
 
 pub mod state;
 
+use crate::forecast::{self, Forecast, Reach};
 use crate::model::{DateRange, Day, Delay, Overflow, Status, exact_add, money_text};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,6 +47,19 @@ pub struct AlertInput<'a> {
     /// period's usage, so it is checked on every day, whatever the inputs hold.
     pub previous_invoice: Option<Decimal>,
     pub delay: Delay,
+    /// Whether the watched period is a calendar month, which gets a month-end forecast.
+    pub month: bool,
+    /// The thresholds (of `thresholds`) that also get a forecast alert.
+    pub forecast_thresholds: &'a [Decimal],
+}
+
+/// A forecast alert: the month-end projection reaches a threshold that actual spend has not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForecastAlert {
+    pub threshold: Decimal,
+    pub fired: bool,
+    /// When the projection reaches the threshold; `None` without a forecast.
+    pub reach: Option<Reach>,
 }
 
 /// One threshold's result.
@@ -119,6 +133,9 @@ pub struct Alerts {
     pub provisional_days: Vec<Day>,
     pub thresholds: Vec<ThresholdAlert>,
     pub spike: SpikeAlert,
+    /// The month-end projection (calendar months in progress with a final day).
+    pub forecast: Option<Forecast>,
+    pub forecast_alerts: Vec<ForecastAlert>,
 }
 
 impl Alerts {
@@ -138,6 +155,12 @@ impl Alerts {
         if self.spike.fired {
             names.push(state::SPIKE_KEY.to_string());
         }
+        names.extend(
+            self.forecast_alerts
+                .iter()
+                .filter(|f| f.fired)
+                .map(|f| state::forecast_key(f.threshold)),
+        );
         names
     }
 }
@@ -209,7 +232,7 @@ pub fn evaluate(input: &AlertInput) -> Result<Alerts, Overflow> {
         spend_to_date = exact_add(spend_to_date, *cost)?;
         running.push((*day, spend_to_date));
     }
-    let thresholds = input
+    let thresholds: Vec<ThresholdAlert> = input
         .thresholds
         .iter()
         .map(|&threshold| {
@@ -239,6 +262,27 @@ pub fn evaluate(input: &AlertInput) -> Result<Alerts, Overflow> {
         .collect();
 
     let spike = spike(input, spend_to_date, any_provisional)?;
+    let forecast = match through {
+        Some(_) if input.month => forecast::project(input.watched, input.daily, delay)?,
+        _ => None,
+    };
+    let forecast_alerts = input
+        .forecast_thresholds
+        .iter()
+        .map(|&threshold| {
+            let actual = thresholds
+                .iter()
+                .find(|t: &&ThresholdAlert| t.threshold == threshold)
+                .and_then(|t| t.first_day);
+            let reach = forecast.as_ref().map(|f| f.reach(threshold, actual));
+            ForecastAlert {
+                threshold,
+                // Once actual spend reached it, the threshold alert speaks, not the forecast.
+                fired: matches!(reach, Some(Reach::On(_))),
+                reach,
+            }
+        })
+        .collect();
     Ok(Alerts {
         watched: input.watched,
         through,
@@ -246,6 +290,8 @@ pub fn evaluate(input: &AlertInput) -> Result<Alerts, Overflow> {
         provisional_days,
         thresholds,
         spike,
+        forecast,
+        forecast_alerts,
     })
 }
 
@@ -467,6 +513,8 @@ mod tests {
             spike_factor: money(factor),
             previous_invoice: None,
             delay,
+            month: true,
+            forecast_thresholds: &[],
         })
         .unwrap()
     }
@@ -550,13 +598,19 @@ mod tests {
         let at_factor = run(&daily, &covered, &[], "2", delay);
         assert_eq!(at_factor.spike.previous_total, Some(money("600.00")));
         assert!(!at_factor.spike.fired);
-        assert_eq!(at_factor.spike.note, "1200.00 ≤ 2 × 600.00, the usage total of previous month 2026-09");
+        assert_eq!(
+            at_factor.spike.note,
+            "1200.00 ≤ 2 × 600.00, the usage total of previous month 2026-09"
+        );
         assert!(!at_factor.any_fired());
 
         daily.insert(day("2026-10-01"), money("1206.00")); // 2.01 × 600.00
         let above = run(&daily, &covered, &[], "2", delay);
         assert!(above.spike.fired);
-        assert_eq!(above.spike.note, "1206.00 > 2 × 600.00, the usage total of previous month 2026-09");
+        assert_eq!(
+            above.spike.note,
+            "1206.00 > 2 × 600.00, the usage total of previous month 2026-09"
+        );
         // October 2..5 are provisional as of the 5th, so the spike rests on them.
         assert!(above.spike.provisional);
 
@@ -644,7 +698,10 @@ mod tests {
         let alerts = run(&daily, &covered, &[], "2", as_of("2026-11-10", 3));
         assert_eq!(alerts.spike.previous_total, Some(Decimal::ZERO));
         assert!(alerts.spike.fired);
-        assert_eq!(alerts.spike.note, "0.01 > 2 × 0.00, the usage total of previous month 2026-09");
+        assert_eq!(
+            alerts.spike.note,
+            "0.01 > 2 × 0.00, the usage total of previous month 2026-09"
+        );
     }
 
     #[test]
@@ -722,6 +779,8 @@ mod tests {
             spike_factor: money("1.5"),
             previous_invoice: None,
             delay: as_of("2026-11-10", 3),
+            month: true,
+            forecast_thresholds: &[],
         };
         let results = evaluate_groups(&input, &groups).unwrap();
         let values: Vec<&str> = results.iter().map(|g| g.value.as_str()).collect();
@@ -735,7 +794,10 @@ mod tests {
         assert_eq!(big.thresholds[1].first_day, Some(day("2026-10-03")));
         assert!(big.spike.fired);
         assert_eq!(big.spike.previous_total, Some(money("900.00")));
-        assert_eq!(big.spike.note, "1550.00 > 1.5 × 900.00, the usage total of previous month 2026-09");
+        assert_eq!(
+            big.spike.note,
+            "1550.00 > 1.5 × 900.00, the usage total of previous month 2026-09"
+        );
         assert!(big.any_fired());
 
         // new: 31.00 reaches neither threshold; no September spend, so no spike check.
@@ -756,7 +818,10 @@ mod tests {
         assert!(!small.thresholds[0].fired);
         assert_eq!(small.thresholds[1].first_day, Some(day("2026-10-30")));
         assert!(!small.spike.fired);
-        assert_eq!(small.spike.note, "155.00 ≤ 1.5 × 300.00, the usage total of previous month 2026-09");
+        assert_eq!(
+            small.spike.note,
+            "155.00 ≤ 1.5 × 300.00, the usage total of previous month 2026-09"
+        );
 
         // The groups' spend adds up to what one evaluation of the sum gives.
         let total: Decimal = results.iter().map(|g| g.alerts.spend_to_date).sum();
@@ -780,6 +845,8 @@ mod tests {
             spike_factor: money("2"),
             previous_invoice: None,
             delay: as_of("2026-11-10", 3),
+            month: true,
+            forecast_thresholds: &[],
         };
         for group in evaluate_groups(&input, &groups).unwrap() {
             assert_eq!(group.alerts.spike.previous, PreviousPeriod::Missing);

@@ -36,6 +36,8 @@ pub struct AlertsConfig {
     pub previous: DateRange,
     pub previous_label: String,
     pub thresholds: Vec<Decimal>,
+    /// The thresholds that also get a forecast alert (`--forecast`, `forecast = true`).
+    pub forecast_thresholds: Vec<Decimal>,
     pub spike_factor: Decimal,
     /// `--previous-invoice` (or `previous_invoice`): the spike's base instead of the previous
     /// month's usage total.
@@ -77,6 +79,8 @@ struct FileAlert {
     #[serde(default)]
     thresholds: Vec<toml::Value>,
     spike_factor: Option<toml::Value>,
+    /// Forecast alerts for every threshold.
+    forecast: Option<bool>,
     previous_invoice: Option<toml::Value>,
     delay_days: Option<u32>,
     /// One grouping key, as `--by`.
@@ -170,17 +174,45 @@ impl AlertsConfig {
             }
         };
 
-        let thresholds = if args.threshold.is_empty() {
+        // Each threshold with whether it also gets a forecast alert: `--forecast` or the file's
+        // `forecast = true` for all, `{ amount = "5000", forecast = true }` for one.
+        let all_forecast = args.forecast || file.forecast == Some(true);
+        let marked: Vec<(Decimal, bool)> = if args.threshold.is_empty() {
             file.thresholds
                 .iter()
-                .map(|value| amount_from_toml(value, &place("thresholds")))
+                .map(|value| threshold_from_toml(value, &place("thresholds")))
                 .collect::<Result<Vec<_>, _>>()?
         } else {
             args.threshold
                 .iter()
-                .map(|text| amount_from_text(text, "--threshold"))
+                .map(|text| amount_from_text(text, "--threshold").map(|t| (t, false)))
                 .collect::<Result<Vec<_>, _>>()?
         };
+        let thresholds: Vec<Decimal> = marked.iter().map(|(t, _)| *t).collect();
+        let forecast_thresholds: Vec<Decimal> = marked
+            .iter()
+            .filter(|(_, forecast)| *forecast || all_forecast)
+            .map(|(t, _)| *t)
+            .collect();
+        if all_forecast && thresholds.is_empty() {
+            return Err(UsageError(
+                "--forecast: forecast alerts are per threshold; give at least one --threshold"
+                    .to_string(),
+            )
+            .into());
+        }
+        if !forecast_thresholds.is_empty() && matches!(window, Window::LastDays(_)) {
+            return Err(UsageError(format!(
+                "{}: the forecast projects a calendar month's end; with --last there is none, \
+                 so watch a month (--month)",
+                if args.forecast {
+                    "--forecast".to_string()
+                } else {
+                    place("forecast")
+                }
+            ))
+            .into());
+        }
         let spike_factor = match (&args.spike_factor, &file.spike_factor) {
             (Some(text), _) => amount_from_text(text, "--spike-factor")?,
             (None, Some(value)) => amount_from_toml(value, &place("spike_factor"))?,
@@ -244,6 +276,7 @@ impl AlertsConfig {
             previous,
             previous_label,
             thresholds,
+            forecast_thresholds,
             spike_factor,
             previous_invoice,
             delay,
@@ -369,6 +402,7 @@ const ALERT_KEYS: &[&str] = &[
     "last",
     "thresholds",
     "spike_factor",
+    "forecast",
     "previous_invoice",
     "delay_days",
     "by",
@@ -460,6 +494,9 @@ const RESERVED_FIELDS: &[&str] = &[
     "provisional",
     "note",
     "already_fired_on",
+    "forecast",
+    "projected_day",
+    "projected_month_end",
 ];
 
 /// `7d`, `30d`: a number of days from 1 to 366.
@@ -489,6 +526,40 @@ fn amount_from_text(text: &str, place: &str) -> Result<Decimal, UsageError> {
              (no currency symbol or thousands separator, \".\" as the decimal separator)"
         ))),
     }
+}
+
+/// A `thresholds` entry: an amount, or `{ amount = "5000", forecast = true }` (whether it also
+/// gets a forecast alert).
+fn threshold_from_toml(value: &toml::Value, place: &str) -> Result<(Decimal, bool), UsageError> {
+    let toml::Value::Table(table) = value else {
+        return amount_from_toml(value, place).map(|amount| (amount, false));
+    };
+    if let Some(key) = table.keys().find(|k| *k != "amount" && *k != "forecast") {
+        return Err(UsageError(format!(
+            "{place}: unknown key \"{key}\" in a threshold; expected amount and forecast, \
+             e.g. {{ amount = \"5000\", forecast = true }}"
+        )));
+    }
+    let amount = match table.get("amount") {
+        Some(amount) => amount_from_toml(amount, place)?,
+        None => {
+            return Err(UsageError(format!(
+                "{place}: a threshold table needs an amount, e.g. {{ amount = \"5000\", \
+                 forecast = true }}"
+            )));
+        }
+    };
+    let forecast = match table.get("forecast") {
+        None => false,
+        Some(toml::Value::Boolean(b)) => *b,
+        Some(other) => {
+            return Err(UsageError(format!(
+                "{place}: forecast is true or false, found {}",
+                other.type_str()
+            )));
+        }
+    };
+    Ok((amount, forecast))
 }
 
 /// An amount in the config file: a string, or a whole number; never a float.

@@ -266,6 +266,11 @@ pub struct AlertsArgs {
     #[arg(long, value_name = "FACTOR")]
     pub spike_factor: Option<String>,
 
+    /// Also fire a forecast alert for each threshold the month-end projection reaches before
+    /// actual spend does (said to be a projection). Not with --last.
+    #[arg(long)]
+    pub forecast: bool,
+
     /// The previous month's invoice amount (plain decimal, in the report's currency): the
     /// spike then compares month-to-date spend with it instead of the previous month's usage
     /// total, and is checked on every day of the month. Not with --last or --by.

@@ -123,6 +123,7 @@ fn alerts_thresholds_report_their_first_days_and_exit_3() {
             "currency",
             "month_to_date",
             "provisional_days",
+            "forecast",
             "alerts"
         ]
     );
@@ -172,14 +173,20 @@ fn alerts_spike_fires_at_2_01_times_not_at_2_00() {
     let (code, doc) = spike_run("1200.00");
     assert_eq!(code, 0);
     assert_eq!(doc["alerts"][0]["fired"], false);
-    assert_eq!(doc["alerts"][0]["note"], "1200.00 ≤ 2 × 600.00, the usage total of previous month 2026-09");
+    assert_eq!(
+        doc["alerts"][0]["note"],
+        "1200.00 ≤ 2 × 600.00, the usage total of previous month 2026-09"
+    );
 
     let (code, doc) = spike_run("1206.00");
     assert_eq!(code, 3);
     let spike = &doc["alerts"][0];
     assert_eq!(spike["fired"], true);
     assert_eq!(spike["previous_month_total"], "600.00");
-    assert_eq!(spike["note"], "1206.00 > 2 × 600.00, the usage total of previous month 2026-09");
+    assert_eq!(
+        spike["note"],
+        "1206.00 > 2 × 600.00, the usage total of previous month 2026-09"
+    );
     // October 7th..10th are provisional as of the 10th.
     assert_eq!(spike["provisional"], true);
 }
@@ -418,7 +425,10 @@ fn alerts_config_file_with_command_line_overrides() {
     assert_eq!(doc["alerts"][0]["threshold"], "31");
     assert_eq!(doc["alerts"][0]["first_day"], "2026-10-31");
     // support-bot spent nothing in September, which the inputs cover: 31.00 > 2 × 0.00.
-    assert_eq!(doc["alerts"][1]["note"], "31.00 > 2 × 0.00, the usage total of previous month 2026-09");
+    assert_eq!(
+        doc["alerts"][1]["note"],
+        "31.00 > 2 × 0.00, the usage total of previous month 2026-09"
+    );
 }
 
 #[test]
@@ -483,7 +493,10 @@ fn alerts_last_days_compare_with_the_days_before() {
     assert_eq!(doc["to"], "2026-10-31");
     assert_eq!(doc["month_to_date"], "70.00");
     assert_eq!(doc["alerts"][0]["previous_month_total"], "240.00");
-    assert_eq!(doc["alerts"][0]["note"], "70.00 ≤ 0.5 × 240.00, the usage total of the previous 7 days (2026-10-18 to 2026-10-24)");
+    assert_eq!(
+        doc["alerts"][0]["note"],
+        "70.00 ≤ 0.5 × 240.00, the usage total of the previous 7 days (2026-10-18 to 2026-10-24)"
+    );
 }
 
 /// `--by project` over `two_months()` with thresholds 500 and 1000, as of 2026-11-10.
@@ -526,6 +539,7 @@ fn alerts_by_project_fires_only_the_group_that_crossed() {
             "currency",
             "month_to_date",
             "provisional_days",
+            "forecast",
             "by",
             "groups"
         ]
@@ -536,7 +550,7 @@ fn alerts_by_project_fires_only_the_group_that_crossed() {
     assert_eq!(
         doc["groups"],
         serde_json::json!([
-            {"project": "search-prod", "month_to_date": "1110.00", "alerts": [
+            {"project": "search-prod", "month_to_date": "1110.00", "forecast": null, "alerts": [
                 {"kind": "threshold", "threshold": "500", "fired": true,
                  "first_day": "2026-10-12", "provisional": false},
                 {"kind": "threshold", "threshold": "1000", "fired": true,
@@ -544,7 +558,7 @@ fn alerts_by_project_fires_only_the_group_that_crossed() {
                 {"kind": "spike", "factor": "2", "base": "previous_usage",
                  "previous_invoice": null, "previous_month_total": "600.00",
                  "fired": false, "provisional": false, "note": "1110.00 ≤ 2 × 600.00, the usage total of previous month 2026-09"}]},
-            {"project": "support-bot", "month_to_date": "31.00", "alerts": [
+            {"project": "support-bot", "month_to_date": "31.00", "forecast": null, "alerts": [
                 {"kind": "threshold", "threshold": "500", "fired": false,
                  "first_day": null, "provisional": false},
                 {"kind": "threshold", "threshold": "1000", "fired": false,
@@ -849,7 +863,10 @@ fn alerts_state_damaged_or_foreign_is_an_error_and_left_alone() {
     let written = work.read("state/org.json");
     other.extend(["--project", "search-prod"]);
     let stderr = work.run(&other).fails();
-    assert!(stderr.contains("state/org.json: the state of another alert"), "{stderr}");
+    assert!(
+        stderr.contains("state/org.json: the state of another alert"),
+        "{stderr}"
+    );
     assert_eq!(work.read("state/org.json"), written);
 
     // An alerts.json given as the state is not one.
@@ -943,7 +960,10 @@ fn alerts_spike_on_day_2_against_the_previous_invoice() {
     );
     let from_file = invoice_run(&work, &["--config", "alerts.toml"]);
     assert_eq!(from_file.code(), 3, "{}", from_file.stderr());
-    let overridden = invoice_run(&work, &["--config", "alerts.toml", "--previous-invoice", "40"]);
+    let overridden = invoice_run(
+        &work,
+        &["--config", "alerts.toml", "--previous-invoice", "40"],
+    );
     assert_eq!(overridden.code(), 0, "{}", overridden.stderr());
 
     // An invoice is a month's and the whole bill's: not with --last or --by; never a float
@@ -962,10 +982,156 @@ fn alerts_spike_on_day_2_against_the_previous_invoice() {
                 .collect::<Vec<_>>(),
         );
         assert_eq!(run.code(), 2, "{extra:?}: {}", run.stderr());
-        assert!(run.stderr().contains("previous-invoice"), "{}", run.stderr());
+        assert!(
+            run.stderr().contains("previous-invoice"),
+            "{}",
+            run.stderr()
+        );
     }
     work.create("bad.toml", "[alert.a]\nprevious_invoice = 39.99\n");
     let run = work.run(&["alerts", "exports", "--config", "bad.toml"]);
     assert_eq!(run.code(), 2);
-    assert!(run.stderr().contains("[alert.a] previous_invoice: 39.99 is a TOML float"));
+    assert!(
+        run.stderr()
+            .contains("[alert.a] previous_invoice: 39.99 is a TOML float")
+    );
+}
+
+/// October 2026 at a constant 10.00 a day on the 1st to the 20th (search-prod), nothing after.
+fn constant_rate() -> Workdir {
+    let work = Workdir::new();
+    let mut text = HEADER.to_string();
+    for day in days("2026-10", 20) {
+        text.push_str(&row(&day, "search-prod", "10.00"));
+    }
+    work.create("exports/2026-10.csv", text);
+    work
+}
+
+/// The forecast, computed by hand. As of 2026-10-21 06:30 UTC with the 3-day delay, the 18th
+/// is the first provisional day (21 − 3), so the 1st..17th are final: final spend 17 × 10.00 =
+/// 170.00. Run-rate: the mean of the last 7 final days (11th..17th) = 70.00 / 7 = 10.00 a day.
+/// Remaining days: the 18th..31st = 14. Projection: 170.00 + 10.00 × 14 = 310.00 (the
+/// provisional 18th..20th, 30.00 of actual spend, are projected at the run-rate instead).
+/// Thresholds: 150 was reached by actual spend on the 15th (150.00); 250 needs 80.00 more =
+/// 8 days after the 17th = the 25th; 500 > 310.00: not this month. Actual spend to date is
+/// 20 × 10.00 = 200.00, below 250: the forecast alert for 250 fires, as a projection.
+#[test]
+fn alerts_forecast_of_a_constant_rate_month() {
+    let work = constant_rate();
+    work.create(
+        "alerts.toml",
+        "[alert.c]\nthresholds = [\"150\", { amount = \"250\", forecast = true }, \"500\"]\n",
+    );
+    let base = [
+        "alerts",
+        "exports",
+        "--config",
+        "alerts.toml",
+        "--month",
+        "current",
+        "--as-of",
+        "2026-10-21T06:30:00Z",
+    ];
+    let run = work.run(&[&base[..], &["--format", "json"]].concat());
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    let doc = json(&run.stdout());
+    assert_eq!(doc["month_to_date"], "200.00");
+    assert_eq!(
+        doc["forecast"],
+        serde_json::json!({
+            "method": "final spend + run-rate × remaining days; run-rate = mean of the last 7 \
+                       final days (fewer when fewer are final); provisional days are not counted",
+            "final_through": "2026-10-17",
+            "final_spend": "170.00",
+            "run_rate_days": 7,
+            "run_rate_sum": "70.00",
+            "run_rate": "10.00",
+            "remaining_days": 14,
+            "projected_month_end": "310.00",
+            "thresholds": [
+                {"threshold": "150", "reach": "already", "day": "2026-10-15"},
+                {"threshold": "250", "reach": "projected", "day": "2026-10-25"},
+                {"threshold": "500", "reach": "not_this_month", "day": null}
+            ]
+        })
+    );
+    let alerts = doc["alerts"].as_array().unwrap();
+    assert_eq!(
+        alerts[1]["fired"], false,
+        "actual spend has not reached 250"
+    );
+    assert_eq!(
+        alerts[4],
+        serde_json::json!({"kind": "forecast", "threshold": "250", "fired": true,
+                           "projected_day": "2026-10-25", "projected_month_end": "310.00",
+                           "note": "projection: reaches 250 on 2026-10-25 at the run-rate \
+                                    (310.00 at month end)"})
+    );
+
+    let table = work.run(&base);
+    assert_eq!(table.code(), 3);
+    let lines: Vec<String> = table.stdout().lines().map(String::from).collect();
+    assert_eq!(
+        lines[1],
+        "forecast: 310.00 USD at month end (a projection: 170.00 final through 2026-10-17 + \
+         10.00 a day × 14 days, the mean of the last 7 final days)"
+    );
+    assert_eq!(
+        lines[2],
+        "projected: threshold 150 already reached on 2026-10-15, threshold 250 on 2026-10-25, \
+         threshold 500 not this month"
+    );
+    let forecast_row = lines
+        .iter()
+        .find(|l| l.starts_with("forecast 250"))
+        .unwrap();
+    assert!(
+        forecast_row.contains("FIRED  2026-10-25  projection"),
+        "{forecast_row}"
+    );
+
+    // --forecast gives every threshold a forecast alert; on the 14th (final through the 10th,
+    // 100.00, 21 days left) the projection 100.00 + 10.00 × 21 = 310.00 reaches 150 on the
+    // 15th and 250 on the 25th, while actual spend (140.00) reached neither.
+    let early = work.run(&[
+        "alerts",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-10-14",
+        "--threshold",
+        "150",
+        "--threshold",
+        "250",
+        "--forecast",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(early.code(), 3, "{}", early.stderr());
+    let csv = early.stdout();
+    let forecast_rows: Vec<&str> = csv.lines().filter(|l| l.contains(",forecast,")).collect();
+    assert_eq!(forecast_rows.len(), 2, "{csv}");
+    assert!(
+        forecast_rows[0].starts_with(
+            "2026-10,2026-10-14T00:00:00Z,forecast,150,,true,2026-10-15,140.00,,USD,false,"
+        ),
+        "{csv}"
+    );
+    assert!(
+        forecast_rows[1].contains(",forecast,250,,true,2026-10-25,140.00,"),
+        "{csv}"
+    );
+    // Forecasts are for months: not with --last.
+    let last = work.run(&[
+        "alerts",
+        "exports",
+        "--last",
+        "7d",
+        "--threshold",
+        "1",
+        "--forecast",
+    ]);
+    assert_eq!(last.code(), 2, "{}", last.stderr());
 }

@@ -286,7 +286,10 @@ mod tests {
             .err()
             .unwrap()
             .to_string();
-        assert!(error.contains("s.json:1:30: not a tally alerts state file"), "{error}");
+        assert!(
+            error.contains("s.json:1:30: not a tally alerts state file"),
+            "{error}"
+        );
 
         std::fs::write(&path, "{\"month\": \"2026-10\"}").unwrap();
         let error = Held::open(&path, identity(), "2026-10")

@@ -99,6 +99,8 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         spike_factor: config.spike_factor,
         previous_invoice: config.previous_invoice,
         delay: config.delay,
+        month: matches!(config.window, crate::alerts_config::Window::Month(_)),
+        forecast_thresholds: &config.forecast_thresholds,
     };
     // Without --by these are the alerts; with it, they give the document's total spend to
     // date and provisional days, and each group is evaluated on its own.

@@ -8,14 +8,16 @@
 //! fired); CSV a leading KEY column; the table a leading KEY column and each group's spend.
 //! Without `--by`, every output is exactly what it was before groups existed.
 
-use crate::alerts::{Alerts, GroupAlerts, SpikeBase, state};
-use crate::model::Day;
-use std::collections::BTreeMap;
+use crate::alerts::{Alerts, ForecastAlert, GroupAlerts, SpikeBase, state};
 use crate::alerts_config::{AlertsConfig, Window};
+use crate::forecast::Reach;
+use crate::model::Day;
 use crate::model::money_text;
+use crate::render::forecast;
 use crate::render::table::display_money;
 use anyhow::Result;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
 /// What every alert renderer needs.
 pub struct AlertReport<'a> {
@@ -105,6 +107,7 @@ pub fn json(report: &AlertReport) -> Vec<u8> {
                 .collect::<Vec<_>>()
         ),
     );
+    document.insert("forecast".into(), forecast_json(alerts));
     match report.by() {
         None => {
             document.insert(
@@ -123,6 +126,7 @@ pub fn json(report: &AlertReport) -> Vec<u8> {
                         "month_to_date".into(),
                         json!(money_text(group.alerts.spend_to_date)),
                     );
+                    object.insert("forecast".into(), forecast_json(&group.alerts));
                     object.insert(
                         "alerts".into(),
                         Value::Array(alert_list(report, Some(&group.value), &group.alerts)),
@@ -185,7 +189,80 @@ fn alert_list(report: &AlertReport, group: Option<&str>, alerts: &Alerts) -> Vec
         }),
         state::SPIKE_KEY,
     ));
+    for alert in &alerts.forecast_alerts {
+        list.push(with_state(
+            json!({
+                "kind": "forecast",
+                "threshold": alert.threshold.to_string(),
+                "fired": alert.fired,
+                "projected_day": match alert.reach {
+                    Some(Reach::On(day)) => Some(day.to_string()),
+                    _ => None,
+                },
+                "projected_month_end": alerts.forecast.as_ref().map(|f| forecast::cents(f.projected)),
+                "note": forecast_note(report, alerts, alert),
+            }),
+            &state::forecast_key(alert.threshold),
+        ));
+    }
     list
+}
+
+/// Each threshold with the day actual spend reached it.
+fn reached(alerts: &Alerts) -> Vec<(rust_decimal::Decimal, Option<Day>)> {
+    alerts
+        .thresholds
+        .iter()
+        .map(|t| (t.threshold, t.first_day))
+        .collect()
+}
+
+/// The forecast object, or null when there is none.
+fn forecast_json(alerts: &Alerts) -> Value {
+    match &alerts.forecast {
+        Some(f) => forecast::json(f, &reached(alerts)),
+        None => Value::Null,
+    }
+}
+
+/// Why there is no forecast.
+fn no_forecast(report: &AlertReport, alerts: &Alerts) -> String {
+    let delay = report.config.delay;
+    let month = alerts.watched;
+    if matches!(report.config.window, Window::LastDays(_)) {
+        "no forecast for a --last window (it projects a calendar month's end)".to_string()
+    } else if alerts.through.is_none() {
+        format!(
+            "no forecast: {} has not started",
+            report.config.period_label()
+        )
+    } else if delay.status(month.to) == crate::model::Status::Final {
+        "no forecast: every day of the month is final".to_string()
+    } else {
+        format!(
+            "no forecast yet: no day of the month is final (the first is on {})",
+            delay.final_at(month.from)
+        )
+    }
+}
+
+/// A forecast alert's note: always says it is a projection.
+fn forecast_note(report: &AlertReport, alerts: &Alerts, alert: &ForecastAlert) -> String {
+    let Some(f) = &alerts.forecast else {
+        return no_forecast(report, alerts);
+    };
+    let end = display_money(f.projected);
+    match alert.reach {
+        Some(Reach::On(day)) => format!(
+            "projection: reaches {} on {day} at the run-rate ({end} at month end)",
+            alert.threshold
+        ),
+        Some(Reach::Already(day)) => format!(
+            "actual spend reached {} on {day} (see the threshold alert); no projection needed",
+            alert.threshold
+        ),
+        _ => format!("projection: {end} at month end, below {}", alert.threshold),
+    }
 }
 
 /// `period,as_of,kind,threshold,factor,fired,first_day,month_to_date,previous_month_total,
@@ -267,6 +344,30 @@ fn csv_rows(report: &AlertReport, group: Option<&str>, alerts: &Alerts) -> Vec<[
         bool_text(spike.provisional).into(),
         report.note(group, state::SPIKE_KEY, &spike.note),
     ]);
+    for alert in &alerts.forecast_alerts {
+        rows.push([
+            report.config.period_label(),
+            report.as_of(),
+            "forecast".into(),
+            alert.threshold.to_string(),
+            String::new(),
+            bool_text(alert.fired).into(),
+            match alert.reach {
+                Some(Reach::On(day)) => day.to_string(),
+                _ => String::new(),
+            },
+            money_text(alerts.spend_to_date),
+            String::new(),
+            report.currency.into(),
+            // A projection rests on final days only.
+            "false".into(),
+            report.note(
+                group,
+                &state::forecast_key(alert.threshold),
+                &forecast_note(report, alerts, alert),
+            ),
+        ]);
+    }
     rows
 }
 
@@ -304,6 +405,28 @@ pub fn table(report: &AlertReport) -> String {
         display_money(alerts.spend_to_date),
         report.currency,
     );
+    match &alerts.forecast {
+        Some(f) => {
+            text.push_str(&forecast::line(f, report.currency));
+            text.push('\n');
+            if by.is_none()
+                && let Some(line) = forecast::thresholds_line(f, &reached(alerts))
+            {
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+        // A month in progress without a forecast says why; a closed month or a --last
+        // window needs none.
+        None if matches!(config.window, Window::Month(_))
+            && alerts.through.is_some()
+            && config.delay.status(alerts.watched.to) == crate::model::Status::Provisional =>
+        {
+            text.push_str(&no_forecast(report, alerts));
+            text.push('\n');
+        }
+        None => {}
+    }
     let header: Vec<String> = ["alert", "fired", "since", "status", "note"]
         .map(String::from)
         .into();
@@ -377,5 +500,21 @@ fn table_rows(report: &AlertReport, group: Option<&str>, alerts: &Alerts) -> Vec
         status(spike.provisional).into(),
         report.note(group, state::SPIKE_KEY, &spike.note),
     ]);
+    for alert in &alerts.forecast_alerts {
+        rows.push(vec![
+            format!("forecast {}", alert.threshold),
+            if alert.fired { "FIRED" } else { "no" }.into(),
+            match alert.reach {
+                Some(Reach::On(day)) => day.to_string(),
+                _ => "-".into(),
+            },
+            "projection".into(),
+            report.note(
+                group,
+                &state::forecast_key(alert.threshold),
+                &forecast_note(report, alerts, alert),
+            ),
+        ]);
+    }
     rows
 }

@@ -517,6 +517,8 @@ mod tests {
                     .with_timezone(&Utc),
                 delay_days: 3,
             },
+            month: true,
+            forecast_thresholds: &[],
         })
         .unwrap();
         MtdChart::from_alerts(&alerts, &daily, "USD", "2026-10", "previous month 2026-09").unwrap()

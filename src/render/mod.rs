@@ -4,6 +4,7 @@ pub mod alerts;
 pub mod alerts_chart;
 pub mod chart;
 pub mod csv;
+pub mod forecast;
 pub mod html;
 pub mod inspect;
 pub mod json;
