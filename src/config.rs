@@ -3,8 +3,8 @@
 
 use crate::cli::{FilterArgs, InputArgs, ReconcileArgs, ReportArgs};
 use crate::error::UsageError;
-use crate::ingest::fields::DateFormat;
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, last_day_of_month};
+use crate::primitives::date::DateFormat;
 use crate::rates::RateCard;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -165,6 +165,9 @@ pub struct ScanPlan {
     pub keys: Vec<KeyKind>,
     pub filters: Filters,
     pub skip_bad_rows: bool,
+    /// Keep every skipped row for `rejects.csv` (in temporary files): only a run that writes
+    /// `--out` lists them; otherwise they are counted and the first few kept for stderr.
+    pub spill_rejects: bool,
     pub cost: CostColumn,
     /// Collect overlap keys (only needed with more than one billed input).
     pub track_overlap: bool,
@@ -377,6 +380,7 @@ impl ReportConfig {
                     tags,
                 },
                 skip_bad_rows: args.skip_bad_rows,
+                spill_rejects: args.skip_bad_rows && args.out.is_some(),
                 cost: args.cost,
                 track_overlap: false,
                 block_size: block_size_from_env(),

@@ -8,8 +8,8 @@
 //! fired); CSV a leading KEY column; the table a leading KEY column and each group's spend.
 //! Without `--by`, every output is exactly what it was before groups existed.
 
+use crate::alerts::config::{AlertsConfig, Window};
 use crate::alerts::{Alerts, ForecastAlert, GroupAlerts, SpikeBase, state};
-use crate::alerts_config::{AlertsConfig, Window};
 use crate::forecast::Reach;
 use crate::model::Day;
 use crate::model::money_text;

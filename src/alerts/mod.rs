@@ -21,6 +21,7 @@
 //!   previous month 2026-09 for this group") instead of firing on its first cent, so a new project
 //!   does not page on its first day.
 
+pub mod config;
 pub mod state;
 
 use crate::forecast::{self, Forecast, Reach};
