@@ -1135,3 +1135,66 @@ fn alerts_forecast_of_a_constant_rate_month() {
     ]);
     assert_eq!(last.code(), 2, "{}", last.stderr());
 }
+
+/// `report` gives the same forecast for a month in progress (see
+/// `alerts_forecast_of_a_constant_rate_month` for the figures): a footer line, a `forecast`
+/// key in the JSON and in `manifest.json`; none for a closed month or another range.
+#[test]
+fn report_forecast_of_a_constant_rate_month() {
+    let work = constant_rate();
+    let base = [
+        "report",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-10-21T06:30:00Z",
+    ];
+    let table = work.run(&base).ok();
+    assert_eq!(
+        table.lines().last().unwrap(),
+        "forecast: 310.00 USD at month end (a projection: 170.00 final through 2026-10-17 + \
+         10.00 a day × 14 days, the mean of the last 7 final days)"
+    );
+    // The figures of the table itself are unchanged: actual spend 200.00, 170.00 final.
+    assert!(
+        table.contains("final 170.00 + provisional 30.00 = 200.00 USD"),
+        "{table}"
+    );
+    let doc = json(&work.run(&[&base[..], &["--format", "json"]].concat()).ok());
+    assert_eq!(doc["total"], "200.00");
+    assert_eq!(doc["forecast"]["projected_month_end"], "310.00");
+    assert_eq!(doc["forecast"]["final_through"], "2026-10-17");
+    assert_eq!(doc["forecast"]["run_rate_days"], 7);
+    work.run(&[&base[..], &["--out", "out"]].concat()).ok();
+    let manifest = json(&work.read("out/manifest.json"));
+    assert_eq!(manifest["forecast"], doc["forecast"]);
+
+    // A closed month, or a range that is not the month to date: no forecast.
+    let closed = work
+        .run(&[
+            "report",
+            "exports",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-10",
+            "--format",
+            "json",
+        ])
+        .ok();
+    assert!(json(&closed).get("forecast").is_none(), "{closed}");
+    let part = work
+        .run(&[
+            "report",
+            "exports",
+            "--from",
+            "2026-10-05",
+            "--to",
+            "2026-10-20",
+            "--as-of",
+            "2026-10-21T06:30:00Z",
+        ])
+        .ok();
+    assert!(!part.contains("forecast"), "{part}");
+}
