@@ -1123,6 +1123,29 @@ fn alerts_forecast_of_a_constant_rate_month() {
         forecast_rows[1].contains(",forecast,250,,true,2026-10-25,140.00,"),
         "{csv}"
     );
+    // chart-mtd draws the projection to the month's end, and the spike line names its base.
+    let out = work.run(&[
+        "alerts",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-10-21T06:30:00Z",
+        "--previous-invoice",
+        "60",
+        "--out",
+        "out",
+    ]);
+    assert_eq!(out.code(), 3, "{}", out.stderr());
+    let svg = work.read("out/chart-mtd.svg");
+    for label in [
+        "projected month end 310.00 USD",
+        "spike limit 120.00 USD (2 × the previous invoice)",
+        // The axis runs to the month's end, past the as-of day.
+        "2026-10-01 to 2026-10-31",
+    ] {
+        assert!(svg.contains(label), "no {label:?} in chart-mtd.svg");
+    }
     // Forecasts are for months: not with --last.
     let last = work.run(&[
         "alerts",
