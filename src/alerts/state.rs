@@ -66,7 +66,7 @@ pub struct Held {
 }
 
 impl Held {
-    /// Locks `path` (waiting for a concurrent run), then reads it. A missing file is an empty
+    /// Locks `path` (waiting up to 30 s for a concurrent run), then reads it. A missing file is an empty
     /// state; a state of another period is an empty one that replaces it.
     pub fn open(path: &Path, identity: Value, period: &str) -> Result<Held> {
         let lock_path = lock_path(path);
@@ -74,20 +74,8 @@ impl Held {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("{}: cannot create the folder", dir.display()))?;
         }
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .with_context(|| {
-                format!(
-                    "{}: cannot open the lock of the state file {}",
-                    lock_path.display(),
-                    path.display()
-                )
-            })?;
-        lock.lock()
-            .with_context(|| format!("{}: cannot lock", lock_path.display()))?;
+        let lock = acquire(&lock_path, LOCK_WAIT)
+            .with_context(|| format!("the lock of the state file {}", path.display()))?;
         let mut held = Held {
             path: path.to_path_buf(),
             _lock: lock,
@@ -157,6 +145,40 @@ impl Held {
             .to_string_lossy()
             .into_owned();
         crate::output::write_atomic(dir, &name, &bytes)
+    }
+}
+
+/// How long a run waits for another run's read-modify-write of the same state: that takes
+/// milliseconds, so a lock held longer belongs to a run that hangs.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Opens (creating) and locks `lock_path`, waiting up to `wait` for another holder.
+fn acquire(lock_path: &Path, wait: std::time::Duration) -> Result<File> {
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path)
+        .with_context(|| format!("{}: cannot open", lock_path.display()))?;
+    let start = std::time::Instant::now();
+    loop {
+        match lock.try_lock() {
+            Ok(()) => return Ok(lock),
+            Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < wait => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(anyhow!(
+                    "{}: another tally alerts run has held this lock for more than {} s; \
+                     if no run is left (ps), this is a lock the system has not released",
+                    lock_path.display(),
+                    wait.as_secs()
+                ));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(anyhow!(e).context(format!("{}: cannot lock", lock_path.display())));
+            }
+        }
     }
 }
 
@@ -275,6 +297,23 @@ mod tests {
 
         let held = Held::open(&path, identity(), "2026-11").unwrap();
         assert!(held.fired.is_empty());
+    }
+
+    #[test]
+    fn alerts_state_lock_waits_then_gives_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json.lock");
+        let held = acquire(&path, std::time::Duration::ZERO).unwrap();
+        let error = acquire(&path, std::time::Duration::from_millis(100))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            error.contains("held this lock for more than 0 s"),
+            "{error}"
+        );
+        drop(held);
+        acquire(&path, std::time::Duration::ZERO).unwrap();
     }
 
     #[test]
