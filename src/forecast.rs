@@ -22,11 +22,13 @@
 //!   exactly as `S × k >= n × (threshold − final)`, with no rounding; "already reached" when
 //!   actual spend reached it, "not this month" when the projection stays below.
 //! - No forecast before the month's first final day (nothing to project from), for a month
-//!   whose days are all final (nothing left to project), or for a month after the as-of day.
+//!   whose days are all final (nothing left to project), or for a month after the as-of day;
+//!   nor when a final day of the month has no row in any input (`gaps`): a day the inputs miss
+//!   is missing data, not a day without spend, and would pull the projection down.
 
 use crate::model::{DateRange, Day, Delay, Overflow, Status, exact_add};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How many final days the run-rate is the mean of, at most.
 pub const RATE_DAYS: u32 = 7;
@@ -95,6 +97,17 @@ impl Forecast {
             })
             .map_or(Reach::NotThisMonth, Reach::On)
     }
+}
+
+/// The month's final days (up to `month.to`) on which no input holds a row: while there are
+/// any, there is no forecast.
+pub fn gaps(month: DateRange, covered: &BTreeSet<Day>, delay: Delay) -> Vec<Day> {
+    month
+        .from
+        .iter_days()
+        .take_while(|d| *d <= month.to && delay.status(*d) == Status::Final)
+        .filter(|d| !covered.contains(d))
+        .collect()
 }
 
 /// The forecast of `month` as of `delay.as_of`, from the cost per UTC day; `None` when there is
@@ -240,6 +253,12 @@ mod tests {
         // Final: 1st..3rd (1.00), rate 1/3 over 28 days: 1 + 28/3.
         assert_eq!(forecast.rate_days, 3);
         assert_eq!(forecast.projected, money("10.333333333333333333333333333"));
+        // The final days the inputs miss.
+        let covered: BTreeSet<Day> = [day("2026-10-02")].into();
+        assert_eq!(
+            gaps(october(), &covered, delay("2026-10-06")),
+            [day("2026-10-01")]
+        );
         // No final day yet, or no day left to project: no forecast.
         assert_eq!(
             project(october(), &daily, delay("2026-10-04")).unwrap(),

@@ -1221,3 +1221,64 @@ fn report_forecast_of_a_constant_rate_month() {
         .ok();
     assert!(!part.contains("forecast"), "{part}");
 }
+
+/// A final day without a row in any input is missing data, not a day without spend: no
+/// forecast (it would be too low), and both commands say which day is missing.
+#[test]
+fn alerts_and_report_no_forecast_over_a_gap_in_the_inputs() {
+    let work = Workdir::new();
+    let mut text = HEADER.to_string();
+    for day in days("2026-10", 20).filter(|d| d != "2026-10-05") {
+        text.push_str(&row(&day, "search-prod", "10.00"));
+    }
+    work.create("exports/2026-10.csv", text);
+    let alerts = work.run(&[
+        "alerts",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-10-21",
+        "--threshold",
+        "250",
+        "--forecast",
+    ]);
+    assert_eq!(alerts.code(), 0, "{}", alerts.stderr());
+    let note = "no forecast: the inputs hold no row for 2026-10-05 (missing data is not a day \
+                without spend)";
+    assert_eq!(
+        alerts.stdout().lines().nth(1),
+        Some(note),
+        "{}",
+        alerts.stdout()
+    );
+    let report = work
+        .run(&[
+            "report",
+            "exports",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-10-21",
+        ])
+        .ok();
+    assert_eq!(report.lines().last(), Some(note), "{report}");
+    // A filter that leaves covered days empty is spend of 0.00, not a gap: support-bot has no
+    // row in the gapless fixture, and its projection is 0.00.
+    let work = constant_rate();
+    let filtered = work.run(&[
+        "alerts",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-10-21",
+        "--project",
+        "support-bot",
+        "--format",
+        "json",
+    ]);
+    let doc = json(&filtered.stdout());
+    assert_eq!(doc["forecast"]["projected_month_end"], "0.00", "{doc}");
+    assert_eq!(doc["forecast"]["final_through"], "2026-10-17");
+}

@@ -136,6 +136,8 @@ pub struct Alerts {
     pub spike: SpikeAlert,
     /// The month-end projection (calendar months in progress with a final day).
     pub forecast: Option<Forecast>,
+    /// The month's final days without a row in any input: no forecast while there are any.
+    pub forecast_gaps: Vec<Day>,
     pub forecast_alerts: Vec<ForecastAlert>,
 }
 
@@ -263,8 +265,14 @@ pub fn evaluate(input: &AlertInput) -> Result<Alerts, Overflow> {
         .collect();
 
     let spike = spike(input, spend_to_date, any_provisional)?;
+    let forecast_gaps = match through {
+        Some(_) if input.month => forecast::gaps(input.watched, input.covered_days, delay),
+        _ => Vec::new(),
+    };
     let forecast = match through {
-        Some(_) if input.month => forecast::project(input.watched, input.daily, delay)?,
+        Some(_) if input.month && forecast_gaps.is_empty() => {
+            forecast::project(input.watched, input.daily, delay)?
+        }
         _ => None,
     };
     let forecast_alerts = input
@@ -292,6 +300,7 @@ pub fn evaluate(input: &AlertInput) -> Result<Alerts, Overflow> {
         thresholds,
         spike,
         forecast,
+        forecast_gaps,
         forecast_alerts,
     })
 }
@@ -432,7 +441,7 @@ fn compare(
 
 /// `2026-09-30`, `2026-09-28 to 2026-09-30` for a run of days, or a count with the first and
 /// last day when the days are scattered.
-fn day_list(days: &[Day]) -> String {
+pub fn day_list(days: &[Day]) -> String {
     match (days.first(), days.last()) {
         (Some(first), Some(last)) if first == last => first.to_string(),
         (Some(first), Some(last)) => {

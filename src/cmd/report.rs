@@ -47,9 +47,9 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         std::mem::take(&mut scanned.resolved.groups),
         scanned.plan.keys.len(),
     )?;
-    let forecast = match forecast_month {
-        Some(month) => month_forecast(month, &groups, config.delay)?,
-        None => None,
+    let (forecast, forecast_note) = match forecast_month {
+        Some(month) => month_forecast(month, &groups, &scanned, config.delay)?,
+        None => (None, None),
     };
     let (plan, scans, resolved) = (&scanned.plan, &scanned.scans, &scanned.resolved);
     let summary = aggregate::summarize(
@@ -124,6 +124,10 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
             let mut text = render::table::render(&summary, &scope);
             if let (Some(forecast), Some(currency)) = (&forecast, &summary.currency) {
                 text.push_str(&render::forecast::line(forecast, currency));
+                text.push('\n');
+            }
+            if let Some(note) = &forecast_note {
+                text.push_str(note);
                 text.push('\n');
             }
             output::visible_lines(&text).into_owned().into_bytes()
@@ -279,24 +283,47 @@ fn forecast_month(config: &ReportConfig) -> Option<crate::model::DateRange> {
 
 /// The month-end forecast from the report's daily groups (after filters), when they are one
 /// source in one currency: a projection never adds an estimate to a bill, or two currencies.
+/// With a final day of the month that no input holds a row for, none, and a note that says so.
 fn month_forecast(
     month: crate::model::DateRange,
     groups: &[aggregate::DayGroup],
+    scanned: &super::Scanned,
     delay: crate::model::Delay,
-) -> Result<Option<crate::forecast::Forecast>> {
+) -> Result<(Option<crate::forecast::Forecast>, Option<String>)> {
     let kinds: std::collections::BTreeSet<(&str, &str)> = groups
         .iter()
         .map(|g| (g.source.as_str(), g.currency.as_str()))
         .collect();
     if kinds.len() != 1 {
-        return Ok(None);
+        return Ok((None, None));
+    }
+    // Days any input holds a valid row for, before filters (as `alerts` judges coverage).
+    let covered: std::collections::BTreeSet<crate::model::Day> = scanned
+        .scans
+        .iter()
+        .zip(&scanned.resolved.duplicate_of)
+        .filter(|(_, duplicate)| duplicate.is_none())
+        .flat_map(|(scan, _)| &scan.tally.days)
+        .filter(|(_, rows)| rows.valid > 0)
+        .map(|(day, _)| *day)
+        .collect();
+    let gaps = crate::forecast::gaps(month, &covered, delay);
+    if !gaps.is_empty() {
+        return Ok((
+            None,
+            Some(format!(
+                "no forecast: the inputs hold no row for {} (missing data is not a day without \
+                 spend)",
+                crate::alerts::day_list(&gaps)
+            )),
+        ));
     }
     let mut daily = std::collections::BTreeMap::new();
     for group in groups {
         let entry: &mut rust_decimal::Decimal = daily.entry(group.day).or_default();
         *entry = crate::model::exact_add(*entry, group.sums.cost)?;
     }
-    Ok(crate::forecast::project(month, &daily, delay)?)
+    Ok((crate::forecast::project(month, &daily, delay)?, None))
 }
 
 /// A JSON document (the `--format json` summary, `manifest.json`) with the month-end forecast

@@ -231,6 +231,12 @@ fn no_forecast(report: &AlertReport, alerts: &Alerts) -> String {
     let month = alerts.watched;
     if matches!(report.config.window, Window::LastDays(_)) {
         "no forecast for a --last window (it projects a calendar month's end)".to_string()
+    } else if !alerts.forecast_gaps.is_empty() {
+        format!(
+            "no forecast: the inputs hold no row for {} (missing data is not a day without \
+             spend)",
+            crate::alerts::day_list(&alerts.forecast_gaps)
+        )
     } else if alerts.through.is_none() {
         format!(
             "no forecast: {} has not started",
