@@ -1,5 +1,6 @@
 //! `tally alerts`: ingest → resolve overlaps → daily totals → evaluate → render → write.
-//! Exit code 3 when at least one alert fires.
+//! Exit code 3 when at least one alert fires (with `--state`: one the state has not recorded
+//! this period).
 
 use crate::aggregate;
 use crate::alerts::config::AlertsConfig;
