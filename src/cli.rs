@@ -266,6 +266,17 @@ pub struct AlertsArgs {
     #[arg(long, value_name = "FACTOR")]
     pub spike_factor: Option<String>,
 
+    /// Also fire a forecast alert for each threshold the month-end projection reaches before
+    /// actual spend does (said to be a projection). Not with --last.
+    #[arg(long)]
+    pub forecast: bool,
+
+    /// The previous month's invoice amount (plain decimal, in the report's currency): the
+    /// spike then compares month-to-date spend with it instead of the previous month's usage
+    /// total, and is checked on every day of the month. Not with --last or --by.
+    #[arg(long, value_name = "AMOUNT")]
+    pub previous_invoice: Option<String>,
+
     /// Read named alerts (thresholds, factor, filters) from this TOML file; options given on
     /// the command line override the file's.
     #[arg(long, value_name = "FILE")]
@@ -310,6 +321,12 @@ pub struct AlertsArgs {
     /// JSON and CSV files.
     #[arg(long)]
     pub no_charts: bool,
+
+    /// Notify once: record in this JSON file which alerts fired in the billing month, and
+    /// exit 3 only for an alert not recorded yet ("already fired on DAY" otherwise). Created
+    /// on the first run; a damaged or another alert's file is an error (exit 1).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
 
     /// Skip bad rows (listed in rejects.csv, or on stderr without --out) instead of stopping.
     #[arg(long)]

@@ -36,7 +36,12 @@ pub struct AlertsConfig {
     pub previous: DateRange,
     pub previous_label: String,
     pub thresholds: Vec<Decimal>,
+    /// The thresholds that also get a forecast alert (`--forecast`, `forecast = true`).
+    pub forecast_thresholds: Vec<Decimal>,
     pub spike_factor: Decimal,
+    /// `--previous-invoice` (or `previous_invoice`): the spike's base instead of the previous
+    /// month's usage total.
+    pub previous_invoice: Option<Decimal>,
     pub delay: Delay,
     /// `--by`: evaluate every group of this key on its own (also in `plan.keys`).
     pub by: Option<KeyKind>,
@@ -52,6 +57,8 @@ pub struct AlertsConfig {
     pub fail_on_empty: bool,
     /// Where `by` was given when it came from `--config` (`FILE: [alert.NAME] by`), for errors.
     pub by_place: Option<String>,
+    /// `--state FILE` (or `state` in the config file): notify once per alert per period.
+    pub state: Option<PathBuf>,
 }
 
 /// The `--config` file: `[alert.NAME]` tables.
@@ -72,6 +79,9 @@ struct FileAlert {
     #[serde(default)]
     thresholds: Vec<toml::Value>,
     spike_factor: Option<toml::Value>,
+    /// Forecast alerts for every threshold.
+    forecast: Option<bool>,
+    previous_invoice: Option<toml::Value>,
     delay_days: Option<u32>,
     /// One grouping key, as `--by`.
     by: Option<String>,
@@ -83,6 +93,8 @@ struct FileAlert {
     service: Vec<String>,
     #[serde(default)]
     tag: Vec<String>,
+    /// The `--state` file, relative to the working directory as on the command line.
+    state: Option<PathBuf>,
 }
 
 impl AlertsConfig {
@@ -157,17 +169,45 @@ impl AlertsConfig {
             }
         };
 
-        let thresholds = if args.threshold.is_empty() {
+        // Each threshold with whether it also gets a forecast alert: `--forecast` or the file's
+        // `forecast = true` for all, `{ amount = "5000", forecast = true }` for one.
+        let all_forecast = args.forecast || file.forecast == Some(true);
+        let marked: Vec<(Decimal, bool)> = if args.threshold.is_empty() {
             file.thresholds
                 .iter()
-                .map(|value| amount_from_toml(value, &place("thresholds")))
+                .map(|value| threshold_from_toml(value, &place("thresholds")))
                 .collect::<Result<Vec<_>, _>>()?
         } else {
             args.threshold
                 .iter()
-                .map(|text| amount_from_text(text, "--threshold"))
+                .map(|text| amount_from_text(text, "--threshold").map(|t| (t, false)))
                 .collect::<Result<Vec<_>, _>>()?
         };
+        let thresholds: Vec<Decimal> = marked.iter().map(|(t, _)| *t).collect();
+        let forecast_thresholds: Vec<Decimal> = marked
+            .iter()
+            .filter(|(_, forecast)| *forecast || all_forecast)
+            .map(|(t, _)| *t)
+            .collect();
+        if all_forecast && thresholds.is_empty() {
+            return Err(UsageError(
+                "--forecast: forecast alerts are per threshold; give at least one --threshold"
+                    .to_string(),
+            )
+            .into());
+        }
+        if !forecast_thresholds.is_empty() && matches!(window, Window::LastDays(_)) {
+            return Err(UsageError(format!(
+                "{}: the forecast projects a calendar month's end; with --last there is none, \
+                 so watch a month (--month)",
+                if args.forecast {
+                    "--forecast".to_string()
+                } else {
+                    place("forecast")
+                }
+            ))
+            .into());
+        }
         let spike_factor = match (&args.spike_factor, &file.spike_factor) {
             (Some(text), _) => amount_from_text(text, "--spike-factor")?,
             (None, Some(value)) => amount_from_toml(value, &place("spike_factor"))?,
@@ -183,6 +223,36 @@ impl AlertsConfig {
             (None, Some(text)) => Some(parse_by(text, &place("by"))?),
             (None, None) => None,
         };
+        let previous_invoice = match (&args.previous_invoice, &file.previous_invoice) {
+            (Some(text), _) => Some(amount_from_text(text, "--previous-invoice")?),
+            (None, Some(value)) => Some(amount_from_toml(value, &place("previous_invoice"))?),
+            (None, None) => None,
+        };
+        if let Some(invoice) = previous_invoice {
+            let given = if args.previous_invoice.is_some() {
+                "--previous-invoice".to_string()
+            } else {
+                place("previous_invoice")
+            };
+            if invoice < Decimal::ZERO {
+                return Err(UsageError(format!(
+                    "{given} {invoice}: an invoice to compare with must not be negative"
+                ))
+                .into());
+            }
+            if matches!(window, Window::LastDays(_)) {
+                return Err(UsageError(format!(
+                    "{given}: an invoice is a month's; with --last the spike compares with the                      days before, so watch a month (--month) to compare with the invoice"
+                ))
+                .into());
+            }
+            if by.is_some() {
+                return Err(UsageError(format!(
+                    "{given}: the invoice is the whole bill's, and --by compares each group                      with its own previous month; leave one of them out"
+                ))
+                .into());
+            }
+        }
         let by_place = (args.by.is_none() && file.by.is_some()).then(|| place("by"));
         let pick = |cli: Vec<String>, file: &[String]| {
             if cli.is_empty() { file.to_vec() } else { cli }
@@ -201,7 +271,9 @@ impl AlertsConfig {
             previous,
             previous_label,
             thresholds,
+            forecast_thresholds,
             spike_factor,
+            previous_invoice,
             delay,
             by: by.clone(),
             plan: ScanPlan {
@@ -241,7 +313,32 @@ impl AlertsConfig {
             quiet: args.quiet,
             fail_on_empty: args.fail_on_empty,
             by_place,
+            state: args.state.or(file.state),
         })
+    }
+
+    /// What a `--state` file records the alert as: a file written by another alert (another
+    /// name, window kind, filters or grouping key) is refused rather than mixed with this one.
+    pub fn state_identity(&self) -> serde_json::Value {
+        let window = match &self.window {
+            Window::Month(_) => "month".to_string(),
+            Window::LastDays(days) => format!("last {days}d"),
+        };
+        serde_json::json!({
+            "name": self.name,
+            "window": window,
+            "filters": self.plan.filters.texts(),
+            "by": self.by.as_ref().map(|key| key.name()),
+        })
+    }
+
+    /// The billing month a `--state` file's records belong to: the watched month, or with
+    /// `--last` the as-of day's month. An alert notifies once per alert per such month.
+    pub fn state_period(&self) -> String {
+        match &self.window {
+            Window::Month(month) => month.clone(),
+            Window::LastDays(_) => self.delay.as_of.format("%Y-%m").to_string(),
+        }
     }
 
     /// `2026-10`, or `last 7d`.
@@ -302,12 +399,15 @@ const ALERT_KEYS: &[&str] = &[
     "last",
     "thresholds",
     "spike_factor",
+    "forecast",
+    "previous_invoice",
     "delay_days",
     "by",
     "sku",
     "project",
     "service",
     "tag",
+    "state",
 ];
 
 /// An unknown key (a misspelt filter such as `projects`, or `treshold`) is a usage error
@@ -385,9 +485,15 @@ const RESERVED_FIELDS: &[&str] = &[
     "first_day",
     "month_to_date",
     "previous_month_total",
+    "base",
+    "previous_invoice",
     "currency",
     "provisional",
     "note",
+    "already_fired_on",
+    "forecast",
+    "projected_day",
+    "projected_month_end",
 ];
 
 /// An amount typed as text: plain decimal notation, `.` as the separator.
@@ -404,6 +510,40 @@ fn amount_from_text(text: &str, place: &str) -> Result<Decimal, UsageError> {
              (no currency symbol or thousands separator, \".\" as the decimal separator)"
         ))),
     }
+}
+
+/// A `thresholds` entry: an amount, or `{ amount = "5000", forecast = true }` (whether it also
+/// gets a forecast alert).
+fn threshold_from_toml(value: &toml::Value, place: &str) -> Result<(Decimal, bool), UsageError> {
+    let toml::Value::Table(table) = value else {
+        return amount_from_toml(value, place).map(|amount| (amount, false));
+    };
+    if let Some(key) = table.keys().find(|k| *k != "amount" && *k != "forecast") {
+        return Err(UsageError(format!(
+            "{place}: unknown key \"{key}\" in a threshold; expected amount and forecast, \
+             e.g. {{ amount = \"5000\", forecast = true }}"
+        )));
+    }
+    let amount = match table.get("amount") {
+        Some(amount) => amount_from_toml(amount, place)?,
+        None => {
+            return Err(UsageError(format!(
+                "{place}: a threshold table needs an amount, e.g. {{ amount = \"5000\", \
+                 forecast = true }}"
+            )));
+        }
+    };
+    let forecast = match table.get("forecast") {
+        None => false,
+        Some(toml::Value::Boolean(b)) => *b,
+        Some(other) => {
+            return Err(UsageError(format!(
+                "{place}: forecast is true or false, found {}",
+                other.type_str()
+            )));
+        }
+    };
+    Ok((amount, forecast))
 }
 
 /// An amount in the config file: a string, or a whole number; never a float.
