@@ -1,7 +1,7 @@
 //! The command line, as clap derive structs. Doc comments are the help text; no logic here.
 
-use crate::config::{CostColumn, DateBasis, Format, InspectFormat, OnOverlap};
 use crate::model::Period;
+use crate::options::{CostColumn, DateBasis, Format, InspectFormat, OnOverlap};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 

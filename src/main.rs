@@ -9,6 +9,7 @@ mod config;
 mod error;
 mod ingest;
 mod model;
+mod options;
 mod output;
 mod rates;
 mod reconcile;
