@@ -7,6 +7,7 @@ mod bad_input;
 mod charts;
 mod focus;
 mod fuzz;
+mod help;
 mod honest;
 mod inputs;
 mod inspect;
