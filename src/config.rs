@@ -2,11 +2,11 @@
 //! grouping keys and filters. Everything that can be wrong with a flag is found here.
 
 use crate::cli::{FilterArgs, InputArgs, ReconcileArgs, ReportArgs};
-// Option values live in `options`, which `cli` uses too: `cli` imports nothing from here.
 use crate::error::UsageError;
-use crate::ingest::fields::DateFormat;
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, last_day_of_month};
+// Option values live in `options`, which `cli` uses too: `cli` imports nothing from here.
 pub use crate::options::{CostColumn, DateBasis, Format, InspectFormat, OnOverlap};
+use crate::primitives::date::DateFormat;
 use crate::rates::RateCard;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -122,6 +122,9 @@ pub struct ScanPlan {
     pub keys: Vec<KeyKind>,
     pub filters: Filters,
     pub skip_bad_rows: bool,
+    /// Keep every skipped row for `rejects.csv` (in temporary files): only a run that writes
+    /// `--out` lists them; otherwise they are counted and the first few kept for stderr.
+    pub spill_rejects: bool,
     pub cost: CostColumn,
     /// Collect overlap keys (only needed with more than one billed input).
     pub track_overlap: bool,
@@ -334,6 +337,7 @@ impl ReportConfig {
                     tags,
                 },
                 skip_bad_rows: args.skip_bad_rows,
+                spill_rejects: args.skip_bad_rows && args.out.is_some(),
                 cost: args.cost,
                 track_overlap: false,
                 block_size: block_size_from_env(),

@@ -2,7 +2,6 @@
 
 mod aggregate;
 mod alerts;
-mod alerts_config;
 mod cli;
 mod cmd;
 mod config;
@@ -11,6 +10,7 @@ mod ingest;
 mod model;
 mod options;
 mod output;
+mod primitives;
 mod rates;
 mod reconcile;
 mod render;
@@ -56,7 +56,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<Exit> {
             cmd::report::run(config, now)
         }
         cli::Command::Alerts(args) => {
-            let config = alerts_config::AlertsConfig::from_args(args, now)?;
+            let config = alerts::config::AlertsConfig::from_args(args, now)?;
             cmd::alerts::run(config)
         }
         cli::Command::Reconcile(args) => {

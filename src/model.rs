@@ -255,7 +255,7 @@ impl KeyKind {
             return Ok(KeyKind::Tag(tag.to_string()));
         }
         Ok(
-            match crate::ingest::columns::normalize_header(text).as_str() {
+            match crate::primitives::header::normalize_header(text).as_str() {
                 "sku" | "product" | "lineitem" => KeyKind::Sku,
                 "project" | "projectname" => KeyKind::Project,
                 "service" => KeyKind::Service,

@@ -11,6 +11,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Writes `bytes` to `dir/name` atomically.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(dir, name, |out| Ok(out.write_all(bytes)?))
+}
+
+/// As [`write_atomic`], with the bytes written by `write` (for files too large to hold).
+pub fn write_atomic_with(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     let target = dir.join(name);
     let prefix = format!(".{name}.");
     let mut builder = tempfile::Builder::new();
@@ -25,8 +34,14 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     let mut temp = builder
         .tempfile_in(dir)
         .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
-    temp.write_all(bytes)
-        .and_then(|_| temp.as_file().sync_all())
+    {
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut temp);
+        write(&mut buffered)
+            .and_then(|_| Ok(buffered.flush()?))
+            .with_context(|| format!("{}: cannot write", target.display()))?;
+    }
+    temp.as_file()
+        .sync_all()
         .with_context(|| format!("{}: cannot write", target.display()))?;
     temp.persist(&target)
         .map_err(|e| e.error)

@@ -250,7 +250,7 @@ fn parse_rate(table: &toml::Table) -> Result<Rate, String> {
                 price = Some(match value {
                     // The strict parser of usage exports: no separators, exponents or
                     // digits beyond what is kept exactly.
-                    toml::Value::String(text) => crate::ingest::fields::parse_decimal(text)
+                    toml::Value::String(text) => crate::primitives::decimal::parse_decimal(text)
                         .ok()
                         .filter(|p| !p.is_sign_negative())
                         .ok_or_else(|| {

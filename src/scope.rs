@@ -5,8 +5,8 @@
 use crate::aggregate::Summary;
 use crate::config::{FilterField, Filters};
 use crate::ingest::InputScan;
-use crate::ingest::tally::{FilterProbe, Reject};
-use crate::model::{DateRange, exact_add, money_text};
+use crate::ingest::tally::{Exact, FilterProbe, Rejects};
+use crate::model::{DateRange, money_text};
 use chrono::{DateTime, Timelike, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -42,20 +42,22 @@ pub struct Skipped {
 }
 
 impl Skipped {
-    pub fn of(rejects: &[&Reject]) -> Skipped {
-        let mut cost: Option<Decimal> = None;
+    pub fn of(rejects: &[&Rejects]) -> Skipped {
+        let mut cost = Some(Exact::default());
         let mut rows_with_cost = 0;
-        let mut exact = true;
-        for value in rejects.iter().filter_map(|reject| reject.cost) {
-            rows_with_cost += 1;
-            match exact_add(cost.unwrap_or(Decimal::ZERO), value) {
-                Ok(sum) => cost = Some(sum),
-                Err(_) => exact = false,
-            }
+        for input in rejects {
+            let (input_cost, rows) = input.cost();
+            rows_with_cost += rows;
+            cost = match (cost, input_cost) {
+                (Some(mut sum), Some(more)) => sum.merge(&more).ok().map(|_| sum),
+                _ => None,
+            };
         }
         Skipped {
-            rows: rejects.len() as u64,
-            cost: cost.filter(|_| exact),
+            rows: rejects.iter().map(|r| r.rows()).sum(),
+            cost: cost
+                .and_then(|sum| sum.value().ok())
+                .filter(|_| rows_with_cost > 0),
             rows_with_cost,
         }
     }
@@ -81,7 +83,7 @@ impl Scope {
         summary: &Summary,
         filters: &Filters,
         final_only: bool,
-        rejects: &[&Reject],
+        rejects: &[&Rejects],
         scans: &[InputScan],
     ) -> Scope {
         let billed = summary.totals.iter().any(|t| t.source == "billed");

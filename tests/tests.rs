@@ -3,6 +3,7 @@
 mod util;
 
 mod alerts;
+mod architecture;
 mod bad_input;
 mod charts;
 mod focus;

@@ -198,3 +198,40 @@ pub fn run_within(
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// Runs tally in `dir` (output discarded) and returns its exit code and its peak resident
+/// memory in bytes, read from `/proc/PID/status` (`VmHWM`, a high-water mark) while it runs:
+/// only growth in its last few milliseconds could be missed.
+pub fn peak_memory(dir: &std::path::Path, args: &[&str]) -> (i32, u64) {
+    let binary =
+        std::env::var("TALLY_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_tally").to_string());
+    let mut child = std::process::Command::new(binary)
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("running tally");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_file) {
+            let kib = status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:"))
+                .and_then(|rest| {
+                    rest.trim()
+                        .trim_end_matches("kB")
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                });
+            peak = peak.max(kib.unwrap_or(0) * 1024);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status.code().unwrap_or(-1), peak);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}

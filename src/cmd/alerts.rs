@@ -2,13 +2,13 @@
 //! Exit code 3 when at least one alert fires.
 
 use crate::aggregate;
+use crate::alerts::config::AlertsConfig;
 use crate::alerts::{self, AlertInput};
-use crate::alerts_config::AlertsConfig;
 use crate::config::Format;
 use crate::error::Exit;
 use crate::model::{Day, exact_add};
 use crate::output;
-use crate::render::{self, alerts::AlertReport, alerts_chart::MtdChart};
+use crate::render::{self, alerts::AlertReport, chart::alerts::MtdChart};
 use anyhow::{Result, bail};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -158,8 +158,8 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
     let mut empty = None;
     if !daily.keys().any(|day| config.watched.contains(*day)) {
         let what = match &config.window {
-            crate::alerts_config::Window::Month(month) => format!("the month {month}"),
-            crate::alerts_config::Window::LastDays(days) => format!("the last {days} days"),
+            crate::alerts::config::Window::Month(month) => format!("the month {month}"),
+            crate::alerts::config::Window::LastDays(days) => format!("the last {days} days"),
         };
         let question = crate::scope::EmptyQuestion {
             what: format!(

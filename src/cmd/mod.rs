@@ -8,7 +8,7 @@ pub mod report;
 
 use crate::aggregate::{self, Resolved};
 use crate::config::{OnOverlap, ScanPlan};
-use crate::ingest::{self, InputScan, tally::Reject};
+use crate::ingest::{self, InputScan, tally::Rejects};
 use crate::rates::{RateCard, RateOrigin};
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
@@ -24,12 +24,12 @@ pub struct Scanned {
 
 impl Scanned {
     /// The rows skipped under `--skip-bad-rows`, from inputs that were not read-once duplicates.
-    pub fn rejects(&self) -> Vec<&Reject> {
+    pub fn rejects(&self) -> Vec<&Rejects> {
         self.scans
             .iter()
             .zip(&self.resolved.duplicate_of)
             .filter(|(_, duplicate)| duplicate.is_none())
-            .flat_map(|(scan, _)| &scan.tally.rejects)
+            .map(|(scan, _)| &scan.tally.rejects)
             .collect()
     }
 }
@@ -113,40 +113,48 @@ fn read_rate_card(path: &std::path::Path) -> Result<RateCard> {
 
 /// Writes `rejects.csv` into the run's new folder `dir` when rows were skipped. Returns
 /// whether it wrote one.
-pub fn write_rejects(dir: &Path, rejects: &[&Reject]) -> Result<bool> {
-    if rejects.is_empty() {
+pub fn write_rejects(dir: &Path, rejects: &[&Rejects]) -> Result<bool> {
+    if skipped_rows(rejects) == 0 {
         return Ok(false);
     }
-    crate::output::write_atomic(dir, "rejects.csv", &crate::render::csv::rejects(rejects)?)?;
+    crate::output::write_atomic_with(dir, "rejects.csv", |out| {
+        crate::render::csv::rejects(rejects, out)
+    })?;
     Ok(true)
 }
 
-/// How many skipped rows stderr names without `--out`.
-pub const REJECTS_SHOWN: usize = 100;
+fn skipped_rows(rejects: &[&Rejects]) -> u64 {
+    rejects.iter().map(|r| r.rows()).sum()
+}
 
-/// Says what was skipped: the first `REJECTS_SHOWN` rows on stderr when there is no `--out` folder, then (unless
-/// quiet) a warning with the count.
-pub fn tell_rejects(rejects: &[&Reject], out: Option<&Path>, quiet: bool) {
+/// How many skipped rows stderr names without `--out`.
+pub const REJECTS_SHOWN: usize = crate::ingest::tally::REJECTS_SAMPLE;
+
+/// Says what was skipped: the first `REJECTS_SHOWN` rows on stderr when there is no `--out`
+/// folder, then (unless quiet) a warning with the count.
+pub fn tell_rejects(rejects: &[&Rejects], out: Option<&Path>, quiet: bool) {
+    let rows = skipped_rows(rejects);
     if out.is_none() {
-        for reject in rejects.iter().take(REJECTS_SHOWN) {
+        let sample = rejects.iter().flat_map(|r| r.sample()).take(REJECTS_SHOWN);
+        for error in sample {
             eprintln!(
                 "skipped: {}",
-                crate::output::visible_lines(&reject.error.to_string())
+                crate::output::visible_lines(&error.to_string())
             );
         }
-        if rejects.len() > REJECTS_SHOWN {
+        if rows > REJECTS_SHOWN as u64 {
             eprintln!(
                 "skipped: … and {} more (--out DIR lists every one in rejects.csv)",
-                rejects.len() - REJECTS_SHOWN
+                rows - REJECTS_SHOWN as u64
             );
         }
     }
-    if !quiet && !rejects.is_empty() {
+    if !quiet && rows > 0 {
         let place = match out {
             Some(dir) => format!("listed in {}", dir.join("rejects.csv").display()),
             None => "listed above".to_string(),
         };
-        crate::output::warn(&format!("skipped {} bad row(s), {place}", rejects.len()));
+        crate::output::warn(&format!("skipped {rows} bad row(s), {place}"));
     }
 }
 
@@ -206,7 +214,7 @@ pub fn after_as_of_warning(
 /// A `--by` name that is neither a grouping key nor a column of any input is a typo, not a
 /// group of empty values: a usage error naming the closest key or column.
 fn check_key_columns(keys: &[crate::model::KeyKind], scans: &[InputScan]) -> Result<()> {
-    use crate::ingest::columns::normalize_header;
+    use crate::primitives::header::normalize_header;
     for key in keys {
         let crate::model::KeyKind::Column(name) = key else {
             continue;

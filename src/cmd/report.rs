@@ -132,7 +132,10 @@ fn write_charts_and_html(
     scope: &Scope,
     scans: &[crate::ingest::InputScan],
 ) -> Result<Vec<&'static str>> {
-    use render::chart::{self, DailyChart, ShareChart};
+    use render::chart::{
+        self,
+        usage::{DailyChart, ShareChart},
+    };
     let mut written = Vec::new();
     let mut embedded = Vec::new();
     let mut charts_note = None;
@@ -208,7 +211,10 @@ fn write_charts_and_html(
 
 /// Labels from inputs (keys, the scope's filters) with control characters made visible, so
 /// that the SVG stays well-formed XML and the PNG shows what was there.
-fn visible_labels(daily: &mut render::chart::DailyChart, share: &mut render::chart::ShareChart) {
+fn visible_labels(
+    daily: &mut render::chart::usage::DailyChart,
+    share: &mut render::chart::usage::ShareChart,
+) {
     let fix = |text: &mut String| {
         if let std::borrow::Cow::Owned(fixed) = output::visible(text) {
             *text = fixed;

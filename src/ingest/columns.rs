@@ -1,25 +1,11 @@
 //! Header matching: which kind of CSV a header belongs to, and where each field lives.
 //! Owns the alias table of the README; knows nothing of rows.
 
-use super::fields::{parse_decimal, parse_focus_decimal};
 use crate::config::CostColumn;
+use crate::primitives::decimal::{parse_decimal, parse_focus_decimal};
+use crate::primitives::header::normalize_header;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
-
-/// Normalizes a header for matching: lower case, without spaces, `_`, `-` and a trailing unit
-/// in parentheses (`Cost (USD)` → `cost`).
-pub fn normalize_header(header: &str) -> String {
-    let mut text = header.trim();
-    if text.ends_with(')')
-        && let Some(open) = text.rfind('(')
-    {
-        text = text[..open].trim_end();
-    }
-    text.chars()
-        .filter(|c| !matches!(c, ' ' | '_' | '-'))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
 
 /// The most columns a header may have. Real exports have tens (FOCUS defines about 60); a
 /// header of hundreds of thousands is a damaged or hostile file, refused at line 1.
@@ -355,14 +341,6 @@ mod tests {
 
     fn headers(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn headers_normalize_per_design() {
-        assert_eq!(normalize_header("Cost (USD)"), "cost");
-        assert_eq!(normalize_header(" usage_date "), "usagedate");
-        assert_eq!(normalize_header("Project-Name"), "projectname");
-        assert_eq!(normalize_header("x_IndexName"), "xindexname");
     }
 
     #[test]

@@ -4,7 +4,6 @@
 
 pub mod blocks;
 pub mod columns;
-pub mod fields;
 pub mod inspect;
 pub mod parquet;
 pub mod row;
@@ -233,6 +232,20 @@ pub fn scan_input(
     seen: &mut tokens::SeenIds,
     progress: &dyn Progress,
 ) -> Result<InputScan> {
+    let mut scan = read_input(file, plan, seen, progress)?;
+    scan.tally
+        .rejects
+        .seal()
+        .map_err(|e| anyhow!("{}: {e}", file.name))?;
+    Ok(scan)
+}
+
+fn read_input(
+    file: &InputFile,
+    plan: &ScanPlan,
+    seen: &mut tokens::SeenIds,
+    progress: &dyn Progress,
+) -> Result<InputScan> {
     if file.path.as_os_str() == "-" || !std::fs::metadata(&file.path).is_ok_and(|m| m.is_file()) {
         return scan_stream(file, plan, seen, progress);
     }
@@ -307,7 +320,7 @@ fn scan_text<R: Read>(
     boundaries: Boundaries,
 ) -> Result<Option<InputScan>> {
     let mut hashing = HashingReader::new(source, plan.hash_inputs, progress);
-    let mut tally = Tally::default();
+    let mut tally = Tally::for_input(plan);
     let mut columns = Columns::new();
     let mut headers = Vec::new();
     let kind = {
@@ -411,7 +424,7 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
         .with_context(|| format!("{}: cannot list the zip's members", file.name))?;
     check_unique_names(&archive, &file.path).map_err(|e| anyhow!("{}: {e}", file.name))?;
     let members = zip_members(&names).map_err(|e| anyhow!("{}: {e}", file.name))?;
-    let mut tally = Tally::default();
+    let mut tally = Tally::for_input(plan);
     let mut member_rows = Vec::new();
     let mut kinds = Vec::new();
     let mut columns = Columns::new();
@@ -717,28 +730,39 @@ fn scan_csv<R: Read>(
     let schema = detect_schema(&headers, plan).map_err(|e| anyhow!("{source}:1: {e}"))?;
     let rows = FileRows::new(source, &schema, plan, boundaries);
 
-    // Enough blocks in flight to keep every worker busy while bounding memory.
+    // Enough blocks in flight to keep every worker busy while bounding memory. Blocks finish
+    // in any order but are merged in file order (skipped rows must stay in row order): a
+    // block waiting for an earlier one still counts as in flight.
     let max_in_flight = rayon::current_num_threads() + 2;
-    let mut file_tally = Tally::default();
+    let mut file_tally = Tally::for_input(plan);
     let mut read_error = None;
     rayon::in_place_scope(|scope| {
         // A task that panics still reports (its panic, passed on here): otherwise this thread
         // would wait for its block forever, and a bug would look like a hang.
-        type Done = std::thread::Result<(Tally, Vec<u8>)>;
+        type Done = (u64, std::thread::Result<(Tally, Vec<u8>)>);
         let (sender, receiver) = std::sync::mpsc::channel::<Done>();
-        let mut in_flight = 0;
+        let mut waiting: std::collections::BTreeMap<u64, Tally> = std::collections::BTreeMap::new();
+        let (mut spawned, mut merged) = (0u64, 0u64);
+        let mut receive = |file_tally: &mut Tally,
+                           splitter: &mut BlockSplitter<_>,
+                           merged: &mut u64|
+         -> Option<bool> {
+            let (index, done) = receiver.recv().ok()?;
+            let (part, buffer) = done.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let stop = part.first_error.is_some() || part.overflow || part.needs_exact;
+            splitter.recycle(buffer);
+            waiting.insert(index, part);
+            while let Some(part) = waiting.remove(merged) {
+                file_tally.merge(part);
+                *merged += 1;
+            }
+            Some(stop)
+        };
         let mut stop = false;
         let mut line_reached = 1;
         while !stop {
-            if in_flight >= max_in_flight {
-                if let Ok(done) = receiver.recv() {
-                    let (part, buffer) =
-                        done.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                    in_flight -= 1;
-                    stop = part.first_error.is_some() || part.overflow || part.needs_exact;
-                    file_tally.merge(part);
-                    splitter.recycle(buffer);
-                }
+            if spawned - merged >= max_in_flight as u64 {
+                stop = receive(&mut file_tally, &mut splitter, &mut merged).unwrap_or(true);
                 continue;
             }
             match splitter.next_block() {
@@ -747,13 +771,14 @@ fn scan_csv<R: Read>(
                     line_reached = block.first_line;
                     let sender = sender.clone();
                     let rows = &rows;
-                    in_flight += 1;
+                    let index = spawned;
+                    spawned += 1;
                     scope.spawn(move |_| {
                         // The receiver outlives every task: a failed send cannot happen.
                         let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                             rows.process_block(&block)
                         }));
-                        let _ = sender.send(done.map(|part| (part, block.data)));
+                        let _ = sender.send((index, done.map(|part| (part, block.data))));
                     });
                 }
                 Ok(None) => break,
@@ -764,9 +789,10 @@ fn scan_csv<R: Read>(
             }
         }
         drop(sender);
-        for done in receiver {
-            let (part, _) = done.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            file_tally.merge(part);
+        while merged < spawned {
+            if receive(&mut file_tally, &mut splitter, &mut merged).is_none() {
+                break;
+            }
         }
     });
     if let Some(error) = read_error {
@@ -803,9 +829,6 @@ fn scan_csv<R: Read>(
     if let Some(error) = file_tally.first_error.take() {
         return Err(anyhow!(error));
     }
-    file_tally
-        .rejects
-        .sort_by(|a, b| a.error.location.cmp(&b.error.location));
     tally.merge(file_tally);
     if tally.overflow {
         bail!("{source}: {}", crate::model::Overflow);

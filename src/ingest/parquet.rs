@@ -362,7 +362,7 @@ pub(super) fn scan_parquet(
     let rows = FileRows::new(name, &schema, plan, super::blocks::Boundaries::Exact);
     // Only the columns the per-row path reads, unless bad rows are kept for rejects.csv,
     // which shows every field.
-    let projection = if plan.skip_bad_rows {
+    let projection = if plan.spill_rejects {
         None
     } else {
         let wanted = columns_read(&schema, &rows);
@@ -373,30 +373,39 @@ pub(super) fn scan_parquet(
         )
     };
     let metadata = parquet.reader.metadata();
-    let parts: Vec<Result<Tally, String>> = (0..parquet.row_groups())
-        .into_par_iter()
-        .map(|group| {
-            let mut scratch = Scratch::new();
-            let mut location = Location {
-                source: name.clone(),
-                row_group: Some(group as u64 + 1),
-                line: 0,
-            };
-            parquet
-                .each_row(group, projection.as_ref(), |row, record| {
-                    location.line = row;
-                    rows.count_record(&mut scratch, record, &location)
-                })
-                .map_err(|e| format!("{name}: row group {}: cannot read: {e}", group + 1))?;
-            let row_group = metadata.row_group(group);
-            progress.lines(row_group.num_rows().max(0) as u64);
-            progress.read(row_group.compressed_size().max(0) as u64);
-            Ok(scratch.into_tally())
-        })
-        .collect();
-    let mut file_tally = Tally::default();
-    for part in parts {
-        file_tally.merge(part.map_err(|e| anyhow!(e))?);
+    // Row groups in parallel, a few at a time, merged in order: skipped rows stay in row
+    // order and at most a few row groups' tallies are held at once.
+    let chunk = rayon::current_num_threads() * 2;
+    let groups: Vec<usize> = (0..parquet.row_groups()).collect();
+    let mut file_tally = Tally::for_input(plan);
+    for groups in groups.chunks(chunk) {
+        let parts: Vec<Result<Tally, String>> = groups
+            .par_iter()
+            .map(|&group| {
+                let mut scratch = Scratch::new();
+                let mut location = Location {
+                    source: name.clone(),
+                    row_group: Some(group as u64 + 1),
+                    line: 0,
+                };
+                parquet
+                    .each_row(group, projection.as_ref(), |row, record| {
+                        location.line = row;
+                        rows.count_record(&mut scratch, record, &location)
+                    })
+                    .map_err(|e| format!("{name}: row group {}: cannot read: {e}", group + 1))?;
+                let row_group = metadata.row_group(group);
+                progress.lines(row_group.num_rows().max(0) as u64);
+                progress.read(row_group.compressed_size().max(0) as u64);
+                Ok(scratch.into_tally())
+            })
+            .collect();
+        for part in parts {
+            file_tally.merge(part.map_err(|e| anyhow!(e))?);
+        }
+        if file_tally.first_error.is_some() || file_tally.overflow {
+            break;
+        }
     }
     if file_tally.overflow {
         bail!("{name}: {}", crate::model::Overflow);
@@ -404,9 +413,6 @@ pub(super) fn scan_parquet(
     if let Some(error) = file_tally.first_error.take() {
         return Err(anyhow!(error));
     }
-    file_tally
-        .rejects
-        .sort_by(|a, b| a.error.location.cmp(&b.error.location));
     let kind = match schema.kind {
         CsvKind::Focus => "focus-parquet",
         CsvKind::Usage => "usage-parquet",
@@ -734,7 +740,7 @@ fn json_value(field: &Field) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::fields::parse_decimal;
+    use crate::primitives::decimal::parse_decimal;
     use rust_decimal::Decimal;
     use std::str::FromStr;
 
@@ -900,7 +906,9 @@ mod tests {
         // Every form reads as the intended day.
         for shown in ["2026-10-01T00:00:00.250Z", "2026-10-01T00:00:00"] {
             assert_eq!(
-                crate::ingest::fields::parse_day(shown).unwrap().to_string(),
+                crate::primitives::date::parse_day(shown)
+                    .unwrap()
+                    .to_string(),
                 "2026-10-01"
             );
         }

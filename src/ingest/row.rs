@@ -4,12 +4,12 @@
 
 use super::blocks::{Block, Boundaries, MAX_RECORD, TooLong, count_lines, open_quote};
 use super::columns::Schema;
-use super::fields::{parse_day_as, parse_instant_as};
 use super::split;
 use super::tally::{FilterProbe, KEY_SEPARATOR, Reject, Tally, day_bytes};
 use crate::config::{Filters, ScanPlan};
 use crate::error::{Location, RowError};
 use crate::model::{Day, KeyKind, Source, spread};
+use crate::primitives::date::{parse_day_as, parse_instant_as};
 use rust_decimal::Decimal;
 
 /// What one file needs to turn its records into tallies.
@@ -260,10 +260,10 @@ impl<'a> FileRows<'a> {
         record: &R,
         location: &Location,
     ) -> bool {
-        let rejected = scratch.tally.rejects.len();
+        let rejected = scratch.tally.rejects.held.len();
         let stopped_before = scratch.tally.first_error.is_some();
         let stop = self.count(scratch, record, location.line);
-        for reject in &mut scratch.tally.rejects[rejected..] {
+        for reject in &mut scratch.tally.rejects.held[rejected..] {
             reject.error.location = location.clone();
         }
         if let Some(error) = &mut scratch.tally.first_error
@@ -347,7 +347,12 @@ impl<'a> FileRows<'a> {
         if self.plan.skip_bad_rows {
             tally.rejects.push(Reject {
                 error,
-                record: record.text(),
+                // Only a run that lists the rows in rejects.csv needs their text.
+                record: if self.plan.spill_rejects {
+                    record.text()
+                } else {
+                    String::new()
+                },
                 cost: self.readable_cost(record),
             });
             false

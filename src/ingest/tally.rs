@@ -158,6 +158,177 @@ pub struct DayRows {
     pub passing: u64,
 }
 
+/// How many skipped rows' errors are kept in memory (for stderr); the rest are counted.
+pub const REJECTS_SAMPLE: usize = 100;
+
+/// Rows `--skip-bad-rows` left out. A block holds its own (a block is bounded); an input folds
+/// its blocks' in as they are merged, in row order: counted, their readable costs summed, the
+/// first [`REJECTS_SAMPLE`] errors kept, and, when the run writes `rejects.csv`, each written as
+/// a `rejects.csv` row to an anonymous temporary file. Memory stays flat however many rows are
+/// bad; the temporary files take about as much disk as `rejects.csv` will.
+#[derive(Debug, Default)]
+pub struct Rejects {
+    /// Rows not folded in yet (a block's, or the last few token records'), in row order.
+    pub(crate) held: Vec<Reject>,
+    /// Write folded rows to temporary files (only a run with `--out` lists them).
+    spill: bool,
+    rows: u64,
+    cost: Exact,
+    rows_with_cost: u64,
+    /// Some cost sum would have lost digits: the sum is not shown.
+    inexact: bool,
+    sample: Vec<RowError>,
+    /// `rejects.csv` rows of the rows folded in, in row order: finished files first.
+    spills: Vec<std::fs::File>,
+    writer: Option<csv::Writer<std::io::BufWriter<std::fs::File>>>,
+    /// Why writing a temporary file failed (the run then stops before writing outputs).
+    spill_error: Option<String>,
+}
+
+impl Rejects {
+    /// Rejects whose rows are written out for `rejects.csv` (`spill`) or only counted.
+    pub fn new(spill: bool) -> Rejects {
+        Rejects {
+            spill,
+            ..Rejects::default()
+        }
+    }
+
+    /// Holds one more row (later than every row held or folded in).
+    pub fn push(&mut self, reject: Reject) {
+        self.held.push(reject);
+    }
+
+    /// Folds the held rows in when there are many (for inputs that are not read in blocks).
+    pub fn fold_if_large(&mut self) {
+        if self.held.len() >= 4096 {
+            self.fold_held();
+        }
+    }
+
+    fn fold_held(&mut self) {
+        for reject in std::mem::take(&mut self.held) {
+            self.fold(reject);
+        }
+    }
+
+    fn fold(&mut self, reject: Reject) {
+        self.rows += 1;
+        if let Some(cost) = reject.cost {
+            self.rows_with_cost += 1;
+            self.inexact |= self.cost.add(cost).is_err();
+        }
+        if self.spill
+            && self.spill_error.is_none()
+            && let Err(error) = self.write(&reject)
+        {
+            self.spill_error = Some(error.to_string());
+        }
+        if self.sample.len() < REJECTS_SAMPLE {
+            self.sample.push(reject.error);
+        }
+    }
+
+    fn write(&mut self, reject: &Reject) -> Result<(), csv::Error> {
+        let writer = match &mut self.writer {
+            Some(writer) => writer,
+            None => self.writer.insert(
+                csv::WriterBuilder::new()
+                    .terminator(csv::Terminator::Any(b'\n'))
+                    .from_writer(std::io::BufWriter::with_capacity(
+                        1 << 16,
+                        tempfile::tempfile()?,
+                    )),
+            ),
+        };
+        let error = &reject.error;
+        writer.write_record([
+            error.location.source.as_str(),
+            &error.location.place(),
+            error.column.as_deref().unwrap_or(""),
+            error.value.as_deref().unwrap_or(""),
+            &error.reason,
+            &reject.record,
+        ])
+    }
+
+    /// Ends the file being written, so that every row folded in is in `spills`.
+    fn finish_writer(&mut self) {
+        if let Some(writer) = self.writer.take() {
+            match writer.into_inner() {
+                Ok(buffered) => match buffered.into_inner() {
+                    Ok(file) => self.spills.push(file),
+                    Err(error) => self.spill_error = Some(error.error().to_string()),
+                },
+                Err(error) => self.spill_error = Some(error.error().to_string()),
+            }
+        }
+    }
+
+    /// Folds `other` (the rows after this one's) in.
+    pub fn append(&mut self, mut other: Rejects) {
+        self.spill |= other.spill;
+        self.fold_held();
+        // What `other` folded in came before what it still holds.
+        self.rows += other.rows;
+        self.rows_with_cost += other.rows_with_cost;
+        self.inexact |= other.inexact || self.cost.merge(&other.cost).is_err();
+        let room = REJECTS_SAMPLE.saturating_sub(self.sample.len());
+        self.sample.extend(other.sample.drain(..).take(room));
+        if other.writer.is_some() || !other.spills.is_empty() {
+            self.finish_writer();
+            other.finish_writer();
+            self.spills.append(&mut other.spills);
+        }
+        self.spill_error = self.spill_error.take().or(other.spill_error.take());
+        for reject in other.held {
+            self.fold(reject);
+        }
+    }
+
+    /// Folds every held row in and ends the temporary file: called once an input is read.
+    /// An error when a row could not be written out.
+    pub fn seal(&mut self) -> Result<(), String> {
+        self.fold_held();
+        self.finish_writer();
+        match &self.spill_error {
+            Some(error) => Err(format!(
+                "cannot keep the skipped rows for rejects.csv in a temporary file ({error}); \
+                 free space where TMPDIR points, or set TMPDIR to a folder with room"
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// How many rows were skipped (held or folded in).
+    pub fn rows(&self) -> u64 {
+        self.rows + self.held.len() as u64
+    }
+
+    /// The first skipped rows' errors (of those folded in), at most [`REJECTS_SAMPLE`].
+    pub fn sample(&self) -> &[RowError] {
+        &self.sample
+    }
+
+    /// The sum of the readable costs (of the rows folded in) and how many rows it covers;
+    /// `None` for the sum when it would not be exact.
+    pub fn cost(&self) -> (Option<Exact>, u64) {
+        let cost = (!self.inexact).then_some(self.cost);
+        (cost, self.rows_with_cost)
+    }
+
+    /// Copies the `rejects.csv` rows (without a header) of a sealed input to `out`.
+    pub fn copy_rows(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use std::io::{Seek, SeekFrom};
+        for file in &self.spills {
+            let mut file: &std::fs::File = file;
+            file.seek(SeekFrom::Start(0))?;
+            std::io::copy(&mut file, out)?;
+        }
+        Ok(())
+    }
+}
+
 /// A row that was skipped under `--skip-bad-rows`, with its reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reject {
@@ -289,7 +460,7 @@ pub struct Tally {
     /// (day, project, service, sku, region, resource) over all valid rows: the keys by which
     /// two billed inputs overlap.
     pub overlap_keys: OverlapKeys,
-    pub rejects: Vec<Reject>,
+    pub rejects: Rejects,
     /// The first bad row, when the run stops at it (no `--skip-bad-rows`).
     pub first_error: Option<RowError>,
     /// A sum would have lost digits: the run must stop.
@@ -308,6 +479,14 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// The tally of one input read with `plan`.
+    pub fn for_input(plan: &crate::config::ScanPlan) -> Tally {
+        Tally {
+            rejects: Rejects::new(plan.spill_rejects),
+            ..Tally::default()
+        }
+    }
+
     /// Folds another tally (a later or earlier block of the same input) into this one.
     pub fn merge(&mut self, other: Tally) {
         self.rows_read += other.rows_read;
@@ -329,7 +508,7 @@ impl Tally {
             }
         }
         self.overlap_keys.merge(other.overlap_keys);
-        self.rejects.extend(other.rejects);
+        self.rejects.append(other.rejects);
         self.first_error = match (self.first_error.take(), other.first_error) {
             (Some(a), Some(b)) => Some(if b.location < a.location { b } else { a }),
             (a, b) => a.or(b),
@@ -343,7 +522,7 @@ impl Tally {
     }
 
     pub fn rows_rejected(&self) -> u64 {
-        self.rejects.len() as u64
+        self.rejects.rows()
     }
 }
 
@@ -500,6 +679,79 @@ mod tests {
     use super::*;
     use crate::error::Location;
     use std::str::FromStr;
+
+    fn reject(line: u64, cost: Option<&str>) -> Reject {
+        Reject {
+            error: RowError {
+                location: Location {
+                    source: "f.csv".to_string(),
+                    row_group: None,
+                    line,
+                },
+                column: Some("Quantity".to_string()),
+                value: Some("x".to_string()),
+                reason: "is not a number".to_string(),
+            },
+            record: format!("row {line}"),
+            cost: cost.map(|c| Decimal::from_str(c).unwrap()),
+        }
+    }
+
+    /// Blocks appended in file order, some already folded into their own spill (a zip
+    /// member), keep row order in the rows written, the sample and the count.
+    #[test]
+    fn rejects_appended_in_order_keep_row_order_count_and_cost() {
+        let mut input = Rejects::new(true);
+        let mut line = 1;
+        let mut block = |rows: u64, input: &mut Rejects| {
+            let mut part = Rejects::default();
+            for _ in 0..rows {
+                line += 1;
+                part.push(reject(line, (line % 2 == 0).then_some("0.10")));
+            }
+            input.append(part);
+        };
+        block(3, &mut input);
+        block(150, &mut input);
+        let mut member = Rejects::new(true);
+        block(2, &mut member);
+        member.seal().unwrap();
+        input.append(member);
+        block(1, &mut input);
+        input.seal().unwrap();
+
+        assert_eq!(input.rows(), 156);
+        let sampled: Vec<u64> = input.sample().iter().map(|e| e.location.line).collect();
+        assert_eq!(sampled, (2..102).collect::<Vec<u64>>());
+        // Lines 2, 4, …, 156 have a cost of 0.10: 78 rows, 7.80.
+        let (cost, with_cost) = input.cost();
+        assert_eq!(with_cost, 78);
+        assert_eq!(cost.unwrap().value().unwrap().to_string(), "7.80");
+        let mut text = Vec::new();
+        input.copy_rows(&mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        let lines: Vec<u64> = text
+            .lines()
+            .map(|row| row.split(',').nth(1).unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(lines, (2..158).collect::<Vec<u64>>());
+        assert!(text.starts_with("f.csv,2,Quantity,x,is not a number,row 2\n"));
+    }
+
+    /// Without `--out` nothing is written: rows are counted and sampled only.
+    #[test]
+    fn rejects_without_spill_count_and_sample_only() {
+        let mut input = Rejects::new(false);
+        let mut part = Rejects::default();
+        part.push(reject(2, Some("1.5")));
+        input.append(part);
+        input.seal().unwrap();
+        assert_eq!(input.rows(), 1);
+        let mut text = Vec::new();
+        input.copy_rows(&mut text).unwrap();
+        assert!(text.is_empty());
+        assert_eq!(input.cost().0.unwrap().value().unwrap().to_string(), "1.5");
+    }
 
     #[test]
     fn overlap_keys_merged_from_blocks_keep_their_identity() {

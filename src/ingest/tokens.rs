@@ -99,6 +99,7 @@ pub fn scan_tokens<R: BufRead>(
                     record,
                     cost: None,
                 });
+                tally.rejects.fold_if_large();
                 continue;
             }
         };
@@ -128,6 +129,7 @@ pub fn scan_tokens<R: BufRead>(
                         record: value.to_string(),
                         cost: None,
                     });
+                    tally.rejects.fold_if_large();
                 } else {
                     return Err(anyhow!(error));
                 }

@@ -8,8 +8,8 @@
 //! fired); CSV a leading KEY column; the table a leading KEY column and each group's spend.
 //! Without `--by`, every output is exactly what it was before groups existed.
 
+use crate::alerts::config::{AlertsConfig, Window};
 use crate::alerts::{Alerts, GroupAlerts};
-use crate::alerts_config::{AlertsConfig, Window};
 use crate::model::money_text;
 use crate::render::table::display_money;
 use anyhow::Result;

@@ -2,7 +2,7 @@
 //! stable order so that re-runs are byte-identical.
 
 use crate::aggregate::Summary;
-use crate::ingest::tally::Reject;
+use crate::ingest::tally::Rejects;
 use crate::model::{money_text, quantity_text};
 use anyhow::Result;
 
@@ -89,20 +89,16 @@ pub fn daily(summary: &Summary) -> Result<Vec<u8>> {
     finish(out)
 }
 
-/// `file,line,column,value,reason,record` for every skipped row.
-pub fn rejects(rejects: &[&Reject]) -> Result<Vec<u8>> {
-    let mut out = writer();
-    out.write_record(["file", "line", "column", "value", "reason", "record"])?;
-    for reject in rejects {
-        let error = &reject.error;
-        out.write_record([
-            error.location.source.as_str(),
-            &error.location.place(),
-            error.column.as_deref().unwrap_or(""),
-            error.value.as_deref().unwrap_or(""),
-            &error.reason,
-            &reject.record,
-        ])?;
+/// `file,line,column,value,reason,record` for every skipped row, input by input in row order,
+/// streamed to `out` from the inputs' temporary files.
+pub fn rejects(rejects: &[&Rejects], out: &mut dyn std::io::Write) -> Result<()> {
+    out.write_all(&finish({
+        let mut header = writer();
+        header.write_record(["file", "line", "column", "value", "reason", "record"])?;
+        header
+    })?)?;
+    for input in rejects {
+        input.copy_rows(out)?;
     }
-    finish(out)
+    Ok(())
 }

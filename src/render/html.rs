@@ -433,7 +433,7 @@ fn daily_table(out: &mut String, summary: &Summary) {
 mod tests {
     use super::*;
     use crate::model::KeyKind;
-    use crate::render::chart::tests::summary_of;
+    use crate::render::chart::usage::tests::summary_of;
 
     fn page(summary: &Summary) -> String {
         let inputs = [InputLine {

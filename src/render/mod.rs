@@ -1,7 +1,6 @@
 //! Pure renderers: a summary in, bytes or text out. Nothing here touches files or stdout.
 
 pub mod alerts;
-pub mod alerts_chart;
 pub mod chart;
 pub mod csv;
 pub mod html;

@@ -6,7 +6,7 @@
 //! (conditional or recommended), so a header without them says nothing: the answer is always
 //! a lower bound, "1.2 or later", never "exactly 1.2".
 
-use super::super::columns::normalize_header;
+use crate::primitives::header::normalize_header;
 
 /// Columns first defined in each version after 1.0, newest version first.
 const INTRODUCED: &[(&str, &[&str])] = &[

@@ -9,13 +9,13 @@ pub mod profile;
 
 use super::blocks::{Block, BlockSplitter, Boundaries};
 use super::columns::CsvKind;
-use super::fields::DateFormat;
 use super::{
     BLANK_FIRST_LINE, InputFile, NUL_HEADER, other_delimiter, parquet, read_prefix, tokens,
     utf16_bom, utf16_refusal, zip_members,
 };
 use crate::config::CostColumn;
 use crate::error::{Location, RowError};
+use crate::primitives::date::DateFormat;
 use profile::{Counts, Profile, Profiled, Profiler, TextRecord, profile_records};
 use std::cell::RefCell;
 use std::collections::VecDeque;

@@ -7,12 +7,12 @@
 //! time.
 
 use super::super::columns::{CsvKind, Schema};
-use super::super::fields::{DateFormat, parse_day_as, parse_instant_as};
 use super::super::row::{charge_period_days, find_tag};
 use super::focus::{FocusVersion, focus_version};
 use crate::config::CostColumn;
 use crate::error::{Location, RowError};
 use crate::model::{Day, exact_add};
+use crate::primitives::date::{DateFormat, parse_day_as, parse_instant_as};
 use chrono::Datelike;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashSet};

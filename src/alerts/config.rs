@@ -222,6 +222,7 @@ impl AlertsConfig {
                     tags,
                 },
                 skip_bad_rows: args.skip_bad_rows,
+                spill_rejects: args.skip_bad_rows && args.out.is_some(),
                 cost: args.cost,
                 track_overlap: false,
                 block_size: block_size_from_env(),

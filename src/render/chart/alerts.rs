@@ -6,13 +6,13 @@
 //! so the chart's last point is the reported spend to date and each marked day is the reported
 //! first day. Only pixel coordinates go through `f64`. Owns no files.
 
-use crate::alerts::Alerts;
-use crate::model::{Day, exact_add, money_text};
-use crate::render::chart::{
+use super::{
     DrawResult, Figure, LegendEntry, NoChart, Swatch, TEXT_COLOR, axis_top,
     day_axis_chart_below_zero, draw_legend, fit_text, lighter, series_color, shade_days,
     split_legend, text_style, zero_line,
 };
+use crate::alerts::Alerts;
+use crate::model::{Day, exact_add, money_text};
 use crate::render::table::display_money;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::SegmentValue;
@@ -467,17 +467,9 @@ mod tests {
     use crate::alerts::{AlertInput, evaluate};
     use crate::model::{DateRange, Delay};
     use crate::render::chart::render;
+    use crate::render::chart::tests::{day, money};
     use chrono::{DateTime, Utc};
     use std::collections::BTreeSet;
-    use std::str::FromStr;
-
-    fn day(s: &str) -> Day {
-        Day::from_str(s).unwrap()
-    }
-
-    fn money(s: &str) -> Decimal {
-        Decimal::from_str(s).unwrap()
-    }
 
     /// September: one row, 3.333 on the 15th, every day covered (so the spike check runs).
     /// October as of the 5th (delay 3, so the 2nd..5th are provisional): 10.005 on the 1st,

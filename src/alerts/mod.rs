@@ -21,6 +21,8 @@
 //!   previous month 2026-09 for this group") instead of firing on its first cent, so a new project
 //!   does not page on its first day.
 
+pub mod config;
+
 use crate::model::{DateRange, Day, Delay, Overflow, Status, exact_add, money_text};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
