@@ -139,8 +139,9 @@ pub enum Command {
     /// total, and is skipped (and says why) when that month is missing, incomplete or not yet
     /// final. Named alerts can be read from a TOML file (--config, --alert).
     ///
-    /// Range: --month (YYYY-MM, current or previous; default: current, relative to --as-of)
-    /// up to the as-of day, or --last 7d/30d ending on the as-of day. A threshold fires when
+    /// Range: --month (YYYY-MM, current or previous; default: current, relative to --as-of),
+    /// its days up to the as-of day; or --last Nd (1 to 366 days, e.g. 7d) ending on the
+    /// as-of day. A threshold fires when
     /// spend to date reaches it; the spike when spend to date is strictly greater than
     /// --spike-factor (default 2) times the previous period's total.
     #[command(after_help = ALERTS_AFTER_HELP)]
