@@ -7,9 +7,9 @@
 //! (`display_money`); each cell's `title` holds the exact figure. The page holds no run time,
 //! so the same inputs give the same bytes.
 
-use crate::aggregate::{DailyRow, Summary, SummaryRow};
+use crate::aggregate::{DailyRow, Summary};
 use crate::model::{Status, money_text, quantity_text};
-use crate::render::table::display_money;
+use crate::render::table::{display_money, display_order};
 use crate::scope::Scope;
 use rust_decimal::Decimal;
 use std::fmt::Write;
@@ -324,16 +324,8 @@ fn summary_table(out: &mut String, summary: &Summary) {
         out.push_str("<th class=\"num\">quantity</th><th>unit</th>");
     }
     out.push_str("<th class=\"num\">cost</th><th>status</th></tr></thead>\n<tbody>\n");
-    let mut rows: Vec<&SummaryRow> = summary.rows.iter().collect();
-    // Periods in order; inside a period, the largest cost first (like the terminal table).
-    rows.sort_by(|a, b| {
-        let period = |r: &SummaryRow| r.period.map(|p| (p.from, p.to));
-        period(a)
-            .cmp(&period(b))
-            .then(b.cost.cmp(&a.cost))
-            .then_with(|| a.keys.cmp(&b.keys))
-    });
-    for row in rows {
+    // In the terminal table's order.
+    for row in display_order(summary) {
         let _ = write!(out, "<tr class=\"{}\">", row.status.as_str());
         if let Some(period) = row.period {
             if period.from == period.to {

@@ -3,7 +3,7 @@
 //! decimal string; in the table it is rounded to cents for display (half to even), with the
 //! exact figure beside it when they differ.
 
-use super::table::display_money;
+use super::table::{aligned, display_money};
 use crate::config::CostColumn;
 use crate::error::RowError;
 use crate::ingest::inspect::InputReport;
@@ -170,39 +170,6 @@ fn section(out: &mut String, label: &str, lines: &[String]) {
         out.push_str(text.trim_end());
         out.push('\n');
     }
-}
-
-/// Left-aligned columns, right-aligned where `right` says, separated by two spaces.
-fn aligned(rows: &[Vec<String>], right: &[bool]) -> Vec<String> {
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    rows.iter()
-        .map(|row| {
-            let mut line = String::new();
-            for (c, cell) in row.iter().enumerate() {
-                if c > 0 {
-                    line.push_str("  ");
-                }
-                let pad = widths[c] - cell.chars().count();
-                if right.get(c).copied().unwrap_or(false) {
-                    line.push_str(&" ".repeat(pad));
-                    line.push_str(cell);
-                } else {
-                    line.push_str(cell);
-                    line.push_str(&" ".repeat(pad));
-                }
-            }
-            line.trim_end().to_string()
-        })
-        .collect()
 }
 
 /// Money as table cells: rounded figure, currency, and the exact figure when it differs.

@@ -2,7 +2,7 @@
 
 use crate::model::{money_text, quantity_text};
 use crate::reconcile::{ReconcileRow, Side};
-use crate::render::table::display_money;
+use crate::render::table::{aligned, display_money};
 use anyhow::Result;
 use serde_json::json;
 
@@ -131,30 +131,10 @@ pub fn table(rows: &[ReconcileRow]) -> String {
             row.status.as_str().to_string(),
         ]);
     }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| {
-            lines
-                .iter()
-                .map(|l| l[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
     let numeric = [false, false, true, true, true, true, false, false, false];
     let mut text = String::new();
-    for line in &lines {
-        let cells: Vec<String> = line
-            .iter()
-            .enumerate()
-            .map(|(i, cell)| {
-                if numeric[i] {
-                    format!("{cell:>width$}", width = widths[i])
-                } else {
-                    format!("{cell:<width$}", width = widths[i])
-                }
-            })
-            .collect();
-        text.push_str(cells.join("  ").trim_end());
+    for line in aligned(&lines, &numeric) {
+        text.push_str(&line);
         text.push('\n');
     }
     let flagged = rows.iter().filter(|r| r.flag.is_flagged()).count();

@@ -28,6 +28,62 @@ pub fn display_money(value: Decimal) -> String {
 
 /// The table, under a heading that states its scope (`Scope::line`), with the split of each
 /// provisional total into its final and provisional parts below it.
+/// The rows as the terminal table and report.html show them: periods in order; inside a
+/// period, the largest cost first; equal costs by their keys.
+pub fn display_order(summary: &Summary) -> Vec<&SummaryRow> {
+    let mut rows: Vec<&SummaryRow> = summary.rows.iter().collect();
+    rows.sort_by(|a, b| {
+        let period = |r: &SummaryRow| r.period.map(|p| (p.from, p.to));
+        period(a)
+            .cmp(&period(b))
+            .then(b.cost.cmp(&a.cost))
+            .then_with(|| a.keys.cmp(&b.keys))
+    });
+    rows
+}
+
+/// The width of each column in characters: its widest cell. Rows may differ in length.
+pub fn column_widths<'a>(rows: impl IntoIterator<Item = &'a Vec<String>>) -> Vec<usize> {
+    let mut widths: Vec<usize> = Vec::new();
+    for row in rows {
+        if widths.len() < row.len() {
+            widths.resize(row.len(), 0);
+        }
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    widths
+}
+
+/// One row as a line of text: each cell padded to its column's width, on the right or (where
+/// `right` says) on the left, two spaces apart, without trailing spaces.
+pub fn aligned_line(row: &[String], widths: &[usize], right: &[bool]) -> String {
+    let mut line = String::new();
+    for (c, cell) in row.iter().enumerate() {
+        if c > 0 {
+            line.push_str("  ");
+        }
+        let pad = " ".repeat(widths[c] - cell.chars().count());
+        if right.get(c).copied().unwrap_or(false) {
+            line.push_str(&pad);
+            line.push_str(cell);
+        } else {
+            line.push_str(cell);
+            line.push_str(&pad);
+        }
+    }
+    line.trim_end().to_string()
+}
+
+/// Rows as lines of aligned columns (see `aligned_line`).
+pub fn aligned(rows: &[Vec<String>], right: &[bool]) -> Vec<String> {
+    let widths = column_widths(rows);
+    rows.iter()
+        .map(|row| aligned_line(row, &widths, right))
+        .collect()
+}
+
 pub fn render(summary: &Summary, scope: &Scope) -> String {
     let mut header: Vec<String> = Vec::new();
     let periodic = summary.period != crate::model::Period::Total;
@@ -44,15 +100,7 @@ pub fn render(summary: &Summary, scope: &Scope) -> String {
         .map(|h| h == "cost" || h == "quantity")
         .collect();
 
-    let mut rows: Vec<&SummaryRow> = summary.rows.iter().collect();
-    // Periods in order; inside a period, the largest cost first.
-    rows.sort_by(|a, b| {
-        let period = |r: &SummaryRow| r.period.map(|p| (p.from, p.to));
-        period(a)
-            .cmp(&period(b))
-            .then(b.cost.cmp(&a.cost))
-            .then_with(|| a.keys.cmp(&b.keys))
-    });
+    let rows = display_order(summary);
     let mut lines: Vec<Vec<String>> = vec![header.clone()];
     for row in rows {
         let mut line = Vec::new();
@@ -101,30 +149,8 @@ pub fn render(summary: &Summary, scope: &Scope) -> String {
         })
         .collect();
 
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            lines
-                .iter()
-                .chain(&totals)
-                .map(|l| l[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let format_line = |line: &[String]| -> String {
-        let cells: Vec<String> = line
-            .iter()
-            .enumerate()
-            .map(|(c, cell)| {
-                if numeric[c] {
-                    format!("{cell:>width$}", width = widths[c])
-                } else {
-                    format!("{cell:<width$}", width = widths[c])
-                }
-            })
-            .collect();
-        cells.join("  ").trim_end().to_string()
-    };
+    let widths = column_widths(lines.iter().chain(&totals));
+    let format_line = |line: &[String]| aligned_line(line, &widths, &numeric);
     let rule: String = widths
         .iter()
         .map(|w| "-".repeat(*w))
@@ -168,6 +194,28 @@ pub fn render(summary: &Summary, scope: &Scope) -> String {
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    #[test]
+    fn columns_align_by_characters_and_rows_may_be_ragged() {
+        let row = |cells: &[&str]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let rows = [
+            row(&["day", "cost", "note"]),
+            row(&["2026-10-01", "1,234.50", ""]),
+            // `é` and `×` are one character each but two bytes.
+            row(&["été", "9.00"]),
+            row(&["×", "10.00", "late", "extra"]),
+        ];
+        assert_eq!(column_widths(&rows), [10, 8, 4, 5]);
+        assert_eq!(
+            aligned(&rows, &[false, true]),
+            [
+                "day             cost  note",
+                "2026-10-01  1,234.50",
+                "été             9.00",
+                "×              10.00  late  extra",
+            ]
+        );
+    }
 
     #[test]
     fn display_rounds_half_even_with_thousands() {

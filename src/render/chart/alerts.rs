@@ -7,9 +7,9 @@
 //! first day. Only pixel coordinates go through `f64`. Owns no files.
 
 use super::{
-    DrawResult, Figure, LegendEntry, NoChart, Swatch, TEXT_COLOR, axis_top,
-    day_axis_chart_below_zero, draw_legend, fit_text, lighter, series_color, shade_days,
-    split_legend, text_style, zero_line,
+    DrawResult, Figure, LegendEntry, NoChart, Swatch, TEXT_COLOR, axis_bottom, axis_top,
+    day_axis_chart_below_zero, draw_legend, draw_total, fit_text, lighter, money_label,
+    provisional_entry, series_color, shade_days, split_legend, text_style, zero_line,
 };
 use crate::alerts::Alerts;
 use crate::model::{Day, exact_add, money_text};
@@ -131,7 +131,7 @@ impl MtdChart {
                     value,
                     // A computed figure, not one the user typed: rounded half-even to cents
                     // like every other chart label.
-                    label: format!("spike limit {} {currency}", display_money(value)),
+                    label: format!("spike limit {}", money_label(value, currency)),
                     detail: format!("{factor} × {previous_label}"),
                 })
             }
@@ -265,7 +265,7 @@ impl Figure for MtdChart {
         let y_top = axis_top(largest, 1.12);
         // A credit can bring the running sum below zero; the axis then reaches down to it.
         let lowest = self.cumulative.iter().copied().min().unwrap_or_default();
-        let y_bottom = lowest.min(Decimal::ZERO).to_f64().unwrap_or(0.0) * 1.12;
+        let y_bottom = axis_bottom(lowest, 1.12);
         let mut chart = day_axis_chart_below_zero(
             &plot,
             &self.title,
@@ -430,12 +430,7 @@ impl Figure for MtdChart {
                 swatch: Swatch::Ring(TEXT_COLOR),
             });
         }
-        if self.provisional.iter().any(|p| *p) {
-            entries.push(LegendEntry {
-                label: "provisional (may change)".to_string(),
-                swatch: Swatch::Provisional,
-            });
-        }
+        entries.extend(provisional_entry(&self.provisional));
         draw_legend(&legend, "alerts", &entries)?;
         if let Some(note) = &self.spike_note {
             let style = text_style(12);
@@ -447,17 +442,7 @@ impl Figure for MtdChart {
                 y += 17;
             }
         }
-        let total = format!(
-            "to date {} {}",
-            display_money(self.spend_to_date),
-            self.currency
-        );
-        legend.draw(&Text::new(
-            total,
-            (8, legend.dim_in_pixel().1 as i32 - 60),
-            text_style(14),
-        ))?;
-        Ok(())
+        draw_total(&legend, "to date", self.spend_to_date, &self.currency)
     }
 }
 
@@ -516,17 +501,10 @@ mod tests {
     #[test]
     fn alerts_chart_cumulative_spend_is_exact_up_to_the_as_of_day() {
         let chart = mtd(&[], "2026-10-05");
-        assert_eq!(
-            chart.days,
-            [
-                "2026-10-01",
-                "2026-10-02",
-                "2026-10-03",
-                "2026-10-04",
-                "2026-10-05"
-            ]
-            .map(day)
-        );
+        // Every day of October up to the as-of day, the 5th; none after it.
+        let october: Vec<Day> = day("2026-10-01").iter_days().take(5).collect();
+        assert_eq!(chart.days, october);
+        assert_eq!(chart.days.last(), Some(&day("2026-10-05")));
         // 10.005; + nothing; + 0.995 = 11.000; - 1.00 = 10.000; + 2.50 = 12.500.
         assert_eq!(
             chart.cumulative,
