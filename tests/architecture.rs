@@ -34,10 +34,7 @@ fn tally_has_no_module_loop() {
     let (code, stdout) = modgraph(&repo().join("src"));
     assert!(cycles(&stdout).is_empty(), "module loops:\n{stdout}");
     assert_eq!(code, 0, "{stdout}");
-    assert!(
-        stdout.contains("# no cycle between top-level modules"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("# no cycle;"), "{stdout}");
     // The command line imports no configuration: `config` turns `cli`'s arguments into it.
     assert!(
         stdout.lines().any(|line| line == "cli -> model, options"),
