@@ -4,26 +4,13 @@
 use crate::cli::{FilterArgs, InputArgs, ReconcileArgs, ReportArgs};
 use crate::error::UsageError;
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, last_day_of_month};
+// Option values live in `options`, which `cli` uses too: `cli` imports nothing from here.
+pub use crate::options::{CostColumn, DateBasis, Format, InspectFormat, OnOverlap};
 use crate::primitives::date::DateFormat;
 use crate::rates::RateCard;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::path::PathBuf;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    Table,
-    Csv,
-    Json,
-}
-
-/// `tally inspect --format`: there is no CSV form of a description.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum InspectFormat {
-    Table,
-    Json,
-}
 
 /// A validated `tally inspect`.
 #[derive(Debug, Clone)]
@@ -55,36 +42,6 @@ impl InspectConfig {
             exclude: input.exclude,
         })
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OnOverlap {
-    /// Stop with an error naming both files, the day and the key.
-    Error,
-    /// The later input's rows replace the earlier's for each day both cover.
-    Latest,
-    /// Keep every row.
-    Sum,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CostColumn {
-    Billed,
-    Effective,
-    List,
-    Contracted,
-}
-
-/// Which FOCUS period a row's day comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DateBasis {
-    /// The UTC day of `ChargePeriodStart`: when the cost was incurred.
-    Charge,
-    /// The UTC day of `BillingPeriodStart`: the invoice the row is on.
-    Billing,
 }
 
 /// Row filters; an empty list keeps everything.

@@ -9,6 +9,7 @@ mod charts;
 mod cron;
 mod focus;
 mod fuzz;
+mod help;
 mod honest;
 mod inputs;
 mod inspect;
