@@ -1,4 +1,4 @@
-//! `tally alerts` output: the JSON document of the README, `alerts.csv` and the terminal
+//! `tally alerts` output: the JSON document of docs/alerts.md, `alerts.csv` and the terminal
 //! table. Pure: alert results in, bytes or text out. Amounts are strings in JSON and exact in
 //! CSV; the table rounds spend half-even to cents.
 //!

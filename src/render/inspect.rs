@@ -1,5 +1,5 @@
 //! `tally inspect` output: a readable, aligned description of each input, or one JSON
-//! document (`"inspect_format": 1`, documented in the README). Money in JSON is an exact
+//! document (`"inspect_format": 1`, documented in docs/inspect.md). Money in JSON is an exact
 //! decimal string; in the table it is rounded to cents for display (half to even), with the
 //! exact figure beside it when they differ.
 
