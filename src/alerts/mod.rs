@@ -2,7 +2,7 @@
 //! thresholds, a spike factor and the delay rule → which alerts fire, since when, and whether
 //! they rest on provisional days. No I/O, no parsing, no rendering.
 //!
-//! The rules (README, *tally alerts*):
+//! The rules (docs/alerts.md):
 //! - Spend to date is the sum of the watched period's UTC days up to the as-of day.
 //! - A threshold fires when spend to date reaches it (`>=`); its first day is the first UTC day
 //!   on which the running sum reached it. Once reached it stays fired for the period, even if
