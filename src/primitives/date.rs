@@ -276,6 +276,62 @@ mod tests {
     use super::*;
     use std::str::FromStr;
 
+    /// The fast path for UTC timestamps accepts only what it can read whole: each malformed
+    /// part is refused (by the general parser then), and short texts after the date never
+    /// index past their end.
+    #[test]
+    fn the_fast_timestamp_path_refuses_malformed_stamps() {
+        for text in [
+            "2026-10x03",
+            "2026x10-03",
+            "2026-1a-03",
+            "2026-10-03Z",
+            "2026-10-03T",
+            "2026-10-03T1",
+            "2026-10-03T10",
+            "2026-10-03T10:0",
+            "2026-10-03T10-00",
+            "2026-10-03X10:00",
+            "2026-10-03T24:00:00Z",
+            "2026-10-03T10:60:00Z",
+            "2026-10-03T10:75:00Z",
+            "2026-10-03T10:00:61Z",
+            "2026-10-03T10:00:6xZ",
+            "2026-10-03T10:00:00.Z",
+            "2026-10-03T10:00:00.",
+            "2026-10-03T10:00:00.1x",
+            "2026-10-03T10:00:00x",
+            "2026-10-03T10:00:00ZZ",
+        ] {
+            assert_eq!(utc_day_fast(text.as_bytes()), None, "{text}");
+            assert!(parse_day(text).is_err(), "{text}");
+        }
+        let day = Some(Some(NaiveDate::from_str("2026-10-03").unwrap()));
+        for text in [
+            "2026-10-03",
+            "2026-10-03T23:59",
+            "2026-10-03 00:00:00",
+            "2026-10-03T10:00:60Z",
+            "2026-10-03t10:00:00z",
+            "2026-10-03T10:00:00.5",
+            "2026-10-03T10:00:00.123456789Z",
+        ] {
+            assert_eq!(utc_day_fast(text.as_bytes()), day, "{text}");
+        }
+        assert_eq!(utc_day_fast(b"2026-02-30T00:00"), Some(None));
+    }
+
+    /// A timestamp with an offset takes the general parser: an impossible day there is also
+    /// "no such day", not "not a date".
+    #[test]
+    fn the_general_path_names_impossible_days() {
+        for text in ["2026-02-30T00:00:00+01:00", "2026-04-31 12:00:00-0500"] {
+            assert_eq!(utc_day_fast(text.as_bytes()), None, "{text}");
+            let message = parse_day(text).unwrap_err();
+            assert!(message.contains("no such day"), "{text}: {message}");
+        }
+    }
+
     #[test]
     fn instants_for_charge_periods() {
         let midnight =
