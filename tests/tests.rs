@@ -23,4 +23,5 @@ mod report;
 mod scale;
 mod splitting;
 mod spreadsheet;
+mod strength;
 mod tokens;
