@@ -37,6 +37,9 @@ pub enum Command {
         tally inspect focus/data/ # an AWS Data Exports Parquet tree\n  \
         tally inspect saved.csv --delimiter ';' --date-format %d.%m.%Y")]
     Inspect(InspectArgs),
+    /// Print the SQL (DuckDB, Spark, Trino/Athena) that computes `report --format csv`'s
+    /// summary over a FOCUS table, with report's options; see docs/sql.md.
+    Sql(crate::cmd::sql::SqlArgs),
 }
 
 #[derive(Debug, Args)]

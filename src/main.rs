@@ -15,6 +15,7 @@ mod rates;
 mod reconcile;
 mod render;
 mod scope;
+mod sql;
 
 use clap::Parser;
 use error::{Exit, UsageError};
@@ -64,5 +65,6 @@ fn run(cli: cli::Cli) -> anyhow::Result<Exit> {
             cmd::reconcile::run(config, now)
         }
         cli::Command::Inspect(args) => cmd::inspect::run(config::InspectConfig::from_args(args)?),
+        cli::Command::Sql(args) => cmd::sql::run(args, now),
     }
 }

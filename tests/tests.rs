@@ -22,4 +22,5 @@ mod report;
 mod scale;
 mod splitting;
 mod spreadsheet;
+mod sql;
 mod tokens;
