@@ -244,6 +244,32 @@ fn sql_duckdb_equals_report_on_focus_fixtures() {
             "1",
         ],
     );
+    // Nothing in range: the header alone, from both.
+    let empty = same_in_duckdb(
+        &python,
+        &fixture("real-world/aws-focus-1.0-2026-10.csv"),
+        ",",
+        &with(&["--month", "2026-08", "--period", "day", "--sku", "O'Brien"]),
+    );
+    assert_eq!(
+        empty,
+        "period_start,period_end,sku,unit,quantity,cost,currency,status,provisional_cost\n"
+    );
+    // The invoice's period instead of the charge's: September's correction counts in October.
+    let billing = same_in_duckdb(
+        &python,
+        &fixture("real-world/aws-focus-1.0-2026-10.csv"),
+        ",",
+        &with(&[
+            "--month",
+            "2026-10",
+            "--date-basis",
+            "billing",
+            "--by",
+            "ChargeCategory",
+        ]),
+    );
+    assert!(billing.contains("Adjustment,"), "{billing}");
     assert!(provisional.contains(",provisional,"), "{provisional}");
     assert!(provisional.contains(",final,"), "{provisional}");
 }
@@ -289,6 +315,35 @@ fn sql_duckdb_stops_at_rows_tally_refuses() {
         assert!(!run.status.success(), "{input}");
         assert!(stderr.contains(expected), "{input}: {stderr}");
     }
+    // Two currencies without --by currency: the report's refusal, from the engine.
+    let input = work.create(
+        "two.csv",
+        "BilledCost,BillingCurrency,ChargePeriodStart,SkuId\n\
+         1.00,USD,2026-10-01T00:00:00Z,A\n\
+         2.00,EUR,2026-10-02T00:00:00Z,A\n",
+    );
+    let query = work
+        .run(&[
+            "sql",
+            "--dialect",
+            "duckdb",
+            "--header",
+            &input,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+        ])
+        .ok();
+    let query_path = work.create("query.sql", &query);
+    let out = work.path().join("out.csv").display().to_string();
+    let run = Command::new(&python)
+        .arg(repo().join("scripts/sql_duckdb.py"))
+        .args([&query_path, &input, &out])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("several currencies"), "{stderr}");
     // A cost with more decimals than the scale holds stops the query: never rounded.
     let input = work.create(
         "fine.csv",
