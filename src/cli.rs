@@ -39,7 +39,7 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Print the SQL (DuckDB, Spark, Trino/Athena) that computes `report --format csv`'s
     /// summary over a FOCUS table, with report's options; see docs/sql.md.
-    Sql(crate::cmd::sql::SqlArgs),
+    Sql(SqlArgs),
 }
 
 #[derive(Debug, Args)]
@@ -425,4 +425,76 @@ pub struct RangeArgs {
     /// The last N days ending on the as-of day, e.g. 7d or 30d, as in alerts.
     #[arg(long, value_name = "Nd", conflicts_with_all = ["month", "from", "to"])]
     pub last: Option<String>,
+}
+
+/// `tally sql`: report's options (those SQL can express) and the query's target.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The engine the query is written for (Athena is Trino).
+    #[arg(long, value_enum)]
+    pub dialect: crate::config::Dialect,
+
+    /// The FOCUS table the query reads, as written after FROM (e.g. billing.focus).
+    #[arg(long, value_name = "NAME", default_value = "focus")]
+    pub table: String,
+
+    /// A FOCUS CSV (or a file holding just its header line) whose columns the table has: the
+    /// query then uses tally's fallback chains over exactly those columns. Default: the FOCUS
+    /// 1.2 columns (SkuMeter, SubAccountName, ConsumedQuantity…).
+    #[arg(long, value_name = "FILE")]
+    pub header: Option<PathBuf>,
+
+    /// Decimal places of money and quantities in the query: DECIMAL(38, SCALE). A value with
+    /// more decimals stops the query rather than being rounded.
+    #[arg(long, value_name = "SCALE", default_value_t = 16)]
+    pub scale: u32,
+
+    #[command(flatten)]
+    pub range: RangeArgs,
+
+    /// Grouping keys, as for report: sku, project, service, region, resource, currency,
+    /// source, or a column of the table.
+    #[arg(
+        long,
+        value_name = "KEYS",
+        default_value = "sku",
+        value_delimiter = ','
+    )]
+    pub by: Vec<String>,
+
+    /// Time buckets: total, day, week (ISO, Monday first) or month.
+    #[arg(long, value_enum, default_value_t = Period::Total)]
+    pub period: Period,
+
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    /// The time the report is made at, as for report. Default: now.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+
+    /// Days that cost data may arrive late.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub delay_days: u32,
+
+    /// Drop provisional days.
+    #[arg(long)]
+    pub final_only: bool,
+
+    /// Which FOCUS cost column to report.
+    #[arg(long, value_enum, default_value_t = CostColumn::Billed)]
+    pub cost: CostColumn,
+
+    /// The period a row's day comes from: charge (ChargePeriodStart) or billing
+    /// (BillingPeriodStart).
+    #[arg(long, value_enum, default_value_t = DateBasis::Charge)]
+    pub date_basis: DateBasis,
+
+    /// Not expressible in SQL: refused with a message (run tally report).
+    #[arg(long, hide = true)]
+    pub spread_charges: bool,
+
+    /// The field separator of the --header file.
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
 }

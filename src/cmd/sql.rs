@@ -3,86 +3,12 @@
 //! range, the as-of day and the keys cannot drift from the report's; `crate::sql` writes the
 //! text.
 
-use crate::cli::{FilterArgs, InputArgs, RangeArgs, ReportArgs};
-use crate::config::{CostColumn, DateBasis, Format, OnOverlap, ReportConfig};
+use crate::cli::{InputArgs, ReportArgs, SqlArgs};
+use crate::config::{DateBasis, Format, OnOverlap, ReportConfig};
 use crate::error::{Exit, UsageError};
-use crate::model::Period;
-use crate::sql::{self, Dialect, Target};
+use crate::sql::{self, Target};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use clap::Args;
-use std::path::PathBuf;
-
-#[derive(Debug, Args)]
-pub struct SqlArgs {
-    /// The engine the query is written for (Athena is Trino).
-    #[arg(long, value_enum)]
-    pub dialect: Dialect,
-
-    /// The FOCUS table the query reads, as written after FROM (e.g. billing.focus).
-    #[arg(long, value_name = "NAME", default_value = "focus")]
-    pub table: String,
-
-    /// A FOCUS CSV (or a file holding just its header line) whose columns the table has: the
-    /// query then uses tally's fallback chains over exactly those columns. Default: the FOCUS
-    /// 1.2 columns (SkuMeter, SubAccountName, ConsumedQuantity…).
-    #[arg(long, value_name = "FILE")]
-    pub header: Option<PathBuf>,
-
-    /// Decimal places of money and quantities in the query: DECIMAL(38, SCALE). A value with
-    /// more decimals stops the query rather than being rounded.
-    #[arg(long, value_name = "SCALE", default_value_t = 16)]
-    pub scale: u32,
-
-    #[command(flatten)]
-    pub range: RangeArgs,
-
-    /// Grouping keys, as for report: sku, project, service, region, resource, currency,
-    /// source, or a column of the table.
-    #[arg(
-        long,
-        value_name = "KEYS",
-        default_value = "sku",
-        value_delimiter = ','
-    )]
-    pub by: Vec<String>,
-
-    /// Time buckets: total, day, week (ISO, Monday first) or month.
-    #[arg(long, value_enum, default_value_t = Period::Total)]
-    pub period: Period,
-
-    #[command(flatten)]
-    pub filters: FilterArgs,
-
-    /// The time the report is made at, as for report. Default: now.
-    #[arg(long, value_name = "TIME")]
-    pub as_of: Option<String>,
-
-    /// Days that cost data may arrive late.
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub delay_days: u32,
-
-    /// Drop provisional days.
-    #[arg(long)]
-    pub final_only: bool,
-
-    /// Which FOCUS cost column to report.
-    #[arg(long, value_enum, default_value_t = CostColumn::Billed)]
-    pub cost: CostColumn,
-
-    /// The period a row's day comes from: charge (ChargePeriodStart) or billing
-    /// (BillingPeriodStart).
-    #[arg(long, value_enum, default_value_t = DateBasis::Charge)]
-    pub date_basis: DateBasis,
-
-    /// Not expressible in SQL: refused with a message (run tally report).
-    #[arg(long, hide = true)]
-    pub spread_charges: bool,
-
-    /// The field separator of the --header file.
-    #[arg(long, value_name = "CHAR")]
-    pub delimiter: Option<String>,
-}
 
 pub fn run(args: SqlArgs, now: DateTime<Utc>) -> Result<Exit> {
     let dialect = args.dialect;

@@ -4,19 +4,11 @@
 //! chains of `ingest::columns`, the UTC day, exact DECIMAL sums, the delay rule, the row order
 //! and the figures' text. Pure: no I/O.
 
+pub use crate::config::Dialect;
 use crate::config::{CostColumn, ReportConfig};
 use crate::error::UsageError;
 use crate::ingest::columns::Schema;
 use crate::model::{KeyKind, Period};
-
-/// The engines whose SQL `tally sql` writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Dialect {
-    Duckdb,
-    Spark,
-    /// Trino, and Amazon Athena (engine version 3), which is Trino.
-    Trino,
-}
 
 /// The widest exact DECIMAL the three engines share.
 pub const PRECISION: u32 = 38;
@@ -195,8 +187,10 @@ pub fn query(config: &ReportConfig, target: &Target) -> Result<String, UsageErro
     used.extend(schema.quantity);
     used.extend(schema.unit);
     used.extend(schema.currency);
-    let mut key_exprs = Vec::new();
-    for key in &plan.keys {
+    // Each key: the expression `counted` selects, and for a column key the column's value,
+    // which `focus_rows` carries to it as `c_N`.
+    let mut key_exprs: Vec<(String, Option<String>)> = Vec::new();
+    for (n, key) in plan.keys.iter().enumerate() {
         let expr = match key {
             KeyKind::Sku => "sku".to_string(),
             KeyKind::Project => "project".to_string(),
@@ -214,11 +208,16 @@ pub fn query(config: &ReportConfig, target: &Target) -> Result<String, UsageErro
                     ))
                 })?;
                 used.push(index);
-                format!("COALESCE(f_{index}, '')")
+                key_exprs.push((format!("c_{n}"), Some(format!("COALESCE(f_{index}, '')"))));
+                continue;
             }
-            KeyKind::Tag(_) => unreachable!("refused by check_expressible"),
+            KeyKind::Tag(_) => {
+                return Err(UsageError(
+                    "tally sql cannot express tags yet (--by tag:KEY)".to_string(),
+                ));
+            }
         };
-        key_exprs.push(expr);
+        key_exprs.push((expr, None));
     }
     used.sort_unstable();
     used.dedup();
@@ -365,16 +364,10 @@ pub fn query(config: &ReportConfig, target: &Target) -> Result<String, UsageErro
     );
     line(&mut sql, &format!("    f_{currency_index} AS currency,"));
     line(&mut sql, &format!("    {t} AS date_text,"));
-    let keys_select: Vec<String> = key_exprs
-        .iter()
-        .enumerate()
-        .filter_map(|(n, e)| {
-            e.starts_with("COALESCE(f_")
-                .then(|| format!("    {e} AS c_{n},"))
-        })
-        .collect();
-    for k in &keys_select {
-        line(&mut sql, k);
+    for (n, (_, column)) in key_exprs.iter().enumerate() {
+        if let Some(value) = column {
+            line(&mut sql, &format!("    {value} AS c_{n},"));
+        }
     }
     line(&mut sql, "    1 AS one");
     line(&mut sql, "  FROM focus_values");
@@ -512,12 +505,7 @@ pub fn query(config: &ReportConfig, target: &Target) -> Result<String, UsageErro
     line(&mut sql, "counted AS (");
     line(&mut sql, "  SELECT");
     line(&mut sql, "    day,");
-    for (n, e) in key_exprs.iter().enumerate() {
-        let e = if e.starts_with("COALESCE(f_") {
-            format!("c_{n}")
-        } else {
-            e.clone()
-        };
+    for (n, (e, _)) in key_exprs.iter().enumerate() {
         line(&mut sql, &format!("    {e} AS k_{n},"));
     }
     let with_units = plan.keys.contains(&KeyKind::Sku);
