@@ -121,6 +121,10 @@ fn sql_duckdb_equals_report_on_focus_fixtures() {
         ),
         (
             "real-world/aws-focus-1.0-2026-11.csv",
+            with(&["--last", "30d", "--by", "source,region,assistant"]),
+        ),
+        (
+            "real-world/aws-focus-1.0-2026-11.csv",
             // Provisional days: as of the 28th with a three-day delay, the 25th on is.
             with(&["--month", "2026-11", "--final-only", "--by", "service"]),
         ),
