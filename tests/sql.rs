@@ -487,3 +487,126 @@ fn sql_dialects_use_their_own_functions() {
     assert!(week("trino").contains("date_add('day', 6, CAST(date_trunc('week', day) AS DATE))"));
     assert!(week("spark").contains("date_add(CAST(date_trunc('WEEK', day) AS DATE), 6)"));
 }
+
+/// A made-up FOCUS file with what real ones rarely hold all at once: keys that sort differently
+/// by bytes than by letters (case, accents, padding, null spellings), amounts with up to 12
+/// decimals, negatives, exponents, and offsets that move a row across midnight (UTC).
+fn generated_focus(rows: usize) -> String {
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let skus = [
+        "alpha", "Alpha", "beta", "Écu", "ecu", "zeta", "", "NULL", " padded ",
+    ];
+    let projects = ["p1", "P1", "ß-team", "", "null", "search, EMEA", "q\"uote"];
+    let regions = ["us-east-1", "eu-west-1", "", "ap-south-1"];
+    let offsets = ["Z", "+05:30", "-07:00", "+0530", "", "-11", "+14:00"];
+    let mut text = String::from(
+        "BilledCost,BillingCurrency,ChargeCategory,ChargePeriodStart,ConsumedQuantity,\
+         ConsumedUnit,RegionId,SkuId,SubAccountId,SubAccountName\n",
+    );
+    for _ in 0..rows {
+        let day = 1 + next(31);
+        let hour = next(24);
+        let offset = offsets[next(offsets.len() as u64) as usize];
+        let scale = next(13) as u32;
+        let mantissa = next(2_000_000) as i64 - 500_000;
+        let mut cost = rust_decimal::Decimal::new(mantissa, scale).to_string();
+        if next(10) == 0 {
+            // The same value in the FOCUS exponent form.
+            cost = format!("{mantissa}E-{scale}");
+        }
+        let quantity = match next(4) {
+            0 => "NULL".to_string(),
+            _ => rust_decimal::Decimal::new(next(10_000_000) as i64, next(8) as u32).to_string(),
+        };
+        let sku = skus[next(skus.len() as u64) as usize];
+        let project = projects[next(projects.len() as u64) as usize];
+        let project_id = if next(2) == 0 { "id-7" } else { "" };
+        let region = regions[next(regions.len() as u64) as usize];
+        let unit = ["GB", "", "Hrs"][next(3) as usize];
+        let csv = |v: &str| {
+            if v.contains([',', '"']) {
+                format!("\"{}\"", v.replace('"', "\"\""))
+            } else {
+                v.to_string()
+            }
+        };
+        text.push_str(&format!(
+            "{cost},USD,Usage,2026-10-{day:02}T{hour:02}:30:00{offset},{quantity},{unit},{},{},{},{}\n",
+            csv(region),
+            csv(sku),
+            project_id,
+            csv(project)
+        ));
+    }
+    text
+}
+
+#[test]
+fn sql_duckdb_equals_report_on_generated_focus() {
+    let Some(python) = duckdb_python() else {
+        return;
+    };
+    let work = Workdir::new();
+    let input = work.create("generated.csv", generated_focus(600));
+    for args in [
+        &["--month", "2026-10", "--by", "sku,project,region"][..],
+        &["--month", "2026-10", "--by", "project", "--period", "day"],
+        &[
+            "--from",
+            "2026-09-30",
+            "--to",
+            "2026-10-20",
+            "--by",
+            "region,sku",
+            "--period",
+            "week",
+        ],
+        &[
+            "--month",
+            "2026-10",
+            "--by",
+            "SubAccountName",
+            "--project",
+            "p1",
+        ],
+    ] {
+        let mut all = vec!["--as-of", "2026-10-27T06:00:00Z"];
+        all.extend(args);
+        let csv = same_in_duckdb(&python, &input, ",", &all);
+        assert!(csv.lines().count() >= 3, "{args:?}: {csv}");
+    }
+    // The first set sorts bytes, not letters: "Alpha" before "alpha" before "Écu".
+    let csv = same_in_duckdb(
+        &python,
+        &input,
+        ",",
+        &[
+            "--as-of",
+            "2026-10-27T06:00:00Z",
+            "--month",
+            "2026-10",
+            "--by",
+            "sku",
+        ],
+    );
+    let skus: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    for pair in [("Alpha", "alpha"), ("alpha", "ecu"), ("zeta", "Écu")] {
+        let at = |sku: &str| {
+            skus.iter()
+                .position(|s| *s == sku)
+                .unwrap_or_else(|| panic!("{sku}: {csv}"))
+        };
+        assert!(at(pair.0) < at(pair.1), "{pair:?}: {csv}");
+    }
+    assert!(csv.contains(",provisional,"), "{csv}");
+}
