@@ -319,6 +319,49 @@ fn sql_duckdb_stops_at_rows_tally_refuses() {
         assert!(!run.status.success(), "{input}");
         assert!(stderr.contains(expected), "{input}: {stderr}");
     }
+    // Days tally cannot read: an hour out of range, a date in another shape.
+    for bad in [
+        "2026-10-01T24:00:00Z",
+        "2026/10/01",
+        "2026-10-01T10:61Z",
+        "2026-02-30",
+    ] {
+        let input = work.create(
+            "bad-day.csv",
+            format!("BilledCost,BillingCurrency,ChargePeriodStart,SkuId\n1.00,USD,{bad},A\n"),
+        );
+        let report = work.run(&[
+            "report",
+            &input,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+        ]);
+        assert_eq!(report.code(), 1, "{bad}: tally reads it");
+        let query = work
+            .run(&[
+                "sql",
+                "--dialect",
+                "duckdb",
+                "--header",
+                &input,
+                "--month",
+                "2026-10",
+                "--as-of",
+                "2026-11-28",
+            ])
+            .ok();
+        let query_path = work.create("query.sql", &query);
+        let out = work.path().join("out.csv").display().to_string();
+        let run = Command::new(&python)
+            .arg(repo().join("scripts/sql_duckdb.py"))
+            .args([&query_path, &input, &out])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(stderr.contains("is not a date"), "{bad}: {stderr}");
+    }
     // Two currencies without --by currency: the report's refusal, from the engine.
     let input = work.create(
         "two.csv",

@@ -308,9 +308,19 @@ pub fn query(config: &ReportConfig, target: &Target) -> Result<String, UsageErro
     );
     let local_day = format!("TRY_CAST({} AS DATE)", d.extract(&t, STAMP, 1));
     let shift = format!("CASE WHEN {minutes} < 0 THEN -1 WHEN {minutes} >= 1440 THEN 1 ELSE 0 END");
+    // An hour or minute out of range is no time (chrono refuses it): NULL, so a bad row.
+    let out_of_range = format!(
+        "CAST({} AS INTEGER) > 23 OR CAST({} AS INTEGER) > 59",
+        d.extract(&t, STAMP, 2),
+        d.extract(&t, STAMP, 3)
+    );
+    let whole_day = format!(
+        "TRY_CAST({} AS DATE)",
+        d.extract(&t, "^([0-9]{4}-[0-9]{2}-[0-9]{2})$", 1)
+    );
     let day = format!(
-        "CASE WHEN LENGTH({t}) = 10 THEN TRY_CAST({t} AS DATE) \
-         WHEN {local_day} IS NULL THEN NULL ELSE {} END",
+        "CASE WHEN LENGTH({t}) = 10 THEN {whole_day} \
+         WHEN {local_day} IS NULL OR {out_of_range} THEN NULL ELSE {} END",
         d.add_days(&local_day, &shift)
     );
     let project = match (schema.project_name, schema.project_id) {
@@ -472,14 +482,11 @@ pub fn query(config: &ReportConfig, target: &Target) -> Result<String, UsageErro
     let stop = d.fail("'bad row: ' || problem", "BOOLEAN");
 
     // 4. The rows counted: in the range and passing the filters, amounts as exact decimals.
-    let mut conditions = vec![
-        format!("(CASE WHEN problem IS NULL THEN TRUE ELSE {stop} END)"),
-        format!(
-            "day BETWEEN {} AND {}",
-            date(plan.range.from),
-            date(plan.range.to)
-        ),
-    ];
+    let mut conditions = vec![format!(
+        "day BETWEEN {} AND {}",
+        date(plan.range.from),
+        date(plan.range.to)
+    )];
     let any_of = |values: &[String], columns: &[&str]| -> String {
         let list = values
             .iter()
@@ -522,7 +529,12 @@ pub fn query(config: &ReportConfig, target: &Target) -> Result<String, UsageErro
     line(&mut sql, "  FROM checked");
     line(
         &mut sql,
-        &format!("  WHERE {}", conditions.join("\n    AND ")),
+        // One CASE, so that no engine can test the range before the check: a row that tally
+        // refuses stops the query wherever its day is (or whether it has one).
+        &format!(
+            "  WHERE CASE WHEN problem IS NOT NULL THEN {stop}\n    ELSE {} END",
+            conditions.join("\n      AND ")
+        ),
     );
     line(&mut sql, "),");
 
