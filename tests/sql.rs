@@ -509,9 +509,9 @@ fn sql_dialects_use_their_own_functions() {
     assert!(duckdb.contains("0+$', '\\1')"));
     assert!(spark.contains("0+$', '$1')") && trino.contains("0+$', '$1')"));
     // The UTC day: a day shifted by the offset's sign, each engine's date arithmetic.
-    assert!(duckdb.contains(" + CAST(CASE WHEN (CAST("));
-    assert!(spark.contains("date_add(TRY_CAST("));
-    assert!(trino.contains("date_add('day', CASE WHEN (CAST("));
+    assert!(duckdb.contains("(TRY_CAST(s_date AS DATE) + CAST(CASE WHEN (s_hour"));
+    assert!(spark.contains("date_add(TRY_CAST(s_date AS DATE), CASE WHEN (s_hour"));
+    assert!(trino.contains("date_add('day', CASE WHEN (s_hour"));
     // Weeks: ISO weeks from Monday, six days added per dialect.
     let week = |dialect: &str| {
         work.run(&[

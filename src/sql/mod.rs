@@ -294,34 +294,49 @@ pub fn query(config: &ReportConfig, target: &Target) -> Result<String, UsageErro
     // 2. The fields of a row, by tally's fallback chains, and the UTC day.
     let t = format!("f_{}", schema.date);
     const STAMP: &str = "^([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{2}):([0-9]{2})(:[0-9]{2}([.][0-9]+)?)?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)?$";
-    let offset = d.extract(&t, STAMP, 6);
-    let offset_minutes = format!(
-        "CASE WHEN {offset} IS NULL OR UPPER({offset}) = 'Z' THEN 0 ELSE \
-         (CASE WHEN SUBSTR({offset}, 1, 1) = '-' THEN -1 ELSE 1 END) * \
-         (CAST(SUBSTR({offset}, 2, 2) AS INTEGER) * 60 + \
-         COALESCE(CAST(NULLIF(SUBSTR(REPLACE({offset}, ':', ''), 4, 2), '') AS INTEGER), 0)) END"
+    // The parts of a timestamp, each matched once per row.
+    line(&mut sql, "stamps AS (");
+    line(&mut sql, "  SELECT focus_values.*,");
+    line(
+        &mut sql,
+        &format!("    {} AS s_date,", d.extract(&t, STAMP, 1)),
     );
-    let minutes = format!(
-        "(CAST({} AS INTEGER) * 60 + CAST({} AS INTEGER) - ({offset_minutes}))",
-        d.extract(&t, STAMP, 2),
-        d.extract(&t, STAMP, 3)
+    line(
+        &mut sql,
+        &format!(
+            "    CAST({} AS INTEGER) AS s_hour,",
+            d.extract(&t, STAMP, 2)
+        ),
     );
-    let local_day = format!("TRY_CAST({} AS DATE)", d.extract(&t, STAMP, 1));
+    line(
+        &mut sql,
+        &format!(
+            "    CAST({} AS INTEGER) AS s_minute,",
+            d.extract(&t, STAMP, 3)
+        ),
+    );
+    line(
+        &mut sql,
+        &format!("    {} AS s_zone", d.extract(&t, STAMP, 6)),
+    );
+    line(&mut sql, "  FROM focus_values");
+    line(&mut sql, "),");
+    let offset_minutes = "CASE WHEN s_zone IS NULL OR UPPER(s_zone) = 'Z' THEN 0 ELSE \
+         (CASE WHEN SUBSTR(s_zone, 1, 1) = '-' THEN -1 ELSE 1 END) * \
+         (CAST(SUBSTR(s_zone, 2, 2) AS INTEGER) * 60 + \
+         COALESCE(CAST(NULLIF(SUBSTR(REPLACE(s_zone, ':', ''), 4, 2), '') AS INTEGER), 0)) END";
+    let minutes = format!("(s_hour * 60 + s_minute - ({offset_minutes}))");
+    let local_day = "TRY_CAST(s_date AS DATE)";
     let shift = format!("CASE WHEN {minutes} < 0 THEN -1 WHEN {minutes} >= 1440 THEN 1 ELSE 0 END");
-    // An hour or minute out of range is no time (chrono refuses it): NULL, so a bad row.
-    let out_of_range = format!(
-        "CAST({} AS INTEGER) > 23 OR CAST({} AS INTEGER) > 59",
-        d.extract(&t, STAMP, 2),
-        d.extract(&t, STAMP, 3)
-    );
     let whole_day = format!(
         "TRY_CAST({} AS DATE)",
         d.extract(&t, "^([0-9]{4}-[0-9]{2}-[0-9]{2})$", 1)
     );
+    // An hour or minute out of range is no time (chrono refuses it): NULL, so a bad row.
     let day = format!(
         "CASE WHEN LENGTH({t}) = 10 THEN {whole_day} \
-         WHEN {local_day} IS NULL OR {out_of_range} THEN NULL ELSE {} END",
-        d.add_days(&local_day, &shift)
+         WHEN {local_day} IS NULL OR s_hour > 23 OR s_minute > 59 THEN NULL ELSE {} END",
+        d.add_days(local_day, &shift)
     );
     let project = match (schema.project_name, schema.project_id) {
         (Some(n), Some(i)) => format!("COALESCE(f_{n}, f_{i})"),
@@ -380,7 +395,7 @@ pub fn query(config: &ReportConfig, target: &Target) -> Result<String, UsageErro
         }
     }
     line(&mut sql, "    1 AS one");
-    line(&mut sql, "  FROM focus_values");
+    line(&mut sql, "  FROM stamps");
     line(&mut sql, "),");
 
     // 3. The rows tally would refuse stop the query, as they stop a report.
