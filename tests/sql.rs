@@ -8,11 +8,17 @@ use std::process::Command;
 /// The Python that has the `duckdb` module: `TALLY_SQL_PYTHON` (scripts/sql-check.sh sets
 /// it to its venv), else `python3`. `None` (and a notice) when neither imports duckdb.
 fn duckdb_python() -> Option<String> {
-    let python = std::env::var("TALLY_SQL_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let required = std::env::var("TALLY_SQL_PYTHON").ok();
+    let python = required.clone().unwrap_or_else(|| "python3".to_string());
     let works = Command::new(&python)
         .args(["-c", "import duckdb"])
         .output()
         .is_ok_and(|out| out.status.success());
+    // scripts/sql-check.sh names its venv's Python: there the check must run, not skip.
+    assert!(
+        works || required.is_none(),
+        "TALLY_SQL_PYTHON={python} cannot import duckdb"
+    );
     if !works {
         eprintln!(
             "NOTICE: skipping the DuckDB equality checks: `{python} -c \"import duckdb\"` fails \
