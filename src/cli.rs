@@ -94,6 +94,17 @@ Exit codes:
   1  an input could not be read, or has no header tally reads
   2  usage error: a bad option or value";
 
+const SQL_AFTER_HELP: &str = "\
+Examples:
+  tally sql --dialect duckdb --month 2026-10 --as-of 2026-11-20 --by service
+  tally sql --dialect trino --table billing.focus --month 2026-10 --by sku --period week
+  tally sql --dialect spark --header fixtures/focus-sample/focus_sample.csv --last 7d
+
+Exit codes:
+  0  the query was printed
+  1  an input (--header) could not be read
+  2  usage error: a bad option or value, or one SQL cannot express (tags)";
+
 const COMPLETIONS_AFTER_HELP: &str = "\
 Examples:
   tally completions bash > tally.bash  # then: source tally.bash
@@ -172,6 +183,10 @@ pub enum Command {
     /// described.
     #[command(after_help = INSPECT_AFTER_HELP)]
     Inspect(InspectArgs),
+    /// Print the SQL (DuckDB, Spark, Trino/Athena) that computes `report --format csv`'s
+    /// summary over a FOCUS table, with report's options; see docs/sql.md.
+    #[command(after_help = SQL_AFTER_HELP)]
+    Sql(SqlArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
     ///
     /// The script is generated from the same definitions as --help, so it knows every
@@ -583,4 +598,76 @@ pub struct RangeArgs {
     /// The last N days ending on the as-of day, e.g. 7d or 30d, as in alerts.
     #[arg(long, value_name = "Nd", conflicts_with_all = ["month", "from", "to"])]
     pub last: Option<String>,
+}
+
+/// `tally sql`: report's options (those SQL can express) and the query's target.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The engine the query is written for (Athena is Trino).
+    #[arg(long, value_enum)]
+    pub dialect: crate::options::Dialect,
+
+    /// The FOCUS table the query reads, as written after FROM (e.g. billing.focus).
+    #[arg(long, value_name = "NAME", default_value = "focus")]
+    pub table: String,
+
+    /// A FOCUS CSV (or a file holding just its header line) whose columns the table has: the
+    /// query then uses tally's fallback chains over exactly those columns. Default: the FOCUS
+    /// 1.2 columns (SkuMeter, SubAccountName, ConsumedQuantity…).
+    #[arg(long, value_name = "FILE")]
+    pub header: Option<PathBuf>,
+
+    /// Decimal places of money and quantities in the query: DECIMAL(38, SCALE). A value with
+    /// more decimals stops the query rather than being rounded.
+    #[arg(long, value_name = "SCALE", default_value_t = 16)]
+    pub scale: u32,
+
+    #[command(flatten)]
+    pub range: RangeArgs,
+
+    /// Grouping keys, as for report: sku, project, service, region, resource, currency,
+    /// source, or a column of the table.
+    #[arg(
+        long,
+        value_name = "KEYS",
+        default_value = "sku",
+        value_delimiter = ','
+    )]
+    pub by: Vec<String>,
+
+    /// Time buckets: total, day, week (ISO, Monday first) or month.
+    #[arg(long, value_enum, default_value_t = Period::Total)]
+    pub period: Period,
+
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    /// The time the report is made at, as for report. Default: now.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+
+    /// Days that cost data may arrive late.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub delay_days: u32,
+
+    /// Drop provisional days.
+    #[arg(long)]
+    pub final_only: bool,
+
+    /// Which FOCUS cost column to report.
+    #[arg(long, value_enum, default_value_t = CostColumn::Billed)]
+    pub cost: CostColumn,
+
+    /// The period a row's day comes from: charge (ChargePeriodStart) or billing
+    /// (BillingPeriodStart).
+    #[arg(long, value_enum, default_value_t = DateBasis::Charge)]
+    pub date_basis: DateBasis,
+
+    /// Not expressible in SQL: refused with a message (run tally report).
+    #[arg(long, hide = true)]
+    pub spread_charges: bool,
+
+    /// The field separator of the --header file.
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
 }

@@ -5,7 +5,7 @@ use crate::cli::{FilterArgs, InputArgs, ReconcileArgs, ReportArgs};
 use crate::error::UsageError;
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, last_day_of_month};
 // Option values live in `options`, which `cli` uses too: `cli` imports nothing from here.
-pub use crate::options::{CostColumn, DateBasis, Format, InspectFormat, OnOverlap};
+pub use crate::options::{CostColumn, DateBasis, Dialect, Format, InspectFormat, OnOverlap};
 use crate::primitives::date::DateFormat;
 use crate::rates::RateCard;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};

@@ -16,6 +16,7 @@ mod rates;
 mod reconcile;
 mod render;
 mod scope;
+mod sql;
 
 use clap::{CommandFactory, Parser};
 use error::{Exit, UsageError};
@@ -65,6 +66,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<Exit> {
             cmd::reconcile::run(config, now)
         }
         cli::Command::Inspect(args) => cmd::inspect::run(config::InspectConfig::from_args(args)?),
+        cli::Command::Sql(args) => cmd::sql::run(args, now),
         cli::Command::Completions(args) => {
             let mut script = Vec::new();
             clap_complete::generate(args.shell, &mut cli::Cli::command(), "tally", &mut script);

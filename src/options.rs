@@ -11,6 +11,15 @@ pub enum Format {
     Json,
 }
 
+/// `tally sql --dialect`: the engines whose SQL it writes (`crate::sql`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Dialect {
+    Duckdb,
+    Spark,
+    /// Trino, and Amazon Athena (engine version 3), which is Trino.
+    Trino,
+}
+
 /// `tally inspect --format`: there is no CSV form of a description.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum InspectFormat {

@@ -23,5 +23,6 @@ mod report;
 mod scale;
 mod splitting;
 mod spreadsheet;
+mod sql;
 mod strength;
 mod tokens;

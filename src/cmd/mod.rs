@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod inspect;
 pub mod reconcile;
 pub mod report;
+pub mod sql;
 
 use crate::aggregate::{self, Resolved};
 use crate::config::{OnOverlap, ScanPlan};
