@@ -743,3 +743,45 @@ fn cron_the_documented_recipe_runs_as_written() {
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
     assert!(work.path().join("finops/reports/mtd/summary.csv").exists());
 }
+
+/// A cron run that fails for want of data (`--fail-on-empty`) must not replace the last good
+/// `--out` set with empty files: report, alerts and reconcile leave the folder as it was.
+#[test]
+fn cron_a_run_failing_on_empty_keeps_the_previous_outputs() {
+    let work = Workdir::new();
+    let console = crate::util::fixture("console");
+    let tokens = crate::util::fixture("tokens/2026-10.jsonl");
+    let commands: [(&str, Vec<&str>); 3] = [
+        ("report", vec![&console, "--by", "service"]),
+        ("alerts", vec![&console, "--threshold", "100000"]),
+        ("reconcile", vec![&console, &tokens]),
+    ];
+    for (command, inputs) in commands {
+        let out = format!("out-{command}");
+        let run = |month: &str| {
+            let mut args = vec![command];
+            args.extend(inputs.iter().copied());
+            args.extend(["--month", month, "--as-of", "2026-11-10T00:00Z", "--out", &out]);
+            args.extend(["--fail-on-empty", "-q"]);
+            work.run(&args)
+        };
+        run("2026-10").ok();
+        let before = snapshot(&work.path().join(&out));
+        assert!(!before.is_empty(), "{command}");
+        let stderr = run("2026-08").fails();
+        assert!(stderr.contains("nothing was written"), "{command}: {stderr}");
+        assert_eq!(snapshot(&work.path().join(&out)), before, "{command}");
+    }
+}
+
+/// File name → bytes of a folder's files.
+fn snapshot(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&path).unwrap())
+        })
+        .collect()
+}

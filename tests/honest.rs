@@ -190,7 +190,9 @@ fn an_empty_range_says_what_the_inputs_cover() {
     let stderr = run.fails();
     assert!(
         stderr.starts_with("error: the range 2026-11-01 to 2026-11-20 has no data")
-            && stderr.trim_end().ends_with("(--fail-on-empty)"),
+            && stderr.trim_end().ends_with(
+                "(--fail-on-empty: nothing was written; an --out folder keeps its previous files)"
+            ),
         "{stderr}"
     );
     // A report with rows is not empty: --fail-on-empty changes nothing.

@@ -161,7 +161,10 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
     };
     let rejects = scanned.rejects();
 
-    if let Some(claim) = claim {
+    // A run that fails for want of data leaves the previous --out set as it was.
+    let failing_empty =
+        config.fail_on_empty && !daily.keys().any(|day| config.watched.contains(*day));
+    if let Some(claim) = claim.filter(|_| !failing_empty) {
         let out = output::OutDir::begin(claim, "alerts", OUTPUTS, config.quiet)?;
         let dir = out.path();
         output::write_atomic(dir, "alerts.json", &render::alerts::json(&report))?;

@@ -178,7 +178,7 @@ pub fn tell_rejects(rejects: &[&Rejects], out: Option<&Path>, quiet: bool) {
 }
 
 /// Says why nothing was counted: as an error with `--fail-on-empty`, which makes the run exit 1
-/// (said even with `--quiet`), otherwise as a warning, which `--quiet` silences like any other
+/// without writing its outputs (said even with `--quiet`), otherwise as a warning, which `--quiet` silences like any other
 /// (a quiet cron job that must hear of an empty period passes `--fail-on-empty`). Returns the
 /// exit code the run ends with.
 pub fn tell_empty(
@@ -191,7 +191,8 @@ pub fn tell_empty(
         crate::scope::explain_empty(question, &scanned.scans, &scanned.resolved.duplicate_of);
     if fail_on_empty {
         eprintln!(
-            "error: {} (--fail-on-empty)",
+            "error: {} (--fail-on-empty: nothing was written; an --out folder keeps its \
+             previous files)",
             crate::output::visible_lines(&message)
         );
         Some(crate::error::Exit::Failure)

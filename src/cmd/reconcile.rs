@@ -56,7 +56,9 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
         },
     );
 
-    if let Some(claim) = claim {
+    // A run that fails for want of data leaves the previous --out set as it was.
+    let failing_empty = report.fail_on_empty && super::nothing_counted(&scanned.resolved);
+    if let Some(claim) = claim.filter(|_| !failing_empty) {
         let out = output::OutDir::begin(claim, "reconcile", OUTPUTS, report.quiet)?;
         let dir = out.path();
         let mut written = vec!["reconcile.csv", "reconcile.json"];

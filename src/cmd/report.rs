@@ -70,7 +70,10 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     let rejects = scanned.rejects();
     let scope = Scope::new(&summary, &plan.filters, config.final_only, &rejects, scans);
 
-    if let Some(claim) = claim {
+    // A run that fails for want of data leaves the previous --out set as it was: a missed
+    // download must not wipe the last good report.
+    let failing_empty = config.fail_on_empty && super::nothing_counted(resolved);
+    if let Some(claim) = claim.filter(|_| !failing_empty) {
         let out = output::OutDir::begin(claim, "report", OUTPUTS, config.quiet)?;
         let dir = out.path();
         let mut written = vec!["summary.csv", "daily.csv"];
