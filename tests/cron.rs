@@ -761,7 +761,14 @@ fn cron_a_run_failing_on_empty_keeps_the_previous_outputs() {
         let run = |month: &str| {
             let mut args = vec![command];
             args.extend(inputs.iter().copied());
-            args.extend(["--month", month, "--as-of", "2026-11-10T00:00Z", "--out", &out]);
+            args.extend([
+                "--month",
+                month,
+                "--as-of",
+                "2026-11-10T00:00Z",
+                "--out",
+                &out,
+            ]);
             args.extend(["--fail-on-empty", "-q"]);
             work.run(&args)
         };
@@ -769,7 +776,10 @@ fn cron_a_run_failing_on_empty_keeps_the_previous_outputs() {
         let before = snapshot(&work.path().join(&out));
         assert!(!before.is_empty(), "{command}");
         let stderr = run("2026-08").fails();
-        assert!(stderr.contains("nothing was written"), "{command}: {stderr}");
+        assert!(
+            stderr.contains("nothing was written"),
+            "{command}: {stderr}"
+        );
         assert_eq!(snapshot(&work.path().join(&out)), before, "{command}");
     }
 }
@@ -784,4 +794,45 @@ fn snapshot(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>
             (name, std::fs::read(&path).unwrap())
         })
         .collect()
+}
+
+/// A FIFO named like an input inside a walked folder used to hang the run (opening it waits
+/// for a writer) while it held the --out lock. It is skipped and listed; the rest is read.
+#[cfg(unix)]
+#[test]
+fn cron_a_fifo_inside_an_input_folder_is_skipped_not_waited_for() {
+    let work = Workdir::new();
+    std::fs::create_dir(work.path().join("in")).unwrap();
+    std::fs::copy(
+        fixture("console/usage-2026-10.csv"),
+        work.path().join("in/usage.csv"),
+    )
+    .unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(work.path().join("in/stray.csv"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let args = [
+        "report",
+        "in",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-10",
+        "--out",
+        "out",
+        "-q",
+    ];
+    let (code, stderr) =
+        crate::util::run_within(work.path(), &args, std::time::Duration::from_secs(60))
+            .expect("the run hung on the FIFO");
+    assert_eq!(code, 0, "{stderr}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&work.read("out/manifest.json")).unwrap();
+    let skipped = manifest["skipped"].to_string();
+    assert!(
+        skipped.contains("stray.csv") && skipped.contains("not a regular file"),
+        "{skipped}"
+    );
 }

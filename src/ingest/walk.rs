@@ -114,6 +114,18 @@ fn walk(
         if path.is_dir() {
             walk(root, &path, exclude, found, visited)?;
         } else if wanted(&path) || is_manifest_name(&path) {
+            // A FIFO, socket or device met in a folder is not read: opening a FIFO waits for
+            // a writer, and a cron run would hang holding its lock. Named on the command
+            // line, it is read as a stream.
+            if !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
+                found.skipped.push(Skipped {
+                    path: path.display().to_string(),
+                    reason: "not a regular file (a FIFO, socket or device met in a folder is \
+                             not read; name it on the command line to read it)"
+                        .to_string(),
+                });
+                continue;
+            }
             if let Some(what) = own_output(&path) {
                 found.skipped.push(Skipped {
                     path: path.display().to_string(),
