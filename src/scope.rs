@@ -31,12 +31,17 @@ impl Figures {
 }
 
 /// The rows `--skip-bad-rows` left out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Skipped {
     pub rows: u64,
-    /// The sum of the cost of the skipped rows whose cost column could be read (`None` when
-    /// none could, or the sum would not be exact).
+    /// The sum of the cost of the skipped rows whose cost (and currency) could be read, in
+    /// `currency`: what they would have added, whatever their day or the filters. `None` when
+    /// none could, when they are in several currencies, or when the sum would not be exact.
     pub cost: Option<Decimal>,
+    /// The currency of that sum.
+    pub currency: Option<String>,
+    /// The readable costs are in several currencies: no sum.
+    pub mixed_currencies: bool,
     /// How many skipped rows that sum covers.
     pub rows_with_cost: u64,
 }
@@ -45,6 +50,8 @@ impl Skipped {
     pub fn of(rejects: &[&Rejects]) -> Skipped {
         let mut cost = Some(Exact::default());
         let mut rows_with_cost = 0;
+        let mut currency: Option<&str> = None;
+        let mut mixed = false;
         for input in rejects {
             let (input_cost, rows) = input.cost();
             rows_with_cost += rows;
@@ -52,12 +59,20 @@ impl Skipped {
                 (Some(mut sum), Some(more)) => sum.merge(&more).ok().map(|_| sum),
                 _ => None,
             };
+            match input.currency() {
+                Err(()) => mixed = true,
+                Ok(Some(this)) if currency.is_some_and(|seen| seen != this) => mixed = true,
+                Ok(Some(this)) => currency = Some(this),
+                Ok(None) => {}
+            }
         }
         Skipped {
             rows: rejects.iter().map(|r| r.rows()).sum(),
             cost: cost
                 .and_then(|sum| sum.value().ok())
-                .filter(|_| rows_with_cost > 0),
+                .filter(|_| rows_with_cost > 0 && !mixed),
+            currency: currency.filter(|_| !mixed).map(str::to_string),
+            mixed_currencies: mixed,
             rows_with_cost,
         }
     }
@@ -133,16 +148,21 @@ impl Scope {
         let skipped = &self.skipped;
         if skipped.rows > 0 {
             let rows = plural(skipped.rows, "bad row");
+            let currency = skipped.currency.as_deref().unwrap_or("");
             parts.push(match (skipped.cost, skipped.rows_with_cost) {
+                _ if skipped.mixed_currencies => {
+                    format!("{rows} skipped (costs in several currencies, not summed)")
+                }
                 (Some(cost), n) if n == skipped.rows => {
-                    format!("{rows} skipped (cost {})", money_text(cost))
+                    format!("{rows} skipped (cost {} {currency})", money_text(cost))
                 }
                 (Some(cost), n) => format!(
-                    "{rows} skipped (cost {} in the {} with a readable cost)",
+                    "{rows} skipped (cost {} {currency} in the {} with a readable cost)",
                     money_text(cost),
                     plural(n, "row")
                 ),
-                (None, _) => format!("{rows} skipped (no readable cost)"),
+                (None, 0) => format!("{rows} skipped (no readable cost)"),
+                (None, _) => format!("{rows} skipped (their costs have no exact sum)"),
             });
         }
         parts.push(self.figures.as_str().to_string());
@@ -160,6 +180,8 @@ impl Scope {
             "rows_skipped": {
                 "count": self.skipped.rows,
                 "cost": self.skipped.cost.map(money_text),
+                "currency": self.skipped.currency,
+                "mixed_currencies": self.skipped.mixed_currencies,
                 "rows_with_cost": self.skipped.rows_with_cost,
             },
             "source": self.figures.as_str(),

@@ -421,7 +421,7 @@ fn every_report_output_states_its_scope() {
             "from": "2026-10-01", "to": "2026-10-31", "as_of": "2026-11-02T10:30:00Z",
             "filters": {"sku": [], "project": ["search-prod"], "service": [], "tag": []},
             "final_only": false,
-            "rows_skipped": {"count": 0, "cost": null, "rows_with_cost": 0},
+            "rows_skipped": {"count": 0, "cost": null, "currency": null, "mixed_currencies": false, "rows_with_cost": 0},
             "source": "billed"
         })
     );
@@ -454,7 +454,7 @@ fn every_report_output_states_its_scope() {
     assert_eq!(
         run.ok().lines().next().unwrap(),
         "Cost: 2026-10-01 to 2026-10-31 · as of 2026-11-28T00:00Z · final days only · 2 bad \
-         rows skipped (cost 2.50 in the 1 row with a readable cost) · billed"
+         rows skipped (cost 2.50 USD in the 1 row with a readable cost) · billed"
     );
 }
 

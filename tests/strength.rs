@@ -225,3 +225,62 @@ fn a_cost_too_large_for_tally_is_told_it_is_too_large() {
         "{stderr}"
     );
 }
+
+/// The skipped rows' cost is summed only within one currency, and says which (found by
+/// review: 500 EUR and 0.5 JPY were shown as "cost 500.50" in a USD report).
+#[test]
+fn skipped_costs_are_summed_in_one_currency_only() {
+    let work = Workdir::new();
+    let header = "Date,Project ID,Project Name,Service,SKU,Region,Quantity,Unit,Cost,Currency\n";
+    let good = "2026-10-01,p1,a,db,s1,r,1,RU,10,USD\n";
+    work.create(
+        "mixed.csv",
+        format!(
+            "{header}{good}2026-13-01,p1,a,db,s1,r,1,RU,500,EUR\nbad,p1,a,db,s1,r,1,RU,0.5,JPY\n"
+        ),
+    );
+    work.create(
+        "one.csv",
+        format!(
+            "{header}{good}2026-13-01,p1,a,db,s1,r,1,RU,500,EUR\nbad,p1,a,db,s1,r,1,RU,0.5,eur\n"
+        ),
+    );
+    let scope = |file: &str| -> serde_json::Value {
+        let json = work
+            .run(&[
+                "report",
+                file,
+                "--month",
+                "2026-10",
+                "--as-of",
+                "2026-11-20",
+                "--skip-bad-rows",
+                "--format",
+                "json",
+            ])
+            .ok();
+        serde_json::from_str::<serde_json::Value>(&json).unwrap()["scope"]["rows_skipped"].clone()
+    };
+    let mixed = scope("mixed.csv");
+    assert_eq!(mixed["count"], 2);
+    assert_eq!(mixed["cost"], serde_json::Value::Null);
+    assert_eq!(mixed["mixed_currencies"], true);
+    let one = scope("one.csv");
+    assert_eq!(one["cost"], "500.50");
+    assert_eq!(one["currency"], "EUR");
+    let table = work
+        .run(&[
+            "report",
+            "mixed.csv",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-20",
+            "--skip-bad-rows",
+        ])
+        .ok();
+    assert!(
+        table.contains("2 bad rows skipped (costs in several currencies, not summed)"),
+        "{table}"
+    );
+}

@@ -363,10 +363,23 @@ impl<'a> FileRows<'a> {
     }
 
     /// The cost of a bad row, when its cost column holds a number.
-    fn readable_cost<R: Fields>(&self, record: &R) -> Option<Decimal> {
+    /// The cost of a bad row and its currency, when both can be read (the currency column,
+    /// else the cost header's unit, else USD for a usage export; FOCUS rows need theirs).
+    fn readable_cost<R: Fields>(&self, record: &R) -> Option<(Decimal, Box<str>)> {
         let schema = self.schema;
         let text = record.get_str(schema.cost).ok()?.trim_ascii();
-        schema.number(text).ok()
+        let cost = schema.number(text).ok()?;
+        let column = match schema.currency {
+            Some(index) => record.get_str(index).ok()?.trim_ascii(),
+            None => "",
+        };
+        let currency = match (column, &schema.header_currency) {
+            ("", Some(unit)) => unit.as_str(),
+            ("", None) if schema.focus => return None,
+            ("", None) => "USD",
+            (column, _) => column,
+        };
+        Some((cost, currency.to_ascii_uppercase().into()))
     }
 
     pub(crate) fn column_name(&self, index: usize) -> String {

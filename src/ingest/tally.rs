@@ -177,6 +177,10 @@ pub struct Rejects {
     rows_with_cost: u64,
     /// Some cost sum would have lost digits: the sum is not shown.
     inexact: bool,
+    /// The currency of the readable costs, while they share one.
+    currency: Option<Box<str>>,
+    /// Readable costs in several currencies: no sum is shown.
+    mixed: bool,
     sample: Vec<RowError>,
     /// `rejects.csv` rows of the rows folded in, in row order: finished files first.
     spills: Vec<std::fs::File>,
@@ -214,9 +218,10 @@ impl Rejects {
 
     fn fold(&mut self, reject: Reject) {
         self.rows += 1;
-        if let Some(cost) = reject.cost {
+        if let Some((cost, currency)) = &reject.cost {
             self.rows_with_cost += 1;
-            self.inexact |= self.cost.add(cost).is_err();
+            self.inexact |= self.cost.add(*cost).is_err();
+            self.note_currency(currency);
         }
         if self.spill
             && self.spill_error.is_none()
@@ -226,6 +231,14 @@ impl Rejects {
         }
         if self.sample.len() < REJECTS_SAMPLE {
             self.sample.push(reject.error);
+        }
+    }
+
+    fn note_currency(&mut self, currency: &str) {
+        match &self.currency {
+            Some(seen) if &**seen != currency => self.mixed = true,
+            Some(_) => {}
+            None => self.currency = Some(currency.into()),
         }
     }
 
@@ -273,6 +286,10 @@ impl Rejects {
         self.rows += other.rows;
         self.rows_with_cost += other.rows_with_cost;
         self.inexact |= other.inexact || self.cost.merge(&other.cost).is_err();
+        self.mixed |= other.mixed;
+        if let Some(currency) = other.currency.take() {
+            self.note_currency(&currency);
+        }
         let room = REJECTS_SAMPLE.saturating_sub(self.sample.len());
         self.sample.extend(other.sample.drain(..).take(room));
         if other.writer.is_some() || !other.spills.is_empty() {
@@ -317,6 +334,16 @@ impl Rejects {
         (cost, self.rows_with_cost)
     }
 
+    /// The currency of the readable costs: `Ok(None)` when there are none, `Err(())` when they
+    /// are in several currencies (and so have no sum).
+    pub fn currency(&self) -> Result<Option<&str>, ()> {
+        if self.mixed {
+            Err(())
+        } else {
+            Ok(self.currency.as_deref())
+        }
+    }
+
     /// Copies the `rejects.csv` rows (without a header) of a sealed input to `out`.
     pub fn copy_rows(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         use std::io::{Seek, SeekFrom};
@@ -335,9 +362,9 @@ pub struct Reject {
     pub error: RowError,
     /// The row as CSV text, for `rejects.csv`.
     pub record: String,
-    /// Its cost, when the cost column could be read (what the skipped row would have added,
-    /// whatever its day).
-    pub cost: Option<Decimal>,
+    /// Its cost and currency, when both could be read (what the skipped row would have
+    /// added, whatever its day or filters).
+    pub cost: Option<(Decimal, Box<str>)>,
 }
 
 /// Most distinct values of one filtered field a `FilterProbe` keeps for its hints.
@@ -693,7 +720,7 @@ mod tests {
                 reason: "is not a number".to_string(),
             },
             record: format!("row {line}"),
-            cost: cost.map(|c| Decimal::from_str(c).unwrap()),
+            cost: cost.map(|c| (Decimal::from_str(c).unwrap(), "USD".into())),
         }
     }
 
