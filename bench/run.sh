@@ -15,6 +15,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 py=.venv/bin/python
 [ -f "$data/console-$size.csv" ] || python3 bench/gen.py console "$data/console-$size.csv" "$size"
+for shape in console-quoted console-minimal; do
+  [ -f "$data/$shape-$size.csv" ] || python3 bench/gen.py "$shape" "$data/$shape-$size.csv" "$size"
+done
 [ -f "$data/focus-$size.csv" ] || python3 bench/gen.py focus "$data/focus-$size.csv" "$size" fixtures/focus-sample/focus_sample.csv
 [ -f "$data/console-$size.csv.gz" ] || gzip -1 -k -c "$data/console-$size.csv" > "$data/console-$size.csv.gz"
 big=$((size * 4))
@@ -28,8 +31,10 @@ out="bench/results/$(date -u +%Y-%m-%d).md"
   echo
   echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; tally $(target/release/tally --version | cut -d' ' -f2);" \
        "$($py -c 'import duckdb, polars; print("duckdb", duckdb.__version__, "· polars", polars.__version__)')."
-  echo "Median of 3 runs after a warm-up; peak RSS from /usr/bin/time."
+  echo "Median of 3 runs after a warm-up; peak RSS from /usr/bin/time. Load before the run: $(uptime | sed 's/.*load/load/')."
   $py bench/compare.py console "$data/console-$size.csv"
+  $py bench/compare.py console-quoted "$data/console-quoted-$size.csv"
+  $py bench/compare.py console-minimal "$data/console-minimal-$size.csv"
   $py bench/compare.py focus "$data/focus-$size.csv" tally,duckdb
   $py bench/compare.py console-gz "$data/console-$size.csv.gz" tally
   $py bench/compare.py console "$data/console-$big.csv" tally
