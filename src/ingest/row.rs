@@ -112,7 +112,7 @@ impl<'a> FileRows<'a> {
             tally: Tally::default(),
             key: Vec::with_capacity(256),
             overlap: Vec::with_capacity(256),
-            cache: None,
+            cache: DayCache::default(),
         };
         // Most blocks are valid UTF-8 that the fast splitter reads exactly; the csv crate
         // takes the rest (and reports what is wrong with them).
@@ -129,7 +129,7 @@ impl<'a> FileRows<'a> {
         if !fast {
             // Whatever the fast splitter counted before it gave up is dropped.
             scratch.tally = Tally::default();
-            scratch.cache = None;
+            scratch.cache = DayCache::default();
             if self.boundaries == Boundaries::Parity {
                 // This block's bounds came from quote parity, which this block may have
                 // upset: the whole input is read again with exact boundaries.
@@ -383,7 +383,7 @@ impl<'a> FileRows<'a> {
         key: &mut Vec<u8>,
         overlap: &mut Vec<u8>,
         probe: &mut FilterProbe,
-        cache: &mut Option<(Vec<u8>, Day)>,
+        cache: &mut DayCache,
     ) -> Result<Row, FieldError> {
         let schema = self.schema;
         if record.len() != schema.headers.len() {
@@ -436,9 +436,10 @@ impl<'a> FileRows<'a> {
         };
         let needs = &self.needs;
 
-        let day = match cache {
-            Some((bytes, day)) if bytes[..] == *raw(schema.date) => *day,
-            _ => {
+        let date_raw = raw(schema.date);
+        let day = match cache.get(date_raw) {
+            Some(day) => day,
+            None => {
                 let date = text(schema.date)?;
                 if date.is_empty() {
                     return Err(FieldError::at(
@@ -448,15 +449,8 @@ impl<'a> FileRows<'a> {
                     ));
                 }
                 let day = parse_day_as(date, self.plan.date_format.as_ref())
-                    .map_err(|reason| FieldError::at(schema.date, raw(schema.date), reason))?;
-                match cache {
-                    Some((bytes, cached)) => {
-                        bytes.clear();
-                        bytes.extend_from_slice(raw(schema.date));
-                        *cached = day;
-                    }
-                    None => *cache = Some((raw(schema.date).to_vec(), day)),
-                }
+                    .map_err(|reason| FieldError::at(schema.date, date_raw, reason))?;
+                cache.put(date_raw, day);
                 day
             }
         };
@@ -836,8 +830,72 @@ pub(crate) struct Scratch {
     tally: Tally,
     key: Vec<u8>,
     overlap: Vec<u8>,
-    /// The last date text and its day: rows come sorted by date, so most lookups hit.
-    cache: Option<(Vec<u8>, Day)>,
+    /// Date texts already read and their days.
+    cache: DayCache,
+}
+
+/// Date texts and their days, 64 of them, each in the slot its text hashes to: exports sorted
+/// by day hit the last one read, and unsorted ones (overlapping daily downloads put together)
+/// hold a few months of days, each parsed once per block rather than once per row. Only texts
+/// that parsed are kept, so a hit gives what parsing would give.
+#[derive(Clone)]
+pub(crate) struct DayCache {
+    slots: Box<[DaySlot; DAY_SLOTS]>,
+}
+
+const DAY_SLOTS: usize = 64;
+
+/// One cached date: its text (up to 24 bytes, zero-padded, in three words), length and day.
+#[derive(Clone, Copy, Default)]
+struct DaySlot {
+    words: [u64; 3],
+    /// The text's length; 0 when the slot is empty (an empty date never parses).
+    len: usize,
+    day: Day,
+}
+
+impl Default for DayCache {
+    fn default() -> Self {
+        DayCache {
+            slots: Box::new([DaySlot::default(); DAY_SLOTS]),
+        }
+    }
+}
+
+impl DayCache {
+    /// The text as three words, and its slot; `None` for a text too long to cache.
+    fn key(text: &[u8]) -> Option<([u64; 3], usize)> {
+        if text.is_empty() || text.len() > 24 {
+            return None;
+        }
+        let mut padded = [0u8; 24];
+        padded[..text.len()].copy_from_slice(text);
+        let word = |i: usize| {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(&padded[8 * i..8 * i + 8]);
+            u64::from_le_bytes(bytes)
+        };
+        let words = [word(0), word(1), word(2)];
+        let mixed = words[0] ^ words[1].rotate_left(21) ^ words[2].rotate_left(42);
+        let slot = (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize;
+        Some((words, slot))
+    }
+
+    fn get(&self, text: &[u8]) -> Option<Day> {
+        let (words, slot) = Self::key(text)?;
+        let entry = &self.slots[slot];
+        (entry.len == text.len() && entry.words == words).then_some(entry.day)
+    }
+
+    fn put(&mut self, text: &[u8], day: Day) {
+        if let Some((words, slot)) = Self::key(text) {
+            self.slots[slot] = DaySlot {
+                words,
+                len: text.len(),
+                day,
+            };
+        }
+    }
 }
 
 impl Scratch {
@@ -846,7 +904,7 @@ impl Scratch {
             tally: Tally::default(),
             key: Vec::with_capacity(256),
             overlap: Vec::with_capacity(256),
-            cache: None,
+            cache: DayCache::default(),
         }
     }
 

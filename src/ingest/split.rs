@@ -26,11 +26,17 @@ impl<'a> Record<'a> {
         self.spans.len()
     }
 
+    #[inline]
     pub fn field(&self, index: usize) -> Option<&'a str> {
-        self.spans.get(index).map(|span| match *span {
-            Span::Block(a, b) => &self.data[a..b],
-            Span::Scratch(a, b) => &self.scratch[a..b],
-        })
+        let (text, a, b) = match *self.spans.get(index)? {
+            Span::Block(a, b) => (self.data, a, b),
+            Span::Scratch(a, b) => (self.scratch, a, b),
+        };
+        debug_assert!(text.is_char_boundary(a) && text.is_char_boundary(b) && a <= b);
+        // SAFETY: a span's ends are positions of ASCII bytes (quotes, delimiters, CR, LF) or
+        // the end of the text, in the block, or the ends of whole pieces of such slices pushed
+        // into the scratch text: always character boundaries, and within the text.
+        Some(unsafe { text.get_unchecked(a..b) })
     }
 }
 
@@ -56,7 +62,8 @@ pub fn for_each_record(
     mut each: impl FnMut(&Record<'_>) -> bool,
 ) -> Result<(), GiveUp> {
     let bytes = data.as_bytes();
-    if matches!(delimiter, b'"' | b'\n' | b'\r') {
+    // Spans end at delimiters: an ASCII one keeps them on character boundaries.
+    if matches!(delimiter, b'"' | b'\n' | b'\r') || !delimiter.is_ascii() {
         return Err(GiveUp);
     }
     let mut spans: Vec<Span> = Vec::new();
@@ -151,6 +158,7 @@ pub fn for_each_record(
 /// Adds the field `data[start..end]` (quotes and all) to `spans`: a quoted field without its
 /// quotes, unescaped into `scratch` when an escaped pair lies inside it. The index has checked
 /// that a field either holds no quote or opens with one and closes with one at `end - 1`.
+#[inline(always)]
 fn push_field(
     data: &str,
     start: usize,
@@ -170,7 +178,21 @@ fn push_field(
         spans.push(Span::Block(open, close));
         return;
     }
-    // Keep one quote of each pair.
+    unescape(data, open, close, pairs, next_pair, spans, scratch);
+}
+
+/// Adds the quoted field `data[open..close]`, which holds escaped pairs, keeping one quote of
+/// each pair.
+#[inline(never)]
+fn unescape(
+    data: &str,
+    open: usize,
+    close: usize,
+    pairs: &[usize],
+    next_pair: &mut usize,
+    spans: &mut Vec<Span>,
+    scratch: &mut String,
+) {
     let from = scratch.len();
     let mut copied = open;
     while let Some(&pair) = pairs.get(*next_pair).filter(|&&pair| pair < close) {
