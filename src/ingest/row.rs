@@ -834,7 +834,7 @@ pub(crate) struct Scratch {
     cache: DayCache,
 }
 
-/// Date texts and their days, 64 of them, each in the slot its text hashes to: exports sorted
+/// Date texts and their days, 256 of them, each in the slot its text hashes to: exports sorted
 /// by day hit the last one read, and unsorted ones (overlapping daily downloads put together)
 /// hold a few months of days, each parsed once per block rather than once per row. Only texts
 /// that parsed are kept, so a hit gives what parsing would give.
@@ -843,7 +843,7 @@ pub(crate) struct DayCache {
     slots: Box<[DaySlot; DAY_SLOTS]>,
 }
 
-const DAY_SLOTS: usize = 64;
+const DAY_SLOTS: usize = 256;
 
 /// One cached date: its text (up to 24 bytes, zero-padded, in three words), length and day.
 #[derive(Clone, Copy, Default)]
@@ -877,7 +877,7 @@ impl DayCache {
         };
         let words = [word(0), word(1), word(2)];
         let mixed = words[0] ^ words[1].rotate_left(21) ^ words[2].rotate_left(42);
-        let slot = (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize;
+        let slot = (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
         Some((words, slot))
     }
 
@@ -984,6 +984,51 @@ mod tests {
         );
         assert!(find_tag("team", "env").is_err());
         assert!(find_tag("{oops", "env").is_err());
+    }
+
+    #[test]
+    fn the_day_cache_gives_what_parsing_gives_for_any_order() {
+        let mut cache = DayCache::default();
+        // Two years of days and timestamps, three passes in a scrambled order: many slots are
+        // shared, so entries are replaced and found again.
+        let first = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+        let texts: Vec<String> = (0..730)
+            .flat_map(|i| {
+                let day = first + chrono::Days::new(i);
+                [day.to_string(), format!("{day}T{:02}:00:00Z", i % 24)]
+            })
+            .collect();
+        let (mut hits, mut state) = (0, 7usize);
+        for _ in 0..3 * texts.len() {
+            state = (state * 1_103_515_245 + 12_345) % (1 << 31);
+            let text = &texts[state % texts.len()];
+            let parsed = parse_day_as(text, None).unwrap();
+            match cache.get(text.as_bytes()) {
+                Some(day) => {
+                    assert_eq!(day, parsed, "{text}");
+                    hits += 1;
+                }
+                None => cache.put(text.as_bytes(), parsed),
+            }
+        }
+        assert!(hits > 0);
+        // A few months of plain days all fit: after one pass, every lookup hits.
+        let mut cache = DayCache::default();
+        for text in texts.iter().step_by(2).take(92) {
+            cache.put(text.as_bytes(), parse_day_as(text, None).unwrap());
+        }
+        let kept = texts.iter().step_by(2).take(92);
+        let found = kept.filter(|t| cache.get(t.as_bytes()).is_some()).count();
+        assert!(found >= 70, "{found} of 92 days kept");
+        // Empty and over-long texts are never cached.
+        let long = "2026-03-01T00:00:00.000000000Z";
+        cache.put(long.as_bytes(), first);
+        assert_eq!(cache.get(long.as_bytes()), None);
+        cache.put(b"", first);
+        assert_eq!(cache.get(b""), None);
+        // Texts that share their first 24 bytes' words but not their length differ.
+        cache.put(b"2026-03-01", first);
+        assert_eq!(cache.get(b"2026-03-01\0"), None);
     }
 
     #[test]
