@@ -103,7 +103,15 @@ pub fn for_each_record(
             ends &= ends - 1;
             let at = base + bit as usize;
             if structure.line_feeds & (1 << bit) == 0 {
-                push_field(data, field_start, at, &pairs, &mut next_pair, &mut spans, &mut scratch);
+                push_field(
+                    data,
+                    field_start,
+                    at,
+                    &pairs,
+                    &mut next_pair,
+                    &mut spans,
+                    &mut scratch,
+                );
                 field_start = at + 1;
                 continue;
             }
@@ -114,7 +122,15 @@ pub fn for_each_record(
                 at
             };
             if !(spans.is_empty() && text_end == record_start) {
-                push_field(data, field_start, text_end, &pairs, &mut next_pair, &mut spans, &mut scratch);
+                push_field(
+                    data,
+                    field_start,
+                    text_end,
+                    &pairs,
+                    &mut next_pair,
+                    &mut spans,
+                    &mut scratch,
+                );
                 let record = Record {
                     line: record_line,
                     text: &data[record_start..text_end],
@@ -142,7 +158,15 @@ pub fn for_each_record(
     }
     if record_start < bytes.len() {
         // The last record, without a line end.
-        push_field(data, field_start, bytes.len(), &pairs, &mut next_pair, &mut spans, &mut scratch);
+        push_field(
+            data,
+            field_start,
+            bytes.len(),
+            &pairs,
+            &mut next_pair,
+            &mut spans,
+            &mut scratch,
+        );
         let record = Record {
             line: record_line,
             text: &data[record_start..],
@@ -269,7 +293,9 @@ impl Masks {
 #[cfg(target_arch = "x86_64")]
 mod sse2 {
     use super::Masks;
-    use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8};
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+    };
 
     pub(super) fn masks(chunk: &[u8], delimiter: u8) -> Masks {
         assert!(chunk.len() >= 64);
@@ -497,7 +523,13 @@ mod tests {
                 assert_eq!(ours(&data, 3).unwrap(), reference(&data, 3), "{data:?}");
             }
         }
-        for bad in ["\"ab\"cd,1\n", "x,5\" screen\n", "a\rb\n", "\"open,1\n", "a,b\r"] {
+        for bad in [
+            "\"ab\"cd,1\n",
+            "x,5\" screen\n",
+            "a\rb\n",
+            "\"open,1\n",
+            "a,b\r",
+        ] {
             for fill in 0..140 {
                 let data = format!("{}\n{bad}", "f".repeat(fill));
                 assert_eq!(ours(&data, 1), Err(GiveUp), "{data:?}");
@@ -521,7 +553,10 @@ mod tests {
             for delimiter in [b',', b';', b'\t', 0] {
                 let portable = Masks::portable(&chunk, delimiter);
                 let bit = |byte: u8| -> u64 {
-                    (0..64).filter(|&i| chunk[i] == byte).map(|i| 1u64 << i).sum()
+                    (0..64)
+                        .filter(|&i| chunk[i] == byte)
+                        .map(|i| 1u64 << i)
+                        .sum()
                 };
                 assert_eq!(portable.quotes, bit(b'"'));
                 assert_eq!(portable.delimiters, bit(delimiter));
