@@ -109,13 +109,16 @@ def tally_answer(text):
 
 
 def other_answer(text):
-    return {k: Decimal(v) for k, v in json.loads(text).items()}
+    # The answer is the last line: a progress bar a tool draws on a slow query comes before it.
+    line = [l for l in text.splitlines() if l.startswith("{")][-1]
+    return {k: Decimal(v) for k, v in json.loads(line).items()}
 
 
 def script(tool, body, path):
     if tool == "duckdb":
         return f"""
 import duckdb, json
+duckdb.sql("SET enable_progress_bar = false")
 rows = duckdb.sql({body.format(f=path)!r}).fetchall()
 print(json.dumps({{str(k): str(c) for k, c in rows}}))
 """
