@@ -112,7 +112,7 @@ impl<'a> FileRows<'a> {
             tally: Tally::default(),
             key: Vec::with_capacity(256),
             overlap: Vec::with_capacity(256),
-            cache: None,
+            cache: DayCache::default(),
         };
         // Most blocks are valid UTF-8 that the fast splitter reads exactly; the csv crate
         // takes the rest (and reports what is wrong with them).
@@ -129,7 +129,7 @@ impl<'a> FileRows<'a> {
         if !fast {
             // Whatever the fast splitter counted before it gave up is dropped.
             scratch.tally = Tally::default();
-            scratch.cache = None;
+            scratch.cache = DayCache::default();
             if self.boundaries == Boundaries::Parity {
                 // This block's bounds came from quote parity, which this block may have
                 // upset: the whole input is read again with exact boundaries.
@@ -396,7 +396,7 @@ impl<'a> FileRows<'a> {
         key: &mut Vec<u8>,
         overlap: &mut Vec<u8>,
         probe: &mut FilterProbe,
-        cache: &mut Option<(Vec<u8>, Day)>,
+        cache: &mut DayCache,
     ) -> Result<Row, FieldError> {
         let schema = self.schema;
         if record.len() != schema.headers.len() {
@@ -449,9 +449,10 @@ impl<'a> FileRows<'a> {
         };
         let needs = &self.needs;
 
-        let day = match cache {
-            Some((bytes, day)) if bytes[..] == *raw(schema.date) => *day,
-            _ => {
+        let date_raw = raw(schema.date);
+        let day = match cache.get(date_raw) {
+            Some(day) => day,
+            None => {
                 let date = text(schema.date)?;
                 if date.is_empty() {
                     return Err(FieldError::at(
@@ -461,15 +462,8 @@ impl<'a> FileRows<'a> {
                     ));
                 }
                 let day = parse_day_as(date, self.plan.date_format.as_ref())
-                    .map_err(|reason| FieldError::at(schema.date, raw(schema.date), reason))?;
-                match cache {
-                    Some((bytes, cached)) => {
-                        bytes.clear();
-                        bytes.extend_from_slice(raw(schema.date));
-                        *cached = day;
-                    }
-                    None => *cache = Some((raw(schema.date).to_vec(), day)),
-                }
+                    .map_err(|reason| FieldError::at(schema.date, date_raw, reason))?;
+                cache.put(date_raw, day);
                 day
             }
         };
@@ -849,8 +843,72 @@ pub(crate) struct Scratch {
     tally: Tally,
     key: Vec<u8>,
     overlap: Vec<u8>,
-    /// The last date text and its day: rows come sorted by date, so most lookups hit.
-    cache: Option<(Vec<u8>, Day)>,
+    /// Date texts already read and their days.
+    cache: DayCache,
+}
+
+/// Date texts and their days, 256 of them, each in the slot its text hashes to: exports sorted
+/// by day hit the last one read, and unsorted ones (overlapping daily downloads put together)
+/// hold a few months of days, each parsed once per block rather than once per row. Only texts
+/// that parsed are kept, so a hit gives what parsing would give.
+#[derive(Clone)]
+pub(crate) struct DayCache {
+    slots: Box<[DaySlot; DAY_SLOTS]>,
+}
+
+const DAY_SLOTS: usize = 256;
+
+/// One cached date: its text (up to 24 bytes, zero-padded, in three words), length and day.
+#[derive(Clone, Copy, Default)]
+struct DaySlot {
+    words: [u64; 3],
+    /// The text's length; 0 when the slot is empty (an empty date never parses).
+    len: usize,
+    day: Day,
+}
+
+impl Default for DayCache {
+    fn default() -> Self {
+        DayCache {
+            slots: Box::new([DaySlot::default(); DAY_SLOTS]),
+        }
+    }
+}
+
+impl DayCache {
+    /// The text as three words, and its slot; `None` for a text too long to cache.
+    fn key(text: &[u8]) -> Option<([u64; 3], usize)> {
+        if text.is_empty() || text.len() > 24 {
+            return None;
+        }
+        let mut padded = [0u8; 24];
+        padded[..text.len()].copy_from_slice(text);
+        let word = |i: usize| {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(&padded[8 * i..8 * i + 8]);
+            u64::from_le_bytes(bytes)
+        };
+        let words = [word(0), word(1), word(2)];
+        let mixed = words[0] ^ words[1].rotate_left(21) ^ words[2].rotate_left(42);
+        let slot = (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
+        Some((words, slot))
+    }
+
+    fn get(&self, text: &[u8]) -> Option<Day> {
+        let (words, slot) = Self::key(text)?;
+        let entry = &self.slots[slot];
+        (entry.len == text.len() && entry.words == words).then_some(entry.day)
+    }
+
+    fn put(&mut self, text: &[u8], day: Day) {
+        if let Some((words, slot)) = Self::key(text) {
+            self.slots[slot] = DaySlot {
+                words,
+                len: text.len(),
+                day,
+            };
+        }
+    }
 }
 
 impl Scratch {
@@ -859,7 +917,7 @@ impl Scratch {
             tally: Tally::default(),
             key: Vec::with_capacity(256),
             overlap: Vec::with_capacity(256),
-            cache: None,
+            cache: DayCache::default(),
         }
     }
 
@@ -939,6 +997,51 @@ mod tests {
         );
         assert!(find_tag("team", "env").is_err());
         assert!(find_tag("{oops", "env").is_err());
+    }
+
+    #[test]
+    fn the_day_cache_gives_what_parsing_gives_for_any_order() {
+        let mut cache = DayCache::default();
+        // Two years of days and timestamps, three passes in a scrambled order: many slots are
+        // shared, so entries are replaced and found again.
+        let first = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+        let texts: Vec<String> = (0..730)
+            .flat_map(|i| {
+                let day = first + chrono::Days::new(i);
+                [day.to_string(), format!("{day}T{:02}:00:00Z", i % 24)]
+            })
+            .collect();
+        let (mut hits, mut state) = (0, 7usize);
+        for _ in 0..3 * texts.len() {
+            state = (state * 1_103_515_245 + 12_345) % (1 << 31);
+            let text = &texts[state % texts.len()];
+            let parsed = parse_day_as(text, None).unwrap();
+            match cache.get(text.as_bytes()) {
+                Some(day) => {
+                    assert_eq!(day, parsed, "{text}");
+                    hits += 1;
+                }
+                None => cache.put(text.as_bytes(), parsed),
+            }
+        }
+        assert!(hits > 0);
+        // A few months of plain days all fit: after one pass, every lookup hits.
+        let mut cache = DayCache::default();
+        for text in texts.iter().step_by(2).take(92) {
+            cache.put(text.as_bytes(), parse_day_as(text, None).unwrap());
+        }
+        let kept = texts.iter().step_by(2).take(92);
+        let found = kept.filter(|t| cache.get(t.as_bytes()).is_some()).count();
+        assert!(found >= 70, "{found} of 92 days kept");
+        // Empty and over-long texts are never cached.
+        let long = "2026-03-01T00:00:00.000000000Z";
+        cache.put(long.as_bytes(), first);
+        assert_eq!(cache.get(long.as_bytes()), None);
+        cache.put(b"", first);
+        assert_eq!(cache.get(b""), None);
+        // Texts that share their first 24 bytes' words but not their length differ.
+        cache.put(b"2026-03-01", first);
+        assert_eq!(cache.get(b"2026-03-01\0"), None);
     }
 
     #[test]

@@ -61,30 +61,29 @@ fn plain_decimal(text: &[u8]) -> Option<Decimal> {
         b'+' => (false, &text[1..]),
         _ => (false, text),
     };
-    // 19 digits always fit a u64: the common case needs no 128-bit arithmetic.
+    // At most 19 digits and a point: 19 digits always fit a u64, so the loop needs no
+    // overflow checks (the count is checked after it).
     if digits.len() > 20 {
         return None;
     }
-    let (mut mantissa, mut count, mut scale, mut point) = (0u64, 0u32, 0u32, false);
-    for &byte in digits {
-        match byte {
-            b'0'..=b'9' => {
-                // Twenty digits may not fit: leave them to the general parser.
-                mantissa = mantissa
-                    .checked_mul(10)?
-                    .checked_add(u64::from(byte - b'0'))?;
-                count += 1;
-                scale += u32::from(point);
-            }
-            b'.' if !point => point = true,
-            _ => return None,
+    let (mut mantissa, mut point) = (0u64, None);
+    for (i, &byte) in digits.iter().enumerate() {
+        let digit = byte.wrapping_sub(b'0');
+        if digit < 10 {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
+        } else if byte == b'.' && point.is_none() {
+            point = Some(i);
+        } else {
+            return None;
         }
     }
+    let count = digits.len() - usize::from(point.is_some());
     if count == 0 || count > 19 {
         return None;
     }
-    let mut value = Decimal::from(mantissa);
-    value.set_scale(scale).ok()?;
+    // The scale is the number of digits after the point, as `Decimal::from_str` keeps it.
+    let scale = point.map_or(0, |at| digits.len() - at - 1) as u32;
+    let mut value = Decimal::from_parts(mantissa as u32, (mantissa >> 32) as u32, 0, false, scale);
     value.set_sign_negative(negative);
     Some(value)
 }
@@ -262,6 +261,10 @@ mod tests {
             "-99.999",
             "007.10",
             "9999999999999999999",
+            "12345678901234567.89",
+            "-0.0",
+            "18446744073709551.61",
+            ".1234567890123456789",
         ] {
             let general = Decimal::from_str_exact(text).unwrap();
             let fast = plain_decimal(text.as_bytes()).unwrap();
@@ -275,6 +278,11 @@ mod tests {
             "1e5",
             "12345678901234567890",
             "99999999999999999999",
+            "18446744073709551615",
+            "1.2345678901234567890",
+            "1844674407370955161.5",
+            "+-1",
+            "1-",
         ] {
             assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
         }
