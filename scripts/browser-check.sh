@@ -89,7 +89,7 @@ for y in range(height):
     if y % 2 == 0:
         for x in range(0, width, 2):
             colours.add(bytes(line[x * channels:x * channels + 3]))
-chart_colours = {bytes(c) for c in [(78, 121, 167), (242, 142, 43), (225, 87, 89)]}
+chart_colours = {bytes(c) for c in [(0, 114, 178), (230, 159, 0), (86, 180, 233)]}
 found = len(chart_colours & colours)
 print(f"browser-check: {width}x{height} screenshot, {len(colours)} distinct colours, "
       f"{found}/3 chart colours")

@@ -151,8 +151,8 @@ impl MtdChart {
     }
 }
 
-/// The line of spend to date.
-const SPEND_COLOR: RGBColor = RGBColor(78, 121, 167);
+/// The line of spend to date: the palette's first colour.
+const SPEND_COLOR: RGBColor = super::PALETTE[0];
 /// The spike line: darker than any threshold colour so the two kinds differ.
 const SPIKE_COLOR: RGBColor = RGBColor(120, 80, 140);
 
@@ -251,6 +251,26 @@ fn place(
 }
 
 impl Figure for MtdChart {
+    fn title(&self) -> String {
+        self.title.clone()
+    }
+
+    fn description(&self) -> String {
+        let mut text = format!(
+            "A line of the spend to date at the end of each UTC day, {} {} so far",
+            display_money(self.spend_to_date),
+            self.currency
+        );
+        for threshold in &self.thresholds {
+            text.push_str(&format!("; {}", threshold.label));
+        }
+        if let Some(spike) = &self.spike {
+            text.push_str(&format!("; {}", spike.label));
+        }
+        text.push('.');
+        text
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
         let (plot, legend) = split_legend(root, 300);

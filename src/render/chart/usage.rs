@@ -3,10 +3,10 @@
 //! with exact decimals, then their drawing with the shared pieces of `render::chart`.
 
 use super::{
-    DayRect, DrawResult, FONT, Figure, LegendEntry, MAX_CHART_DAYS, NoChart, Swatch, TEXT_COLOR,
-    axis_top, day_axis_chart_below_zero, draw_figures, draw_legend, fit_text, hatch, lighter,
-    net_tick, scope_band, segments, series_color, shade_days, split_legend, text_style, tick_label,
-    zero_line,
+    DayRect, DrawResult, FONT, Figure, LegendEntry, MAX_CHART_DAYS, MAX_SERIES, MoneyTicks,
+    NoChart, Swatch, TEXT_COLOR, axis_top, day_axis_chart_below_zero, draw_figures, draw_legend,
+    fit_labels, fit_text, hatch, lighter, net_tick, scope_band, segments, series_color, shade_days,
+    split_legend, text_style, zero_line,
 };
 use crate::aggregate::Summary;
 use crate::model::{Day, exact_add};
@@ -284,6 +284,7 @@ impl DailyChart {
     /// holds two or more keys: a single leftover key is shown under its own name). "other"
     /// keeps its charges and its credits apart like every series.
     pub fn from_summary(summary: &Summary, top: usize) -> Result<DailyChart, NoChart> {
+        let top = top.clamp(1, MAX_SERIES);
         let by_key = by_first_key(summary)?;
         let currency = currency_of(summary)?;
         let ranked = ranked(&by_key.totals, Parts::size, true);
@@ -429,6 +430,7 @@ impl ShareChart {
     /// "other" (when it holds two or more keys); and apart, the keys with credits, largest
     /// credit first, then "other".
     pub fn from_summary(summary: &Summary, top: usize) -> Result<ShareChart, NoChart> {
+        let top = top.clamp(1, MAX_SERIES);
         let by_key = by_first_key(summary)?;
         let currency = currency_of(summary)?;
         let charged = ranked(&by_key.totals, |p| p.up, false);
@@ -458,6 +460,41 @@ impl ShareChart {
 }
 
 impl Figure for DailyChart {
+    fn title(&self) -> String {
+        format!("Daily cost by {} ({})", self.key_name, self.currency)
+    }
+
+    fn description(&self) -> String {
+        let range = match (self.days.first(), self.days.last()) {
+            (Some(first), Some(last)) if first != last => format!("{first} to {last}"),
+            (Some(first), _) => first.to_string(),
+            _ => String::new(),
+        };
+        let names: Vec<&str> = self.series.iter().map(|s| s.label.as_str()).collect();
+        let mut text = format!(
+            "Stacked bars of the cost of each UTC day, {range}, by {}: {}. Total {} {}",
+            self.key_name,
+            names.join(", "),
+            display_money(self.total),
+            self.currency
+        );
+        if self.has_credits() {
+            text.push_str(&format!(
+                " (charges {}, credits {})",
+                display_money(self.charges),
+                display_money(self.credits)
+            ));
+        }
+        text.push('.');
+        if let Some(first) = self.provisional.iter().position(|p| *p) {
+            text.push_str(&format!(
+                " Days from {} on are provisional.",
+                self.days[first]
+            ));
+        }
+        text
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
         let body = scope_band(root, &self.scope)?;
@@ -474,6 +511,15 @@ impl Figure for DailyChart {
         // Charges stack up from zero, the largest key first and "other" on top; credits stack
         // down from zero in the same order. The edges were summed exactly (`stack`): pixel
         // positions are the only place money becomes f64.
+        // A gap of 3 pixels each side of a bar, less when days are narrow (a year is about 2
+        // pixels a day), and bars at most 80 pixels wide, centred, when days are few.
+        let slot = chart.plotting_area().dim_in_pixel().0 / self.days.len().max(1) as u32;
+        let gap = match slot {
+            0..=4 => 0,
+            5..=11 => 1,
+            _ => 3.max(slot.saturating_sub(80) / 2),
+        };
+        let gap_px = gap as i32;
         let mut hatches = Vec::new();
         let mut bars = Vec::new();
         for (i, stack) in self.stacks.iter().enumerate() {
@@ -496,7 +542,7 @@ impl Figure for DailyChart {
                     hatches.push(corners.clone());
                 }
                 let mut bar = Rectangle::new(corners, fill.filled());
-                bar.set_margin(0, 0, 3, 3);
+                bar.set_margin(0, 0, gap, gap);
                 bars.push(bar);
             }
         }
@@ -506,7 +552,11 @@ impl Figure for DailyChart {
         for [a, b] in hatches {
             let (x0, y0) = chart.backend_coord(&a);
             let (x1, y1) = chart.backend_coord(&b);
-            hatch(&area, (x0 - left + 3, y0 - top), (x1 - left - 3, y1 - top))?;
+            hatch(
+                &area,
+                (x0 - left + gap_px, y0 - top),
+                (x1 - left - gap_px, y1 - top),
+            )?;
         }
         zero_line(&mut chart)?;
         let credits = self.has_credits();
@@ -519,7 +569,7 @@ impl Figure for DailyChart {
                 let net = stack.net.to_f64().unwrap_or(0.0);
                 let (x0, y) = chart.backend_coord(&(SegmentValue::Exact(i), net));
                 let (x1, _) = chart.backend_coord(&(SegmentValue::Exact(i + 1), net));
-                net_tick(&area, (x0 - left + 3, x1 - left - 3), y - top)?;
+                net_tick(&area, (x0 - left + gap_px, x1 - left - gap_px), y - top)?;
             }
         }
         // The legend reads top-down like the stacks: the charges from the top down, then the
@@ -583,6 +633,40 @@ impl Figure for DailyChart {
 }
 
 impl Figure for ShareChart {
+    fn title(&self) -> String {
+        format!("Cost by {} ({})", self.key_name, self.currency)
+    }
+
+    fn description(&self) -> String {
+        let bars: Vec<String> = self
+            .bars
+            .iter()
+            .zip(self.shares())
+            .map(|(bar, share)| {
+                format!(
+                    "{} {} ({})",
+                    bar.label,
+                    display_money(bar.cost),
+                    percent_text(share)
+                )
+            })
+            .collect();
+        let mut text = format!(
+            "Horizontal bars of the charges by {}, largest first: {}.",
+            self.key_name,
+            bars.join("; ")
+        );
+        if !self.credits.is_empty() {
+            text.push_str(&format!(
+                " Credits and refunds {}, net total {} {}.",
+                display_money(self.credits_total),
+                display_money(self.total),
+                self.currency
+            ));
+        }
+        text
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
         let body = scope_band(root, &self.scope)?;
@@ -595,14 +679,14 @@ impl Figure for ShareChart {
             .bars
             .iter()
             .map(|bar| {
-                let text = if bar.is_other {
+                if bar.is_other {
                     format!("{} ({} keys)", bar.label, bar.keys)
                 } else {
                     bar.label.clone()
-                };
-                fit_text(plot, &text, &label_style, label_width - 16)
+                }
             })
             .collect();
+        let labels = fit_labels(plot, &labels, &label_style, label_width - 16);
         let largest = self.bars.iter().map(|b| b.cost).max().unwrap_or_default();
         // Room on the right for the value labels.
         let x_top = axis_top(largest, 1.32);
@@ -636,8 +720,8 @@ impl Figure for ShareChart {
             }
             _ => String::new(),
         };
-        let with_cents = x_top < 5.0;
-        let x_formatter = |value: &f64| tick_label(*value, with_cents);
+        let ticks = MoneyTicks::for_ticks(&MoneyTicks::values(0.0, x_top));
+        let x_formatter = |value: &f64| ticks.label(*value);
         let x_desc = if self.credits.is_empty() {
             format!("cost ({})", self.currency)
         } else {
@@ -649,13 +733,20 @@ impl Figure for ShareChart {
             .light_line_style(WHITE)
             .bold_line_style(RGBColor(222, 222, 222))
             .y_labels(count)
+            .x_labels(10)
             .y_label_formatter(&y_formatter)
             .x_label_formatter(&x_formatter)
             .x_desc(x_desc)
             .label_style(label_style.clone())
             .axis_desc_style(text_style(14))
             .draw()?;
-        let bar_margin = if count > 12 { 2 } else { 6 };
+        // Bars at most 44 pixels thick: one or two keys do not fill the plot with a slab.
+        let slot = chart.plotting_area().dim_in_pixel().1 / count as u32;
+        let bar_margin = if count > 12 {
+            2
+        } else {
+            6.max(slot.saturating_sub(44) / 2)
+        };
         chart.draw_series::<BackendCoordOnly, Rectangle<(f64, SegmentValue<usize>)>, _, _>(
             self.bars.iter().enumerate().map(|(n, bar)| {
                 let slot = count - 1 - n;
