@@ -21,4 +21,5 @@ mod report;
 mod scale;
 mod splitting;
 mod spreadsheet;
+mod table;
 mod tokens;

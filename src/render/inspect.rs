@@ -3,7 +3,7 @@
 //! decimal string; in the table it is rounded to cents for display (half to even), with the
 //! exact figure beside it when they differ.
 
-use super::table::display_money;
+use super::table::{display_money, display_width};
 use crate::config::CostColumn;
 use crate::error::RowError;
 use crate::ingest::inspect::InputReport;
@@ -172,14 +172,15 @@ fn section(out: &mut String, label: &str, lines: &[String]) {
     }
 }
 
-/// Left-aligned columns, right-aligned where `right` says, separated by two spaces.
+/// Left-aligned columns, right-aligned where `right` says, separated by two spaces; cells
+/// measured by display width (a CJK character takes two columns).
 fn aligned(rows: &[Vec<String>], right: &[bool]) -> Vec<String> {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|c| {
             rows.iter()
                 .filter_map(|r| r.get(c))
-                .map(|s| s.chars().count())
+                .map(|s| display_width(s))
                 .max()
                 .unwrap_or(0)
         })
@@ -191,7 +192,7 @@ fn aligned(rows: &[Vec<String>], right: &[bool]) -> Vec<String> {
                 if c > 0 {
                     line.push_str("  ");
                 }
-                let pad = widths[c] - cell.chars().count();
+                let pad = widths[c].saturating_sub(display_width(cell));
                 if right.get(c).copied().unwrap_or(false) {
                     line.push_str(&" ".repeat(pad));
                     line.push_str(cell);

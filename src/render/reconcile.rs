@@ -2,7 +2,7 @@
 
 use crate::model::{money_text, quantity_text};
 use crate::reconcile::{ReconcileRow, Side};
-use crate::render::table::display_money;
+use crate::render::table::{Column, display_money, group_thousands, layout, output_width};
 use anyhow::Result;
 use serde_json::json;
 
@@ -125,36 +125,19 @@ pub fn table(rows: &[ReconcileRow]) -> String {
             money(row.billed),
             money(row.estimated),
             display_money(row.difference),
-            quantity_text(row.quantity_difference),
+            group_thousands(&quantity_text(row.quantity_difference)),
             row.currency.clone(),
             row.flag.as_str().to_string(),
             row.status.as_str().to_string(),
         ]);
     }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| {
-            lines
-                .iter()
-                .map(|l| l[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let numeric = [false, false, true, true, true, true, false, false, false];
+    let t = Column::TEXT;
+    let f = Column::FIGURE;
+    let columns = [t, Column::NAME, f, f, f, f, t, t, t];
+    let (lines, _) = layout(&lines, &columns, output_width());
     let mut text = String::new();
-    for line in &lines {
-        let cells: Vec<String> = line
-            .iter()
-            .enumerate()
-            .map(|(i, cell)| {
-                if numeric[i] {
-                    format!("{cell:>width$}", width = widths[i])
-                } else {
-                    format!("{cell:<width$}", width = widths[i])
-                }
-            })
-            .collect();
-        text.push_str(cells.join("  ").trim_end());
+    for line in lines {
+        text.push_str(&line);
         text.push('\n');
     }
     let flagged = rows.iter().filter(|r| r.flag.is_flagged()).count();
