@@ -7,7 +7,10 @@
 # it needs /usr/bin/chromium (Debian: apt-get install chromium) and python3, and skips with
 # exit 0 and a message when Chromium is absent, unless BROWSER_CHECK_REQUIRED=1.
 # Checks: the page has inline <svg> charts and no external reference, and the screenshot is
-# not blank (many distinct colours, and some of the chart colours).
+# not blank (many distinct colours, and some of the chart colours). Then the print layout:
+# Chromium prints the page to PDF (--print-to-pdf) and the page count must be between 2 and
+# MAX_PAGES (default 8; the fixture report prints on 4 landscape pages). Pages are counted
+# with pdfinfo (poppler-utils) when installed, else by the "/Type /Page" objects of the PDF.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -98,4 +101,23 @@ if len(colours) < 16:
 if found < 2:
     sys.exit("browser-check: no visible chart in the screenshot")
 PY
+
+pdf="$work/report.pdf"
+timeout 60 "$chromium" --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --disable-sync --no-first-run \
+    --user-data-dir="$work/profile" --no-pdf-header-footer \
+    --print-to-pdf="$pdf" "file://$(realpath "$html")" \
+    >"$work/chromium-pdf.log" 2>&1 || { cat "$work/chromium-pdf.log" >&2; exit 1; }
+[[ -s "$pdf" ]] || { echo "browser-check: no PDF" >&2; exit 1; }
+if command -v pdfinfo >/dev/null; then
+    pages=$(pdfinfo "$pdf" | awk '/^Pages:/ {print $2}')
+else
+    pages=$(grep -a -o -E '/Type ?/Page([^s]|$)' "$pdf" | wc -l)
+fi
+max_pages="${MAX_PAGES:-8}"
+echo "browser-check: printed to $pages page(s) (bound 2..$max_pages)"
+if [[ "$pages" -lt 2 || "$pages" -gt "$max_pages" ]]; then
+    echo "browser-check: the printed report has $pages pages, expected 2 to $max_pages" >&2
+    exit 1
+fi
 echo "browser-check: ok ($shot)"

@@ -265,20 +265,20 @@ fn chart_of_a_year_labels_month_starts() {
     }
     let (_work, daily, _share) = chart_of(&csv, "service", "2026-01-01", "2026-12-31");
     let texts = svg_texts(&daily);
-    let months: Vec<&String> = texts
+    let months = [
+        "Jan 2026", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    // In order, each once: every month start is labelled (before: one label for the year).
+    let at: Vec<usize> = months
         .iter()
-        .filter(|t| t.starts_with("2026-") && t.len() == 7)
+        .map(|m| {
+            texts
+                .iter()
+                .position(|t| t == m)
+                .unwrap_or_else(|| panic!("{m}: {texts:?}"))
+        })
         .collect();
-    assert_eq!(
-        months,
-        [
-            "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07", "2026-08",
-            "2026-09", "2026-10", "2026-11", "2026-12"
-        ]
-        .map(String::from)
-        .iter()
-        .collect::<Vec<_>>()
-    );
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{texts:?}");
     assert_golden("chart-daily-365-days.svg", &daily);
 }
 
@@ -350,4 +350,115 @@ fn chart_keeps_names_distinct_with_full_names_in_titles() {
         assert!(texts.contains(&"東京リージョン 読み取りユニット".to_string()));
     }
     assert_golden("chart-daily-cjk-and-long-names.svg", &daily);
+}
+
+fn console_report(work: &Workdir, extra: &[&str]) -> String {
+    let fixture = crate::util::fixture("console");
+    let args = [
+        &[
+            "report",
+            fixture.as_str(),
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-02T10:30Z",
+            "--out",
+            "out",
+        ][..],
+        extra,
+    ]
+    .concat();
+    work.run(&args).ok();
+    work.read("out/report.html")
+}
+
+/// WCAG 2 contrast ratio of two `#rrggbb` colours.
+fn contrast(a: &str, b: &str) -> f64 {
+    let lum = |hex: &str| {
+        let c = |i: usize| {
+            let v = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+            if v <= 0.04045 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * c(1) + 0.7152 * c(3) + 0.0722 * c(5)
+    };
+    let (x, y) = (lum(a), lum(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+}
+
+#[test]
+fn report_html_has_subtotals_shares_and_a_print_layout() {
+    let work = Workdir::new();
+    let html = console_report(&work, &["--by", "service,sku"]);
+    // A share column and a subtotal per first key (by-service golden: database 1,899.36 of
+    // 3,103.46 = 61.2%; assistants 785.03 = 25.3%).
+    assert!(html.contains("<th class=\"num\">share</th>"));
+    assert!(
+        html.contains(
+            "<tr class=\"subtotal\"><td>database</td><td colspan=\"3\">subtotal</td>\
+         <td class=\"num\" title=\"1899.36242561\">1,899.36&nbsp;USD</td>\
+         <td class=\"num share\">61.2%</td><td>provisional</td></tr>"
+        ),
+        "no database subtotal"
+    );
+    assert!(html.contains("<td class=\"num share\">25.3%</td>"));
+    // collections has one row: no subtotal for it.
+    assert_eq!(html.matches("<tr class=\"subtotal\">").count(), 3);
+    // The "final" notice style is its own class: no row is painted by it.
+    assert!(html.contains("p.notice-final {"));
+    assert!(!html.contains(".final {") && !html.contains("p.final"));
+    // Print: the total row once, the daily table left out, page numbers, landscape.
+    for rule in [
+        "tfoot { display: table-row-group; }",
+        "#daily-section { display: none; }",
+        "counter(page)",
+        "size: landscape",
+    ] {
+        assert!(html.contains(rule), "{rule}");
+    }
+    assert!(!html.contains("hover"));
+    // Every chart is an image with a name.
+    assert_eq!(html.matches("<svg role=\"img\"").count(), 2);
+    assert!(html.contains("<title>Daily cost by service (USD)</title>"));
+    // WCAG AA: every text colour of the page has 4.5:1 on the darkest background text sits
+    // on (the header cells, #f4f4f4). Before: the footer's #888 had 3.5:1.
+    let style = &html[html.find("<style>").unwrap()..html.find("</style>").unwrap()];
+    let colours: Vec<String> = style
+        .match_indices("color: #")
+        .filter(|(at, _)| !style[..*at].ends_with("background-"))
+        .map(|(at, _)| {
+            let hex: String = style[at + 8..]
+                .chars()
+                .take_while(char::is_ascii_hexdigit)
+                .collect();
+            match hex.len() {
+                3 => format!("#{}", hex.chars().flat_map(|c| [c, c]).collect::<String>()),
+                _ => format!("#{hex}"),
+            }
+        })
+        .collect();
+    assert!(colours.contains(&"#595959".to_string()), "{colours:?}");
+    assert!(colours.len() >= 8, "{colours:?}");
+    for colour in colours {
+        let ratio = contrast(&colour, "#f4f4f4");
+        assert!(ratio >= 4.5, "{colour}: {ratio:.2}");
+    }
+}
+
+#[test]
+fn report_html_has_a_subtotal_per_period() {
+    let work = Workdir::new();
+    let html = console_report(&work, &["--by", "service", "--period", "week"]);
+    let summary = work.read("out/summary.csv");
+    let mut periods: Vec<&str> = summary
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    periods.dedup();
+    assert!(periods.len() >= 5, "{periods:?}");
+    assert_eq!(html.matches("period subtotal").count(), periods.len());
 }

@@ -92,6 +92,7 @@ pub fn display_width(text: &str) -> usize {
 
 /// `text` cut in the middle with "…" to at most `width` terminal columns, keeping its start
 /// and its end (where names tend to differ: "… (aws us-east-1)").
+#[cfg(test)]
 pub fn cut_middle(text: &str, width: usize) -> String {
     cut_middle_keeping(text, width, 45)
 }

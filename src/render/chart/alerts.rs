@@ -7,7 +7,7 @@
 //! first day. Only pixel coordinates go through `f64`. Owns no files.
 
 use super::{
-    DrawResult, Figure, LegendEntry, NoChart, Swatch, TEXT_COLOR, axis_top,
+    DrawResult, Figure, LegendEntry, NoChart, Swatch, TEXT, TEXT_COLOR, axis_top,
     day_axis_chart_below_zero, draw_legend, fit_text, lighter, series_color, shade_days,
     split_legend, text_style, zero_line,
 };
@@ -307,7 +307,7 @@ impl Figure for MtdChart {
             let at = (SegmentValue::Exact(0), value.to_f64().unwrap_or(0.0));
             chart.backend_coord(&at).1 - top
         };
-        let label_style = text_style(13).pos(Pos::new(HPos::Left, VPos::Top));
+        let label_style = text_style(TEXT).pos(Pos::new(HPos::Left, VPos::Top));
         let text_size = |text: &str, style: &TextStyle| {
             let (w, h) = area.estimate_text_size(text, style).unwrap_or((0, 0));
             (w as i32, h as i32)
@@ -393,7 +393,7 @@ impl Figure for MtdChart {
 
         // The day each fired threshold was first reached: a ring in the threshold's colour
         // and the date, above-left of the ring or, when taken, below-right and so on.
-        let date_style = text_style(12).pos(Pos::new(HPos::Left, VPos::Top));
+        let date_style = text_style(TEXT).pos(Pos::new(HPos::Left, VPos::Top));
         // The line's points, and the rings about to be drawn, are not to be covered either.
         taken.extend(points.iter().map(|&(x, y)| (x - 5, y - 5, x + 5, y + 5)));
         for threshold in &self.thresholds {
@@ -458,7 +458,7 @@ impl Figure for MtdChart {
         }
         draw_legend(&legend, "alerts", &entries)?;
         if let Some(note) = &self.spike_note {
-            let style = text_style(12);
+            let style = text_style(TEXT);
             let (legend_width, legend_height) = legend.dim_in_pixel();
             let lines = wrap(&legend, note, &style, legend_width.saturating_sub(16), 3);
             let mut y = legend_height as i32 - 96 - 17 * lines.len() as i32;
@@ -475,7 +475,7 @@ impl Figure for MtdChart {
         legend.draw(&Text::new(
             total,
             (8, legend.dim_in_pixel().1 as i32 - 60),
-            text_style(14),
+            text_style(TEXT),
         ))?;
         Ok(())
     }

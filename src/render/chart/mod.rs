@@ -203,6 +203,11 @@ pub fn contrast(a: RGBColor, b: RGBColor) -> f64 {
     (x.max(y) + 0.05) / (x.min(y) + 0.05)
 }
 
+/// The size of every chart text but the title, in pixels (SVG font-size 13.7): a chart
+/// printed across a landscape A4 or Letter page (report.html's print layout, 10 mm margins,
+/// scaled to about 0.82) still sets it at 8 pt or more.
+pub const TEXT: u32 = 17;
+
 /// The text style of labels, `size` in pixels.
 pub fn text_style(size: u32) -> TextStyle<'static> {
     (FONT, size).into_font().color(&TEXT_COLOR)
@@ -385,8 +390,8 @@ fn scope_band<DB: DrawingBackend>(
         return Ok(root.clone());
     }
     let (width, _) = root.dim_in_pixel();
-    let (band, rest) = root.split_vertically(24);
-    let style = text_style(13);
+    let (band, rest) = root.split_vertically(30);
+    let style = text_style(TEXT);
     let text = fit_text(&band, scope, &style, width.saturating_sub(24));
     band.draw(&Text::new(text, (12, 6), style))?;
     Ok(rest)
@@ -407,8 +412,8 @@ pub fn draw_legend<DB: DrawingBackend>(
     entries: &[LegendEntry],
 ) -> DrawResult<DB> {
     let (width, _) = area.dim_in_pixel();
-    let style = text_style(14);
-    let title_style = (FONT, 15)
+    let style = text_style(TEXT);
+    let title_style = (FONT, TEXT + 1)
         .into_font()
         .style(FontStyle::Bold)
         .color(&TEXT_COLOR);
@@ -478,7 +483,7 @@ pub fn draw_legend<DB: DrawingBackend>(
             (x1 + 10, y),
             style.pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;
-        y += 26;
+        y += 28;
     }
     Ok(())
 }
@@ -600,7 +605,7 @@ pub fn money_label_area<DB: DrawingBackend>(
     let widest = ticks
         .iter()
         .filter_map(|t| {
-            area.estimate_text_size(&format.label(*t), &text_style(13))
+            area.estimate_text_size(&format.label(*t), &text_style(TEXT))
                 .ok()
         })
         .map(|(w, _)| w)
@@ -626,8 +631,8 @@ pub fn day_axis_description(days: &[Day]) -> String {
 
 /// Which days of a day axis carry a label, and the label: chosen by the length of the range
 /// so labels never crowd. Up to 31 days: day numbers (`7`, or `10-07` over two months), every
-/// day or every few days; up to 18 weeks: Mondays (`10-05`); longer: month starts (`2026-10`),
-/// every month or every 2, 3, 6 or 12 months. A label is `(index in days, text)`.
+/// day or every few days; up to 18 weeks: Mondays (`10-05`); longer: month starts (`Oct`, with
+/// the year on the first and on January: `Jan 2027`), every month or every 2, 3, 6 or 12. A label is `(index in days, text)`.
 /// `fits` is how many labels of `width` pixels the axis holds.
 pub fn day_ticks(days: &[Day], fits: &dyn Fn(usize, usize) -> bool) -> Vec<(usize, String)> {
     let (Some(first), Some(last)) = (days.first(), days.last()) else {
@@ -664,15 +669,24 @@ pub fn day_ticks(days: &[Day], fits: &dyn Fn(usize, usize) -> bool) -> Vec<(usiz
         .find(|step| {
             let count = starts
                 .iter()
-                .filter(|i| (days[**i].month() - 1) % step == 0)
+                .filter(|i| (days[**i].month() - 1).is_multiple_of(*step))
                 .count();
-            fits(count, 7)
+            fits(count, 5)
         })
         .unwrap_or(12);
     starts
         .into_iter()
-        .filter(|i| (days[*i].month() - 1) % step == 0)
-        .map(|i| (i, days[i].format("%Y-%m").to_string()))
+        .filter(|i| (days[*i].month() - 1).is_multiple_of(step))
+        .enumerate()
+        .map(|(n, i)| {
+            // The year on the first label and on each January.
+            let fmt = if n == 0 || days[i].month() == 1 {
+                "%b %Y"
+            } else {
+                "%b"
+            };
+            (i, days[i].format(fmt).to_string())
+        })
         .collect()
 }
 
@@ -747,9 +761,9 @@ pub fn day_axis_chart_below_zero<'a, DB: DrawingBackend>(
     let format = MoneyTicks::for_ticks(&ticks);
     let label_area = money_label_area(area, &ticks, &format);
     let mut chart = ChartBuilder::on(area)
-        .caption(title, (FONT, 20).into_font().color(&TEXT_COLOR))
+        .caption(title, (FONT, 22).into_font().color(&TEXT_COLOR))
         .margin(12)
-        .x_label_area_size(48)
+        .x_label_area_size(58)
         .y_label_area_size(label_area)
         .build_cartesian_2d(
             DayAxis {
@@ -770,11 +784,11 @@ pub fn day_axis_chart_below_zero<'a, DB: DrawingBackend>(
         .y_label_formatter(&y_formatter)
         .x_desc(day_axis_description(days))
         .y_desc(format!("cost ({currency})"))
-        .label_style(text_style(13))
-        .axis_desc_style(text_style(14))
+        .label_style(text_style(TEXT))
+        .axis_desc_style(text_style(TEXT))
         .draw()?;
     // The day labels, centred under their day, with a tick from the axis.
-    let style = text_style(13);
+    let style = text_style(TEXT);
     let digit = area
         .estimate_text_size("0", &style)
         .map_or(8, |(w, _)| w.max(1)) as usize;
@@ -822,7 +836,7 @@ pub fn shade_days<DB: DrawingBackend>(
         let (x, y) = chart.backend_coord(&(SegmentValue::Exact(first), y_top));
         let area = chart.plotting_area().strip_coord_spec();
         let (left, top) = area.get_base_pixel();
-        let style = text_style(12).pos(Pos::new(HPos::Right, VPos::Top));
+        let style = text_style(TEXT).pos(Pos::new(HPos::Right, VPos::Top));
         area.draw(&Text::new(
             label.to_string(),
             (x - left - 4, y - top + 4),
@@ -870,9 +884,9 @@ fn draw_figures<DB: DrawingBackend>(
     lines: &[(String, String)],
 ) -> DrawResult<DB> {
     let (width, height) = area.dim_in_pixel();
-    let style = text_style(14);
+    let style = text_style(TEXT);
     let right = style.pos(Pos::new(HPos::Right, VPos::Top));
-    let mut y = height as i32 - 60 - 20 * (lines.len() as i32 - 1);
+    let mut y = height as i32 - 60 - 24 * (lines.len() as i32 - 1);
     for (label, amount) in lines {
         area.draw(&Text::new(label.clone(), (8, y), style.clone()))?;
         area.draw(&Text::new(
@@ -880,7 +894,7 @@ fn draw_figures<DB: DrawingBackend>(
             (width as i32 - 24, y),
             right.clone(),
         ))?;
-        y += 20;
+        y += 24;
     }
     Ok(())
 }
@@ -951,10 +965,17 @@ pub(crate) mod tests {
         let year = range("2026-01-01", 365);
         let ticks = day_ticks(&year, &all);
         assert_eq!(ticks.len(), 12);
-        assert_eq!(ticks[9], (273, "2026-10".to_string()));
+        assert_eq!(ticks[0], (0, "Jan 2026".to_string()));
+        assert_eq!(ticks[9], (273, "Oct".to_string()));
         let few = |count: usize, _: usize| count <= 4;
         let ticks: Vec<String> = day_ticks(&year, &few).into_iter().map(|t| t.1).collect();
-        assert_eq!(ticks, ["2026-01", "2026-04", "2026-07", "2026-10"]);
+        assert_eq!(ticks, ["Jan 2026", "Apr", "Jul", "Oct"]);
+        let over_new_year = range("2026-11-15", 120 + 60);
+        let ticks: Vec<String> = day_ticks(&over_new_year, &all)
+            .into_iter()
+            .map(|t| t.1)
+            .collect();
+        assert_eq!(ticks[..3], ["Dec 2026", "Jan 2027", "Feb"]);
         // 183 days from mid-April: every tick on a month start.
         let half = range("2026-04-15", 183);
         assert!(

@@ -4,9 +4,9 @@
 
 use super::{
     DayRect, DrawResult, FONT, Figure, LegendEntry, MAX_CHART_DAYS, MAX_SERIES, MoneyTicks,
-    NoChart, Swatch, TEXT_COLOR, axis_top, day_axis_chart_below_zero, draw_figures, draw_legend,
-    fit_labels, fit_text, hatch, lighter, net_tick, scope_band, segments, series_color, shade_days,
-    split_legend, text_style, zero_line,
+    NoChart, Swatch, TEXT, TEXT_COLOR, axis_top, day_axis_chart_below_zero, draw_figures,
+    draw_legend, fit_labels, fit_text, hatch, lighter, net_tick, scope_band, segments,
+    series_color, shade_days, split_legend, text_style, zero_line,
 };
 use crate::aggregate::Summary;
 use crate::model::{Day, exact_add};
@@ -625,7 +625,7 @@ impl Figure for DailyChart {
             legend.draw(&Text::new(
                 format!("total {}", money(self.total)),
                 (8, legend.dim_in_pixel().1 as i32 - 60),
-                text_style(14),
+                text_style(TEXT),
             ))?;
         }
         Ok(())
@@ -674,7 +674,7 @@ impl Figure for ShareChart {
         let split = (!self.credits.is_empty()).then(|| split_legend(&body, 300));
         let plot = split.as_ref().map_or(&body, |(plot, _)| plot);
         let label_width = if self.credits.is_empty() { 330u32 } else { 260 };
-        let label_style = text_style(14);
+        let label_style = text_style(TEXT);
         let labels: Vec<String> = self
             .bars
             .iter()
@@ -708,9 +708,9 @@ impl Figure for ShareChart {
             )
         };
         let mut chart = ChartBuilder::on(plot)
-            .caption(title, (FONT, 20).into_font().color(&TEXT_COLOR))
+            .caption(title, (FONT, 22).into_font().color(&TEXT_COLOR))
             .margin(16)
-            .x_label_area_size(44)
+            .x_label_area_size(54)
             .y_label_area_size(label_width)
             .build_cartesian_2d(0f64..x_top, segments(count))?;
         // The largest bar at the top: bar n sits at segment count - 1 - n.
@@ -738,7 +738,7 @@ impl Figure for ShareChart {
             .x_label_formatter(&x_formatter)
             .x_desc(x_desc)
             .label_style(label_style.clone())
-            .axis_desc_style(text_style(14))
+            .axis_desc_style(text_style(TEXT))
             .draw()?;
         // Bars at most 44 pixels thick: one or two keys do not fill the plot with a slab.
         let slot = chart.plotting_area().dim_in_pixel().1 / count as u32;
@@ -762,7 +762,7 @@ impl Figure for ShareChart {
             }),
         )?;
         // Value labels just right of each bar, in pixels so the gap does not depend on scale.
-        let value_style = text_style(13).pos(Pos::new(HPos::Left, VPos::Center));
+        let value_style = text_style(TEXT).pos(Pos::new(HPos::Left, VPos::Center));
         let area = chart.plotting_area().strip_coord_spec();
         let (left, top) = area.get_base_pixel();
         for (n, (bar, share)) in self.bars.iter().zip(self.shares()).enumerate() {
@@ -794,9 +794,9 @@ impl ShareChart {
     /// The credits column: each key's credits, then charges, credits and the net total.
     fn draw_credits<DB: DrawingBackend>(&self, side: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let (width, _) = side.dim_in_pixel();
-        let style = text_style(14);
+        let style = text_style(TEXT);
         let right = style.pos(Pos::new(HPos::Right, VPos::Top));
-        let title_style = (FONT, 15)
+        let title_style = (FONT, TEXT + 1)
             .into_font()
             .style(FontStyle::Bold)
             .color(&TEXT_COLOR);
@@ -806,11 +806,11 @@ impl ShareChart {
             (8, y),
             title_style.clone(),
         ))?;
-        y += 18;
+        y += 22;
         side.draw(&Text::new(
             "(not a share: below zero)",
             (8, y),
-            text_style(12),
+            text_style(TEXT),
         ))?;
         y += 28;
         for credit in &self.credits {
@@ -831,7 +831,7 @@ impl ShareChart {
             );
             side.draw(&Text::new(label, (8, y), style.clone()))?;
             side.draw(&Text::new(amount, (width as i32 - 24, y), right.clone()))?;
-            y += 24;
+            y += 26;
         }
         let money = |value: Decimal| format!("{} {}", display_money(value), self.currency);
         draw_figures(
