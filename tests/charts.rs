@@ -462,3 +462,18 @@ fn report_html_has_a_subtotal_per_period() {
     assert!(periods.len() >= 5, "{periods:?}");
     assert_eq!(html.matches("period subtotal").count(), periods.len());
 }
+
+#[test]
+fn chart_pngs_are_palette_pngs_a_tenth_of_the_rgb_size() {
+    // Before: 24-bit RGB at default compression, 214 KB and 79 KB for the fixture's charts.
+    let work = Workdir::new();
+    console_report(&work, &["--by", "service"]);
+    for (name, limit) in [("chart-daily.png", 40_000), ("chart-share.png", 30_000)] {
+        let bytes = std::fs::read(work.path().join("out").join(name)).unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+        // IHDR: 1200 × 600, 8 bits, colour type 3 (indexed).
+        assert_eq!(&bytes[16..24], &[0, 0, 4, 176, 0, 0, 2, 88]);
+        assert_eq!((bytes[24], bytes[25]), (8, 3), "{name}");
+        assert!(bytes.len() < limit, "{name}: {} bytes", bytes.len());
+    }
+}

@@ -710,6 +710,7 @@ impl Figure for ShareChart {
         let mut chart = ChartBuilder::on(plot)
             .caption(title, (FONT, 22).into_font().color(&TEXT_COLOR))
             .margin(16)
+            .margin_right(44)
             .x_label_area_size(54)
             .y_label_area_size(label_width)
             .build_cartesian_2d(0f64..x_top, segments(count))?;
