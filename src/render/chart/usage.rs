@@ -36,6 +36,8 @@ pub struct Series {
     pub label: String,
     /// True for the "other" bucket.
     pub is_other: bool,
+    /// How many keys the series holds (more than one only for "other").
+    pub keys: usize,
     /// Net cost over the whole range.
     pub total: Decimal,
     /// Net cost per day, aligned with `DailyChart::days`.
@@ -301,6 +303,7 @@ impl DailyChart {
         let empty = |label: String, is_other: bool| Series {
             label,
             is_other,
+            keys: if is_other { ranked.len() - keep } else { 1 },
             total: Decimal::ZERO,
             values: vec![Decimal::ZERO; days.len()],
             up: vec![Decimal::ZERO; days.len()],
@@ -575,7 +578,11 @@ impl Figure for DailyChart {
         // The legend reads top-down like the stacks: the charges from the top down, then the
         // keys that only have credits, from zero down.
         let entry = |(s, series): (usize, &Series)| LegendEntry {
-            label: series.label.clone(),
+            label: if series.is_other {
+                format!("{} ({} keys)", series.label, series.keys)
+            } else {
+                series.label.clone()
+            },
             swatch: Swatch::Solid(series_color(s, series.is_other)),
         };
         let charged = |series: &Series| series.up.iter().any(|v| !v.is_zero());
