@@ -104,6 +104,8 @@ fn report_draws_a_credit_below_zero_and_apart_from_the_shares() {
          -300.00&nbsp;USD</td>"
     ));
     assert!(html.contains("<span class=\"tag\">credit</span>-320.00&nbsp;USD"));
+    // No share column: with credits, shares of a net total would run past 100%.
+    assert!(!html.contains(">share</th>"));
     // The charts in the page are the files.
     assert!(html.contains(daily.trim()));
     assert!(html.contains(share.trim()));

@@ -366,10 +366,13 @@ fn summary_table(out: &mut String, summary: &Summary) {
     if summary.with_units {
         out.push_str("<th class=\"num\">quantity</th><th>unit</th>");
     }
-    // A share of the total when there is one total (one currency, one source) to share.
+    // A share of the total when there is one total (one currency, one source) to share and
+    // every row is a charge: with credits, a share of a net total is no share (a charge can
+    // be 108% of it).
     let totals = summary.totals();
+    let no_credit = summary.rows.iter().all(|r| !r.cost.is_sign_negative());
     let whole = match totals.as_slice() {
-        [total] if !total.cost.is_zero() => Some(total.cost),
+        [total] if total.cost > Decimal::ZERO && no_credit => Some(total.cost),
         _ => None,
     };
     out.push_str("<th class=\"num\">cost</th>");
