@@ -8,7 +8,7 @@ Run from anywhere:
 
 Only the Python standard library is used. Money and quantities are `decimal.Decimal`
 parsed from the text exactly as it is written into the files; no float is involved.
-The expectations follow the FOCUS reading rules of the README (day = UTC day of
+The expectations follow the FOCUS reading rules of docs/inputs.md (day = UTC day of
 ChargePeriodStart, every ChargeCategory counts, null spellings, exponent numbers, field
 fallback chains, `--spread-charges`), implemented here independently of tally: this
 script never runs tally.
@@ -844,7 +844,7 @@ def refusal_files() -> list[CsvFile]:
 
 
 # --------------------------------------------------------------------------------------
-# Expectations (the FOCUS rules of the README, implemented independently of tally)
+# Expectations (the FOCUS rules of docs/inputs.md, implemented independently of tally)
 
 COST_COLUMN = {"billed": "BilledCost", "effective": "EffectiveCost", "list": "ListCost",
                "contracted": "ContractedCost"}
@@ -1102,7 +1102,7 @@ python3 scripts/gen_real_world.py
 
 The script uses only the Python standard library and is deterministic. It computes every
 expectation with `decimal.Decimal` from the same in-memory rows it writes, following the
-FOCUS reading rules of the main README (never by running tally):
+FOCUS reading rules of docs/inputs.md (never by running tally):
 
 - day = UTC day of `ChargePeriodStart` (offsets converted; no zone = UTC); ranges are
   inclusive UTC days; every ChargeCategory and ChargeClass counts, credits stay negative;

@@ -2,6 +2,8 @@
 """The import graph between tally's modules, and a check that it has no cycle.
 
 Usage: python3 scripts/modgraph.py [--dot] [SRC_DIR]   (SRC_DIR defaults to src/ of this repo)
+  --dot   the same graph in Graphviz form instead (no check)
+Exit: 0 no cycle, 1 a cycle (printed with the file and line of each edge), 2 a usage error.
 
 Every path a file names in another module counts as an edge: `use crate::…` / `use super::…`
 trees (braces expanded), `pub use`, and paths written inline in code (`crate::model::Day`),
@@ -11,20 +13,28 @@ Nodes are the top-level modules (src/model.rs, src/ingest/, …), and one level 
 the folders ingest/, render/ and cmd/ (`ingest/row`, `render/chart`). `main` is the crate
 root (src/main.rs).
 
-What counts as a cycle: collapse every node to its top-level module and drop the edges inside
-one top-level module (a folder's parent and children may name each other: that is one module
-split into files). A cycle is then any set of top-level modules that reach one another, e.g.
-`cli -> config -> cli`. The script prints each such cycle with the file and line of every
-edge in it and exits 1; with no cycle it prints the layers (each module imports only from
-layers above it) and exits 0.
+What counts as a cycle:
+- between top-level modules: collapse every node to its top-level module and drop the edges
+  inside one top-level module; a cycle is any set of top-level modules that reach one another,
+  e.g. `cli -> config -> cli`;
+- inside a folder: files of ingest/, render/ or cmd/ that reach one another without passing
+  through the folder's mod.rs, e.g. `ingest/row -> ingest/columns -> ingest/row`. A folder's
+  mod.rs and its own files may name each other: that is one module split into files.
+The ground floor (primitives) may import nothing of tally: each import it makes is printed
+(`GROUND FLOOR …`) and fails the check too.
+The script prints each cycle with the file and line of every edge in it and exits 1; with no
+cycle it prints the layers (each module imports only from layers below it) and exits 0.
 """
 
 import os
 import re
+import signal
 import sys
 from collections import defaultdict
 
 DETAIL = {"ingest", "render", "cmd"}
+# Modules that may import nothing of tally: anything may use them without a loop.
+GROUND_FLOOR = {"primitives"}
 IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 
 
@@ -66,7 +76,7 @@ def strip_comments_and_strings(text):
             j += 1
             out.append(re.sub(r"[^\n]", " ", text[i:j]))
             i = j
-        elif c == "'" and (m := re.compile(r"'(\\[^']+|[^\\'])'").match(text, i)):
+        elif c == "'" and (m := re.compile(r"'(\\.[^']*|[^\\'])'").match(text, i)):
             out.append(" " * (m.end() - i))
             i = m.end()
         else:
@@ -265,18 +275,34 @@ def shortest_cycle(start, comp, succ):
 
 
 def main(argv):
+    if any(a in ("-h", "--help") for a in argv):
+        print(__doc__.strip())
+        return 0
     dot = "--dot" in argv
     args = [a for a in argv if a != "--dot"]
+    if len(args) > 1 or any(a.startswith("-") for a in args):
+        print("usage: python3 scripts/modgraph.py [--dot] [SRC_DIR]", file=sys.stderr)
+        return 2
     here = os.path.dirname(os.path.abspath(__file__))
     src = args[0] if args else os.path.join(here, "..", "src")
     src = os.path.normpath(src)
+    if not os.path.isfile(os.path.join(src, "main.rs")) and not os.path.isfile(
+        os.path.join(src, "lib.rs")
+    ):
+        print(
+            f"modgraph: {src} holds no main.rs or lib.rs; give the crate's src directory",
+            file=sys.stderr,
+        )
+        return 2
     edges = collect(src)
 
     if dot:
+        # Graphviz: `python3 scripts/modgraph.py --dot | dot -Tsvg > modules.svg`.
         print("digraph tally {")
         for a, b in sorted(edges):
             print(f'  "{a}" -> "{b}";')
         print("}")
+        return 0
 
     succ = defaultdict(set)
     nodes = set()
@@ -297,23 +323,50 @@ def main(argv):
     for t in tops:
         succ.setdefault(t, set())
 
-    cycles = strongly_connected(tops, succ)
+    # Loops between the files of one folder (ingest/row -> ingest/columns -> ingest/row): the
+    # graph of files, without the edges between a folder and its own files.
+    file_succ = defaultdict(set)
+    file_evidence = defaultdict(list)
+    for (a, b), places in edges.items():
+        if a != top(a) and b == top(b) == top(a) or b != top(b) and a == top(a) == top(b):
+            continue
+        file_succ[a].add(b)
+        file_evidence[(a, b)] += [(a, b, f, line) for f, line in places]
+    for n in nodes:
+        file_succ.setdefault(n, set())
+    within = [
+        comp
+        for comp in strongly_connected(nodes, file_succ)
+        if len({top(n) for n in comp}) == 1
+    ]
+
     print()
-    if cycles:
-        for comp in cycles:
-            print(f"CYCLE among {{{', '.join(comp)}}}; the loops through each of them:")
-            seen = set()
-            for start in comp:
-                loop = shortest_cycle(start, comp, succ)
-                key = frozenset(zip(loop, loop[1:]))
-                if key in seen:
-                    continue
-                seen.add(key)
-                print(f"  {' -> '.join(loop)}")
-                for a, b in zip(loop, loop[1:]):
-                    for x, y, f, line in sorted(set(evidence[(a, b)]))[:3]:
-                        where = os.path.relpath(f, os.path.dirname(src))
-                        print(f"    {x} -> {y}: {where}:{line}")
+    found = [(c, succ, evidence) for c in strongly_connected(tops, succ)]
+    found += [(c, file_succ, file_evidence) for c in within]
+    for comp, graph, why in found:
+        print(f"CYCLE among {{{', '.join(comp)}}}; the loops through each of them:")
+        seen = set()
+        for start in comp:
+            loop = shortest_cycle(start, comp, graph)
+            key = frozenset(zip(loop, loop[1:]))
+            if key in seen:
+                continue
+            seen.add(key)
+            print(f"  {' -> '.join(loop)}")
+            for a, b in zip(loop, loop[1:]):
+                for x, y, f, line in sorted(set(why[(a, b)]))[:3]:
+                    where = os.path.relpath(f, os.path.dirname(src))
+                    print(f"    {x} -> {y}: {where}:{line}")
+    grounded = sorted(
+        (a, b, f, line)
+        for (a, b), places in edges.items()
+        if top(a) in GROUND_FLOOR and top(b) != top(a)
+        for f, line in places
+    )
+    for a, b, f, line in grounded:
+        where = os.path.relpath(f, os.path.dirname(src))
+        print(f"GROUND FLOOR {a} imports {b}: {where}:{line}")
+    if found or grounded:
         return 1
 
     # Layers: a module's layer is one more than the deepest module it imports.
@@ -326,11 +379,14 @@ def main(argv):
 
     for t in tops:
         depth(t)
-    print("# no cycle between top-level modules; layers, ground floor first:")
+    print("# no cycle; the top-level modules in layers, ground floor first:")
     for k in range(max(layer.values()) + 1):
         print(f"{k}: {' '.join(sorted(t for t in tops if layer[t] == k))}")
     return 0
 
 
 if __name__ == "__main__":
+    # Quiet when piped into `head`: the default SIGPIPE handling ends the script.
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     sys.exit(main(sys.argv[1:]))

@@ -1,42 +1,203 @@
-//! The command line, as clap derive structs. Doc comments are the help text; no logic here.
+//! The command line, as clap derive structs. Doc comments and the `*_AFTER_HELP` texts are the
+//! help, the man page and the completions; no logic here.
 
-use crate::config::{CostColumn, DateBasis, Format, InspectFormat, OnOverlap};
 use crate::model::Period;
+use crate::options::{CostColumn, DateBasis, Format, InspectFormat, OnOverlap};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Exact, auditable cost reports from usage exports (console CSV, FOCUS, cost usage export zips)
-/// and token-usage records (JSON, JSON Lines) priced by a rate card.
+/// Exact, auditable cost reports from usage exports (console CSV, FOCUS CSV and Parquet, cost
+/// usage export zips) and token-usage records (JSON, JSON Lines) priced by a rate card.
 #[derive(Debug, Parser)]
-#[command(name = "tally", version, propagate_version = true)]
+#[command(name = "tally", version, propagate_version = true, after_help = TALLY_AFTER_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
+// Each subcommand's help ends with examples that run as written from the repository's root
+// (tests/help.rs runs every one; `# exit N` states an exit code other than 0) and its exit
+// codes (src/error.rs, `Exit`). Example lines stay under 80 columns: clap wraps longer ones.
+
+const TALLY_AFTER_HELP: &str = "\
+Start with `tally inspect` on an unknown export, then `tally report`. Each subcommand's --help
+describes its inputs, its default range, examples and exit codes; the user guide is
+docs/README.md in the repository, and `tally man` prints the man page.
+
+Examples:
+  tally inspect fixtures/export/cost-usage-export-2026-10.zip
+  tally report fixtures/console --month 2026-10 --by service
+  tally alerts fixtures/console --month 2026-10 --threshold 2500  # exit 3
+
+Exit codes:
+  0  success; `alerts`: no alert fired
+  1  bad input or a runtime error (a bad row, an unreadable file, overlapping
+     exports, an --out folder held by another run); with --fail-on-empty: no row
+     counted
+  2  usage error: a bad option or value (`alerts`: a bad --config file too)
+  3  `alerts`: at least one alert fired; `reconcile --fail-on-flag`: a row was
+     flagged";
+
+const REPORT_AFTER_HELP: &str = "\
+Examples:
+  tally report fixtures/console --month 2026-10 --by service --period week
+  tally report fixtures/console --from 2026-10-03 --to 2026-10-17 \\
+      --project search-prod --format csv
+  tally report fixtures/tokens --month 2026-10 --by assistant,model
+  tally report fixtures/export --month 2026-10 --by service --out reports/oct
+
+Exit codes:
+  0  the report was made (also when no row is counted: a warning says why)
+  1  bad input or a runtime error: a bad row (without --skip-bad-rows), an
+     unreadable file, overlapping exports (with --on-overlap error), an --out
+     folder held by another run or holding other files; with --fail-on-empty:
+     no row counted
+  2  usage error: a bad option or value (also a --by name that no input has)";
+
+const ALERTS_AFTER_HELP: &str = "\
+Examples:
+  tally alerts fixtures/console --month 2026-10 --threshold 500  # exit 3
+  tally alerts fixtures/console --config fixtures/alerts.toml --alert org \\
+      --month 2026-10 --as-of 2026-11-02 --format json  # exit 3
+  tally alerts fixtures/console --month 2026-10 --by project \\
+      --threshold 2000  # exit 0
+
+Exit codes:
+  0  no alert fired
+  1  bad input or a runtime error (as for report); with --fail-on-empty: the
+     watched period has no row
+  2  usage error: a bad option or value, or a bad --config file
+  3  at least one alert fired (provisional or not)";
+
+const RECONCILE_AFTER_HELP: &str = "\
+Examples:
+  tally reconcile fixtures/reconcile --month 2026-10
+  tally reconcile fixtures/reconcile --month 2026-10 --tolerance 1% --format csv
+  tally reconcile fixtures/reconcile --month 2026-10 --fail-on-flag  # exit 3
+
+Exit codes:
+  0  the rows were compared, flagged or not
+  1  bad input or a runtime error (as for report); with --fail-on-empty: no row
+     in the range
+  2  usage error: a bad option or value
+  3  with --fail-on-flag: at least one row is flagged";
+
+const INSPECT_AFTER_HELP: &str = "\
+Examples:
+  tally inspect fixtures/focus-sample/focus_sample.csv
+  tally inspect fixtures/export --cost effective --format json
+  tally inspect fixtures/parquet/aws  # an AWS Data Exports Parquet tree
+  tally inspect fixtures/real-world/focus-semicolon.csv --delimiter ';'
+
+Exit codes:
+  0  every input could be read (bad rows are counted, never fatal)
+  1  an input could not be read, or has no header tally reads
+  2  usage error: a bad option or value";
+
+const COMPLETIONS_AFTER_HELP: &str = "\
+Examples:
+  tally completions bash > tally.bash  # then: source tally.bash
+  tally completions zsh > _tally       # a file named _tally in a $fpath folder
+  tally completions fish > tally.fish  # into ~/.config/fish/completions/
+
+Exit codes:
+  0  the script was printed
+  2  usage error: an unknown shell";
+
+const MAN_AFTER_HELP: &str = "\
+Examples:
+  tally man > tally.1  # then: man ./tally.1
+  tally man report > tally-report.1
+  tally man | gzip > tally.1.gz  # for a man1 folder, e.g. /usr/local/share/man/man1
+
+Exit codes:
+  0  the page was printed
+  2  usage error: no such subcommand";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Aggregate cost by SKU, project, service, region, resource or tag over a UTC date range.
+    ///
+    /// Inputs: files, directories (read recursively, entries in name order: *.csv, *.json,
+    /// *.jsonl, the same with .gz, *.zip and *.parquet; provider *manifest.json files are
+    /// skipped) or - for standard input. Each file's kind is detected from its content, never
+    /// its name: console usage CSVs, FOCUS 1.0-1.4 CSV or Parquet files, cost usage export
+    /// zips, any of the CSVs gzip-compressed, and token-usage records (JSON, JSON Lines),
+    /// which are estimates priced by the rate card (--rates) and never added to billed rows.
+    ///
+    /// Range: --month, or --from and --to (inclusive UTC days). Default: the current month
+    /// of the as-of time (--as-of, default now), from its 1st to the as-of day. --from alone
+    /// runs to the as-of day; --to alone starts on the 1st of its month. Days after the
+    /// as-of day are never counted. A day is provisional until --delay-days (default 3) whole
+    /// days have passed since it ended; every row says whether it is.
+    #[command(after_help = REPORT_AFTER_HELP)]
     Report(ReportArgs),
     /// Spend alerts for cron: thresholds and a spike check on one month (or the last N days).
-    /// Exit code 3 when at least one alert fires, 0 when none does.
+    ///
+    /// Inputs: as for `report` (usage CSVs, FOCUS CSV or Parquet, export zips, token
+    /// records). Include the previous month's exports: the spike check compares with its
+    /// total, and is skipped (and says why) when that month is missing, incomplete or not yet
+    /// final. Named alerts can be read from a TOML file (--config, --alert).
+    ///
+    /// Range: --month (YYYY-MM, current or previous; default: current, relative to --as-of),
+    /// its days up to the as-of day; or --last Nd (1 to 366 days, e.g. 7d) ending on the
+    /// as-of day. A threshold fires when
+    /// spend to date reaches it; the spike when spend to date is strictly greater than
+    /// --spike-factor (default 2) times the previous period's total.
+    #[command(after_help = ALERTS_AFTER_HELP)]
     Alerts(AlertsArgs),
     /// Set billed assistants usage beside token-record estimates, per UTC day and SKU, and flag
-    /// the differences beyond a tolerance. Exit code 3 with --fail-on-flag when a row is
-    /// flagged.
+    /// the differences beyond a tolerance.
+    ///
+    /// Inputs: as for `report`, both sides in one run: usage exports and FOCUS files are the
+    /// billed side, token records (JSON, JSON Lines) the estimated side, priced by the rate
+    /// card (--rates, default the built-in list prices). Only the assistants service is
+    /// compared.
+    ///
+    /// Range: as for `report`: --month, or --from and --to. Default: the current month of the
+    /// as-of time (--as-of, default now), from its 1st to the as-of day. Each row is flagged
+    /// billed-only, estimated-only, differs (cost), quantity-differs, or ok.
+    #[command(after_help = RECONCILE_AFTER_HELP)]
     Reconcile(ReconcileArgs),
-    /// Describe inputs before reporting on them: kind (and FOCUS version), which column gives
-    /// each field, rows, UTC days and the days missing, currencies and exact cost totals,
+    /// Describe inputs before reporting on them: kind, columns, rows, days, totals, bad rows.
+    ///
+    /// For each input: the kind (and the FOCUS version its columns show), which column gives
+    /// each field, rows, the UTC days and the days missing, currencies and exact cost totals,
     /// FOCUS charge categories and charges spanning several days (for --spread-charges),
-    /// nulls, and bad rows (counted, never fatal). Reads CSV, gzip, zip exports, token records
-    /// and Parquet, with report's --delimiter and --date-format. Exit code 0 when every input
-    /// could be read, 1 when one could not or has no header tally reads.
-    #[command(after_help = "Examples:\n  \
-        tally inspect fixtures/focus-sample/focus_sample.csv\n  \
-        tally inspect exports/ --cost effective --format json > inspect.json\n  \
-        tally inspect focus/data/ # an AWS Data Exports Parquet tree\n  \
-        tally inspect saved.csv --delimiter ';' --date-format %d.%m.%Y")]
+    /// nulls, and bad rows (counted, never fatal).
+    ///
+    /// Inputs: found and read as `report` finds and reads them: CSV, gzip, zip exports (part
+    /// by part and in total), token records and Parquet files or hive trees, with report's
+    /// --delimiter and --date-format. There is no range: every row of every input is
+    /// described.
+    #[command(after_help = INSPECT_AFTER_HELP)]
     Inspect(InspectArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    ///
+    /// The script is generated from the same definitions as --help, so it knows every
+    /// subcommand, option and option value of this version of tally.
+    #[command(after_help = COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout: tally(1), or tally-SUBCOMMAND(1) for one.
+    ///
+    /// The page is generated from the same definitions as --help: the descriptions, options,
+    /// examples and exit codes.
+    #[command(after_help = MAN_AFTER_HELP)]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (tally-SUBCOMMAND(1)); without it, tally(1).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -266,6 +427,17 @@ pub struct AlertsArgs {
     #[arg(long, value_name = "FACTOR")]
     pub spike_factor: Option<String>,
 
+    /// Also fire a forecast alert for each threshold the month-end projection reaches before
+    /// actual spend does (said to be a projection). Not with --last.
+    #[arg(long)]
+    pub forecast: bool,
+
+    /// The previous month's invoice amount (plain decimal, in the report's currency): the
+    /// spike then compares month-to-date spend with it instead of the previous month's usage
+    /// total, and is checked on every day of the month. Not with --last or --by.
+    #[arg(long, value_name = "AMOUNT")]
+    pub previous_invoice: Option<String>,
+
     /// Read named alerts (thresholds, factor, filters) from this TOML file; options given on
     /// the command line override the file's.
     #[arg(long, value_name = "FILE")]
@@ -310,6 +482,12 @@ pub struct AlertsArgs {
     /// JSON and CSV files.
     #[arg(long)]
     pub no_charts: bool,
+
+    /// Notify once: record in this JSON file which alerts fired in the billing month, and
+    /// exit 3 only for an alert not recorded yet ("already fired on DAY" otherwise). Created
+    /// on the first run; a damaged or another alert's file is an error (exit 1).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
 
     /// Skip bad rows (listed in rejects.csv, or on stderr without --out) instead of stopping.
     #[arg(long)]
@@ -380,6 +558,11 @@ pub struct InputArgs {
     /// The field separator of CSV inputs: `,` (default), `;`, `|` or `tab` (also `\t`).
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
+
+    /// Leave out files (and folders) of a folder input whose path relative to that folder,
+    /// or whose name, matches this glob (repeatable): --exclude 'old/**' --exclude '*.bak.csv'.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 /// A date range: `--from`/`--to` or `--month`. Default: the current month up to the as-of day.
@@ -396,4 +579,8 @@ pub struct RangeArgs {
     /// A calendar month: YYYY-MM, `current` or `previous` (relative to --as-of).
     #[arg(long, value_name = "MONTH")]
     pub month: Option<String>,
+
+    /// The last N days ending on the as-of day, e.g. 7d or 30d, as in alerts.
+    #[arg(long, value_name = "Nd", conflicts_with_all = ["month", "from", "to"])]
+    pub last: Option<String>,
 }

@@ -4,26 +4,13 @@
 use crate::cli::{FilterArgs, InputArgs, ReconcileArgs, ReportArgs};
 use crate::error::UsageError;
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, last_day_of_month};
+// Option values live in `options`, which `cli` uses too: `cli` imports nothing from here.
+pub use crate::options::{CostColumn, DateBasis, Format, InspectFormat, OnOverlap};
 use crate::primitives::date::DateFormat;
 use crate::rates::RateCard;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::path::PathBuf;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    Table,
-    Csv,
-    Json,
-}
-
-/// `tally inspect --format`: there is no CSV form of a description.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum InspectFormat {
-    Table,
-    Json,
-}
 
 /// A validated `tally inspect`.
 #[derive(Debug, Clone)]
@@ -37,6 +24,8 @@ pub struct InspectConfig {
     pub date_format: Option<DateFormat>,
     /// `--delimiter`, as for `report`.
     pub delimiter: u8,
+    /// `--exclude`, as for `report`.
+    pub exclude: crate::primitives::glob::Excludes,
 }
 
 impl InspectConfig {
@@ -50,38 +39,9 @@ impl InspectConfig {
             block_size: block_size_from_env().min(1 << 20),
             date_format: input.date_format,
             delimiter: input.delimiter,
+            exclude: input.exclude,
         })
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OnOverlap {
-    /// Stop with an error naming both files, the day and the key.
-    Error,
-    /// The later input's rows replace the earlier's for each day both cover.
-    Latest,
-    /// Keep every row.
-    Sum,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CostColumn {
-    Billed,
-    Effective,
-    List,
-    Contracted,
-}
-
-/// Which FOCUS period a row's day comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DateBasis {
-    /// The UTC day of `ChargePeriodStart`: when the cost was incurred.
-    Charge,
-    /// The UTC day of `BillingPeriodStart`: the invoice the row is on.
-    Billing,
 }
 
 /// Row filters; an empty list keeps everything.
@@ -196,6 +156,8 @@ pub struct ScanPlan {
     pub date_format: Option<DateFormat>,
     /// `--delimiter`: the CSV field separator.
     pub delimiter: u8,
+    /// `--exclude`: what the walk of a folder input leaves out.
+    pub exclude: crate::primitives::glob::Excludes,
 }
 
 impl ScanPlan {
@@ -217,10 +179,11 @@ impl ScanPlan {
     }
 }
 
-/// `--date-format` and `--delimiter`, validated.
+/// `--date-format`, `--delimiter` and `--exclude`, validated.
 pub struct InputOptions {
     pub date_format: Option<DateFormat>,
     pub delimiter: u8,
+    pub exclude: crate::primitives::glob::Excludes,
 }
 
 impl InputOptions {
@@ -239,6 +202,7 @@ impl InputOptions {
         Ok(InputOptions {
             date_format,
             delimiter,
+            exclude: crate::primitives::glob::Excludes::new(&args.exclude).map_err(UsageError)?,
         })
     }
 }
@@ -302,6 +266,9 @@ impl ReportConfig {
         };
         let as_of_day = as_of.date_naive();
         let mut range = match (&args.range.month, &args.range.from, &args.range.to) {
+            _ if args.range.last.is_some() => {
+                last_days_range(args.range.last.as_deref().unwrap_or_default(), as_of_day)?.1
+            }
             (Some(month), _, _) => month_range(month, as_of_day)?,
             (None, None, None) => DateRange {
                 from: as_of_day.with_day(1).unwrap_or(as_of_day),
@@ -393,6 +360,7 @@ impl ReportConfig {
                 date_basis: args.date_basis,
                 date_format: input.date_format,
                 delimiter: input.delimiter,
+                exclude: input.exclude,
             },
             delay,
             final_only: args.final_only,
@@ -548,6 +516,35 @@ pub fn parse_as_of(text: &str) -> Result<DateTime<Utc>, UsageError> {
         }
     }
     Err(error())
+}
+
+/// `--last Nd` (`7d`, `30d`): a number of days from 1 to 366.
+pub fn parse_last(text: &str) -> Result<u32, UsageError> {
+    text.trim()
+        .strip_suffix('d')
+        .and_then(|n| n.parse::<u32>().ok())
+        .filter(|n| (1..=366).contains(n))
+        .ok_or_else(|| {
+            UsageError(format!(
+                "--last \"{text}\": expected a number of days from 1 to 366, e.g. 7d or 30d"
+            ))
+        })
+}
+
+/// `--last Nd`: the N UTC days ending on the as-of day, that day included (provisional days
+/// are marked, as in any range). Returns N and the range.
+pub fn last_days_range(text: &str, as_of_day: Day) -> Result<(u32, DateRange), UsageError> {
+    let days = parse_last(text)?;
+    let from = as_of_day
+        .checked_sub_days(chrono::Days::new(u64::from(days) - 1))
+        .ok_or_else(|| UsageError(format!("--last {text}: out of range")))?;
+    Ok((
+        days,
+        DateRange {
+            from,
+            to: as_of_day,
+        },
+    ))
 }
 
 /// `--month`: YYYY-MM, `current` or `previous`.

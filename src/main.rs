@@ -6,8 +6,10 @@ mod cli;
 mod cmd;
 mod config;
 mod error;
+mod forecast;
 mod ingest;
 mod model;
+mod options;
 mod output;
 mod primitives;
 mod rates;
@@ -15,7 +17,7 @@ mod reconcile;
 mod render;
 mod scope;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use error::{Exit, UsageError};
 use std::process::ExitCode;
 
@@ -63,5 +65,39 @@ fn run(cli: cli::Cli) -> anyhow::Result<Exit> {
             cmd::reconcile::run(config, now)
         }
         cli::Command::Inspect(args) => cmd::inspect::run(config::InspectConfig::from_args(args)?),
+        cli::Command::Completions(args) => {
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut cli::Cli::command(), "tally", &mut script);
+            output::stdout(&script)?;
+            Ok(Exit::Ok)
+        }
+        cli::Command::Man(args) => {
+            output::stdout(&man_page(args.subcommand.as_deref())?)?;
+            Ok(Exit::Ok)
+        }
     }
+}
+
+/// `tally man [SUBCOMMAND]`: tally(1), or tally-SUBCOMMAND(1), from the clap definitions.
+fn man_page(subcommand: Option<&str>) -> anyhow::Result<Vec<u8>> {
+    let mut command = cli::Cli::command().disable_help_subcommand(true);
+    // Building names the subcommands as the man pages do: `tally-report`.
+    command.build();
+    let page = match subcommand {
+        None => command,
+        Some(name) => match command.find_subcommand(name) {
+            Some(sub) => sub.clone(),
+            None => {
+                let names: Vec<&str> = command.get_subcommands().map(|s| s.get_name()).collect();
+                return Err(UsageError(format!(
+                    "man: no subcommand \"{name}\"; expected one of {}",
+                    names.join(", ")
+                ))
+                .into());
+            }
+        },
+    };
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(page).render(&mut roff)?;
+    Ok(roff)
 }

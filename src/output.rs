@@ -1,6 +1,6 @@
 //! The only place that creates files or writes to stdout. An `--out` run writes its files
-//! into a new folder beside the target and swaps it in as a whole (`OutDir`), under a lock
-//! beside the folder (`OutLock`); each file is written to a temporary name and renamed, so no
+//! into a new folder beside the target and swaps it in as a whole (`OutDir`), under an OS lock
+//! beside the folder (`lock_exclusive`); each file is written to a temporary name and renamed, so no
 //! reader sees half a file. Text from inputs is made visible (`visible`) before it reaches a
 //! person.
 
@@ -106,33 +106,28 @@ fn escape_controls(text: &str, keep_layout: bool) -> std::borrow::Cow<'_, str> {
 /// An output folder being written: the run's files go into a fresh folder beside the target
 /// (`.NAME.tally-new`), which replaces the target as a whole in `commit`. A run that fails or
 /// is killed before then leaves the previous set untouched; one killed during the swap is
-/// completed by the next run. The folder is held under the lock `.NAME.tally.lock`, beside it.
+/// completed by the next run. The folder is held under the lock `.NAME.tally.lock`, beside it
+/// (`OutDir::claim`).
 #[derive(Debug)]
 pub struct OutDir {
     target: PathBuf,
     staging: PathBuf,
     backup: PathBuf,
     committed: bool,
-    _lock: OutLock,
+    _lock: LockGuard,
 }
 
 impl OutDir {
-    /// Locks `dir`, finishes what an interrupted run left, checks that `dir` holds only files
+    /// Finishes what an interrupted run left, checks that the claimed folder holds only files
     /// `command` writes (`names`), and creates the folder the run writes into.
-    pub fn begin(dir: &Path, command: &str, names: &[&str], quiet: bool) -> Result<OutDir> {
-        if dir.exists() && !dir.is_dir() {
-            anyhow::bail!(
-                "{}: --out names a file; it must be a folder (tally writes several files into it)",
-                dir.display()
-            );
-        }
-        let target = target_path(dir)?;
+    pub fn begin(claim: OutClaim, command: &str, names: &[&str], quiet: bool) -> Result<OutDir> {
+        let OutClaim { dir, target, lock } = claim;
+        let dir = dir.as_path();
         let (parent, name) = match (target.parent(), target.file_name()) {
             (Some(parent), Some(name)) => (parent.to_path_buf(), name.to_string_lossy()),
             _ => anyhow::bail!("{}: --out cannot be the root folder", dir.display()),
         };
         let sibling = |suffix: &str| parent.join(format!(".{name}.{suffix}"));
-        let lock = OutLock::acquire(&sibling("tally.lock"), dir, quiet)?;
         let (staging, backup) = (sibling("tally-new"), sibling("tally-old"));
         recover(&target, &staging, &backup, quiet)?;
         if target.exists() {
@@ -315,107 +310,104 @@ fn sync_dir(dir: &Path) {
 /// Name of the lock file earlier versions kept inside the output folder.
 pub const LOCK_FILE: &str = ".tally.lock";
 
-/// An exclusive claim on an output folder, released (the file removed) when dropped. The file
-/// holds the holder's process id: a lock whose process is gone (killed) is taken over.
+/// An exclusive OS advisory lock on a file (`flock` on Unix, `LockFileEx` on Windows), held
+/// while the guard lives. The operating system releases it when the process ends, however it
+/// ends (a crash, `kill -9`): a killed run never leaves a lock that blocks the next one. The
+/// file itself stays on disk: removing it while held would let a run that opened the old file
+/// and a run that creates a new one both hold "the" lock.
 #[derive(Debug)]
-pub struct OutLock {
-    path: PathBuf,
+pub struct LockGuard {
+    _file: std::fs::File,
 }
 
-impl OutLock {
-    /// Creates the lock file `path` for the folder `dir`; fails with a clear message when a
-    /// live run holds it.
-    pub fn acquire(path: &Path, dir: &Path, quiet: bool) -> Result<OutLock> {
-        for _ in 0..3 {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-            {
-                Ok(mut file) => {
-                    let _ = writeln!(file, "{}", std::process::id());
-                    return Ok(OutLock {
-                        path: path.to_path_buf(),
-                    });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder = std::fs::read_to_string(path).unwrap_or_default();
-                    let holder = holder.trim().to_string();
-                    match holder.parse::<u32>() {
-                        Ok(pid) if process_is_gone(pid) => {
-                            if take_over(path, &holder) && !quiet {
-                                warn(&format!(
-                                    "{}: took over the lock of process {pid}, which is no longer \
-                                     running (a run that was killed)",
-                                    path.display()
-                                ));
-                            }
-                            continue;
-                        }
-                        _ => {}
-                    }
-                    let by = if holder.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (process {})", visible(&holder))
-                    };
-                    anyhow::bail!(
-                        "{}: another tally run{by} is writing to {}; try again when it is done, \
-                         or delete the lock file if no run is active",
-                        path.display(),
-                        dir.display()
-                    )
-                }
-                Err(e) => {
-                    return Err(e).with_context(|| format!("{}: cannot create", path.display()));
-                }
+/// Another process holds the lock at `path` (its process id, when it wrote one). Callers may
+/// downcast to it to say what the lock protects.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: another tally run{} holds this lock", .path.display(), holder_text(*.holder))]
+pub struct LockHeld {
+    pub path: PathBuf,
+    pub holder: Option<u32>,
+}
+
+fn holder_text(holder: Option<u32>) -> String {
+    holder.map_or(String::new(), |pid| format!(" (process {pid})"))
+}
+
+/// Takes the exclusive lock on `path` (created when absent), without waiting: fails at once
+/// with `LockHeld` when another process holds it. The holder's process id is written into
+/// the file, for the message a second run gives; the lock itself is the OS's, not the file.
+pub fn lock_exclusive(path: &Path) -> Result<LockGuard> {
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .with_context(|| format!("{}: cannot create the lock file", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut file, &mut text);
+            return Err(LockHeld {
+                path: path.to_path_buf(),
+                holder: text.trim().parse().ok(),
             }
+            .into());
         }
-        anyhow::bail!(
-            "{}: other tally runs keep taking this lock; try again",
-            path.display()
-        )
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("{}: cannot lock", path.display()));
+        }
     }
+    // Who holds it, for the message of a run that finds it held (best effort: the lock is
+    // held either way).
+    let _ = file
+        .set_len(0)
+        .and_then(|_| writeln!(&file, "{}", std::process::id()));
+    Ok(LockGuard { _file: file })
 }
 
-/// Removes a stale lock, unless another run took it over first: the file is renamed to a name
-/// of this process's own, and put back when it no longer holds the dead process's id.
-fn take_over(path: &Path, holder: &str) -> bool {
-    let aside = path.with_extension(format!("lock.stale-{}", std::process::id()));
-    if std::fs::rename(path, &aside).is_err() {
-        return false; // another run removed it first
-    }
-    let now = std::fs::read_to_string(&aside).unwrap_or_default();
-    if now.trim() == holder {
-        let _ = std::fs::remove_file(&aside);
-        true
-    } else {
-        // A live run's fresh lock: give it back (never over a newer one).
-        let _ = std::fs::hard_link(&aside, path);
-        let _ = std::fs::remove_file(&aside);
-        false
-    }
+/// The `--out` folder claimed for a run: its lock (`.NAME.tally.lock`, beside it, since the
+/// folder itself is replaced) is taken before any input is read and held until the run ends,
+/// so a second run aimed at the same folder stops at once.
+#[derive(Debug)]
+pub struct OutClaim {
+    dir: PathBuf,
+    target: PathBuf,
+    lock: LockGuard,
 }
 
-/// Whether process `pid` no longer runs on this machine (a zombie counts as gone). Where this
-/// cannot be told (no /proc), the process is taken to run.
-fn process_is_gone(pid: u32) -> bool {
-    let proc = Path::new("/proc");
-    if !proc.join("self").exists() || pid == 0 {
-        return false;
-    }
-    match std::fs::read_to_string(proc.join(pid.to_string()).join("stat")) {
-        // The state follows the command name in parentheses: `123 (tally) Z …`.
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with(['Z', 'X'])),
-        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
-    }
-}
-
-impl Drop for OutLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+impl OutDir {
+    /// Locks the `--out` folder `dir` for this run; fails with a clear message when another
+    /// run holds it. `begin` then prepares the folder the run writes into.
+    pub fn claim(dir: &Path) -> Result<OutClaim> {
+        if dir.exists() && !dir.is_dir() {
+            anyhow::bail!(
+                "{}: --out names a file; it must be a folder (tally writes several files into it)",
+                dir.display()
+            );
+        }
+        let target = target_path(dir)?;
+        let (parent, name) = match (target.parent(), target.file_name()) {
+            (Some(parent), Some(name)) => (parent, name.to_string_lossy()),
+            _ => anyhow::bail!("{}: --out cannot be the root folder", dir.display()),
+        };
+        let path = parent.join(format!(".{name}.tally.lock"));
+        let lock = lock_exclusive(&path).map_err(|e| match e.downcast::<LockHeld>() {
+            Ok(held) => anyhow::anyhow!(
+                "{}: another tally run{} is writing to {}; try again when it is done (the \
+                 lock is released when that run ends, even if it is killed)",
+                held.path.display(),
+                holder_text(held.holder),
+                dir.display()
+            ),
+            Err(other) => other,
+        })?;
+        Ok(OutClaim {
+            dir: dir.to_path_buf(),
+            target,
+            lock,
+        })
     }
 }
 
@@ -470,5 +462,32 @@ impl crate::ingest::Progress for ProgressBar {
         // Rows are counted as lines: exact for the unquoted exports large enough to show a bar.
         let rows = self.rows.fetch_add(lines, Ordering::Relaxed) + lines;
         self.bar.set_message(format!("{rows} rows"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exclusive_lock_is_refused_while_held_and_free_once_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.lock");
+        let held = lock_exclusive(&path).unwrap();
+        let error = lock_exclusive(&path).unwrap_err();
+        let refused = error.downcast_ref::<LockHeld>().expect("a LockHeld error");
+        assert_eq!(refused.holder, Some(std::process::id()));
+        assert!(
+            error.to_string().ends_with(&format!(
+                "another tally run (process {}) holds this lock",
+                std::process::id()
+            )),
+            "{error}"
+        );
+        drop(held);
+        let again = lock_exclusive(&path).unwrap();
+        drop(again);
+        // The file stays: removing it could let two runs each hold "the" lock.
+        assert!(path.exists());
     }
 }

@@ -164,9 +164,13 @@ impl RateCard {
                     }
                 }
                 other => {
-                    return Err(invalid(format!(
-                        "unknown key \"{other}\"; a rate card has currency and [[rate]] tables"
-                    )));
+                    return Err(RateError::At {
+                        line: line_of(other, 0),
+                        message: format!(
+                            "unknown key \"{other}\"; a rate card has currency and [[rate]] \
+                             tables"
+                        ),
+                    });
                 }
             }
         }
@@ -469,6 +473,126 @@ effective_from = "2026-10-15"
         assert!(card("[[rate]]\nsku = \"A\"\nprice = \"1\"\n").is_err());
         assert!(card("[[rate]]\nsku = \"A\"\nprice = \"1\"\nper = 1\nprise = 3\n").is_err());
         assert!(card("currency = \"USD\"\n").is_err());
+    }
+
+    /// The currency must be three upper-case ASCII letters: "usd", "US" and "USDX" are refused
+    /// (a mutant turning the `&&` of that check into `||` would accept "usd"), "EUR" is kept.
+    #[test]
+    fn rates_currency_is_an_upper_case_iso_code() {
+        let rate = "[[rate]]\nsku = \"A\"\nprice = \"1\"\nper = 1\n";
+        for bad in ["usd", "US", "USDX", "U$D", "12"] {
+            let error = card(&format!("currency = \"{bad}\"\n{rate}")).unwrap_err();
+            assert_eq!(
+                error,
+                RateError::At {
+                    line: 1,
+                    message: format!(
+                        "currency = \"{bad}\": expected an ISO 4217 code as a string, e.g. \
+                         currency = \"USD\""
+                    ),
+                },
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            card(&format!("currency = \"EUR\"\n{rate}"))
+                .unwrap()
+                .currency,
+            "EUR"
+        );
+        assert_eq!(card(rate).unwrap().currency, "USD");
+    }
+
+    /// Errors name the line of the [[rate]] table (or of the key) they are about.
+    #[test]
+    fn rates_errors_name_their_line() {
+        let text = "currency = \"USD\"\n\n[[rate]]\nsku = \"A\"\nprice = \"1\"\nper = 1\n\n\
+                    [[rate]]\nsku = \"\"\nprice = \"1\"\nper = 1\n";
+        let error = card(text).unwrap_err();
+        match &error {
+            RateError::At { line, message } => {
+                assert_eq!(*line, 8, "{message}");
+                assert!(message.starts_with("rate #2: sku = \"\""), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let error = card("[[rate]]\nsku = \"A\"\nprice = \"1\"\nper = 1\nbogus = 1\n").unwrap_err();
+        assert!(matches!(error, RateError::At { line: 1, .. }), "{error:?}");
+        let error = card("\n\nnonsense = 3\n").unwrap_err();
+        assert!(matches!(error, RateError::At { line: 3, .. }), "{error:?}");
+    }
+
+    /// Windows: a reversed one is refused with both days; a one-day window covers exactly its
+    /// day; overlaps are found whichever of the two windows the card lists first.
+    #[test]
+    fn rates_windows_reversed_one_day_and_listed_in_any_order() {
+        let rate = |sku: &str, price: &str, from: &str, to: &str| {
+            let mut text = format!("[[rate]]\nsku = \"{sku}\"\nprice = \"{price}\"\nper = 1\n");
+            if !from.is_empty() {
+                text.push_str(&format!("effective_from = \"{from}\"\n"));
+            }
+            if !to.is_empty() {
+                text.push_str(&format!("effective_to = \"{to}\"\n"));
+            }
+            text
+        };
+        let reversed = card(&rate("A", "1", "2026-10-20", "2026-10-10")).unwrap_err();
+        assert!(
+            reversed
+                .to_string()
+                .contains("\"A\": effective_from 2026-10-20 is after effective_to 2026-10-10"),
+            "{reversed}"
+        );
+        let one_day = card(&rate("A", "1", "2026-10-15", "2026-10-15")).unwrap();
+        assert!(one_day.price_on("A", day("2026-10-15")).is_ok());
+        assert!(one_day.price_on("A", day("2026-10-14")).is_err());
+        assert!(one_day.price_on("A", day("2026-10-16")).is_err());
+
+        let older = rate("A", "1", "", "2026-10-15");
+        let newer = rate("A", "2", "2026-10-15", "");
+        for text in [format!("{older}{newer}"), format!("{newer}{older}")] {
+            let error = card(&text).unwrap_err().to_string();
+            assert!(error.contains("valid on the same days"), "{error}");
+        }
+        // Adjacent windows, in either order, are fine and each prices its own days.
+        let newer = rate("A", "2", "2026-10-16", "");
+        for text in [format!("{older}{newer}"), format!("{newer}{older}")] {
+            let card = card(&text).unwrap();
+            assert_eq!(
+                card.price_on("A", day("2026-10-15")).unwrap().1.price,
+                dec("1")
+            );
+            assert_eq!(
+                card.price_on("A", day("2026-10-16")).unwrap().1.price,
+                dec("2")
+            );
+        }
+        // A different SKU never overlaps.
+        assert!(card(&format!("{older}{}", rate("B", "2", "2026-10-01", ""))).is_ok());
+    }
+
+    #[test]
+    fn rates_describe_shows_price_unit_and_window() {
+        let rate = |from: Option<&str>, to: Option<&str>| Rate {
+            sku: "Assistants Input Tokens".to_string(),
+            unit: "tokens".to_string(),
+            price: dec("8.00"),
+            per: 1_000_000,
+            from: from.map(day),
+            to: to.map(day),
+        };
+        assert_eq!(
+            rate(None, None).describe(),
+            "\"Assistants Input Tokens\": 8.00 per 1000000 tokens"
+        );
+        assert_eq!(
+            rate(Some("2026-10-01"), None).describe(),
+            "\"Assistants Input Tokens\": 8.00 per 1000000 tokens, 2026-10-01 to (open)"
+        );
+        assert_eq!(
+            rate(None, Some("2026-10-31")).describe(),
+            "\"Assistants Input Tokens\": 8.00 per 1000000 tokens, (open) to 2026-10-31"
+        );
     }
 
     #[test]

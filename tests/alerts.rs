@@ -102,9 +102,10 @@ fn alerts_thresholds_report_their_first_days_and_exit_3() {
     assert_eq!(alerts[2]["first_day"], Value::Null);
     assert_eq!(
         alerts[3],
-        serde_json::json!({"kind": "spike", "factor": "2", "previous_month_total": "600.00",
+        serde_json::json!({"kind": "spike", "factor": "2", "base": "previous_usage",
+                 "previous_invoice": null, "previous_month_total": "600.00",
                            "fired": false, "provisional": false,
-                           "note": "1110.00 ≤ 2 × 600.00"})
+                           "note": "1110.00 ≤ 2 × 600.00, the usage total of previous month 2026-09"})
     );
     // The keys come in the documented order (with the filters, as this run has some).
     let keys: Vec<&str> = doc
@@ -122,6 +123,7 @@ fn alerts_thresholds_report_their_first_days_and_exit_3() {
             "currency",
             "month_to_date",
             "provisional_days",
+            "forecast",
             "alerts"
         ]
     );
@@ -171,14 +173,20 @@ fn alerts_spike_fires_at_2_01_times_not_at_2_00() {
     let (code, doc) = spike_run("1200.00");
     assert_eq!(code, 0);
     assert_eq!(doc["alerts"][0]["fired"], false);
-    assert_eq!(doc["alerts"][0]["note"], "1200.00 ≤ 2 × 600.00");
+    assert_eq!(
+        doc["alerts"][0]["note"],
+        "1200.00 ≤ 2 × 600.00, the usage total of previous month 2026-09"
+    );
 
     let (code, doc) = spike_run("1206.00");
     assert_eq!(code, 3);
     let spike = &doc["alerts"][0];
     assert_eq!(spike["fired"], true);
     assert_eq!(spike["previous_month_total"], "600.00");
-    assert_eq!(spike["note"], "1206.00 > 2 × 600.00");
+    assert_eq!(
+        spike["note"],
+        "1206.00 > 2 × 600.00, the usage total of previous month 2026-09"
+    );
     // October 7th..10th are provisional as of the 10th.
     assert_eq!(spike["provisional"], true);
 }
@@ -362,9 +370,11 @@ fn alerts_out_draws_the_month_to_date_chart_identically_on_rerun() {
 fn alerts_out_refuses_a_folder_another_run_holds() {
     let work = two_months();
     // The lock lies beside the folder (the folder itself is replaced as a whole); the test
-    // process is a live holder.
+    // process is a live holder of the OS lock.
     let pid = std::process::id();
     work.create(".out.tally.lock", format!("{pid}\n"));
+    let held = std::fs::File::open(work.path().join(".out.tally.lock")).unwrap();
+    held.try_lock().unwrap();
     let stderr = work
         .run(&["alerts", "exports", "--as-of", "2026-11-10", "--out", "out"])
         .fails();
@@ -417,7 +427,10 @@ fn alerts_config_file_with_command_line_overrides() {
     assert_eq!(doc["alerts"][0]["threshold"], "31");
     assert_eq!(doc["alerts"][0]["first_day"], "2026-10-31");
     // support-bot spent nothing in September, which the inputs cover: 31.00 > 2 × 0.00.
-    assert_eq!(doc["alerts"][1]["note"], "31.00 > 2 × 0.00");
+    assert_eq!(
+        doc["alerts"][1]["note"],
+        "31.00 > 2 × 0.00, the usage total of previous month 2026-09"
+    );
 }
 
 #[test]
@@ -482,7 +495,10 @@ fn alerts_last_days_compare_with_the_days_before() {
     assert_eq!(doc["to"], "2026-10-31");
     assert_eq!(doc["month_to_date"], "70.00");
     assert_eq!(doc["alerts"][0]["previous_month_total"], "240.00");
-    assert_eq!(doc["alerts"][0]["note"], "70.00 ≤ 0.5 × 240.00");
+    assert_eq!(
+        doc["alerts"][0]["note"],
+        "70.00 ≤ 0.5 × 240.00, the usage total of the previous 7 days (2026-10-18 to 2026-10-24)"
+    );
 }
 
 /// `--by project` over `two_months()` with thresholds 500 and 1000, as of 2026-11-10.
@@ -525,6 +541,7 @@ fn alerts_by_project_fires_only_the_group_that_crossed() {
             "currency",
             "month_to_date",
             "provisional_days",
+            "forecast",
             "by",
             "groups"
         ]
@@ -535,21 +552,23 @@ fn alerts_by_project_fires_only_the_group_that_crossed() {
     assert_eq!(
         doc["groups"],
         serde_json::json!([
-            {"project": "search-prod", "month_to_date": "1110.00", "alerts": [
+            {"project": "search-prod", "month_to_date": "1110.00", "forecast": null, "alerts": [
                 {"kind": "threshold", "threshold": "500", "fired": true,
                  "first_day": "2026-10-12", "provisional": false},
                 {"kind": "threshold", "threshold": "1000", "fired": true,
                  "first_day": "2026-10-20", "provisional": false},
-                {"kind": "spike", "factor": "2", "previous_month_total": "600.00",
-                 "fired": false, "provisional": false, "note": "1110.00 ≤ 2 × 600.00"}]},
-            {"project": "support-bot", "month_to_date": "31.00", "alerts": [
+                {"kind": "spike", "factor": "2", "base": "previous_usage",
+                 "previous_invoice": null, "previous_month_total": "600.00",
+                 "fired": false, "provisional": false, "note": "1110.00 ≤ 2 × 600.00, the usage total of previous month 2026-09"}]},
+            {"project": "support-bot", "month_to_date": "31.00", "forecast": null, "alerts": [
                 {"kind": "threshold", "threshold": "500", "fired": false,
                  "first_day": null, "provisional": false},
                 {"kind": "threshold", "threshold": "1000", "fired": false,
                  "first_day": null, "provisional": false},
                 // September is covered (search-prod's rows) but support-bot spent nothing in
                 // it: no spike check, where without --by 31.00 > 2 × 0.00 would fire.
-                {"kind": "spike", "factor": "2", "previous_month_total": "0.00",
+                {"kind": "spike", "factor": "2", "base": "previous_usage",
+                 "previous_invoice": null, "previous_month_total": "0.00",
                  "fired": false, "provisional": false,
                  "note": "no spend in previous month 2026-09 for this group; no spike check"}]}
         ])
@@ -580,7 +599,7 @@ fn alerts_by_applies_each_threshold_to_each_group() {
          (2026-10-01 to 2026-10-31), by project\n\
          project         spend  alert           fired  since  status  note\n\
          search-prod  1,110.00  threshold 1120  no     -      final\n\
-         \x20                      spike ×2        no     -      final   1110.00 ≤ 2 × 600.00\n\
+         \x20                      spike ×2        no     -      final   1110.00 ≤ 2 × 600.00, the usage total of previous month 2026-09\n\
          support-bot     31.00  threshold 1120  no     -      final\n\
          \x20                      spike ×2        no     -      final   no spend in previous \
          month 2026-09 for this group; no spike check\n"
@@ -690,4 +709,579 @@ fn alerts_by_out_writes_no_chart_and_says_why() {
 fn alerts_by_takes_one_key() {
     let run = by_project(&["--by", "project,sku"]);
     assert_eq!(run.code(), 2, "{}", run.stderr());
+}
+
+/// `two_months()` plus November 1..3 at 300.00 a day for search-prod (900.00).
+fn three_months() -> Workdir {
+    let work = two_months();
+    let mut november = HEADER.to_string();
+    for day in days("2026-11", 3) {
+        november.push_str(&row(&day, "search-prod", "300.00"));
+    }
+    work.create("exports/2026-11.csv", november);
+    work
+}
+
+fn state_run(work: &Workdir, as_of: &str, extra: &[&str]) -> crate::util::Run {
+    let mut args = vec![
+        "alerts",
+        "exports",
+        "--month",
+        "current",
+        "--as-of",
+        as_of,
+        "--project",
+        "search-prod",
+        "--threshold",
+        "500",
+        "--threshold",
+        "1000",
+        "--state",
+        "state/search.json",
+    ];
+    args.extend_from_slice(extra);
+    work.run(&args)
+}
+
+#[test]
+fn alerts_state_notifies_once_per_alert_per_month() {
+    let work = three_months();
+    // As of October 19th: 920.00 to date (the 12th reached 500.00), 1000 not reached; the
+    // spike compares with September's 600.00 (920.00 ≤ 1200.00). New: exit 3.
+    let first = state_run(&work, "2026-10-19", &["--format", "json"]);
+    assert_eq!(first.code(), 3, "{}", first.stderr());
+    let doc = json(&first.stdout());
+    assert_eq!(doc["month_to_date"], "920.00");
+    assert_eq!(doc["alerts"][0]["fired"], true);
+    assert_eq!(doc["alerts"][0]["already_fired_on"], Value::Null);
+    let state = json(&work.read("state/search.json"));
+    assert_eq!(state["kind"], "tally alerts state");
+    assert_eq!(state["period"], "2026-10");
+    assert_eq!(
+        state["fired"],
+        serde_json::json!([{"alert": "threshold 500", "on": "2026-10-19"}])
+    );
+
+    // The same day again: nothing new, exit 0, and the table says when it fired.
+    let second = state_run(&work, "2026-10-19", &[]);
+    assert_eq!(second.code(), 0, "{}", second.stderr());
+    let line = second
+        .stdout()
+        .lines()
+        .find(|l| l.starts_with("threshold 500 "))
+        .unwrap()
+        .to_string();
+    assert!(line.contains("FIRED"), "{line}");
+    assert!(line.ends_with("already fired on 2026-10-19"), "{line}");
+
+    // October 20th: 1000.00 exactly reaches the second threshold, first seen now: exit 3;
+    // the first threshold keeps its day.
+    let third = state_run(&work, "2026-10-20", &["--format", "json"]);
+    assert_eq!(third.code(), 3, "{}", third.stderr());
+    let doc = json(&third.stdout());
+    assert_eq!(doc["alerts"][0]["already_fired_on"], "2026-10-19");
+    assert_eq!(doc["alerts"][1]["fired"], true);
+    assert_eq!(doc["alerts"][1]["already_fired_on"], Value::Null);
+    assert_eq!(state_run(&work, "2026-10-21", &[]).code(), 0);
+
+    // November: the period changed, the state starts over. 300.00 a day reaches 500 on the
+    // 2nd (600.00); 900.00 by the 3rd.
+    let november = state_run(&work, "2026-11-05", &["--format", "csv"]);
+    assert_eq!(november.code(), 3, "{}", november.stderr());
+    let state = json(&work.read("state/search.json"));
+    assert_eq!(state["period"], "2026-11");
+    assert_eq!(
+        state["fired"],
+        serde_json::json!([{"alert": "threshold 500", "on": "2026-11-05"}])
+    );
+    assert!(
+        november
+            .stdout()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("2026-11,2026-11-05T00:00:00Z,threshold,500,,true,2026-11-02,900.00,")
+    );
+    // Without --state, every run fires as before.
+    let args = [
+        "alerts",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-10-19",
+        "--project",
+        "search-prod",
+        "--threshold",
+        "500",
+    ];
+    assert_eq!(work.run(&args).code(), 3);
+    assert_eq!(work.run(&args).code(), 3);
+}
+
+#[test]
+fn alerts_state_concurrent_runs_notify_once() {
+    let work = three_months();
+    let codes: Vec<i32> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| state_run(&work, "2026-10-19", &[]).code()))
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let mut sorted = codes.clone();
+    sorted.sort();
+    assert_eq!(sorted, [0, 0, 0, 3], "{codes:?}");
+    let state = json(&work.read("state/search.json"));
+    assert_eq!(state["fired"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn alerts_state_damaged_or_foreign_is_an_error_and_left_alone() {
+    let work = three_months();
+    let damaged = "{\"kind\": \"tally alerts state\", \"version\": 1,\n  \"period\": 2026-10\n";
+    work.create("state/search.json", damaged);
+    let run = state_run(&work, "2026-10-19", &[]);
+    let stderr = run.fails();
+    assert!(
+        stderr.contains("state/search.json:2:17: not a tally alerts state file"),
+        "{stderr}"
+    );
+    assert!(run.stdout().is_empty());
+    assert_eq!(work.read("state/search.json"), damaged);
+
+    // A state another alert wrote (here: without the project filter) is refused too.
+    let mut other = vec![
+        "alerts",
+        "exports",
+        "--month",
+        "current",
+        "--as-of",
+        "2026-10-19",
+        "--threshold",
+        "500",
+        "--state",
+        "state/org.json",
+    ];
+    assert_eq!(work.run(&other).code(), 3);
+    let written = work.read("state/org.json");
+    other.extend(["--project", "search-prod"]);
+    let stderr = work.run(&other).fails();
+    assert!(
+        stderr.contains("state/org.json: the state of another alert"),
+        "{stderr}"
+    );
+    assert_eq!(work.read("state/org.json"), written);
+
+    // An alerts.json given as the state is not one.
+    work.create("state/alerts.json", "{\"month\": \"2026-10\"}\n");
+    let mut args = other.clone();
+    args[9] = "state/alerts.json";
+    let stderr = work.run(&args).fails();
+    assert!(stderr.contains("not a tally alerts state file"), "{stderr}");
+}
+
+#[test]
+fn alerts_state_from_the_config_file() {
+    let work = three_months();
+    work.create(
+        "alerts.toml",
+        "[alert.search]\nthresholds = [\"500\"]\nproject = [\"search-prod\"]\nstate = \"state/s.json\"\n",
+    );
+    let args = [
+        "alerts",
+        "exports",
+        "--config",
+        "alerts.toml",
+        "--as-of",
+        "2026-10-19",
+    ];
+    assert_eq!(work.run(&args).code(), 3);
+    assert_eq!(work.run(&args).code(), 0);
+    let state = json(&work.read("state/s.json"));
+    assert_eq!(state["alert"]["name"], "search");
+}
+
+fn invoice_run(work: &Workdir, extra: &[&str]) -> crate::util::Run {
+    let mut args = vec![
+        "alerts",
+        "exports",
+        "--month",
+        "current",
+        "--as-of",
+        "2026-10-02T06:30:00Z",
+        "--project",
+        "search-prod",
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    work.run(&args)
+}
+
+#[test]
+fn alerts_spike_on_day_2_against_the_previous_invoice() {
+    let work = two_months();
+    // As of October 2nd, September 28..30 are still provisional: against the usage total
+    // there is no spike check yet.
+    let usage = invoice_run(&work, &[]);
+    assert_eq!(usage.code(), 0, "{}", usage.stderr());
+    let spike = json(&usage.stdout())["alerts"][0].clone();
+    assert_eq!(spike["base"], "previous_usage");
+    assert!(
+        spike["note"]
+            .as_str()
+            .unwrap()
+            .contains("still provisional"),
+        "{spike}"
+    );
+
+    // October 1st and 2nd: 40.00 + 40.00 = 80.00. Against an invoice of 39.99 the limit is
+    // 2 × 39.99 = 79.98 < 80.00: the spike fires on day 2.
+    let fired = invoice_run(&work, &["--previous-invoice", "39.99"]);
+    assert_eq!(fired.code(), 3, "{}", fired.stderr());
+    let doc = json(&fired.stdout());
+    assert_eq!(doc["month_to_date"], "80.00");
+    assert_eq!(
+        doc["alerts"][0],
+        serde_json::json!({"kind": "spike", "factor": "2", "base": "previous_invoice",
+                           "previous_invoice": "39.99", "previous_month_total": null,
+                           "fired": true, "provisional": true,
+                           "note": "80.00 > 2 × 39.99, the previous invoice"})
+    );
+    // Exactly 2 × 40.00 = 80.00 does not fire.
+    let at = invoice_run(&work, &["--previous-invoice", "40"]);
+    assert_eq!(at.code(), 0, "{}", at.stderr());
+    assert_eq!(
+        json(&at.stdout())["alerts"][0]["note"],
+        "80.00 ≤ 2 × 40.00, the previous invoice"
+    );
+
+    // From the config file, overridden by the command line.
+    work.create(
+        "alerts.toml",
+        "[alert.a]\nproject = [\"search-prod\"]\nprevious_invoice = \"39.99\"\n",
+    );
+    let from_file = invoice_run(&work, &["--config", "alerts.toml"]);
+    assert_eq!(from_file.code(), 3, "{}", from_file.stderr());
+    let overridden = invoice_run(
+        &work,
+        &["--config", "alerts.toml", "--previous-invoice", "40"],
+    );
+    assert_eq!(overridden.code(), 0, "{}", overridden.stderr());
+
+    // An invoice is a month's and the whole bill's: not with --last or --by; never a float
+    // or a negative amount.
+    for extra in [
+        &["--previous-invoice", "40", "--last", "7d"][..],
+        &["--previous-invoice", "40", "--by", "project"],
+        &["--previous-invoice=-1"],
+        &["--previous-invoice", "1,000"],
+    ] {
+        let run = work.run(
+            &["alerts", "exports", "--as-of", "2026-10-02"]
+                .iter()
+                .chain(extra)
+                .copied()
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(run.code(), 2, "{extra:?}: {}", run.stderr());
+        assert!(
+            run.stderr().contains("previous-invoice"),
+            "{}",
+            run.stderr()
+        );
+    }
+    work.create("bad.toml", "[alert.a]\nprevious_invoice = 39.99\n");
+    let run = work.run(&["alerts", "exports", "--config", "bad.toml"]);
+    assert_eq!(run.code(), 2);
+    assert!(
+        run.stderr()
+            .contains("[alert.a] previous_invoice: 39.99 is a TOML float")
+    );
+}
+
+/// October 2026 at a constant 10.00 a day on the 1st to the 20th (search-prod), nothing after.
+fn constant_rate() -> Workdir {
+    let work = Workdir::new();
+    let mut text = HEADER.to_string();
+    for day in days("2026-10", 20) {
+        text.push_str(&row(&day, "search-prod", "10.00"));
+    }
+    work.create("exports/2026-10.csv", text);
+    work
+}
+
+/// The forecast, computed by hand. As of 2026-10-21 06:30 UTC with the 3-day delay, the 18th
+/// is the first provisional day (21 − 3), so the 1st..17th are final: final spend 17 × 10.00 =
+/// 170.00. Run-rate: the mean of the last 7 final days (11th..17th) = 70.00 / 7 = 10.00 a day.
+/// Remaining days: the 18th..31st = 14. Projection: 170.00 + 10.00 × 14 = 310.00 (the
+/// provisional 18th..20th, 30.00 of actual spend, are projected at the run-rate instead).
+/// Thresholds: 150 was reached by actual spend on the 15th (150.00); 250 needs 80.00 more =
+/// 8 days after the 17th = the 25th; 500 > 310.00: not this month. Actual spend to date is
+/// 20 × 10.00 = 200.00, below 250: the forecast alert for 250 fires, as a projection.
+#[test]
+fn alerts_forecast_of_a_constant_rate_month() {
+    let work = constant_rate();
+    work.create(
+        "alerts.toml",
+        "[alert.c]\nthresholds = [\"150\", { amount = \"250\", forecast = true }, \"500\"]\n",
+    );
+    let base = [
+        "alerts",
+        "exports",
+        "--config",
+        "alerts.toml",
+        "--month",
+        "current",
+        "--as-of",
+        "2026-10-21T06:30:00Z",
+    ];
+    let run = work.run(&[&base[..], &["--format", "json"]].concat());
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    let doc = json(&run.stdout());
+    assert_eq!(doc["month_to_date"], "200.00");
+    assert_eq!(
+        doc["forecast"],
+        serde_json::json!({
+            "method": "final spend + run-rate × remaining days; run-rate = mean of the last 7 \
+                       final days (fewer when fewer are final); provisional days are not counted",
+            "final_through": "2026-10-17",
+            "final_spend": "170.00",
+            "run_rate_days": 7,
+            "run_rate_sum": "70.00",
+            "run_rate": "10.00",
+            "remaining_days": 14,
+            "projected_month_end": "310.00",
+            "thresholds": [
+                {"threshold": "150", "reach": "already", "day": "2026-10-15"},
+                {"threshold": "250", "reach": "projected", "day": "2026-10-25"},
+                {"threshold": "500", "reach": "not_this_month", "day": null}
+            ]
+        })
+    );
+    let alerts = doc["alerts"].as_array().unwrap();
+    assert_eq!(
+        alerts[1]["fired"], false,
+        "actual spend has not reached 250"
+    );
+    assert_eq!(
+        alerts[4],
+        serde_json::json!({"kind": "forecast", "threshold": "250", "fired": true,
+                           "projected_day": "2026-10-25", "projected_month_end": "310.00",
+                           "note": "projection: reaches 250 on 2026-10-25 at the run-rate \
+                                    (310.00 at month end)"})
+    );
+
+    let table = work.run(&base);
+    assert_eq!(table.code(), 3);
+    let lines: Vec<String> = table.stdout().lines().map(String::from).collect();
+    assert_eq!(
+        lines[1],
+        "forecast: 310.00 USD at month end (a projection: 170.00 final through 2026-10-17 + \
+         10.00 a day × 14 days, the mean of the last 7 final days)"
+    );
+    assert_eq!(
+        lines[2],
+        "projected: threshold 150 already reached on 2026-10-15, threshold 250 on 2026-10-25, \
+         threshold 500 not this month"
+    );
+    let forecast_row = lines
+        .iter()
+        .find(|l| l.starts_with("forecast 250"))
+        .unwrap();
+    assert!(
+        forecast_row.contains("FIRED  2026-10-25  projection"),
+        "{forecast_row}"
+    );
+
+    // --forecast gives every threshold a forecast alert; on the 14th (final through the 10th,
+    // 100.00, 21 days left) the projection 100.00 + 10.00 × 21 = 310.00 reaches 150 on the
+    // 15th and 250 on the 25th, while actual spend (140.00) reached neither.
+    let early = work.run(&[
+        "alerts",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-10-14",
+        "--threshold",
+        "150",
+        "--threshold",
+        "250",
+        "--forecast",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(early.code(), 3, "{}", early.stderr());
+    let csv = early.stdout();
+    let forecast_rows: Vec<&str> = csv.lines().filter(|l| l.contains(",forecast,")).collect();
+    assert_eq!(forecast_rows.len(), 2, "{csv}");
+    assert!(
+        forecast_rows[0].starts_with(
+            "2026-10,2026-10-14T00:00:00Z,forecast,150,,true,2026-10-15,140.00,,USD,false,"
+        ),
+        "{csv}"
+    );
+    assert!(
+        forecast_rows[1].contains(",forecast,250,,true,2026-10-25,140.00,"),
+        "{csv}"
+    );
+    // chart-mtd draws the projection to the month's end, and the spike line names its base.
+    let out = work.run(&[
+        "alerts",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-10-21T06:30:00Z",
+        "--previous-invoice",
+        "60",
+        "--out",
+        "out",
+    ]);
+    assert_eq!(out.code(), 3, "{}", out.stderr());
+    let svg = work.read("out/chart-mtd.svg");
+    for label in [
+        "projected month end 310.00 USD",
+        "spike limit 120.00 USD (2 × the previous invoice)",
+        // The axis runs to the month's end, past the as-of day.
+        "2026-10-01 to 2026-10-31",
+    ] {
+        assert!(svg.contains(label), "no {label:?} in chart-mtd.svg");
+    }
+    // Forecasts are for months: not with --last.
+    let last = work.run(&[
+        "alerts",
+        "exports",
+        "--last",
+        "7d",
+        "--threshold",
+        "1",
+        "--forecast",
+    ]);
+    assert_eq!(last.code(), 2, "{}", last.stderr());
+}
+
+/// `report` gives the same forecast for a month in progress (see
+/// `alerts_forecast_of_a_constant_rate_month` for the figures): a footer line, a `forecast`
+/// key in the JSON and in `manifest.json`; none for a closed month or another range.
+#[test]
+fn report_forecast_of_a_constant_rate_month() {
+    let work = constant_rate();
+    let base = [
+        "report",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-10-21T06:30:00Z",
+    ];
+    let table = work.run(&base).ok();
+    assert_eq!(
+        table.lines().last().unwrap(),
+        "forecast: 310.00 USD at month end (a projection: 170.00 final through 2026-10-17 + \
+         10.00 a day × 14 days, the mean of the last 7 final days)"
+    );
+    // The figures of the table itself are unchanged: actual spend 200.00, 170.00 final.
+    assert!(
+        table.contains("final 170.00 + provisional 30.00 = 200.00 USD"),
+        "{table}"
+    );
+    let doc = json(&work.run(&[&base[..], &["--format", "json"]].concat()).ok());
+    assert_eq!(doc["total"], "200.00");
+    assert_eq!(doc["forecast"]["projected_month_end"], "310.00");
+    assert_eq!(doc["forecast"]["final_through"], "2026-10-17");
+    assert_eq!(doc["forecast"]["run_rate_days"], 7);
+    work.run(&[&base[..], &["--out", "out"]].concat()).ok();
+    let manifest = json(&work.read("out/manifest.json"));
+    assert_eq!(manifest["forecast"], doc["forecast"]);
+
+    // A closed month, or a range that is not the month to date: no forecast.
+    let closed = work
+        .run(&[
+            "report",
+            "exports",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-10",
+            "--format",
+            "json",
+        ])
+        .ok();
+    assert!(json(&closed).get("forecast").is_none(), "{closed}");
+    let part = work
+        .run(&[
+            "report",
+            "exports",
+            "--from",
+            "2026-10-05",
+            "--to",
+            "2026-10-20",
+            "--as-of",
+            "2026-10-21T06:30:00Z",
+        ])
+        .ok();
+    assert!(!part.contains("forecast"), "{part}");
+}
+
+/// A final day without a row in any input is missing data, not a day without spend: no
+/// forecast (it would be too low), and both commands say which day is missing.
+#[test]
+fn alerts_and_report_no_forecast_over_a_gap_in_the_inputs() {
+    let work = Workdir::new();
+    let mut text = HEADER.to_string();
+    for day in days("2026-10", 20).filter(|d| d != "2026-10-05") {
+        text.push_str(&row(&day, "search-prod", "10.00"));
+    }
+    work.create("exports/2026-10.csv", text);
+    let alerts = work.run(&[
+        "alerts",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-10-21",
+        "--threshold",
+        "250",
+        "--forecast",
+    ]);
+    assert_eq!(alerts.code(), 0, "{}", alerts.stderr());
+    let note = "no forecast: the inputs hold no row for 2026-10-05 (missing data is not a day \
+                without spend)";
+    assert_eq!(
+        alerts.stdout().lines().nth(1),
+        Some(note),
+        "{}",
+        alerts.stdout()
+    );
+    let report = work
+        .run(&[
+            "report",
+            "exports",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-10-21",
+        ])
+        .ok();
+    assert_eq!(report.lines().last(), Some(note), "{report}");
+    // A filter that leaves covered days empty is spend of 0.00, not a gap: support-bot has no
+    // row in the gapless fixture, and its projection is 0.00.
+    let work = constant_rate();
+    let filtered = work.run(&[
+        "alerts",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-10-21",
+        "--project",
+        "support-bot",
+        "--format",
+        "json",
+    ]);
+    let doc = json(&filtered.stdout());
+    assert_eq!(doc["forecast"]["projected_month_end"], "0.00", "{doc}");
+    assert_eq!(doc["forecast"]["final_through"], "2026-10-17");
 }

@@ -520,7 +520,7 @@ fn unreadable_inputs_exit_1_but_the_others_are_still_described() {
 #[test]
 fn help_shows_an_example() {
     let help = Workdir::new().run(&["inspect", "--help"]).ok();
-    assert!(help.contains("tally inspect exports/"), "{help}");
+    assert!(help.contains("tally inspect fixtures/export "), "{help}");
     assert!(help.contains("--cost"), "{help}");
 }
 

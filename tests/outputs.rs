@@ -59,12 +59,13 @@ fn report_args<'a>(by: &'a str, input: &'a str) -> Vec<&'a str> {
     ]
 }
 
-/// Entries of the work dir other than the inputs and the `--out` folder: what a run left.
+/// Entries of the work dir other than the inputs, the `--out` folder and its lock file (which
+/// stays, unlocked: see `outputs_a_lock_held_by_a_killed_run_frees_itself`): what a run left.
 fn leftovers(work: &Workdir) -> Vec<String> {
     std::fs::read_dir(work.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name != "out" && name != "in")
+        .filter(|name| name != "out" && name != "in" && name != LOCK)
         .collect()
 }
 
@@ -257,41 +258,79 @@ fn outputs_folder_and_files_have_plain_permissions_and_keep_the_folders_mode() {
 /// The lock file of `--out out`, beside the folder.
 const LOCK: &str = ".out.tally.lock";
 
+/// Takes the lock of `--out out` as a run would (an OS advisory lock), writing `pid` into it.
+fn hold_lock(work: &Workdir, pid: u32) -> std::fs::File {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(work.path().join(LOCK))
+        .unwrap();
+    file.try_lock().unwrap();
+    writeln!(file, "{pid}").unwrap();
+    file
+}
+
+/// Whether some process holds the OS lock on `path`.
+fn is_locked(path: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock))
+}
+
 #[test]
 fn outputs_report_refuses_a_folder_a_live_run_holds() {
     let work = Workdir::new();
-    // The test itself is a live process.
-    work.create(LOCK, format!("{}\n", std::process::id()));
+    // The test itself is a live process holding the lock.
+    let held = hold_lock(&work, std::process::id());
+    let started = Instant::now();
     let stderr = work.run(&report_args("sku", &fixture("console"))).fails();
     assert!(
         stderr.contains(&format!(
-            "another tally run (process {})",
+            "another tally run (process {}) is writing to out",
             std::process::id()
         )),
         "{stderr}"
     );
+    assert!(stderr.contains(LOCK), "{stderr}");
+    // Fails fast: it does not wait for the lock.
+    assert!(started.elapsed() < Duration::from_secs(10));
     assert!(!work.path().join("out/summary.csv").exists());
     assert!(
         work.path().join(LOCK).exists(),
         "another run's lock removed"
     );
+    drop(held);
+    // Released: the next run goes ahead; the lock file stays, unlocked.
+    work.run(&report_args("sku", &fixture("console"))).ok();
+    assert!(work.path().join("out/summary.csv").exists());
+    assert!(work.path().join(LOCK).exists());
+    assert!(!is_locked(&work.path().join(LOCK)));
 }
 
+/// A run killed while it holds the lock (kill -9: no clean-up of its own) does not block the
+/// next run: the OS releases the lock with the process. A lock file an older version left
+/// (a pid file) is no obstacle either.
+#[cfg(unix)]
 #[test]
-fn outputs_a_lock_whose_process_is_gone_is_taken_over_with_a_note() {
+fn outputs_a_lock_held_by_a_killed_run_frees_itself() {
     let work = Workdir::new();
-    let mut gone = Command::new("true").spawn().unwrap();
-    let pid = gone.id();
-    gone.wait().unwrap();
-    work.create(LOCK, format!("{pid}\n"));
     let input = fixture("console");
-    let mut report = report_args("sku", &input);
-    report.pop(); // not --quiet: the note is a warning
-    for args in [
-        report,
-        vec![
+    let fifo = work.path().join("never-written.csv");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let alerts = |input: &str| -> Vec<String> {
+        [
             "alerts",
-            "in",
+            input,
             "--month",
             "2026-10",
             "--as-of",
@@ -299,25 +338,59 @@ fn outputs_a_lock_whose_process_is_gone_is_taken_over_with_a_note() {
             "--threshold",
             "100",
             "--out",
-            "out2",
-        ],
-    ] {
-        let _ = work.create(
-            "in/usage.csv",
-            std::fs::read(fixture("console/usage-2026-10.csv")).unwrap(),
-        );
-        work.create(".out2.tally.lock", format!("{pid}\n"));
-        let run = work.run(&args);
+            "out",
+            "-q",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let runs = |input: &str| -> [Vec<String>; 2] {
+        [
+            report_args("sku", input)
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            alerts(input),
+        ]
+    };
+    for (blocked, next) in runs("never-written.csv").into_iter().zip(runs(&input)) {
+        // A run whose input is a FIFO nobody writes blocks on it, holding the lock.
+        let mut child = Command::new(binary())
+            .args(&blocked)
+            .current_dir(work.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let lock = work.path().join(LOCK);
+        let started = Instant::now();
+        while !is_locked(&lock) {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the blocked run never took the lock"
+            );
+            assert!(child.try_wait().unwrap().is_none(), "the blocked run ended");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // While it lives, a second run is refused.
+        let stderr = work.run(&report_args("sku", &input)).fails();
+        assert!(stderr.contains("another tally run"), "{stderr}");
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        assert!(lock.exists(), "the lock file stays on disk");
+        let next: Vec<&str> = next.iter().map(String::as_str).collect();
+        let run = work.run(&next);
         assert!(matches!(run.code(), 0 | 3), "{}", run.stderr());
-        assert!(
-            run.stderr()
-                .contains(&format!("process {pid}, which is no longer running")),
-            "{}",
-            run.stderr()
-        );
+        assert_eq!(run.stderr(), "");
+        // Give the next command a clean folder.
+        std::fs::remove_dir_all(work.path().join("out")).unwrap();
     }
-    assert!(!work.path().join(LOCK).exists());
-    assert!(!work.path().join(".out2.tally.lock").exists());
+    // A pid file of an older version, naming a process that is gone, is just a file now.
+    let mut gone = Command::new("true").spawn().unwrap();
+    let pid = gone.id();
+    gone.wait().unwrap();
+    work.create(LOCK, format!("{pid}\n"));
+    work.run(&report_args("sku", &input)).ok();
 }
 
 #[test]

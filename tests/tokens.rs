@@ -451,7 +451,10 @@ fn tokens_rate_card_errors() {
         "float.toml",
         "[[rate]]\nsku = \"Assistants Input Tokens\"\nprice = 8.0\nper = 1000000\n",
     );
-    let stderr = dir.run(&["report", &input, "--rates", &float]).fails();
+    // A bad card is a config error (exit 2), like a bad alerts --config.
+    let run = dir.run(&["report", &input, "--rates", &float]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    let stderr = run.stderr();
     assert!(
         stderr.contains("float.toml:1: rate #1: price = 8.0"),
         "{stderr}"
@@ -481,7 +484,9 @@ fn tokens_rate_card_errors() {
         "[[rate]]\nsku = \"A\"\nprice = \"1\"\nper = 1\neffective_to = \"2026-10-15\"\n\
          [[rate]]\nsku = \"A\"\nprice = \"2\"\nper = 1\neffective_from = \"2026-10-15\"\n",
     );
-    let stderr = dir.run(&["report", &input, "--rates", &overlap]).fails();
+    let run = dir.run(&["report", &input, "--rates", &overlap]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    let stderr = run.stderr();
     assert!(stderr.contains("valid on the same days"), "{stderr}");
     // A record outside the range is not priced: a card that does not cover it is fine.
     let out_of_range = ["--month", "2026-09", "--as-of", "2026-11-28"];

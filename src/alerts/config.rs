@@ -4,12 +4,12 @@
 
 use crate::cli::AlertsArgs;
 use crate::config::{
-    Filters, Format, InputOptions, OnOverlap, ScanPlan, block_size_from_env, month_range,
-    parse_as_of, parse_tags,
+    Filters, Format, InputOptions, OnOverlap, ScanPlan, block_size_from_env, last_days_range,
+    month_range, parse_as_of, parse_tags,
 };
 use crate::error::UsageError;
 use crate::model::{DateRange, Delay, KeyKind};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{DateTime, Days, Months, Utc};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -36,7 +36,12 @@ pub struct AlertsConfig {
     pub previous: DateRange,
     pub previous_label: String,
     pub thresholds: Vec<Decimal>,
+    /// The thresholds that also get a forecast alert (`--forecast`, `forecast = true`).
+    pub forecast_thresholds: Vec<Decimal>,
     pub spike_factor: Decimal,
+    /// `--previous-invoice` (or `previous_invoice`): the spike's base instead of the previous
+    /// month's usage total.
+    pub previous_invoice: Option<Decimal>,
     pub delay: Delay,
     /// `--by`: evaluate every group of this key on its own (also in `plan.keys`).
     pub by: Option<KeyKind>,
@@ -52,6 +57,8 @@ pub struct AlertsConfig {
     pub fail_on_empty: bool,
     /// Where `by` was given when it came from `--config` (`FILE: [alert.NAME] by`), for errors.
     pub by_place: Option<String>,
+    /// `--state FILE` (or `state` in the config file): notify once per alert per period.
+    pub state: Option<PathBuf>,
 }
 
 /// The `--config` file: `[alert.NAME]` tables.
@@ -72,6 +79,9 @@ struct FileAlert {
     #[serde(default)]
     thresholds: Vec<toml::Value>,
     spike_factor: Option<toml::Value>,
+    /// Forecast alerts for every threshold.
+    forecast: Option<bool>,
+    previous_invoice: Option<toml::Value>,
     delay_days: Option<u32>,
     /// One grouping key, as `--by`.
     by: Option<String>,
@@ -83,14 +93,17 @@ struct FileAlert {
     service: Vec<String>,
     #[serde(default)]
     tag: Vec<String>,
+    /// The `--state` file, relative to the working directory as on the command line.
+    state: Option<PathBuf>,
 }
 
 impl AlertsConfig {
     pub fn from_args(args: AlertsArgs, now: DateTime<Utc>) -> Result<AlertsConfig> {
         let (name, file) = match &args.config {
             Some(path) => {
+                // A config file that cannot be read is a config error (exit 2), as a bad one is.
                 let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("{}: cannot read", path.display()))?;
+                    .map_err(|e| UsageError(format!("{}: cannot read: {e}", path.display())))?;
                 let (name, alert) = select_alert(path, &text, args.alert.as_deref())?;
                 (Some(name), alert)
             }
@@ -125,10 +138,8 @@ impl AlertsConfig {
         }
         let (window, watched, previous, previous_label) = match last {
             Some(text) => {
-                let days = parse_last(&text)?;
-                let from = as_of_day
-                    .checked_sub_days(Days::new(u64::from(days) - 1))
-                    .ok_or_else(|| UsageError(format!("--last {text}: out of range")))?;
+                let (days, watched) = last_days_range(&text, as_of_day)?;
+                let from = watched.from;
                 let previous = DateRange {
                     from: from
                         .checked_sub_days(Days::new(u64::from(days)))
@@ -139,10 +150,6 @@ impl AlertsConfig {
                     "the previous {days} days ({} to {})",
                     previous.from, previous.to
                 );
-                let watched = DateRange {
-                    from,
-                    to: as_of_day,
-                };
                 (Window::LastDays(days), watched, previous, label)
             }
             None => {
@@ -162,17 +169,45 @@ impl AlertsConfig {
             }
         };
 
-        let thresholds = if args.threshold.is_empty() {
+        // Each threshold with whether it also gets a forecast alert: `--forecast` or the file's
+        // `forecast = true` for all, `{ amount = "5000", forecast = true }` for one.
+        let all_forecast = args.forecast || file.forecast == Some(true);
+        let marked: Vec<(Decimal, bool)> = if args.threshold.is_empty() {
             file.thresholds
                 .iter()
-                .map(|value| amount_from_toml(value, &place("thresholds")))
+                .map(|value| threshold_from_toml(value, &place("thresholds")))
                 .collect::<Result<Vec<_>, _>>()?
         } else {
             args.threshold
                 .iter()
-                .map(|text| amount_from_text(text, "--threshold"))
+                .map(|text| amount_from_text(text, "--threshold").map(|t| (t, false)))
                 .collect::<Result<Vec<_>, _>>()?
         };
+        let thresholds: Vec<Decimal> = marked.iter().map(|(t, _)| *t).collect();
+        let forecast_thresholds: Vec<Decimal> = marked
+            .iter()
+            .filter(|(_, forecast)| *forecast || all_forecast)
+            .map(|(t, _)| *t)
+            .collect();
+        if all_forecast && thresholds.is_empty() {
+            return Err(UsageError(
+                "--forecast: forecast alerts are per threshold; give at least one --threshold"
+                    .to_string(),
+            )
+            .into());
+        }
+        if !forecast_thresholds.is_empty() && matches!(window, Window::LastDays(_)) {
+            return Err(UsageError(format!(
+                "{}: the forecast projects a calendar month's end; with --last there is none, \
+                 so watch a month (--month)",
+                if args.forecast {
+                    "--forecast".to_string()
+                } else {
+                    place("forecast")
+                }
+            ))
+            .into());
+        }
         let spike_factor = match (&args.spike_factor, &file.spike_factor) {
             (Some(text), _) => amount_from_text(text, "--spike-factor")?,
             (None, Some(value)) => amount_from_toml(value, &place("spike_factor"))?,
@@ -188,6 +223,36 @@ impl AlertsConfig {
             (None, Some(text)) => Some(parse_by(text, &place("by"))?),
             (None, None) => None,
         };
+        let previous_invoice = match (&args.previous_invoice, &file.previous_invoice) {
+            (Some(text), _) => Some(amount_from_text(text, "--previous-invoice")?),
+            (None, Some(value)) => Some(amount_from_toml(value, &place("previous_invoice"))?),
+            (None, None) => None,
+        };
+        if let Some(invoice) = previous_invoice {
+            let given = if args.previous_invoice.is_some() {
+                "--previous-invoice".to_string()
+            } else {
+                place("previous_invoice")
+            };
+            if invoice < Decimal::ZERO {
+                return Err(UsageError(format!(
+                    "{given} {invoice}: an invoice to compare with must not be negative"
+                ))
+                .into());
+            }
+            if matches!(window, Window::LastDays(_)) {
+                return Err(UsageError(format!(
+                    "{given}: an invoice is a month's; with --last the spike compares with the                      days before, so watch a month (--month) to compare with the invoice"
+                ))
+                .into());
+            }
+            if by.is_some() {
+                return Err(UsageError(format!(
+                    "{given}: the invoice is the whole bill's, and --by compares each group                      with its own previous month; leave one of them out"
+                ))
+                .into());
+            }
+        }
         let by_place = (args.by.is_none() && file.by.is_some()).then(|| place("by"));
         let pick = |cli: Vec<String>, file: &[String]| {
             if cli.is_empty() { file.to_vec() } else { cli }
@@ -206,7 +271,9 @@ impl AlertsConfig {
             previous,
             previous_label,
             thresholds,
+            forecast_thresholds,
             spike_factor,
+            previous_invoice,
             delay,
             by: by.clone(),
             plan: ScanPlan {
@@ -237,6 +304,7 @@ impl AlertsConfig {
                 date_basis: args.date_basis,
                 date_format: input.date_format,
                 delimiter: input.delimiter,
+                exclude: input.exclude,
             },
             format: args.format,
             out: args.out,
@@ -245,7 +313,32 @@ impl AlertsConfig {
             quiet: args.quiet,
             fail_on_empty: args.fail_on_empty,
             by_place,
+            state: args.state.or(file.state),
         })
+    }
+
+    /// What a `--state` file records the alert as: a file written by another alert (another
+    /// name, window kind, filters or grouping key) is refused rather than mixed with this one.
+    pub fn state_identity(&self) -> serde_json::Value {
+        let window = match &self.window {
+            Window::Month(_) => "month".to_string(),
+            Window::LastDays(days) => format!("last {days}d"),
+        };
+        serde_json::json!({
+            "name": self.name,
+            "window": window,
+            "filters": self.plan.filters.texts(),
+            "by": self.by.as_ref().map(|key| key.name()),
+        })
+    }
+
+    /// The billing month a `--state` file's records belong to: the watched month, or with
+    /// `--last` the as-of day's month. An alert notifies once per alert per such month.
+    pub fn state_period(&self) -> String {
+        match &self.window {
+            Window::Month(month) => month.clone(),
+            Window::LastDays(_) => self.delay.as_of.format("%Y-%m").to_string(),
+        }
     }
 
     /// `2026-10`, or `last 7d`.
@@ -306,12 +399,15 @@ const ALERT_KEYS: &[&str] = &[
     "last",
     "thresholds",
     "spike_factor",
+    "forecast",
+    "previous_invoice",
     "delay_days",
     "by",
     "sku",
     "project",
     "service",
     "tag",
+    "state",
 ];
 
 /// An unknown key (a misspelt filter such as `projects`, or `treshold`) is a usage error
@@ -389,23 +485,16 @@ const RESERVED_FIELDS: &[&str] = &[
     "first_day",
     "month_to_date",
     "previous_month_total",
+    "base",
+    "previous_invoice",
     "currency",
     "provisional",
     "note",
+    "already_fired_on",
+    "forecast",
+    "projected_day",
+    "projected_month_end",
 ];
-
-/// `7d`, `30d`: a number of days from 1 to 366.
-fn parse_last(text: &str) -> Result<u32, UsageError> {
-    text.trim()
-        .strip_suffix('d')
-        .and_then(|n| n.parse::<u32>().ok())
-        .filter(|n| (1..=366).contains(n))
-        .ok_or_else(|| {
-            UsageError(format!(
-                "--last \"{text}\": expected a number of days from 1 to 366, e.g. 7d or 30d"
-            ))
-        })
-}
 
 /// An amount typed as text: plain decimal notation, `.` as the separator.
 fn amount_from_text(text: &str, place: &str) -> Result<Decimal, UsageError> {
@@ -421,6 +510,40 @@ fn amount_from_text(text: &str, place: &str) -> Result<Decimal, UsageError> {
              (no currency symbol or thousands separator, \".\" as the decimal separator)"
         ))),
     }
+}
+
+/// A `thresholds` entry: an amount, or `{ amount = "5000", forecast = true }` (whether it also
+/// gets a forecast alert).
+fn threshold_from_toml(value: &toml::Value, place: &str) -> Result<(Decimal, bool), UsageError> {
+    let toml::Value::Table(table) = value else {
+        return amount_from_toml(value, place).map(|amount| (amount, false));
+    };
+    if let Some(key) = table.keys().find(|k| *k != "amount" && *k != "forecast") {
+        return Err(UsageError(format!(
+            "{place}: unknown key \"{key}\" in a threshold; expected amount and forecast, \
+             e.g. {{ amount = \"5000\", forecast = true }}"
+        )));
+    }
+    let amount = match table.get("amount") {
+        Some(amount) => amount_from_toml(amount, place)?,
+        None => {
+            return Err(UsageError(format!(
+                "{place}: a threshold table needs an amount, e.g. {{ amount = \"5000\", \
+                 forecast = true }}"
+            )));
+        }
+    };
+    let forecast = match table.get("forecast") {
+        None => false,
+        Some(toml::Value::Boolean(b)) => *b,
+        Some(other) => {
+            return Err(UsageError(format!(
+                "{place}: forecast is true or false, found {}",
+                other.type_str()
+            )));
+        }
+    };
+    Ok((amount, forecast))
 }
 
 /// An amount in the config file: a string, or a whole number; never a float.
@@ -462,11 +585,11 @@ mod tests {
 
     #[test]
     fn alerts_config_last_days() {
-        assert_eq!(parse_last("7d").unwrap(), 7);
-        assert_eq!(parse_last("30d").unwrap(), 30);
-        assert!(parse_last("0d").is_err());
-        assert!(parse_last("7").is_err());
-        assert!(parse_last("1w").is_err());
+        assert_eq!(crate::config::parse_last("7d").unwrap(), 7);
+        assert_eq!(crate::config::parse_last("30d").unwrap(), 30);
+        assert!(crate::config::parse_last("0d").is_err());
+        assert!(crate::config::parse_last("7").is_err());
+        assert!(crate::config::parse_last("1w").is_err());
     }
 
     #[test]

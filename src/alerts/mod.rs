@@ -2,7 +2,7 @@
 //! thresholds, a spike factor and the delay rule → which alerts fire, since when, and whether
 //! they rest on provisional days. No I/O, no parsing, no rendering.
 //!
-//! The rules (README, *tally alerts*):
+//! The rules (docs/alerts.md):
 //! - Spend to date is the sum of the watched period's UTC days up to the as-of day.
 //! - A threshold fires when spend to date reaches it (`>=`); its first day is the first UTC day
 //!   on which the running sum reached it. Once reached it stays fired for the period, even if
@@ -22,7 +22,9 @@
 //!   does not page on its first day.
 
 pub mod config;
+pub mod state;
 
+use crate::forecast::{self, Forecast, Reach};
 use crate::model::{DateRange, Day, Delay, Overflow, Status, exact_add, money_text};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,7 +44,23 @@ pub struct AlertInput<'a> {
     pub covered_days: &'a BTreeSet<Day>,
     pub thresholds: &'a [Decimal],
     pub spike_factor: Decimal,
+    /// `--previous-invoice`: the spike compares with this amount instead of the previous
+    /// period's usage, so it is checked on every day, whatever the inputs hold.
+    pub previous_invoice: Option<Decimal>,
     pub delay: Delay,
+    /// Whether the watched period is a calendar month, which gets a month-end forecast.
+    pub month: bool,
+    /// The thresholds (of `thresholds`) that also get a forecast alert.
+    pub forecast_thresholds: &'a [Decimal],
+}
+
+/// A forecast alert: the month-end projection reaches a threshold that actual spend has not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForecastAlert {
+    pub threshold: Decimal,
+    pub fired: bool,
+    /// When the projection reaches the threshold; `None` without a forecast.
+    pub reach: Option<Reach>,
 }
 
 /// One threshold's result.
@@ -70,12 +88,32 @@ pub enum PreviousPeriod {
     Provisional(Vec<Day>),
 }
 
+/// What the spike compares spend to date with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpikeBase {
+    /// The previous period's usage total (checked only when that period is complete).
+    Usage,
+    /// `--previous-invoice AMOUNT`.
+    Invoice(Decimal),
+}
+
+impl SpikeBase {
+    /// `previous_usage` or `previous_invoice`: the JSON and CSV name of the base.
+    pub fn name(self) -> &'static str {
+        match self {
+            SpikeBase::Usage => "previous_usage",
+            SpikeBase::Invoice(_) => "previous_invoice",
+        }
+    }
+}
+
 /// The spike check's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpikeAlert {
     pub factor: Decimal,
+    pub base: SpikeBase,
     pub previous: PreviousPeriod,
-    /// `None` unless the previous period is complete.
+    /// The previous period's usage total; `None` unless that period is complete.
     pub previous_total: Option<Decimal>,
     pub fired: bool,
     /// Whether the result can still change when provisional days settle (in either period).
@@ -96,11 +134,37 @@ pub struct Alerts {
     pub provisional_days: Vec<Day>,
     pub thresholds: Vec<ThresholdAlert>,
     pub spike: SpikeAlert,
+    /// The month-end projection (calendar months in progress with a final day).
+    pub forecast: Option<Forecast>,
+    /// The month's final days without a row in any input: no forecast while there are any.
+    pub forecast_gaps: Vec<Day>,
+    pub forecast_alerts: Vec<ForecastAlert>,
 }
 
 impl Alerts {
+    #[cfg(test)]
     pub fn any_fired(&self) -> bool {
-        self.spike.fired || self.thresholds.iter().any(|t| t.fired)
+        !self.fired_names().is_empty()
+    }
+
+    /// The `--state` names of the alerts that fired (see `state`).
+    pub fn fired_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .thresholds
+            .iter()
+            .filter(|t| t.fired)
+            .map(|t| state::threshold_key(t.threshold))
+            .collect();
+        if self.spike.fired {
+            names.push(state::SPIKE_KEY.to_string());
+        }
+        names.extend(
+            self.forecast_alerts
+                .iter()
+                .filter(|f| f.fired)
+                .map(|f| state::forecast_key(f.threshold)),
+        );
+        names
     }
 }
 
@@ -127,7 +191,8 @@ pub fn evaluate_groups(
                 ..input.clone()
             })?;
             let spike = &mut alerts.spike;
-            if spike.previous == PreviousPeriod::Complete
+            if spike.base == SpikeBase::Usage
+                && spike.previous == PreviousPeriod::Complete
                 && spike.previous_total == Some(Decimal::ZERO)
             {
                 spike.fired = false;
@@ -170,7 +235,7 @@ pub fn evaluate(input: &AlertInput) -> Result<Alerts, Overflow> {
         spend_to_date = exact_add(spend_to_date, *cost)?;
         running.push((*day, spend_to_date));
     }
-    let thresholds = input
+    let thresholds: Vec<ThresholdAlert> = input
         .thresholds
         .iter()
         .map(|&threshold| {
@@ -200,6 +265,33 @@ pub fn evaluate(input: &AlertInput) -> Result<Alerts, Overflow> {
         .collect();
 
     let spike = spike(input, spend_to_date, any_provisional)?;
+    let forecast_gaps = match through {
+        Some(_) if input.month => forecast::gaps(input.watched, input.covered_days, delay),
+        _ => Vec::new(),
+    };
+    let forecast = match through {
+        Some(_) if input.month && forecast_gaps.is_empty() => {
+            forecast::project(input.watched, input.daily, delay)?
+        }
+        _ => None,
+    };
+    let forecast_alerts = input
+        .forecast_thresholds
+        .iter()
+        .map(|&threshold| {
+            let actual = thresholds
+                .iter()
+                .find(|t: &&ThresholdAlert| t.threshold == threshold)
+                .and_then(|t| t.first_day);
+            let reach = forecast.as_ref().map(|f| f.reach(threshold, actual));
+            ForecastAlert {
+                threshold,
+                // Once actual spend reached it, the threshold alert speaks, not the forecast.
+                fired: matches!(reach, Some(Reach::On(_))),
+                reach,
+            }
+        })
+        .collect();
     Ok(Alerts {
         watched: input.watched,
         through,
@@ -207,6 +299,9 @@ pub fn evaluate(input: &AlertInput) -> Result<Alerts, Overflow> {
         provisional_days,
         thresholds,
         spike,
+        forecast,
+        forecast_gaps,
+        forecast_alerts,
     })
 }
 
@@ -242,8 +337,30 @@ fn spike(
     } else {
         PreviousPeriod::Complete
     };
+    let mut previous_total = None;
+    if previous == PreviousPeriod::Complete {
+        let mut total = Decimal::ZERO;
+        for (_, cost) in input.daily.range(input.previous.from..=input.previous.to) {
+            total = exact_add(total, *cost)?;
+        }
+        previous_total = Some(total);
+    }
+    // The invoice is known whatever the inputs hold: the check runs on every day.
+    if let Some(invoice) = input.previous_invoice {
+        return compare(
+            factor,
+            SpikeBase::Invoice(invoice),
+            previous,
+            previous_total,
+            spend,
+            invoice,
+            "the previous invoice".to_string(),
+            any_provisional,
+        );
+    }
     let no_check = |why: String, provisional: bool| SpikeAlert {
         factor,
+        base: SpikeBase::Usage,
         previous: previous.clone(),
         previous_total: None,
         fired: false,
@@ -279,30 +396,52 @@ fn spike(
         }
         PreviousPeriod::Complete => {}
     }
-    let mut previous_total = Decimal::ZERO;
-    for (_, cost) in input.daily.range(input.previous.from..=input.previous.to) {
-        previous_total = exact_add(previous_total, *cost)?;
-    }
-    let limit = factor.checked_mul(previous_total).ok_or(Overflow)?;
+    let total = previous_total.unwrap_or_default();
+    compare(
+        factor,
+        SpikeBase::Usage,
+        previous,
+        previous_total,
+        spend,
+        total,
+        format!("the usage total of {label}"),
+        any_provisional,
+    )
+}
+
+/// The spike's comparison: fires when `spend > factor × base_amount`; the note names the base.
+#[allow(clippy::too_many_arguments)]
+fn compare(
+    factor: Decimal,
+    base: SpikeBase,
+    previous: PreviousPeriod,
+    previous_total: Option<Decimal>,
+    spend: Decimal,
+    base_amount: Decimal,
+    base_text: String,
+    provisional: bool,
+) -> Result<SpikeAlert, Overflow> {
+    let limit = factor.checked_mul(base_amount).ok_or(Overflow)?;
     let fired = spend > limit;
     let sign = if fired { ">" } else { "≤" };
     Ok(SpikeAlert {
         factor,
+        base,
         previous,
-        previous_total: Some(previous_total),
+        previous_total,
         fired,
-        provisional: any_provisional,
+        provisional,
         note: format!(
-            "{} {sign} {factor} × {}",
+            "{} {sign} {factor} × {}, {base_text}",
             money_text(spend),
-            money_text(previous_total)
+            money_text(base_amount)
         ),
     })
 }
 
 /// `2026-09-30`, `2026-09-28 to 2026-09-30` for a run of days, or a count with the first and
 /// last day when the days are scattered.
-fn day_list(days: &[Day]) -> String {
+pub fn day_list(days: &[Day]) -> String {
     match (days.first(), days.last()) {
         (Some(first), Some(last)) if first == last => first.to_string(),
         (Some(first), Some(last)) => {
@@ -382,7 +521,10 @@ mod tests {
             covered_days: covered,
             thresholds,
             spike_factor: money(factor),
+            previous_invoice: None,
             delay,
+            month: true,
+            forecast_thresholds: &[],
         })
         .unwrap()
     }
@@ -466,13 +608,19 @@ mod tests {
         let at_factor = run(&daily, &covered, &[], "2", delay);
         assert_eq!(at_factor.spike.previous_total, Some(money("600.00")));
         assert!(!at_factor.spike.fired);
-        assert_eq!(at_factor.spike.note, "1200.00 ≤ 2 × 600.00");
+        assert_eq!(
+            at_factor.spike.note,
+            "1200.00 ≤ 2 × 600.00, the usage total of previous month 2026-09"
+        );
         assert!(!at_factor.any_fired());
 
         daily.insert(day("2026-10-01"), money("1206.00")); // 2.01 × 600.00
         let above = run(&daily, &covered, &[], "2", delay);
         assert!(above.spike.fired);
-        assert_eq!(above.spike.note, "1206.00 > 2 × 600.00");
+        assert_eq!(
+            above.spike.note,
+            "1206.00 > 2 × 600.00, the usage total of previous month 2026-09"
+        );
         // October 2..5 are provisional as of the 5th, so the spike rests on them.
         assert!(above.spike.provisional);
 
@@ -560,7 +708,10 @@ mod tests {
         let alerts = run(&daily, &covered, &[], "2", as_of("2026-11-10", 3));
         assert_eq!(alerts.spike.previous_total, Some(Decimal::ZERO));
         assert!(alerts.spike.fired);
-        assert_eq!(alerts.spike.note, "0.01 > 2 × 0.00");
+        assert_eq!(
+            alerts.spike.note,
+            "0.01 > 2 × 0.00, the usage total of previous month 2026-09"
+        );
     }
 
     #[test]
@@ -636,7 +787,10 @@ mod tests {
             covered_days: &covered,
             thresholds: &thresholds,
             spike_factor: money("1.5"),
+            previous_invoice: None,
             delay: as_of("2026-11-10", 3),
+            month: true,
+            forecast_thresholds: &[],
         };
         let results = evaluate_groups(&input, &groups).unwrap();
         let values: Vec<&str> = results.iter().map(|g| g.value.as_str()).collect();
@@ -650,7 +804,10 @@ mod tests {
         assert_eq!(big.thresholds[1].first_day, Some(day("2026-10-03")));
         assert!(big.spike.fired);
         assert_eq!(big.spike.previous_total, Some(money("900.00")));
-        assert_eq!(big.spike.note, "1550.00 > 1.5 × 900.00");
+        assert_eq!(
+            big.spike.note,
+            "1550.00 > 1.5 × 900.00, the usage total of previous month 2026-09"
+        );
         assert!(big.any_fired());
 
         // new: 31.00 reaches neither threshold; no September spend, so no spike check.
@@ -671,7 +828,10 @@ mod tests {
         assert!(!small.thresholds[0].fired);
         assert_eq!(small.thresholds[1].first_day, Some(day("2026-10-30")));
         assert!(!small.spike.fired);
-        assert_eq!(small.spike.note, "155.00 ≤ 1.5 × 300.00");
+        assert_eq!(
+            small.spike.note,
+            "155.00 ≤ 1.5 × 300.00, the usage total of previous month 2026-09"
+        );
 
         // The groups' spend adds up to what one evaluation of the sum gives.
         let total: Decimal = results.iter().map(|g| g.alerts.spend_to_date).sum();
@@ -693,7 +853,10 @@ mod tests {
             covered_days: &covered,
             thresholds: &[],
             spike_factor: money("2"),
+            previous_invoice: None,
             delay: as_of("2026-11-10", 3),
+            month: true,
+            forecast_thresholds: &[],
         };
         for group in evaluate_groups(&input, &groups).unwrap() {
             assert_eq!(group.alerts.spike.previous, PreviousPeriod::Missing);

@@ -1,9 +1,10 @@
 //! `tally alerts`: ingest → resolve overlaps → daily totals → evaluate → render → write.
-//! Exit code 3 when at least one alert fires.
+//! Exit code 3 when at least one alert fires (with `--state`: one the state has not recorded
+//! this period).
 
 use crate::aggregate;
 use crate::alerts::config::AlertsConfig;
-use crate::alerts::{self, AlertInput};
+use crate::alerts::{self, AlertInput, state};
 use crate::config::Format;
 use crate::error::Exit;
 use crate::model::{Day, exact_add};
@@ -23,6 +24,12 @@ const OUTPUTS: &[&str] = &[
 ];
 
 pub fn run(config: AlertsConfig) -> Result<Exit> {
+    // The --out folder is locked for the whole run: a second run stops before reading.
+    let claim = config
+        .out
+        .as_deref()
+        .map(output::OutDir::claim)
+        .transpose()?;
     let mut scanned = super::scan_inputs(
         &config.inputs,
         &config.plan,
@@ -97,7 +104,10 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         covered_days: &covered_days,
         thresholds: &config.thresholds,
         spike_factor: config.spike_factor,
+        previous_invoice: config.previous_invoice,
         delay: config.delay,
+        month: matches!(config.window, crate::alerts::config::Window::Month(_)),
+        forecast_thresholds: &config.forecast_thresholds,
     };
     // Without --by these are the alerts; with it, they give the document's total spend to
     // date and provisional days, and each group is evaluated on its own.
@@ -106,20 +116,53 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         Some(_) => Some(alerts::evaluate_groups(&input, &daily_by_group)?),
         None => None,
     };
+    // Notify once: an alert fires (exit 3) only when the state has not recorded it in this
+    // period. The state stays locked until it is written, after the --out files.
+    let mut held = match &config.state {
+        Some(path) => Some(state::Held::open(
+            path,
+            config.state_identity(),
+            &config.state_period(),
+        )?),
+        None => None,
+    };
+    let evaluated: Vec<(Option<String>, &alerts::Alerts)> = match &grouped {
+        Some(groups) => groups
+            .iter()
+            .map(|g| (Some(g.value.clone()), &g.alerts))
+            .collect(),
+        None => vec![(None, &results)],
+    };
+    let mut already: BTreeMap<state::Key, Day> = BTreeMap::new();
+    let mut fired = false;
+    for (group, alerts) in evaluated {
+        for name in alerts.fired_names() {
+            let key = (group.clone(), name);
+            match held.as_mut() {
+                None => fired = true,
+                Some(held) => match held.already(&key) {
+                    Some(day) => {
+                        already.insert(key, day);
+                    }
+                    None => {
+                        fired = true;
+                        held.record(key, config.delay.as_of.date_naive());
+                    }
+                },
+            }
+        }
+    }
     let report = AlertReport {
         config: &config,
         currency: &currency,
         alerts: &results,
         groups: grouped.as_deref(),
-    };
-    let fired = match &grouped {
-        Some(groups) => groups.iter().any(|g| g.alerts.any_fired()),
-        None => results.any_fired(),
+        already: &already,
     };
     let rejects = scanned.rejects();
 
-    if let Some(out) = &config.out {
-        let out = output::OutDir::begin(out, "alerts", OUTPUTS, config.quiet)?;
+    if let Some(claim) = claim {
+        let out = output::OutDir::begin(claim, "alerts", OUTPUTS, config.quiet)?;
         let dir = out.path();
         output::write_atomic(dir, "alerts.json", &render::alerts::json(&report))?;
         output::write_atomic(dir, "alerts.csv", &render::alerts::csv(&report)?)?;
@@ -128,6 +171,9 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         }
         super::write_rejects(dir, &rejects)?;
         out.commit()?;
+    }
+    if let Some(held) = held {
+        held.commit()?;
     }
     super::tell_rejects(&rejects, config.out.as_deref(), config.quiet);
 
@@ -154,7 +200,8 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         }
     }
 
-    // An empty watched period is no data, not no spend: said even when quiet.
+    // An empty watched period is no data, not no spend: said unless quiet (an error with
+    // --fail-on-empty, quiet or not).
     let mut empty = None;
     if !daily.keys().any(|day| config.watched.contains(*day)) {
         let what = match &config.window {
@@ -171,9 +218,18 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
             filters: &config.plan.filters,
             implicit_service: false,
         };
-        empty = super::tell_empty(&question, &scanned, config.fail_on_empty);
+        empty = super::tell_empty(&question, &scanned, config.fail_on_empty, config.quiet);
     }
 
+    let exit = match empty {
+        Some(exit) => exit,
+        None if fired => Exit::AlertFired,
+        None => Exit::Ok,
+    };
+    // Quiet cron: with -q, nothing goes to stdout unless an alert fired.
+    if config.quiet && !fired {
+        return Ok(exit);
+    }
     let bytes = match config.format {
         Format::Table => output::visible_lines(&render::alerts::table(&report))
             .into_owned()
@@ -182,11 +238,7 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         Format::Json => render::alerts::json(&report),
     };
     output::stdout(&bytes)?;
-    Ok(match empty {
-        Some(exit) => exit,
-        None if fired => Exit::AlertFired,
-        None => Exit::Ok,
-    })
+    Ok(exit)
 }
 
 /// Draws `chart-mtd.svg` and `chart-mtd.png` into `dir` (the run's new folder);

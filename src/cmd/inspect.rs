@@ -22,12 +22,25 @@ pub fn run(config: InspectConfig) -> Result<Exit> {
     // One input at a time, so that a missing path is described like an unreadable file
     // instead of hiding every other input.
     for input in &config.inputs {
-        match ingest::discover(std::slice::from_ref(input)) {
-            Ok(files) => reports.extend(
-                files
-                    .iter()
-                    .map(|file| ingest::inspect::inspect(file, &options)),
-            ),
+        match ingest::discover(std::slice::from_ref(input), &config.exclude) {
+            Ok(found) => {
+                super::tell_skipped(&found.skipped, false);
+                for file in &found.files {
+                    // An unzipped export: its parts are described one by one.
+                    match ingest::walk::export_dir_files(&file.path) {
+                        Ok(parts) if file.path.is_dir() => {
+                            reports.extend(parts.into_iter().map(|path| {
+                                let part = ingest::InputFile {
+                                    name: path.display().to_string(),
+                                    path,
+                                };
+                                ingest::inspect::inspect(&part, &options)
+                            }))
+                        }
+                        _ => reports.push(ingest::inspect::inspect(file, &options)),
+                    }
+                }
+            }
             Err(error) => {
                 let name = input.display().to_string();
                 let message = format!("{error:#}");

@@ -10,7 +10,7 @@ use crate::aggregate::{self, Resolved};
 use crate::config::{OnOverlap, ScanPlan};
 use crate::ingest::{self, InputScan, tally::Rejects};
 use crate::rates::{RateCard, RateOrigin};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -20,6 +20,8 @@ pub struct Scanned {
     pub plan: ScanPlan,
     pub scans: Vec<InputScan>,
     pub resolved: Resolved,
+    /// Files the walk of a folder input left out (tally's own outputs, `--exclude`).
+    pub skipped: Vec<ingest::Skipped>,
 }
 
 impl Scanned {
@@ -43,7 +45,8 @@ pub fn scan_inputs(
     rates_path: Option<&Path>,
     quiet: bool,
 ) -> Result<Scanned> {
-    let files = ingest::discover(inputs)?;
+    let ingest::Discovered { files, skipped } = ingest::discover(inputs, &plan.exclude)?;
+    tell_skipped(&skipped, quiet);
     if plan.spread_charges && on_overlap == OnOverlap::Latest && files.len() > 1 {
         // `latest` replaces whole days, and a spread charge has parts on days its own row
         // does not mark as covered: the replaced input's other parts would still count.
@@ -83,16 +86,31 @@ pub fn scan_inputs(
         plan,
         scans,
         resolved,
+        skipped,
     })
 }
 
-/// Reads and validates `--rates FILE`, remembering its SHA-256 for the manifest.
+/// One line on stderr for each file a folder walk left out, unless quiet (the manifest lists
+/// them either way).
+pub fn tell_skipped(skipped: &[ingest::Skipped], quiet: bool) {
+    if quiet {
+        return;
+    }
+    for skip in skipped {
+        crate::output::warn(&format!("{}: skipped: {}", skip.path, skip.reason));
+    }
+}
+
+/// Reads and validates `--rates FILE`, remembering its SHA-256 for the manifest. The card is
+/// configuration: one that cannot be read or is invalid is a config error (exit 2), as a bad
+/// `alerts --config` is; a record the card cannot price stays a data error (exit 1).
 fn read_rate_card(path: &std::path::Path) -> Result<RateCard> {
+    use crate::error::UsageError;
     let name = path.display().to_string();
-    let bytes =
-        std::fs::read(path).with_context(|| format!("{name}: cannot read the rate card"))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| UsageError(format!("{name}: cannot read the rate card: {e}")))?;
     let text = std::str::from_utf8(&bytes)
-        .map_err(|_| anyhow::anyhow!("{name}: the rate card is not valid UTF-8"))?;
+        .map_err(|_| UsageError(format!("{name}: the rate card is not valid UTF-8")))?;
     let sha256 = Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -105,8 +123,8 @@ fn read_rate_card(path: &std::path::Path) -> Result<RateCard> {
         },
     )
     .map_err(|e| match e {
-        crate::rates::RateError::At { .. } => anyhow::anyhow!("{name}:{e}"),
-        _ => anyhow::anyhow!("{name}: {e}"),
+        crate::rates::RateError::At { .. } => UsageError(format!("{name}:{e}")),
+        _ => UsageError(format!("{name}: {e}")),
     })?;
     Ok(card)
 }
@@ -158,13 +176,15 @@ pub fn tell_rejects(rejects: &[&Rejects], out: Option<&Path>, quiet: bool) {
     }
 }
 
-/// Says why nothing was counted (always: a bare 0.00 would mislead, so even `--quiet` does
-/// not hide it): as an error with `--fail-on-empty`, which makes the run exit 1, otherwise as
-/// a warning. Returns the exit code the run ends with.
+/// Says why nothing was counted: as an error with `--fail-on-empty`, which makes the run exit 1
+/// (said even with `--quiet`), otherwise as a warning, which `--quiet` silences like any other
+/// (a quiet cron job that must hear of an empty period passes `--fail-on-empty`). Returns the
+/// exit code the run ends with.
 pub fn tell_empty(
     question: &crate::scope::EmptyQuestion<'_>,
     scanned: &Scanned,
     fail_on_empty: bool,
+    quiet: bool,
 ) -> Option<crate::error::Exit> {
     let message =
         crate::scope::explain_empty(question, &scanned.scans, &scanned.resolved.duplicate_of);
@@ -175,7 +195,9 @@ pub fn tell_empty(
         );
         Some(crate::error::Exit::Failure)
     } else {
-        crate::output::warn(&message);
+        if !quiet {
+            crate::output::warn(&message);
+        }
         None
     }
 }

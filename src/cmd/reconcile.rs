@@ -20,6 +20,12 @@ const OUTPUTS: &[&str] = &[
 
 pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
     let report = &config.report;
+    // The --out folder is locked for the whole run: a second run stops before reading.
+    let claim = report
+        .out
+        .as_deref()
+        .map(output::OutDir::claim)
+        .transpose()?;
     let mut plan = report.plan.clone();
     // Hashing costs a tenth of a scan: only for the manifest (and, in scan_inputs, to find
     // inputs given twice).
@@ -50,8 +56,8 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
         },
     );
 
-    if let Some(out) = &report.out {
-        let out = output::OutDir::begin(out, "reconcile", OUTPUTS, report.quiet)?;
+    if let Some(claim) = claim {
+        let out = output::OutDir::begin(claim, "reconcile", OUTPUTS, report.quiet)?;
         let dir = out.path();
         let mut written = vec!["reconcile.csv", "reconcile.json"];
         output::write_atomic(dir, "reconcile.csv", &csv)?;
@@ -74,6 +80,7 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
                 scans: &scanned.scans,
                 counts: &scanned.resolved.counts,
                 duplicate_of: &scanned.resolved.duplicate_of,
+                skipped: &scanned.skipped,
             },
             &written,
             now,
@@ -118,7 +125,19 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
             filters: &scanned.plan.filters,
             implicit_service: true,
         };
-        empty = super::tell_empty(&question, &scanned, report.fail_on_empty);
+        empty = super::tell_empty(&question, &scanned, report.fail_on_empty, report.quiet);
+    }
+    let exit = if let Some(exit) = empty {
+        exit
+    } else if config.fail_on_flag && flagged(&rows) > 0 {
+        Exit::FLAGGED
+    } else {
+        Exit::Ok
+    };
+    // Quiet cron: with --out and -q the files are the output; stdout stays empty unless
+    // --fail-on-flag found a row to show.
+    if report.quiet && report.out.is_some() && exit != Exit::FLAGGED {
+        return Ok(exit);
     }
     let bytes = match report.format {
         Format::Table => output::visible_lines(&render::reconcile::table(&rows))
@@ -128,13 +147,7 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
         Format::Json => json,
     };
     output::stdout(&bytes)?;
-    Ok(if let Some(exit) = empty {
-        exit
-    } else if config.fail_on_flag && flagged(&rows) > 0 {
-        Exit::FLAGGED
-    } else {
-        Exit::Ok
-    })
+    Ok(exit)
 }
 
 fn flagged(rows: &[ReconcileRow]) -> usize {

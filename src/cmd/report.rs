@@ -23,12 +23,20 @@ const OUTPUTS: &[&str] = &[
 ];
 
 pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
+    // The --out folder is locked for the whole run: a second run stops before reading.
+    let claim = config
+        .out
+        .as_deref()
+        .map(output::OutDir::claim)
+        .transpose()?;
     let mut plan = config.plan.clone();
     // Hashing costs a tenth of a scan: only for the manifest (and, in scan_inputs, to find
     // inputs given twice).
     plan.hash_inputs = config.out.is_some();
-    // Without --out no daily rows are needed: rows are counted under their period's start.
-    if config.out.is_none() {
+    // Without --out no daily rows are needed: rows are counted under their period's start;
+    // except for a month in progress, whose forecast needs its days.
+    let forecast_month = forecast_month(&config);
+    if config.out.is_none() && forecast_month.is_none() {
         plan.bucket = Some(config.period);
         // Each group's provisional part stays apart: the outputs say how much is provisional.
         plan.provisional_from = Some(config.delay.first_provisional_day());
@@ -45,6 +53,10 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         std::mem::take(&mut scanned.resolved.groups),
         scanned.plan.keys.len(),
     )?;
+    let (forecast, forecast_note) = match forecast_month {
+        Some(month) => month_forecast(month, &groups, &scanned, config.delay)?,
+        None => (None, None),
+    };
     let (plan, scans, resolved) = (&scanned.plan, &scanned.scans, &scanned.resolved);
     let summary = aggregate::summarize(
         &groups,
@@ -58,8 +70,8 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     let rejects = scanned.rejects();
     let scope = Scope::new(&summary, &plan.filters, config.final_only, &rejects, scans);
 
-    if let Some(out) = &config.out {
-        let out = output::OutDir::begin(out, "report", OUTPUTS, config.quiet)?;
+    if let Some(claim) = claim {
+        let out = output::OutDir::begin(claim, "report", OUTPUTS, config.quiet)?;
         let dir = out.path();
         let mut written = vec!["summary.csv", "daily.csv"];
         output::write_atomic(dir, "summary.csv", &render::csv::summary(&summary)?)?;
@@ -80,10 +92,12 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
                 scans,
                 counts: &resolved.counts,
                 duplicate_of: &resolved.duplicate_of,
+                skipped: &scanned.skipped,
             },
             &written,
             now,
         );
+        let manifest = with_forecast(manifest, forecast.as_ref());
         output::write_atomic(dir, "manifest.json", &manifest)?;
         out.commit()?;
     }
@@ -109,15 +123,29 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
             filters: &plan.filters,
             implicit_service: false,
         };
-        exit = super::tell_empty(&question, &scanned, config.fail_on_empty).unwrap_or(exit);
+        exit = super::tell_empty(&question, &scanned, config.fail_on_empty, config.quiet)
+            .unwrap_or(exit);
     }
 
+    // Quiet cron: with --out and -q the files are the output; nothing goes to stdout.
+    if config.quiet && config.out.is_some() {
+        return Ok(exit);
+    }
     let bytes = match config.format {
-        Format::Table => output::visible_lines(&render::table::render(&summary, &scope))
-            .into_owned()
-            .into_bytes(),
+        Format::Table => {
+            let mut text = render::table::render(&summary, &scope);
+            if let (Some(forecast), Some(currency)) = (&forecast, &summary.currency) {
+                text.push_str(&render::forecast::line(forecast, currency));
+                text.push('\n');
+            }
+            if let Some(note) = &forecast_note {
+                text.push_str(note);
+                text.push('\n');
+            }
+            output::visible_lines(&text).into_owned().into_bytes()
+        }
         Format::Csv => render::csv::summary(&summary)?,
-        Format::Json => render::json::summary(&summary, &scope),
+        Format::Json => with_forecast(render::json::summary(&summary, &scope), forecast.as_ref()),
     };
     output::stdout(&bytes)?;
     Ok(exit)
@@ -247,4 +275,84 @@ fn provisional_warning(summary: &Summary) -> Option<String> {
         summary.delay.delay_days,
         summary.delay.final_at(*last)
     ))
+}
+
+/// The month a report forecasts: its range is one calendar month to date (from the 1st through
+/// the as-of day or the month's end, as `--month` gives), and the month is in progress (its
+/// last day not final yet) with at least one final day to project from.
+fn forecast_month(config: &ReportConfig) -> Option<crate::model::DateRange> {
+    let range = config.plan.range;
+    let month = crate::model::DateRange::month_of(range.from);
+    let delay = config.delay;
+    let to_date = month.to.min(delay.as_of.date_naive());
+    (range.from == month.from
+        && range.to >= to_date
+        && range.to <= month.to
+        && delay.status(month.to) == crate::model::Status::Provisional
+        && delay.status(month.from) == crate::model::Status::Final)
+        .then_some(month)
+}
+
+/// The month-end forecast from the report's daily groups (after filters), when they are one
+/// source in one currency: a projection never adds an estimate to a bill, or two currencies.
+/// With a final day of the month that no input holds a row for, none, and a note that says so.
+fn month_forecast(
+    month: crate::model::DateRange,
+    groups: &[aggregate::DayGroup],
+    scanned: &super::Scanned,
+    delay: crate::model::Delay,
+) -> Result<(Option<crate::forecast::Forecast>, Option<String>)> {
+    let kinds: std::collections::BTreeSet<(&str, &str)> = groups
+        .iter()
+        .map(|g| (g.source.as_str(), g.currency.as_str()))
+        .collect();
+    if kinds.len() != 1 {
+        return Ok((None, None));
+    }
+    // Days any input holds a valid row for, before filters (as `alerts` judges coverage).
+    let covered: std::collections::BTreeSet<crate::model::Day> = scanned
+        .scans
+        .iter()
+        .zip(&scanned.resolved.duplicate_of)
+        .filter(|(_, duplicate)| duplicate.is_none())
+        .flat_map(|(scan, _)| &scan.tally.days)
+        .filter(|(_, rows)| rows.valid > 0)
+        .map(|(day, _)| *day)
+        .collect();
+    let gaps = crate::forecast::gaps(month, &covered, delay);
+    if !gaps.is_empty() {
+        return Ok((
+            None,
+            Some(format!(
+                "no forecast: the inputs hold no row for {} (missing data is not a day without \
+                 spend)",
+                crate::alerts::day_list(&gaps)
+            )),
+        ));
+    }
+    let mut daily = std::collections::BTreeMap::new();
+    for group in groups {
+        let entry: &mut rust_decimal::Decimal = daily.entry(group.day).or_default();
+        *entry = crate::model::exact_add(*entry, group.sums.cost)?;
+    }
+    Ok((crate::forecast::project(month, &daily, delay)?, None))
+}
+
+/// A JSON document (the `--format json` summary, `manifest.json`) with the month-end forecast
+/// added as its last key `forecast`, when there is one.
+fn with_forecast(bytes: Vec<u8>, forecast: Option<&crate::forecast::Forecast>) -> Vec<u8> {
+    let Some(forecast) = forecast else {
+        return bytes;
+    };
+    let Ok(serde_json::Value::Object(mut document)) = serde_json::from_slice(&bytes) else {
+        return bytes;
+    };
+    document.insert("forecast".into(), render::forecast::json(forecast, &[]));
+    match serde_json::to_vec_pretty(&serde_json::Value::Object(document)) {
+        Ok(mut pretty) => {
+            pretty.push(b'\n');
+            pretty
+        }
+        Err(_) => bytes,
+    }
 }

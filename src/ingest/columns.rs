@@ -1,5 +1,5 @@
 //! Header matching: which kind of CSV a header belongs to, and where each field lives.
-//! Owns the alias table of the README; knows nothing of rows.
+//! Owns the alias table of docs/inputs.md; knows nothing of rows.
 
 use crate::config::CostColumn;
 use crate::primitives::decimal::{parse_decimal, parse_focus_decimal};
@@ -11,7 +11,7 @@ use std::collections::HashMap;
 /// header of hundreds of thousands is a damaged or hostile file, refused at line 1.
 pub const MAX_COLUMNS: usize = 10_000;
 
-/// The usage-export fields and the header names each is read from (the README's alias table).
+/// The usage-export fields and the header names each is read from (the alias table in docs/inputs.md).
 const USAGE_FIELDS: &[(&str, &[&str])] = &[
     ("date", &["date", "usage_date", "day", "start_date"]),
     ("sku", &["sku", "product", "line_item"]),

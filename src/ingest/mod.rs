@@ -8,8 +8,12 @@ pub mod inspect;
 pub mod parquet;
 pub mod row;
 pub mod split;
+mod spool;
 pub mod tally;
 pub mod tokens;
+pub mod walk;
+
+pub use walk::{Discovered, Skipped, discover};
 
 use crate::config::ScanPlan;
 use anyhow::{Context, Result, anyhow, bail};
@@ -78,90 +82,6 @@ fn columns_of(schema: &Schema) -> Columns {
         .into_iter()
         .map(|(field, names)| (field, names.into_iter().map(str::to_string).collect()))
         .collect()
-}
-
-const EXTENSIONS: &[&str] = &["csv", "json", "jsonl", "zip"];
-
-/// Expands directories recursively (entries in name order) into the files tally reads:
-/// `*.csv`, `*.json`, `*.jsonl`, the same with `.gz`, `*.zip` and `*.parquet` (so also
-/// `*.snappy.parquet`; a hive tree such as `BILLING_PERIOD=2026-10/` is just folders). A
-/// provider's manifest (`*manifest.json`, any case: AWS Data Exports' `…-Manifest.json`,
-/// Azure's `manifest.json`) describes an export and is skipped. Files named explicitly are
-/// read whatever their name.
-pub fn discover(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
-    let mut files = Vec::new();
-    for input in inputs {
-        if input.as_os_str() == "-" {
-            files.push(InputFile {
-                path: input.clone(),
-                name: "-".to_string(),
-            });
-            continue;
-        }
-        let metadata = std::fs::metadata(input)
-            .with_context(|| format!("{}: cannot read", input.display()))?;
-        if metadata.is_dir() {
-            walk(input, &mut files, &mut HashSet::new())?;
-        } else {
-            files.push(InputFile {
-                path: input.clone(),
-                name: input.display().to_string(),
-            });
-        }
-    }
-    if files.is_empty() {
-        bail!(
-            "no input files: the directories given hold no *.csv, *.json, *.jsonl, *.zip, \
-             *.parquet (or .gz) files"
-        );
-    }
-    Ok(files)
-}
-
-/// Walks `dir` in name order. Symbolic links are followed, but each directory is read once:
-/// `visited` holds the canonical paths of the directories read so far, so a link back to an
-/// ancestor (`ln -s . loop`) or a second link to a directory already read adds nothing. Two
-/// links to `.` used to make the walk exponential.
-fn walk(dir: &Path, files: &mut Vec<InputFile>, visited: &mut HashSet<PathBuf>) -> Result<()> {
-    let canonical = std::fs::canonicalize(dir)
-        .with_context(|| format!("{}: cannot resolve directory", dir.display()))?;
-    if !visited.insert(canonical) {
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("{}: cannot list directory", dir.display()))?
-        .map(|entry| entry.map(|e| e.path()))
-        .collect::<std::io::Result<_>>()
-        .with_context(|| format!("{}: cannot list directory", dir.display()))?;
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            walk(&path, files, visited)?;
-        } else if wanted(&path) {
-            files.push(InputFile {
-                name: path.display().to_string(),
-                path,
-            });
-        }
-    }
-    Ok(())
-}
-
-fn wanted(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    if name.ends_with("manifest.json") {
-        return false;
-    }
-    if name.len() > ".parquet".len() && name.ends_with(".parquet") {
-        return true;
-    }
-    let name = name.strip_suffix(".gz").unwrap_or(&name);
-    EXTENSIONS
-        .iter()
-        .any(|ext| name.len() > ext.len() + 1 && name.ends_with(&format!(".{ext}")))
 }
 
 /// Told how far the scan has got, for a progress display. The caller implements it; ingest
@@ -246,6 +166,9 @@ fn read_input(
     seen: &mut tokens::SeenIds,
     progress: &dyn Progress,
 ) -> Result<InputScan> {
+    if std::fs::metadata(&file.path).is_ok_and(|m| m.is_dir()) {
+        return scan_export_dir(file, plan, progress);
+    }
     if file.path.as_os_str() == "-" || !std::fs::metadata(&file.path).is_ok_and(|m| m.is_file()) {
         return scan_stream(file, plan, seen, progress);
     }
@@ -272,7 +195,7 @@ fn read_input(
 
 /// Standard input (`-`), a pipe, `/dev/stdin` or a process substitution: opened once and read
 /// once, as a stream, with exact record boundaries from the start (there is no second pass).
-/// Zip exports and Parquet files need to seek, so they must be files.
+/// Zip exports and Parquet files need to seek: they are spooled to a temporary file first.
 fn scan_stream(
     file: &InputFile,
     plan: &ScanPlan,
@@ -289,16 +212,24 @@ fn scan_stream(
         .with_context(|| format!("{}: cannot read", file.name))?;
     let magic = &magic[..magic_len];
     if is_zip(magic) || magic == parquet::MAGIC {
-        bail!(
-            "{}: a {} is read by seeking, which a pipe cannot do; save it to a file and give \
-             the file",
-            file.name,
-            if is_zip(magic) {
-                "zip export"
-            } else {
-                "Parquet file"
-            }
-        );
+        // Read by seeking: spooled to a temporary file (bounded), then read from there.
+        let what = if is_zip(magic) {
+            "zip export"
+        } else {
+            "Parquet file"
+        };
+        let spooled = spool::spool(&file.name, what, magic, source, spool::limit())?;
+        let copy = InputFile {
+            path: spooled.path.clone(),
+            name: file.name.clone(),
+        };
+        let mut scan = if is_zip(magic) {
+            scan_zip(&copy, plan, progress)?
+        } else {
+            parquet::scan_parquet(&copy, plan, progress)?
+        };
+        scan.file = file.clone();
+        return Ok(scan);
     }
     let gzip = magic.starts_with(&[0x1f, 0x8b]);
     // The bytes read to tell the kind come first again: nothing of the stream is lost.
@@ -477,6 +408,89 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
     })
 }
 
+/// An unzipped export: a folder holding the vendor's export `manifest.json` and its
+/// `part-K-of-N.csv` files (as `walk` finds it), read as the zip is: parts in part order, all
+/// N of them, each checked against the manifest's rows. Its SHA-256 is taken over the
+/// manifest's bytes and then each part's SHA-256, in part order.
+fn scan_export_dir(
+    file: &InputFile,
+    plan: &ScanPlan,
+    progress: &dyn Progress,
+) -> Result<InputScan> {
+    let dir = &file.path;
+    let manifest_path = dir.join("manifest.json");
+    let manifest_bytes = std::fs::read(&manifest_path)
+        .with_context(|| format!("{}: cannot read", manifest_path.display()))?;
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest_bytes)
+        .map_err(|e| anyhow!("{}: not valid JSON: {e}", manifest_path.display()))?;
+    let names: Vec<String> = walk::export_dir_files(dir)?
+        .iter()
+        .filter_map(|path| path.file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .collect();
+    let members = zip_members(&names).map_err(|e| anyhow!("{}: {e}", file.name))?;
+    let mut hasher = Sha256::new();
+    hasher.update(&manifest_bytes);
+    let mut size = manifest_bytes.len() as u64;
+    let mut tally = Tally::for_input(plan);
+    let (mut member_rows, mut kinds) = (Vec::new(), Vec::new());
+    let (mut columns, mut headers, mut header_set) = (Columns::new(), Vec::new(), HashSet::new());
+    for member in &members {
+        let path = dir.join(member);
+        let source = path.display().to_string();
+        let before = tally.rows_read;
+        let mut kind = None;
+        for boundaries in [Boundaries::Parity, Boundaries::Exact] {
+            let part = File::open(&path).with_context(|| format!("{source}: cannot open"))?;
+            let mut hashing = HashingReader::new(part, true, progress);
+            let schema = scan_csv(
+                &mut hashing,
+                &source,
+                plan,
+                &mut tally,
+                progress,
+                boundaries,
+            )?;
+            if let Some(schema) = schema {
+                std::io::copy(&mut hashing, &mut std::io::sink())
+                    .with_context(|| format!("{source}: cannot read"))?;
+                size += hashing.bytes;
+                if let Some(digest) = hashing.hasher.take() {
+                    hasher.update(digest.finalize());
+                }
+                if columns.is_empty() {
+                    columns = columns_of(&schema);
+                }
+                for header in &schema.headers {
+                    if header_set.insert(header.clone()) {
+                        headers.push(header.clone());
+                    }
+                }
+                kind = Some(schema.kind);
+                break;
+            }
+            progress.rewind(hashing.bytes);
+        }
+        let kind = kind.ok_or_else(|| anyhow!("{source}: exact boundaries must not fail"))?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+        member_rows.push((member.clone(), tally.rows_read - before));
+    }
+    check_manifest(&manifest, &member_rows, "folder").map_err(|e| anyhow!("{}: {e}", file.name))?;
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    Ok(InputScan {
+        file: file.clone(),
+        size,
+        sha256: Some(hex(&hasher.finalize())),
+        kind: format!("cost-usage-export-folder ({})", kinds.join(", ")),
+        members: member_rows,
+        columns,
+        headers,
+        tally,
+    })
+}
+
 /// A zip may hold two members of the same name; the archive reader keeps one of them, so
 /// the other's rows would be silently left out (and a manifest check would pass). Refused,
 /// with the names repeated.
@@ -551,6 +565,16 @@ fn check_export_manifest<R: Read + std::io::Seek>(
     let Ok(manifest) = serde_json::from_reader::<_, serde_json::Value>(manifest) else {
         return Err("manifest.json is not valid JSON".to_string());
     };
+    check_manifest(&manifest, member_rows, "zip")
+}
+
+/// Checks the parts read (`member_rows`) against an export's parsed `manifest.json`, as
+/// `check_export_manifest` describes; `container` names what holds them (`zip`, `folder`).
+fn check_manifest(
+    manifest: &serde_json::Value,
+    member_rows: &[(String, u64)],
+    container: &str,
+) -> Result<(), String> {
     let count = |value: &serde_json::Value, what: &str| -> Result<u64, String> {
         value.as_u64().ok_or_else(|| {
             format!("manifest.json gives {what} as {value}; expected a non-negative integer")
@@ -586,7 +610,11 @@ fn check_export_manifest<R: Read + std::io::Seek>(
                          incomplete or altered"
                     ));
                 }
-                None => return Err(format!("manifest.json lists {name}, which the zip lacks")),
+                None => {
+                    return Err(format!(
+                        "manifest.json lists {name}, which the {container} lacks"
+                    ));
+                }
             }
         }
         if let Some((missing, _)) = member_rows
@@ -594,8 +622,8 @@ fn check_export_manifest<R: Read + std::io::Seek>(
             .find(|(member, _)| !listed.contains(member.as_str()))
         {
             return Err(format!(
-                "manifest.json does not list {missing}, which the zip holds: the export is \
-                 incomplete or altered"
+                "manifest.json does not list {missing}, which the {container} holds: the \
+                 export is incomplete or altered"
             ));
         }
     }
@@ -942,26 +970,5 @@ mod tests {
         assert!(err.contains("incomplete"), "{err}");
         let err = zip_members(&names(&["part-0-of-0.csv"])).unwrap_err();
         assert!(err.contains("incomplete"), "{err}");
-    }
-
-    #[test]
-    fn directory_entries_by_extension() {
-        assert!(wanted(Path::new("a/usage.CSV")));
-        assert!(wanted(Path::new("a/usage.csv.gz")));
-        assert!(wanted(Path::new("export.zip")));
-        assert!(!wanted(Path::new("README.md")));
-        assert!(!wanted(Path::new(".csv")));
-        assert!(wanted(Path::new(
-            "p/BILLING_PERIOD=2026-10/x-00001.snappy.parquet"
-        )));
-        assert!(wanted(Path::new("part_0_0001.PARQUET")));
-        assert!(!wanted(Path::new(".parquet")));
-        assert!(!wanted(Path::new("x.parquet.crc")));
-        // Provider manifests describe an export; they are not token records.
-        assert!(!wanted(Path::new(
-            "metadata/BILLING_PERIOD=2026-10/focus-Manifest.json"
-        )));
-        assert!(!wanted(Path::new("run/manifest.json")));
-        assert!(wanted(Path::new("tokens.json")));
     }
 }

@@ -22,17 +22,19 @@ pub fn parse_instant(text: &str) -> Result<NaiveDateTime, String> {
         return Ok(zoned.with_timezone(&Utc).naive_utc());
     }
     let text = text.strip_suffix(['Z', 'z']).unwrap_or(text);
-    for format in [
+    zoneless_time(text).ok_or_else(|| expected.to_string())
+}
+
+/// A timestamp without an offset, `YYYY-MM-DD[T ]hh:mm[:ss[.f]]`, which tally reads as UTC.
+fn zoneless_time(text: &str) -> Option<NaiveDateTime> {
+    [
         "%Y-%m-%dT%H:%M:%S%.f",
         "%Y-%m-%d %H:%M:%S%.f",
         "%Y-%m-%dT%H:%M",
         "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
-            return Ok(naive);
-        }
-    }
-    Err(expected.to_string())
+    ]
+    .into_iter()
+    .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
 }
 
 /// A timestamp with an offset: RFC 3339 (`T` or a space), or ISO 8601's `+hhmm` / `+hh`
@@ -87,15 +89,8 @@ pub fn parse_day(text: &str) -> Result<Day, String> {
     if let Some(zoned) = zoned_time(text) {
         return Ok(zoned.with_timezone(&Utc).date_naive());
     }
-    for format in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
-            return Ok(naive.date());
-        }
+    if let Some(naive) = zoneless_time(text) {
+        return Ok(naive.date());
     }
     // A well-formed shape with impossible values deserves the sharper message. The shape is
     // checked on bytes first: only then are the first ten bytes ASCII, so that slicing the text
@@ -281,68 +276,122 @@ mod tests {
     use super::*;
     use std::str::FromStr;
 
+    /// The fast path for UTC timestamps accepts only what it can read whole: each malformed
+    /// part is refused (by the general parser then), and short texts after the date never
+    /// index past their end.
+    #[test]
+    fn the_fast_timestamp_path_refuses_malformed_stamps() {
+        for text in [
+            "2026-10x03",
+            "2026x10-03",
+            "2026-1a-03",
+            "2026-10-03Z",
+            "2026-10-03T",
+            "2026-10-03T1",
+            "2026-10-03T10",
+            "2026-10-03T10:0",
+            "2026-10-03T10-00",
+            "2026-10-03X10:00",
+            "2026-10-03T24:00:00Z",
+            "2026-10-03T10:60:00Z",
+            "2026-10-03T10:75:00Z",
+            "2026-10-03T10:00:61Z",
+            "2026-10-03T10:00:6xZ",
+            "2026-10-03T10:00:00.Z",
+            "2026-10-03T10:00:00.",
+            "2026-10-03T10:00:00.1x",
+            "2026-10-03T10:00:00x",
+            "2026-10-03T10:00:00ZZ",
+        ] {
+            assert_eq!(utc_day_fast(text.as_bytes()), None, "{text}");
+            assert!(parse_day(text).is_err(), "{text}");
+        }
+        let day = Some(Some(NaiveDate::from_str("2026-10-03").unwrap()));
+        for text in [
+            "2026-10-03",
+            "2026-10-03T23:59",
+            "2026-10-03 00:00:00",
+            "2026-10-03T10:00:60Z",
+            "2026-10-03t10:00:00z",
+            "2026-10-03T10:00:00.5",
+            "2026-10-03T10:00:00.123456789Z",
+        ] {
+            assert_eq!(utc_day_fast(text.as_bytes()), day, "{text}");
+        }
+        assert_eq!(utc_day_fast(b"2026-02-30T00:00"), Some(None));
+    }
+
+    /// A timestamp with an offset takes the general parser: an impossible day there is also
+    /// "no such day", not "not a date".
+    #[test]
+    fn the_general_path_names_impossible_days() {
+        for text in ["2026-02-30T00:00:00+01:00", "2026-04-31 12:00:00-0500"] {
+            assert_eq!(utc_day_fast(text.as_bytes()), None, "{text}");
+            let message = parse_day(text).unwrap_err();
+            assert!(message.contains("no such day"), "{text}: {message}");
+        }
+    }
+
     #[test]
     fn instants_for_charge_periods() {
-        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
-        assert_eq!(
-            parse_instant("2026-10-01").unwrap(),
-            at("2026-10-01 00:00:00")
-        );
-        assert_eq!(
-            parse_instant("2026-10-01T00:00:00Z").unwrap(),
-            at("2026-10-01 00:00:00")
-        );
-        assert_eq!(
-            parse_instant("2026-10-01T00:00:00.0000000Z").unwrap(),
-            at("2026-10-01 00:00:00")
-        );
-        assert_eq!(
-            parse_instant("2026-10-01 02:00:00+02:00").unwrap(),
-            at("2026-10-01 00:00:00")
-        );
-        assert_eq!(
-            parse_instant("2026-09-30T17:00:00-0700").unwrap(),
-            at("2026-10-01 00:00:00")
-        );
-        assert_eq!(
-            parse_instant("2026-09-30T17:00:00-07").unwrap(),
-            at("2026-10-01 00:00:00")
-        );
+        let midnight =
+            NaiveDateTime::parse_from_str("2026-10-01 00:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
+        for text in [
+            "2026-10-01",
+            "2026-10-01T00:00:00Z",
+            "2026-10-01T00:00:00.0000000Z",
+            "2026-10-01 02:00:00+02:00",
+            "2026-09-30T17:00:00-0700",
+            "2026-09-30T17:00:00-07",
+        ] {
+            assert_eq!(parse_instant(text).unwrap(), midnight, "{text}");
+        }
         assert!(parse_instant("10/1/2026").is_err());
         assert!(parse_instant("2026-10-01T25:00:00Z").is_err());
     }
 
     #[test]
     fn days_from_dates_and_timestamps() {
-        let d = |s: &str| NaiveDate::from_str(s).unwrap();
-        assert_eq!(parse_day("2026-10-03").unwrap(), d("2026-10-03"));
-        assert_eq!(parse_day("2024-09-18 22:00:00").unwrap(), d("2024-09-18"));
-        assert_eq!(
-            parse_day("2026-10-31T23:30:00-05:00").unwrap(),
-            d("2026-11-01")
-        );
-        assert_eq!(
-            parse_day("2026-11-01T00:30:00+01:00").unwrap(),
-            d("2026-10-31")
-        );
-        assert_eq!(parse_day("2026-10-03T00:00:00Z").unwrap(), d("2026-10-03"));
-        assert!(parse_day("2026-02-30").unwrap_err().contains("no such day"));
-        assert!(
-            parse_day("2026-02-30T00:00:00Z")
-                .unwrap_err()
-                .contains("no such day")
-        );
-        assert!(
-            parse_day("03/10/2026")
-                .unwrap_err()
-                .contains("expected YYYY-MM-DD")
-        );
+        // (text, its UTC day)
+        for (text, day) in [
+            ("2026-10-03", "2026-10-03"),
+            ("2024-09-18 22:00:00", "2024-09-18"),
+            ("2026-10-31T23:30:00-05:00", "2026-11-01"),
+            ("2026-11-01T00:30:00+01:00", "2026-10-31"),
+            ("2026-10-03T00:00:00Z", "2026-10-03"),
+            ("2024-09-18T22:00Z", "2024-09-18"),
+            ("2024-09-18 22:00:00.123", "2024-09-18"),
+            // ISO 8601 offsets without a colon, or hours only, and a space before an offset.
+            ("2026-10-31T23:30:00-0500", "2026-11-01"),
+            ("2026-10-31T23:30:00-05", "2026-11-01"),
+            ("2026-11-01 00:30:00+01:00", "2026-10-31"),
+            ("2026-10-03T00:00:00.0000000Z", "2026-10-03"),
+        ] {
+            assert_eq!(
+                parse_day(text).unwrap(),
+                NaiveDate::from_str(day).unwrap(),
+                "{text}"
+            );
+        }
+        // (text, a part of its error)
+        for (text, error) in [
+            ("2026-02-30", "no such day"),
+            ("2026-02-30T00:00:00Z", "no such day"),
+            ("2026-13-01", "no such day"),
+            ("03/10/2026", "expected YYYY-MM-DD"),
+            ("4/1/25", "pass --date-format, e.g. --date-format %m/%d/%Y"),
+            ("", "expected YYYY-MM-DD"),
+            ("2024-09-18 25:00:00", "expected YYYY-MM-DD"),
+            ("2024-09-18 22:00:00 junk", "expected YYYY-MM-DD"),
+        ] {
+            let message = parse_day(text).unwrap_err();
+            assert!(message.contains(error), "{text}: {message}");
+        }
         assert!(
             parse_day("4/1/25")
                 .unwrap_err()
                 .ends_with("pass --date-format, e.g. --date-format %m/%d/%Y")
         );
-        assert!(parse_day("").is_err());
         // A multi-byte character across byte 10 is a bad date, never a panic.
         for text in [
             "２０２６-10-01",
@@ -356,31 +405,6 @@ mod tests {
             );
             assert!(parse_instant(text).is_err(), "{text}");
         }
-        assert_eq!(parse_day("2024-09-18T22:00Z").unwrap(), d("2024-09-18"));
-        assert_eq!(
-            parse_day("2024-09-18 22:00:00.123").unwrap(),
-            d("2024-09-18")
-        );
-        assert!(parse_day("2024-09-18 25:00:00").is_err());
-        assert!(parse_day("2024-09-18 22:00:00 junk").is_err());
-        assert!(parse_day("2026-13-01").unwrap_err().contains("no such day"));
-        // ISO 8601 offsets without a colon, or hours only, and a space before an offset.
-        assert_eq!(
-            parse_day("2026-10-31T23:30:00-0500").unwrap(),
-            d("2026-11-01")
-        );
-        assert_eq!(
-            parse_day("2026-10-31T23:30:00-05").unwrap(),
-            d("2026-11-01")
-        );
-        assert_eq!(
-            parse_day("2026-11-01 00:30:00+01:00").unwrap(),
-            d("2026-10-31")
-        );
-        assert_eq!(
-            parse_day("2026-10-03T00:00:00.0000000Z").unwrap(),
-            d("2026-10-03")
-        );
     }
 
     #[test]

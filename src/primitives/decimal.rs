@@ -20,12 +20,12 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
         .enumerate()
         .all(|(i, b)| b.is_ascii_digit() || *b == b'.' || (i == 0 && (*b == b'-' || *b == b'+')));
     if plain {
-        return Decimal::from_str_exact(text).or_else(|error| {
+        return Decimal::from_str_exact(text).or_else(|_| {
             without_trailing_zeros(text)
                 .into_iter()
                 .flatten()
                 .find_map(|shorter| Decimal::from_str_exact(shorter).ok())
-                .ok_or_else(|| explain_decimal_error(&error))
+                .ok_or_else(|| explain_plain(text))
         });
     }
     Err(explain_not_plain(text))
@@ -177,20 +177,21 @@ pub fn parse_focus_decimal(text: &str) -> Result<Decimal, String> {
     Ok(value)
 }
 
-fn explain_decimal_error(error: &rust_decimal::Error) -> String {
-    match error {
-        rust_decimal::Error::Underflow => {
-            "has more than 28 decimal places; tally keeps every digit or none".to_string()
-        }
-        rust_decimal::Error::ExceedsMaximumPossibleValue
-        | rust_decimal::Error::LessThanMinimumPossibleValue => {
-            "is too large: tally keeps at most 28 significant digits exactly".to_string()
-        }
-        // "Invalid decimal: overflow from too many digits": more integer digits than fit.
-        rust_decimal::Error::ErrorString(message) if message.contains("overflow") => {
-            "is too large: tally keeps at most 28 significant digits exactly".to_string()
-        }
-        _ => "is not a decimal number".to_string(),
+/// Why a plain number (`[+-]digits[.digits]`) that `Decimal` cannot hold exactly was refused,
+/// judged on its digits rather than on `rust_decimal`'s error (which calls a fraction with one
+/// digit too many for the mantissa an underflow): a fraction longer than 28 places without its
+/// trailing zeros is "more than 28 decimal places"; any other number that does not fit has too
+/// many significant digits. Malformed texts (`1.2.3`, `.`, `-`) are not numbers at all.
+fn explain_plain(text: &str) -> String {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if frac.contains('.') || int.len() + frac.len() == 0 || digits.contains(['-', '+']) {
+        return "is not a decimal number".to_string();
+    }
+    if frac.trim_end_matches('0').len() > 28 {
+        "has more than 28 decimal places; tally keeps every digit or none".to_string()
+    } else {
+        "is too large: tally keeps at most 28 significant digits exactly".to_string()
     }
 }
 
@@ -355,6 +356,78 @@ mod tests {
             parse_decimal("99999999999999999999999999999.0")
                 .unwrap_err()
                 .contains("too large")
+        );
+    }
+
+    /// Each size error names its cause: "is too large" for too many significant digits
+    /// (the integer part, or the digits in all), "more than 28 decimal places" only when the
+    /// fraction itself is too long. A 29-digit integer used to be "not a decimal number".
+    #[test]
+    fn size_errors_say_which_limit_a_number_passes() {
+        for (text, error) in [
+            ("99999999999999999999999999999", "is too large"),
+            ("-99999999999999999999999999999", "is too large"),
+            ("123456789012345678901234567890", "is too large"),
+            ("9999999999999999999999999999.9", "is too large"),
+            ("-79228162514264337593543950336", "is too large"),
+            (
+                "0.00000000000000000000000000001",
+                "has more than 28 decimal places",
+            ),
+            (
+                "-1.00000000000000000000000000001",
+                "has more than 28 decimal places",
+            ),
+            ("1.2.3", "is not a decimal number"),
+            (".", "is not a decimal number"),
+            ("-", "is not a decimal number"),
+            ("+.", "is not a decimal number"),
+        ] {
+            let message = parse_decimal(text).unwrap_err();
+            assert!(message.starts_with(error), "{text}: {message}");
+        }
+        // The largest values that fit are read exactly, whatever their sign.
+        for text in [
+            "79228162514264337593543950335",
+            "-79228162514264337593543950335",
+            "12345678901234567890123456789",
+            "7.9228162514264337593543950335",
+        ] {
+            assert_eq!(parse_decimal(text).unwrap(), dec(text), "{text}");
+        }
+    }
+
+    /// Past the fast path's 19 digits the sign is still read: `-` negative, `+` positive.
+    #[test]
+    fn long_numbers_keep_their_sign() {
+        assert_eq!(
+            parse_decimal("-12345678901234567890.5").unwrap(),
+            dec("-12345678901234567890.5")
+        );
+        assert_eq!(
+            parse_decimal("+12345678901234567890.5").unwrap(),
+            dec("12345678901234567890.5")
+        );
+        assert!(
+            parse_decimal("-12345678901234567890.5")
+                .unwrap()
+                .is_sign_negative()
+        );
+    }
+
+    #[test]
+    fn digit_group_separators_are_named() {
+        for text in ["1 000", "1'000", "1_000", "1 000.50"] {
+            let message = parse_decimal(text).unwrap_err();
+            assert!(
+                message.contains("(remove the digit-group separator)"),
+                "{text}: {message}"
+            );
+        }
+        assert!(
+            parse_decimal("1e5")
+                .unwrap_err()
+                .contains("exponent notation")
         );
     }
 

@@ -5,4 +5,5 @@
 
 pub mod date;
 pub mod decimal;
+pub mod glob;
 pub mod header;

@@ -1,4 +1,4 @@
-//! `tally alerts` output: the JSON document of the README, `alerts.csv` and the terminal
+//! `tally alerts` output: the JSON document of docs/alerts.md, `alerts.csv` and the terminal
 //! table. Pure: alert results in, bytes or text out. Amounts are strings in JSON and exact in
 //! CSV; the table rounds spend half-even to cents.
 //!
@@ -9,11 +9,15 @@
 //! Without `--by`, every output is exactly what it was before groups existed.
 
 use crate::alerts::config::{AlertsConfig, Window};
-use crate::alerts::{Alerts, GroupAlerts};
+use crate::alerts::{Alerts, ForecastAlert, GroupAlerts, SpikeBase, state};
+use crate::forecast::Reach;
+use crate::model::Day;
 use crate::model::money_text;
+use crate::render::forecast;
 use crate::render::table::{Column, display_money, layout, output_width};
 use anyhow::Result;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 
 /// What every alert renderer needs.
 pub struct AlertReport<'a> {
@@ -24,6 +28,9 @@ pub struct AlertReport<'a> {
     pub alerts: &'a Alerts,
     /// With `--by`: each group's alerts, sorted by value.
     pub groups: Option<&'a [GroupAlerts]>,
+    /// With `--state`: the fired alerts the state already recorded in this period, and the
+    /// day each was first notified.
+    pub already: &'a BTreeMap<state::Key, Day>,
 }
 
 impl AlertReport<'_> {
@@ -31,6 +38,22 @@ impl AlertReport<'_> {
     fn by(&self) -> Option<(String, &[GroupAlerts])> {
         let key = self.config.by.as_ref()?;
         Some((key.name(), self.groups.unwrap_or_default()))
+    }
+
+    /// The day the state first recorded this fired alert, when it did (`--state`).
+    fn already(&self, group: Option<&str>, name: &str) -> Option<Day> {
+        self.already
+            .get(&(group.map(str::to_string), name.to_string()))
+            .copied()
+    }
+
+    /// A note with `already fired on DAY` added when the state recorded the alert.
+    fn note(&self, group: Option<&str>, name: &str, note: &str) -> String {
+        match self.already(group, name) {
+            Some(day) if note.is_empty() => format!("already fired on {day}"),
+            Some(day) => format!("{note}; already fired on {day}"),
+            None => note.to_string(),
+        }
     }
 
     fn as_of(&self) -> String {
@@ -84,9 +107,13 @@ pub fn json(report: &AlertReport) -> Vec<u8> {
                 .collect::<Vec<_>>()
         ),
     );
+    document.insert("forecast".into(), forecast_json(alerts));
     match report.by() {
         None => {
-            document.insert("alerts".into(), Value::Array(alert_list(alerts)));
+            document.insert(
+                "alerts".into(),
+                Value::Array(alert_list(report, None, alerts)),
+            );
         }
         Some((key, groups)) => {
             document.insert("by".into(), json!(key));
@@ -99,7 +126,11 @@ pub fn json(report: &AlertReport) -> Vec<u8> {
                         "month_to_date".into(),
                         json!(money_text(group.alerts.spend_to_date)),
                     );
-                    object.insert("alerts".into(), Value::Array(alert_list(&group.alerts)));
+                    object.insert("forecast".into(), forecast_json(&group.alerts));
+                    object.insert(
+                        "alerts".into(),
+                        Value::Array(alert_list(report, Some(&group.value), &group.alerts)),
+                    );
                     Value::Object(object)
                 })
                 .collect();
@@ -111,31 +142,133 @@ pub fn json(report: &AlertReport) -> Vec<u8> {
     bytes
 }
 
-/// The alert objects of one evaluation: thresholds in the order given, then the spike.
-fn alert_list(alerts: &Alerts) -> Vec<Value> {
+/// The alert objects of one evaluation: thresholds in the order given, then the spike. With
+/// `--state`, each also says `already_fired_on`: the day the state first recorded it, or null.
+fn alert_list(report: &AlertReport, group: Option<&str>, alerts: &Alerts) -> Vec<Value> {
+    let with_state = |mut object: Value, name: &str| {
+        if report.config.state.is_some()
+            && let Value::Object(map) = &mut object
+        {
+            map.insert(
+                "already_fired_on".into(),
+                json!(report.already(group, name).map(|d| d.to_string())),
+            );
+        }
+        object
+    };
     let mut list: Vec<Value> = alerts
         .thresholds
         .iter()
         .map(|t| {
-            json!({
-                "kind": "threshold",
-                "threshold": t.threshold.to_string(),
-                "fired": t.fired,
-                "first_day": t.first_day.map(|d| d.to_string()),
-                "provisional": t.provisional,
-            })
+            with_state(
+                json!({
+                    "kind": "threshold",
+                    "threshold": t.threshold.to_string(),
+                    "fired": t.fired,
+                    "first_day": t.first_day.map(|d| d.to_string()),
+                    "provisional": t.provisional,
+                }),
+                &state::threshold_key(t.threshold),
+            )
         })
         .collect();
     let spike = &alerts.spike;
-    list.push(json!({
-        "kind": "spike",
-        "factor": spike.factor.to_string(),
-        "previous_month_total": spike.previous_total.map(money_text),
-        "fired": spike.fired,
-        "provisional": spike.provisional,
-        "note": spike.note,
-    }));
+    list.push(with_state(
+        json!({
+            "kind": "spike",
+            "factor": spike.factor.to_string(),
+            "base": spike.base.name(),
+            "previous_invoice": match spike.base {
+                SpikeBase::Invoice(amount) => Some(money_text(amount)),
+                SpikeBase::Usage => None,
+            },
+            "previous_month_total": spike.previous_total.map(money_text),
+            "fired": spike.fired,
+            "provisional": spike.provisional,
+            "note": spike.note,
+        }),
+        state::SPIKE_KEY,
+    ));
+    for alert in &alerts.forecast_alerts {
+        list.push(with_state(
+            json!({
+                "kind": "forecast",
+                "threshold": alert.threshold.to_string(),
+                "fired": alert.fired,
+                "projected_day": match alert.reach {
+                    Some(Reach::On(day)) => Some(day.to_string()),
+                    _ => None,
+                },
+                "projected_month_end": alerts.forecast.as_ref().map(|f| forecast::cents(f.projected)),
+                "note": forecast_note(report, alerts, alert),
+            }),
+            &state::forecast_key(alert.threshold),
+        ));
+    }
     list
+}
+
+/// Each threshold with the day actual spend reached it.
+fn reached(alerts: &Alerts) -> Vec<(rust_decimal::Decimal, Option<Day>)> {
+    alerts
+        .thresholds
+        .iter()
+        .map(|t| (t.threshold, t.first_day))
+        .collect()
+}
+
+/// The forecast object, or null when there is none.
+fn forecast_json(alerts: &Alerts) -> Value {
+    match &alerts.forecast {
+        Some(f) => forecast::json(f, &reached(alerts)),
+        None => Value::Null,
+    }
+}
+
+/// Why there is no forecast.
+fn no_forecast(report: &AlertReport, alerts: &Alerts) -> String {
+    let delay = report.config.delay;
+    let month = alerts.watched;
+    if matches!(report.config.window, Window::LastDays(_)) {
+        "no forecast for a --last window (it projects a calendar month's end)".to_string()
+    } else if !alerts.forecast_gaps.is_empty() {
+        format!(
+            "no forecast: the inputs hold no row for {} (missing data is not a day without \
+             spend)",
+            crate::alerts::day_list(&alerts.forecast_gaps)
+        )
+    } else if alerts.through.is_none() {
+        format!(
+            "no forecast: {} has not started",
+            report.config.period_label()
+        )
+    } else if delay.status(month.to) == crate::model::Status::Final {
+        "no forecast: every day of the month is final".to_string()
+    } else {
+        format!(
+            "no forecast yet: no day of the month is final (the first is on {})",
+            delay.final_at(month.from)
+        )
+    }
+}
+
+/// A forecast alert's note: always says it is a projection.
+fn forecast_note(report: &AlertReport, alerts: &Alerts, alert: &ForecastAlert) -> String {
+    let Some(f) = &alerts.forecast else {
+        return no_forecast(report, alerts);
+    };
+    let end = display_money(f.projected);
+    match alert.reach {
+        Some(Reach::On(day)) => format!(
+            "projection: reaches {} on {day} at the run-rate ({end} at month end)",
+            alert.threshold
+        ),
+        Some(Reach::Already(day)) => format!(
+            "actual spend reached {} on {day} (see the threshold alert); no projection needed",
+            alert.threshold
+        ),
+        _ => format!("projection: {end} at month end, below {}", alert.threshold),
+    }
 }
 
 /// `period,as_of,kind,threshold,factor,fired,first_day,month_to_date,previous_month_total,
@@ -163,14 +296,14 @@ pub fn csv(report: &AlertReport) -> Result<Vec<u8>> {
     match report.by() {
         None => {
             out.write_record(header)?;
-            for row in csv_rows(report, report.alerts) {
+            for row in csv_rows(report, None, report.alerts) {
                 out.write_record(&row)?;
             }
         }
         Some((key, groups)) => {
             out.write_record(std::iter::once(key.as_str()).chain(header))?;
             for group in groups {
-                for row in csv_rows(report, &group.alerts) {
+                for row in csv_rows(report, Some(&group.value), &group.alerts) {
                     out.write_record(std::iter::once(&group.value).chain(&row))?;
                 }
             }
@@ -181,7 +314,7 @@ pub fn csv(report: &AlertReport) -> Result<Vec<u8>> {
 }
 
 /// The CSV rows of one evaluation, without a group column.
-fn csv_rows(report: &AlertReport, alerts: &Alerts) -> Vec<[String; 12]> {
+fn csv_rows(report: &AlertReport, group: Option<&str>, alerts: &Alerts) -> Vec<[String; 12]> {
     let period = report.config.period_label();
     let as_of = report.as_of();
     let spend = money_text(alerts.spend_to_date);
@@ -199,7 +332,7 @@ fn csv_rows(report: &AlertReport, alerts: &Alerts) -> Vec<[String; 12]> {
             String::new(),
             report.currency.into(),
             bool_text(t.provisional).into(),
-            String::new(),
+            report.note(group, &state::threshold_key(t.threshold), ""),
         ]);
     }
     let spike = &alerts.spike;
@@ -215,8 +348,32 @@ fn csv_rows(report: &AlertReport, alerts: &Alerts) -> Vec<[String; 12]> {
         spike.previous_total.map(money_text).unwrap_or_default(),
         report.currency.into(),
         bool_text(spike.provisional).into(),
-        spike.note.clone(),
+        report.note(group, state::SPIKE_KEY, &spike.note),
     ]);
+    for alert in &alerts.forecast_alerts {
+        rows.push([
+            report.config.period_label(),
+            report.as_of(),
+            "forecast".into(),
+            alert.threshold.to_string(),
+            String::new(),
+            bool_text(alert.fired).into(),
+            match alert.reach {
+                Some(Reach::On(day)) => day.to_string(),
+                _ => String::new(),
+            },
+            money_text(alerts.spend_to_date),
+            String::new(),
+            report.currency.into(),
+            // A projection rests on final days only.
+            "false".into(),
+            report.note(
+                group,
+                &state::forecast_key(alert.threshold),
+                &forecast_note(report, alerts, alert),
+            ),
+        ]);
+    }
     rows
 }
 
@@ -254,15 +411,42 @@ pub fn table(report: &AlertReport) -> String {
         display_money(alerts.spend_to_date),
         report.currency,
     );
+    match &alerts.forecast {
+        Some(f) => {
+            text.push_str(&forecast::line(f, report.currency));
+            text.push('\n');
+            if by.is_none()
+                && let Some(line) = forecast::thresholds_line(f, &reached(alerts))
+            {
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+        // A month in progress without a forecast says why; a closed month or a --last
+        // window needs none.
+        None if matches!(config.window, Window::Month(_))
+            && alerts.through.is_some()
+            && config.delay.status(alerts.watched.to) == crate::model::Status::Provisional =>
+        {
+            text.push_str(&no_forecast(report, alerts));
+            text.push('\n');
+        }
+        None => {}
+    }
     let header: Vec<String> = ["alert", "fired", "since", "status", "note"]
         .map(String::from)
         .into();
     let rows: Vec<Vec<String>> = match by {
-        None => std::iter::once(header).chain(table_rows(alerts)).collect(),
+        None => std::iter::once(header)
+            .chain(table_rows(report, None, alerts))
+            .collect(),
         Some((key, groups)) => {
             let mut rows = vec![[key, "spend".into()].into_iter().chain(header).collect()];
             for group in groups {
-                for (i, row) in table_rows(&group.alerts).into_iter().enumerate() {
+                for (i, row) in table_rows(report, Some(&group.value), &group.alerts)
+                    .into_iter()
+                    .enumerate()
+                {
                     let lead: [String; 2] = if i == 0 {
                         let value = if group.value.is_empty() {
                             "-".into()
@@ -294,7 +478,7 @@ pub fn table(report: &AlertReport) -> String {
 }
 
 /// The table lines of one evaluation: `alert, fired, since, status, note`.
-fn table_rows(alerts: &Alerts) -> Vec<Vec<String>> {
+fn table_rows(report: &AlertReport, group: Option<&str>, alerts: &Alerts) -> Vec<Vec<String>> {
     let status = |provisional: bool| if provisional { "provisional" } else { "final" };
     let mut rows: Vec<Vec<String>> = Vec::new();
     for t in &alerts.thresholds {
@@ -303,7 +487,7 @@ fn table_rows(alerts: &Alerts) -> Vec<Vec<String>> {
             if t.fired { "FIRED" } else { "no" }.into(),
             t.first_day.map(|d| d.to_string()).unwrap_or("-".into()),
             status(t.provisional).into(),
-            String::new(),
+            report.note(group, &state::threshold_key(t.threshold), ""),
         ]);
     }
     let spike = &alerts.spike;
@@ -312,7 +496,23 @@ fn table_rows(alerts: &Alerts) -> Vec<Vec<String>> {
         if spike.fired { "FIRED" } else { "no" }.into(),
         "-".into(),
         status(spike.provisional).into(),
-        spike.note.clone(),
+        report.note(group, state::SPIKE_KEY, &spike.note),
     ]);
+    for alert in &alerts.forecast_alerts {
+        rows.push(vec![
+            format!("forecast {}", alert.threshold),
+            if alert.fired { "FIRED" } else { "no" }.into(),
+            match alert.reach {
+                Some(Reach::On(day)) => day.to_string(),
+                _ => "-".into(),
+            },
+            "projection".into(),
+            report.note(
+                group,
+                &state::forecast_key(alert.threshold),
+                &forecast_note(report, alerts, alert),
+            ),
+        ]);
+    }
     rows
 }

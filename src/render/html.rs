@@ -9,7 +9,7 @@
 
 use crate::aggregate::{DailyRow, Summary, SummaryRow};
 use crate::model::{Status, money_text, quantity_text};
-use crate::render::table::display_money;
+use crate::render::table::{display_money, display_order};
 use crate::scope::Scope;
 use rust_decimal::Decimal;
 use std::fmt::Write;
@@ -387,9 +387,9 @@ fn summary_table(out: &mut String, summary: &Summary) {
     let period_of = |r: &SummaryRow| r.period.map(|p| (p.from, p.to));
     let nested = summary.key_names.len() > 1;
     // Groups: per period (in order), per first key when keys are nested, largest first;
-    // inside a group, the largest cost first (like the terminal table).
+    // inside a group, the rows in the terminal table's order (`display_order`).
     let mut groups: Vec<Group> = Vec::new();
-    for row in &summary.rows {
+    for row in display_order(summary) {
         let first = if nested {
             row.keys.first().cloned().unwrap_or_default()
         } else {
@@ -408,9 +408,6 @@ fn summary_table(out: &mut String, summary: &Summary) {
         rows.iter()
             .try_fold(Decimal::ZERO, |acc, r| acc.checked_add(r.cost))
     };
-    for (_, _, rows) in &mut groups {
-        rows.sort_by(|a, b| b.cost.cmp(&a.cost).then_with(|| a.keys.cmp(&b.keys)));
-    }
     groups.sort_by(|a, b| {
         a.0.cmp(&b.0)
             .then(sum(&b.2).cmp(&sum(&a.2)))

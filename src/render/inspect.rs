@@ -1,9 +1,9 @@
 //! `tally inspect` output: a readable, aligned description of each input, or one JSON
-//! document (`"inspect_format": 1`, documented in the README). Money in JSON is an exact
+//! document (`"inspect_format": 1`, documented in docs/inspect.md). Money in JSON is an exact
 //! decimal string; in the table it is rounded to cents for display (half to even), with the
 //! exact figure beside it when they differ.
 
-use super::table::{display_money, display_width};
+use super::table::{aligned, display_money};
 use crate::config::CostColumn;
 use crate::error::RowError;
 use crate::ingest::inspect::InputReport;
@@ -170,40 +170,6 @@ fn section(out: &mut String, label: &str, lines: &[String]) {
         out.push_str(text.trim_end());
         out.push('\n');
     }
-}
-
-/// Left-aligned columns, right-aligned where `right` says, separated by two spaces; cells
-/// measured by display width (a CJK character takes two columns).
-fn aligned(rows: &[Vec<String>], right: &[bool]) -> Vec<String> {
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|s| display_width(s))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    rows.iter()
-        .map(|row| {
-            let mut line = String::new();
-            for (c, cell) in row.iter().enumerate() {
-                if c > 0 {
-                    line.push_str("  ");
-                }
-                let pad = widths[c].saturating_sub(display_width(cell));
-                if right.get(c).copied().unwrap_or(false) {
-                    line.push_str(&" ".repeat(pad));
-                    line.push_str(cell);
-                } else {
-                    line.push_str(cell);
-                    line.push_str(&" ".repeat(pad));
-                }
-            }
-            line.trim_end().to_string()
-        })
-        .collect()
 }
 
 /// Money as table cells: rounded figure, currency, and the exact figure when it differs.

@@ -13,6 +13,8 @@ pub struct ManifestInput<'a> {
     pub scans: &'a [InputScan],
     pub counts: &'a [RowCounts],
     pub duplicate_of: &'a [Option<usize>],
+    /// Files the walk of a folder input left out, and why.
+    pub skipped: &'a [crate::ingest::Skipped],
 }
 
 pub fn render(
@@ -47,6 +49,7 @@ pub fn render(
         "rate_card": rate_card(rates, inputs.scans),
         "time_zone": plan.tz.name(),
         "inputs": files,
+        "skipped": skipped_entries(inputs.skipped),
         "outputs": outputs,
         "total": crate::model::money_text(summary.total),
         "currency": summary.currency,
@@ -103,6 +106,7 @@ pub fn render_reconcile(
         "rate_card": rate_card(rates, inputs.scans),
         "time_zone": plan.tz.name(),
         "inputs": input_entries(&inputs),
+        "skipped": skipped_entries(inputs.skipped),
         "outputs": outputs,
         "rows": figures.rows,
         "flagged": figures.flagged,
@@ -192,4 +196,13 @@ fn rate_card(rates: &RateCard, scans: &[InputScan]) -> Value {
     card["currency"] = json!(rates.currency);
     card["rates_used"] = json!(used);
     card
+}
+
+/// `[{"path", "reason"}]`: what the walk of a folder input left out (tally's own outputs,
+/// `--exclude`); an empty list when nothing was.
+fn skipped_entries(skipped: &[crate::ingest::Skipped]) -> Value {
+    skipped
+        .iter()
+        .map(|skip| json!({"path": skip.path, "reason": skip.reason}))
+        .collect()
 }

@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod chart;
 pub mod csv;
+pub mod forecast;
 pub mod html;
 pub mod inspect;
 pub mod json;

@@ -227,6 +227,36 @@ pub fn group_thousands(text: &str) -> String {
     }
 }
 
+/// The rows as the terminal table and report.html show them: periods in order; inside a
+/// period, the largest cost first; equal costs by their keys.
+pub fn display_order(summary: &Summary) -> Vec<&SummaryRow> {
+    let mut rows: Vec<&SummaryRow> = summary.rows.iter().collect();
+    rows.sort_by(|a, b| {
+        let period = |r: &SummaryRow| r.period.map(|p| (p.from, p.to));
+        period(a)
+            .cmp(&period(b))
+            .then(b.cost.cmp(&a.cost))
+            .then_with(|| a.keys.cmp(&b.keys))
+    });
+    rows
+}
+
+/// Rows as lines of columns laid out by `layout`, left-aligned or (where `right` says)
+/// right-aligned, never narrowed to the terminal. Rows may differ in length.
+pub fn aligned(rows: &[Vec<String>], right: &[bool]) -> Vec<String> {
+    let count = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let columns: Vec<Column> = (0..count)
+        .map(|c| {
+            if right.get(c).copied().unwrap_or(false) {
+                Column::FIGURE
+            } else {
+                Column::TEXT
+            }
+        })
+        .collect();
+    layout(rows, &columns, None).0
+}
+
 /// The table, under a heading that states its scope (`Scope::line`), with the split of each
 /// provisional total into its final and provisional parts below it.
 pub fn render(summary: &Summary, scope: &Scope) -> String {
@@ -251,15 +281,7 @@ pub fn render_to_width(summary: &Summary, scope: &Scope, max_width: Option<usize
     header.extend(["cost".into(), "currency".into(), "status".into()]);
     columns.extend([Column::FIGURE, Column::TEXT, Column::TEXT]);
 
-    let mut rows: Vec<&SummaryRow> = summary.rows.iter().collect();
-    // Periods in order; inside a period, the largest cost first.
-    rows.sort_by(|a, b| {
-        let period = |r: &SummaryRow| r.period.map(|p| (p.from, p.to));
-        period(a)
-            .cmp(&period(b))
-            .then(b.cost.cmp(&a.cost))
-            .then_with(|| a.keys.cmp(&b.keys))
-    });
+    let rows = display_order(summary);
     let mut lines: Vec<Vec<String>> = vec![header.clone()];
     for row in rows {
         let mut line = Vec::new();
@@ -352,6 +374,29 @@ pub fn render_to_width(summary: &Summary, scope: &Scope, max_width: Option<usize
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    #[test]
+    fn columns_align_by_characters_and_rows_may_be_ragged() {
+        let row = |cells: &[&str]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let rows = [
+            row(&["day", "cost", "note"]),
+            row(&["2026-10-01", "1,234.50", ""]),
+            // `é` and `×` are one character each but two bytes.
+            row(&["été", "9.00"]),
+            row(&["×", "10.00", "late", "extra"]),
+        ];
+        let columns = [Column::TEXT, Column::FIGURE, Column::TEXT, Column::TEXT];
+        assert_eq!(layout(&rows, &columns, None).1, [10, 8, 4, 5]);
+        assert_eq!(
+            aligned(&rows, &[false, true]),
+            [
+                "day             cost  note",
+                "2026-10-01  1,234.50",
+                "été             9.00",
+                "×              10.00  late  extra",
+            ]
+        );
+    }
 
     #[test]
     fn display_rounds_half_even_with_thousands() {

@@ -110,6 +110,9 @@ fn spread_note(profile: &Profile) -> Option<String> {
 /// Inspects one input file. Never fails: what went wrong is in the report.
 pub fn inspect(file: &InputFile, options: &InspectOptions) -> InputReport {
     let name = file.name.as_str();
+    if file.path.as_os_str() == "-" || !std::fs::metadata(&file.path).is_ok_and(|m| m.is_file()) {
+        return inspect_pipe(file, options);
+    }
     let open = || File::open(&file.path).map_err(|e| format!("cannot open: {e}"));
     let mut magic = [0u8; 4];
     let magic_len = match open()
@@ -133,6 +136,60 @@ pub fn inspect(file: &InputFile, options: &InspectOptions) -> InputReport {
         Box::new(flate2::read::MultiGzDecoder::new(file_reader))
     } else {
         Box::new(file_reader)
+    };
+    let mut report = inspect_stream(reader, name, options);
+    if gzip && let Some(kind) = &mut report.kind {
+        kind.push_str("+gzip");
+    }
+    report
+}
+
+/// Standard input (`-`), a pipe, `/dev/stdin` or a FIFO: opened once and read once. A zip
+/// export or a Parquet file is spooled to a temporary file first (as `report` does).
+fn inspect_pipe(file: &InputFile, options: &InspectOptions) -> InputReport {
+    let name = file.name.as_str();
+    let mut source: Box<dyn Read> = if file.path.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        match File::open(&file.path) {
+            Ok(f) => Box::new(f),
+            Err(e) => return InputReport::unreadable(name, format!("cannot open: {e}")),
+        }
+    };
+    let mut magic = [0u8; 4];
+    let magic_len = match read_prefix(&mut source, &mut magic) {
+        Ok(n) => n,
+        Err(e) => return InputReport::unreadable(name, format!("cannot read: {e}")),
+    };
+    let magic = &magic[..magic_len];
+    if super::is_zip(magic) || magic == parquet::MAGIC {
+        let what = if super::is_zip(magic) {
+            "zip export"
+        } else {
+            "Parquet file"
+        };
+        let spooled = match super::spool::spool(name, what, magic, source, super::spool::limit()) {
+            Ok(spooled) => spooled,
+            Err(e) => {
+                let message = format!("{e:#}");
+                let message = message
+                    .strip_prefix(&format!("{name}: "))
+                    .unwrap_or(&message);
+                return InputReport::unreadable(name, message.to_string());
+            }
+        };
+        let copy = InputFile {
+            path: spooled.path.clone(),
+            name: file.name.clone(),
+        };
+        return inspect(&copy, options);
+    }
+    let gzip = magic.starts_with(&[0x1f, 0x8b]);
+    let source = std::io::Cursor::new(magic.to_vec()).chain(source);
+    let reader: Box<dyn Read> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(source))
+    } else {
+        Box::new(source)
     };
     let mut report = inspect_stream(reader, name, options);
     if gzip && let Some(kind) = &mut report.kind {

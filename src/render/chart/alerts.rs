@@ -7,11 +7,11 @@
 //! first day. Only pixel coordinates go through `f64`. Owns no files.
 
 use super::{
-    DrawResult, Figure, LegendEntry, NoChart, Swatch, TEXT, TEXT_COLOR, axis_top,
-    day_axis_chart_below_zero, draw_legend, fit_text, lighter, series_color, shade_days,
-    split_legend, text_style, zero_line,
+    DrawResult, Figure, LegendEntry, NoChart, Swatch, TEXT, TEXT_COLOR, axis_bottom, axis_top,
+    day_axis_chart_below_zero, draw_legend, draw_total, fit_text, lighter, money_label,
+    provisional_entry, series_color, shade_days, split_legend, text_style, zero_line,
 };
-use crate::alerts::Alerts;
+use crate::alerts::{Alerts, SpikeBase};
 use crate::model::{Day, exact_add, money_text};
 use crate::render::table::display_money;
 use plotters::coord::Shift;
@@ -42,6 +42,21 @@ pub struct SpikeLine {
     pub detail: String,
 }
 
+/// The month-end projection (`crate::forecast`), drawn as a dashed line from the last final
+/// day to the month's end, apart from the spend line: a projection is never spend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForecastLine {
+    /// The index in `MtdChart::days` of the last final day, where the projection starts.
+    pub from: usize,
+    /// The projected running sum at the end of each later day of the month, in order:
+    /// `final + S × k / n` on the k-th day (each division rounded half-even to 28 digits).
+    pub values: Vec<Decimal>,
+    /// The projected running sum on the last final day: its final spend.
+    pub start: Decimal,
+    /// `projected month end 310.00 USD` (rounded half-even to cents): the legend's text.
+    pub label: String,
+}
+
 /// The data of `chart-mtd`: spend to date at the end of each UTC day of the watched period,
 /// up to the as-of day.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +76,9 @@ pub struct MtdChart {
     /// incomplete): the alert's own note.
     pub spike_note: Option<String>,
     pub spend_to_date: Decimal,
+    /// The days of the x axis: `days`, extended to the month's end when there is a forecast.
+    pub axis_days: Vec<Day>,
+    pub forecast: Option<ForecastLine>,
 }
 
 /// An amount as written on the chart: cents with thousands separators, or every digit when the
@@ -121,18 +139,56 @@ impl MtdChart {
                     .and_then(|first| days.iter().position(|d| *d == first)),
             })
             .collect();
-        let spike = match alerts.spike.previous_total {
-            Some(previous_total) => {
+        // The line says which base the spike compares with: the invoice, or the usage total.
+        let base = match alerts.spike.base {
+            SpikeBase::Invoice(amount) => Some((amount, "the previous invoice".to_string())),
+            SpikeBase::Usage => alerts
+                .spike
+                .previous_total
+                .map(|total| (total, format!("the usage total of {previous_label}"))),
+        };
+        let spike = match base {
+            Some((amount, base)) => {
                 let factor = alerts.spike.factor;
-                let value = factor
-                    .checked_mul(previous_total)
-                    .ok_or(NoChart::Overflow)?;
+                let value = factor.checked_mul(amount).ok_or(NoChart::Overflow)?;
                 Some(SpikeLine {
                     value,
                     // A computed figure, not one the user typed: rounded half-even to cents
                     // like every other chart label.
-                    label: format!("spike limit {} {currency}", display_money(value)),
-                    detail: format!("{factor} × {previous_label}"),
+                    label: format!("spike limit {}", money_label(value, currency)),
+                    detail: format!("{factor} × {base}"),
+                })
+            }
+            None => None,
+        };
+        let mut axis_days = days.clone();
+        let forecast = match &alerts.forecast {
+            Some(f) => {
+                let from = days
+                    .iter()
+                    .position(|d| *d == f.final_through)
+                    .ok_or(NoChart::Overflow)?;
+                let n = Decimal::from(f.rate_days);
+                let values = (1..=f.remaining_days)
+                    .map(|k| {
+                        f.rate_sum
+                            .checked_mul(Decimal::from(k))
+                            .and_then(|sum| sum.checked_div(n))
+                            .and_then(|rest| f.final_spend.checked_add(rest))
+                            .ok_or(NoChart::Overflow)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                axis_days = alerts
+                    .watched
+                    .from
+                    .iter_days()
+                    .take_while(|d| *d <= f.month.to)
+                    .collect();
+                Some(ForecastLine {
+                    from,
+                    values,
+                    start: f.final_spend,
+                    label: format!("projected month end {}", money_label(f.projected, currency)),
                 })
             }
             None => None,
@@ -147,6 +203,8 @@ impl MtdChart {
             spike_note: spike.is_none().then(|| alerts.spike.note.clone()),
             spike,
             spend_to_date: running,
+            axis_days,
+            forecast,
         })
     }
 }
@@ -155,6 +213,50 @@ impl MtdChart {
 const SPEND_COLOR: RGBColor = super::PALETTE[0];
 /// The spike line: darker than any threshold colour so the two kinds differ.
 const SPIKE_COLOR: RGBColor = RGBColor(120, 80, 140);
+/// The projection: a grey, so it never reads as spend.
+const FORECAST_COLOR: RGBColor = RGBColor(110, 110, 110);
+
+/// A dashed polyline through `points` (pixels of `area`).
+fn dashed_path<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    points: &[(i32, i32)],
+    color: RGBColor,
+) -> DrawResult<DB> {
+    let (dash, gap) = (8.0, 5.0);
+    // How far into the current dash (or gap) the pattern is, carried across segments.
+    let mut phase = 0.0f64;
+    for pair in points.windows(2) {
+        let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
+        let (dx, dy) = (f64::from(x1 - x0), f64::from(y1 - y0));
+        let length = dx.hypot(dy);
+        let mut at = 0.0f64;
+        while at < length {
+            let period = dash + gap;
+            let into = phase % period;
+            let step = if into < dash {
+                dash - into
+            } else {
+                period - into
+            };
+            let end = (at + step).min(length);
+            if into < dash {
+                let point = |t: f64| {
+                    (
+                        x0 + (dx * t / length).round() as i32,
+                        y0 + (dy * t / length).round() as i32,
+                    )
+                };
+                area.draw(&PathElement::new(
+                    vec![point(at), point(end)],
+                    color.stroke_width(2),
+                ))?;
+            }
+            phase += end - at;
+            at = end;
+        }
+    }
+    Ok(())
+}
 
 /// The colour of the `index`th threshold: the palette after the spend line's blue.
 fn threshold_color(index: usize) -> RGBColor {
@@ -280,16 +382,24 @@ impl Figure for MtdChart {
             .copied()
             .chain(self.thresholds.iter().map(|t| t.value))
             .chain(self.spike.iter().map(|s| s.value))
+            .chain(self.forecast.iter().flat_map(|f| f.values.iter().copied()))
             .max()
             .unwrap_or_default();
         let y_top = axis_top(largest, 1.12);
-        // A credit can bring the running sum below zero; the axis then reaches down to it.
-        let lowest = self.cumulative.iter().copied().min().unwrap_or_default();
-        let y_bottom = lowest.min(Decimal::ZERO).to_f64().unwrap_or(0.0) * 1.12;
+        // A credit can bring the running sum (or its projection) below zero; the axis then
+        // reaches down to it.
+        let lowest = self
+            .cumulative
+            .iter()
+            .copied()
+            .chain(self.forecast.iter().flat_map(|f| f.values.iter().copied()))
+            .min()
+            .unwrap_or_default();
+        let y_bottom = axis_bottom(lowest, 1.12);
         let mut chart = day_axis_chart_below_zero(
             &plot,
             &self.title,
-            &self.days,
+            &self.axis_days,
             &self.currency,
             y_bottom,
             y_top,
@@ -356,6 +466,26 @@ impl Figure for MtdChart {
             candidates.push((6, y + 4));
             let at = place(&candidates, size, bounds, &mut taken);
             area.draw(&Text::new(text, at, label_style.color(&darker(*color))))?;
+        }
+
+        // The projection, before the spend line so that the spend is drawn over it.
+        if let Some(forecast) = &self.forecast {
+            let projected: Vec<(i32, i32)> = std::iter::once(forecast.start)
+                .chain(forecast.values.iter().copied())
+                .enumerate()
+                .map(|(k, value)| {
+                    let at = (
+                        SegmentValue::CenterOf(forecast.from + k),
+                        value.to_f64().unwrap_or(0.0),
+                    );
+                    let (x, y) = chart.backend_coord(&at);
+                    (x - left, y - top)
+                })
+                .collect();
+            dashed_path(&area, &projected, FORECAST_COLOR)?;
+            if let Some(&(x, y)) = projected.last() {
+                area.draw(&Circle::new((x, y), 4, FORECAST_COLOR.stroke_width(2)))?;
+            }
         }
 
         // The spend line: a point at the centre of each day; segments and points that end
@@ -444,18 +574,19 @@ impl Figure for MtdChart {
                 swatch: Swatch::Dashed(*color),
             });
         }
+        if let Some(forecast) = &self.forecast {
+            entries.push(LegendEntry {
+                label: forecast.label.clone(),
+                swatch: Swatch::Dashed(FORECAST_COLOR),
+            });
+        }
         if self.thresholds.iter().any(|t| t.first_day.is_some()) {
             entries.push(LegendEntry {
                 label: "day first reached".to_string(),
                 swatch: Swatch::Ring(TEXT_COLOR),
             });
         }
-        if self.provisional.iter().any(|p| *p) {
-            entries.push(LegendEntry {
-                label: "provisional (may change)".to_string(),
-                swatch: Swatch::Provisional,
-            });
-        }
+        entries.extend(provisional_entry(&self.provisional));
         draw_legend(&legend, "alerts", &entries)?;
         if let Some(note) = &self.spike_note {
             let style = text_style(TEXT);
@@ -467,17 +598,7 @@ impl Figure for MtdChart {
                 y += 17;
             }
         }
-        let total = format!(
-            "to date {} {}",
-            display_money(self.spend_to_date),
-            self.currency
-        );
-        legend.draw(&Text::new(
-            total,
-            (8, legend.dim_in_pixel().1 as i32 - 60),
-            text_style(TEXT),
-        ))?;
-        Ok(())
+        draw_total(&legend, "to date", self.spend_to_date, &self.currency)
     }
 }
 
@@ -522,12 +643,15 @@ mod tests {
             covered_days: &covered,
             thresholds,
             spike_factor: money("2"),
+            previous_invoice: None,
             delay: Delay {
                 as_of: DateTime::parse_from_rfc3339(&format!("{as_of}T00:00:00Z"))
                     .unwrap()
                     .with_timezone(&Utc),
                 delay_days: 3,
             },
+            month: true,
+            forecast_thresholds: &[],
         })
         .unwrap();
         MtdChart::from_alerts(&alerts, &daily, "USD", "2026-10", "previous month 2026-09").unwrap()
@@ -536,17 +660,10 @@ mod tests {
     #[test]
     fn alerts_chart_cumulative_spend_is_exact_up_to_the_as_of_day() {
         let chart = mtd(&[], "2026-10-05");
-        assert_eq!(
-            chart.days,
-            [
-                "2026-10-01",
-                "2026-10-02",
-                "2026-10-03",
-                "2026-10-04",
-                "2026-10-05"
-            ]
-            .map(day)
-        );
+        // Every day of October up to the as-of day, the 5th; none after it.
+        let october: Vec<Day> = day("2026-10-01").iter_days().take(5).collect();
+        assert_eq!(chart.days, october);
+        assert_eq!(chart.days.last(), Some(&day("2026-10-05")));
         // 10.005; + nothing; + 0.995 = 11.000; - 1.00 = 10.000; + 2.50 = 12.500.
         assert_eq!(
             chart.cumulative,
@@ -598,7 +715,7 @@ mod tests {
             Some(SpikeLine {
                 value: money("6.666"),
                 label: "spike limit 6.67 USD".into(),
-                detail: "2 × previous month 2026-09".into(),
+                detail: "2 × the usage total of previous month 2026-09".into(),
             })
         );
         // As of October 2nd, September 29th..30th are still provisional: no check, no line.
@@ -636,7 +753,7 @@ mod tests {
         for text in [
             "threshold 11.00 USD",
             "threshold 12.50 USD",
-            "spike limit 6.67 USD (2 × previous month 2026-09)",
+            "spike limit 6.67 USD (2 × the usage total of previous month 2026-09)",
             "reached 10-03",
             "reached 10-05",
             "provisional (may change)",
@@ -648,6 +765,30 @@ mod tests {
         let again = render(&chart).unwrap();
         assert_eq!(first.svg, again.svg);
         assert_eq!(first.png, again.png);
+    }
+
+    #[test]
+    fn alerts_chart_projects_to_the_month_end() {
+        // As of October 5th (delay 3) only the 1st is final: 10.005, a run-rate of 10.005 a
+        // day over the 2nd..31st (30 days). The projection starts at 10.005 on the 1st and
+        // reaches 10.005 × 31 = 310.155 on the 31st: "310.16" rounded half-even to cents.
+        let chart = mtd(&[money("11")], "2026-10-05");
+        let forecast = chart.forecast.clone().unwrap();
+        assert_eq!(forecast.from, 0);
+        assert_eq!(forecast.start, money("10.005"));
+        assert_eq!(forecast.values.len(), 30);
+        assert_eq!(forecast.values[0], money("20.010"));
+        assert_eq!(forecast.values[29], money("310.155"));
+        assert_eq!(forecast.label, "projected month end 310.16 USD");
+        // The axis runs to the month's end; the spend line stops at the as-of day.
+        assert_eq!(chart.axis_days.len(), 31);
+        assert_eq!(chart.days.len(), 5);
+        let svg = String::from_utf8(render(&chart).unwrap().svg).unwrap();
+        assert!(svg.contains("projected month end 310.16 USD"));
+        // Before any final day, no projection and the axis ends at the as-of day.
+        let early = mtd(&[], "2026-10-03");
+        assert_eq!(early.forecast, None);
+        assert_eq!(early.axis_days, early.days);
     }
 
     #[test]

@@ -17,6 +17,7 @@ mod glyphs;
 pub mod usage;
 
 use crate::model::Day;
+use crate::render::table::display_money;
 use anyhow::{Result, anyhow, bail};
 use chrono::Datelike;
 use plotters::coord::Shift;
@@ -103,33 +104,38 @@ pub fn render(figure: &impl Figure) -> Result<Rendered> {
     ensure_fonts()?;
     let mut svg = String::new();
     CUT.with(|cut| cut.borrow_mut().clear());
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        figure
-            .draw(&root)
-            .map_err(|e| anyhow!("drawing the SVG chart: {e}"))?;
-        root.present()
-            .map_err(|e| anyhow!("drawing the SVG chart: {e}"))?;
-    }
+    draw_on(
+        SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)),
+        figure,
+        "SVG",
+    )?;
     let cut = CUT.with(|cut| std::mem::take(&mut *cut.borrow_mut()));
     let svg = annotate_svg(svg, &figure.title(), &figure.description(), &cut);
     let mut pixels = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
-    {
-        let root = glyphs::GlyphBackend {
+    draw_on(
+        glyphs::GlyphBackend {
             inner: BitMapBackend::with_buffer(&mut pixels, (WIDTH, HEIGHT)),
-        }
-        .into_drawing_area();
-        figure
-            .draw(&root)
-            .map_err(|e| anyhow!("drawing the PNG chart: {e}"))?;
-        root.present()
-            .map_err(|e| anyhow!("drawing the PNG chart: {e}"))?;
-    }
+        },
+        figure,
+        "PNG",
+    )?;
     Ok(Rendered {
         svg: svg.into_bytes(),
         png: encode_png(&pixels, WIDTH, HEIGHT)?,
     })
     .inspect(|_| CUT.with(|cut| cut.borrow_mut().clear()))
+}
+
+/// Draws `figure` on `backend` and finishes it (the SVG backend writes its text, the bitmap
+/// backend its pixels, when the drawing area is dropped at the end).
+fn draw_on<DB: DrawingBackend>(backend: DB, figure: &impl Figure, format: &str) -> Result<()> {
+    let root = backend.into_drawing_area();
+    figure
+        .draw(&root)
+        .map_err(|e| anyhow!("drawing the {format} chart: {e}"))?;
+    root.present()
+        .map_err(|e| anyhow!("drawing the {format} chart: {e}"))?;
+    Ok(())
 }
 
 /// Encodes the pixels as a PNG: with a palette when the chart has 256 colours or fewer
@@ -256,6 +262,24 @@ thread_local! {
 /// The share of a cut label's characters kept from its end: most names differ at the end
 /// ("… (aws us-east-1)", "… tier 2"), so the tail stays.
 const TAIL: f64 = 0.45;
+
+/// The style of a chart's title.
+pub fn caption_style() -> TextStyle<'static> {
+    (FONT, 22).into_font().color(&TEXT_COLOR)
+}
+
+/// The bold style of a legend's or a side column's title.
+pub fn title_style() -> TextStyle<'static> {
+    (FONT, TEXT + 1)
+        .into_font()
+        .style(FontStyle::Bold)
+        .color(&TEXT_COLOR)
+}
+
+/// An amount and its currency as every chart writes it: `1,234.50 USD` (half-even to cents).
+pub fn money_label(value: Decimal, currency: &str) -> String {
+    format!("{} {currency}", display_money(value))
+}
 
 /// `text` cut in the middle with "…" so that it is at most `max_width` pixels wide in
 /// `style`: the start and the end stay, and the full text is kept for the SVG `<title>`.
@@ -413,7 +437,6 @@ pub struct LegendEntry {
     pub swatch: Swatch,
 }
 
-/// Splits the canvas into the plot (left) and a legend column `legend_width` pixels wide.
 /// Draws the scope line in a band across the top of `root` and returns the area below it
 /// (all of `root` when there is no line).
 fn scope_band<DB: DrawingBackend>(
@@ -431,6 +454,7 @@ fn scope_band<DB: DrawingBackend>(
     Ok(rest)
 }
 
+/// Splits the canvas into the plot (left) and a legend column `legend_width` pixels wide.
 pub fn split_legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     legend_width: u32,
@@ -447,10 +471,7 @@ pub fn draw_legend<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let (width, _) = area.dim_in_pixel();
     let style = text_style(TEXT);
-    let title_style = (FONT, TEXT + 1)
-        .into_font()
-        .style(FontStyle::Bold)
-        .color(&TEXT_COLOR);
+    let title_style = title_style();
     let max_label = width.saturating_sub(48);
     let mut y = 40i32;
     area.draw(&Text::new(
@@ -795,7 +816,7 @@ pub fn day_axis_chart_below_zero<'a, DB: DrawingBackend>(
     let format = MoneyTicks::for_ticks(&ticks);
     let label_area = money_label_area(area, &ticks, &format);
     let mut chart = ChartBuilder::on(area)
-        .caption(title, (FONT, 22).into_font().color(&TEXT_COLOR))
+        .caption(title, caption_style())
         .margin(12)
         .x_label_area_size(58)
         .y_label_area_size(label_area)
@@ -911,26 +932,61 @@ pub fn net_tick<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Writes `lines` of `(label, amount)` at the bottom of a legend column, the amounts right
-/// aligned, the last line at 60 pixels from the bottom.
-fn draw_figures<DB: DrawingBackend>(
+/// Writes charges, credits and their net total at the bottom of a legend column, the amounts
+/// right aligned, the last line at 60 pixels from the bottom.
+fn draw_net_figures<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    lines: &[(String, String)],
+    currency: &str,
+    [charges, credits, net]: [Decimal; 3],
 ) -> DrawResult<DB> {
     let (width, height) = area.dim_in_pixel();
     let style = text_style(TEXT);
     let right = style.pos(Pos::new(HPos::Right, VPos::Top));
+    let lines = [
+        ("charges", charges),
+        ("credits", credits),
+        ("net total", net),
+    ];
     let mut y = height as i32 - 60 - 24 * (lines.len() as i32 - 1);
     for (label, amount) in lines {
-        area.draw(&Text::new(label.clone(), (8, y), style.clone()))?;
+        area.draw(&Text::new(label, (8, y), style.clone()))?;
         area.draw(&Text::new(
-            amount.clone(),
+            money_label(amount, currency),
             (width as i32 - 24, y),
             right.clone(),
         ))?;
         y += 24;
     }
     Ok(())
+}
+
+/// Writes `{label} {amount} {currency}` at the bottom of a legend column, 60 pixels from the
+/// bottom: the one figure of a chart without credits.
+fn draw_total<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    label: &str,
+    amount: Decimal,
+    currency: &str,
+) -> DrawResult<DB> {
+    area.draw(&Text::new(
+        format!("{label} {}", money_label(amount, currency)),
+        (8, area.dim_in_pixel().1 as i32 - 60),
+        text_style(TEXT),
+    ))
+}
+
+/// The legend entry of provisional days, when some day is.
+fn provisional_entry(provisional: &[bool]) -> Option<LegendEntry> {
+    provisional.iter().any(|p| *p).then(|| LegendEntry {
+        label: "provisional (may change)".to_string(),
+        swatch: Swatch::Provisional,
+    })
+}
+
+/// The bottom of a money axis: the lowest value (zero or less; credits can bring a stack or a
+/// running sum below zero) plus headroom.
+pub fn axis_bottom(lowest: Decimal, headroom: f64) -> f64 {
+    lowest.min(Decimal::ZERO).to_f64().unwrap_or(0.0) * headroom
 }
 
 #[cfg(test)]

@@ -3,10 +3,11 @@
 //! with exact decimals, then their drawing with the shared pieces of `render::chart`.
 
 use super::{
-    DayRect, DrawResult, FONT, Figure, LegendEntry, MAX_CHART_DAYS, MAX_SERIES, MoneyTicks,
-    NoChart, Swatch, TEXT, TEXT_COLOR, axis_top, day_axis_chart_below_zero, draw_figures,
-    draw_legend, fit_labels, fit_text, hatch, lighter, net_tick, scope_band, segments,
-    series_color, shade_days, split_legend, text_style, zero_line,
+    DayRect, DrawResult, Figure, LegendEntry, MAX_CHART_DAYS, MAX_SERIES, MoneyTicks, NoChart,
+    Swatch, TEXT, axis_bottom, axis_top, caption_style, day_axis_chart_below_zero, draw_legend,
+    draw_net_figures, draw_total, fit_labels, fit_text, hatch, lighter, money_label, net_tick,
+    provisional_entry, scope_band, segments, series_color, shade_days, split_legend, text_style,
+    title_style, zero_line,
 };
 use crate::aggregate::Summary;
 use crate::model::{Day, exact_add};
@@ -505,7 +506,7 @@ impl Figure for DailyChart {
         // The axis holds the highest charge stack and the lowest credit stack.
         let (low, high) = self.y_range();
         let y_top = axis_top(high, 1.08);
-        let y_bottom = low.to_f64().unwrap_or(0.0) * 1.08;
+        let y_bottom = axis_bottom(low, 1.08);
         let title = format!("Daily cost by {} ({})", self.key_name, self.currency);
         let mut chart =
             day_axis_chart_below_zero(&plot, &title, &self.days, &self.currency, y_bottom, y_top)?;
@@ -611,31 +612,14 @@ impl Figure for DailyChart {
                 swatch: Swatch::Tick,
             });
         }
-        if self.provisional.iter().any(|p| *p) {
-            entries.push(LegendEntry {
-                label: "provisional (may change)".to_string(),
-                swatch: Swatch::Provisional,
-            });
-        }
+        entries.extend(provisional_entry(&self.provisional));
         draw_legend(&legend, &self.key_name, &entries)?;
-        let money = |value: Decimal| format!("{} {}", display_money(value), self.currency);
         if credits {
-            draw_figures(
-                &legend,
-                &[
-                    ("charges".to_string(), money(self.charges)),
-                    ("credits".to_string(), money(self.credits)),
-                    ("net total".to_string(), money(self.total)),
-                ],
-            )?;
+            let figures = [self.charges, self.credits, self.total];
+            draw_net_figures(&legend, &self.currency, figures)
         } else {
-            legend.draw(&Text::new(
-                format!("total {}", money(self.total)),
-                (8, legend.dim_in_pixel().1 as i32 - 60),
-                text_style(TEXT),
-            ))?;
+            draw_total(&legend, "total", self.total, &self.currency)
         }
-        Ok(())
     }
 }
 
@@ -701,21 +685,19 @@ impl Figure for ShareChart {
         let count = self.bars.len().max(1);
         let title = if self.credits.is_empty() {
             format!(
-                "Cost by {}, total {} {}",
+                "Cost by {}, total {}",
                 self.key_name,
-                display_money(self.total),
-                self.currency
+                money_label(self.total, &self.currency)
             )
         } else {
             format!(
-                "Charges by {}, {} {} before credits (shares of charges)",
+                "Charges by {}, {} before credits (shares of charges)",
                 self.key_name,
-                display_money(self.gross),
-                self.currency
+                money_label(self.gross, &self.currency)
             )
         };
         let mut chart = ChartBuilder::on(plot)
-            .caption(title, (FONT, 22).into_font().color(&TEXT_COLOR))
+            .caption(title, caption_style())
             .margin(16)
             .margin_right(44)
             .x_label_area_size(54)
@@ -780,9 +762,8 @@ impl Figure for ShareChart {
                 SegmentValue::CenterOf(slot),
             ));
             let text = format!(
-                "{} {}   {}",
-                display_money(bar.cost),
-                self.currency,
+                "{}   {}",
+                money_label(bar.cost, &self.currency),
                 percent_text(share)
             );
             area.draw(&Text::new(
@@ -804,16 +785,8 @@ impl ShareChart {
         let (width, _) = side.dim_in_pixel();
         let style = text_style(TEXT);
         let right = style.pos(Pos::new(HPos::Right, VPos::Top));
-        let title_style = (FONT, TEXT + 1)
-            .into_font()
-            .style(FontStyle::Bold)
-            .color(&TEXT_COLOR);
         let mut y = 56i32;
-        side.draw(&Text::new(
-            "Credits and refunds",
-            (8, y),
-            title_style.clone(),
-        ))?;
+        side.draw(&Text::new("Credits and refunds", (8, y), title_style()))?;
         y += 22;
         side.draw(&Text::new(
             "(not a share: below zero)",
@@ -822,7 +795,7 @@ impl ShareChart {
         ))?;
         y += 28;
         for credit in &self.credits {
-            let amount = format!("{} {}", display_money(credit.cost), self.currency);
+            let amount = money_label(credit.cost, &self.currency);
             let amount_width = side
                 .estimate_text_size(&amount, &style)
                 .map_or(0, |(w, _)| w);
@@ -841,15 +814,8 @@ impl ShareChart {
             side.draw(&Text::new(amount, (width as i32 - 24, y), right.clone()))?;
             y += 26;
         }
-        let money = |value: Decimal| format!("{} {}", display_money(value), self.currency);
-        draw_figures(
-            side,
-            &[
-                ("charges".to_string(), money(self.gross)),
-                ("credits".to_string(), money(self.credits_total)),
-                ("net total".to_string(), money(self.total)),
-            ],
-        )
+        let figures = [self.gross, self.credits_total, self.total];
+        draw_net_figures(side, &self.currency, figures)
     }
 }
 

@@ -1,0 +1,227 @@
+//! Behaviour no test pinned before (issue 18, from mutation testing): the `--by` keys region,
+//! resource (and its aliases), endpoint and source; the overflow message; which key an
+//! overlap error names; the currency of an empty report; parser messages a user sees. Each
+//! expectation is computed here from the fixture's own rows, not by tally.
+
+use crate::util::{Workdir, costs_by_key, fixture, records};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+const CONSOLE: &str = "console/usage-2026-10.csv";
+
+/// Sums the console fixture's October cost by one column (by header name).
+fn console_costs_by(column: &str) -> BTreeMap<String, Decimal> {
+    let text = std::fs::read_to_string(fixture(CONSOLE)).unwrap();
+    let rows = records(text.trim_start_matches('\u{feff}'));
+    let at = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    let (key, cost, date) = (at(column), at("Cost (USD)"), at("Date"));
+    let mut sums = BTreeMap::new();
+    for row in &rows[1..] {
+        if row[date].starts_with("2026-10") {
+            *sums.entry(row[key].clone()).or_insert(Decimal::ZERO) +=
+                Decimal::from_str(&row[cost]).unwrap();
+        }
+    }
+    sums
+}
+
+fn report_csv(args: &[&str]) -> String {
+    let work = Workdir::new();
+    let mut all = vec!["report"];
+    all.extend_from_slice(args);
+    all.extend(["--as-of", "2026-11-20", "--format", "csv"]);
+    work.run(&all).ok()
+}
+
+#[test]
+fn by_region_and_resource_group_the_columns_they_name() {
+    let console = fixture(CONSOLE);
+    let by_region = costs_by_key(&report_csv(&[
+        &console, "--month", "2026-10", "--by", "region",
+    ]));
+    assert_eq!(by_region, console_costs_by("Region"));
+    let expected = console_costs_by("Index");
+    for key in ["resource", "index", "indexname", "Resource"] {
+        let got = costs_by_key(&report_csv(&[&console, "--month", "2026-10", "--by", key]));
+        assert_eq!(got, expected, "--by {key}");
+    }
+}
+
+/// `--by endpoint` of token records: each SKU belongs to one endpoint (chat: input and
+/// output tokens; context; evaluation: processed and out), so the endpoint totals are the
+/// sums of the SKU totals by that mapping.
+#[test]
+fn by_endpoint_follows_the_sku_mapping_of_token_records() {
+    let tokens = fixture("tokens/2026-10.jsonl");
+    let rates = fixture("tokens/rates-2026.toml");
+    let common = [
+        tokens.as_str(),
+        "--month",
+        "2026-10",
+        "--rates",
+        rates.as_str(),
+    ];
+    let mut args = common.to_vec();
+    args.extend(["--by", "sku"]);
+    let by_sku = costs_by_key(&report_csv(&args));
+    let mut expected: BTreeMap<String, Decimal> = BTreeMap::new();
+    for (sku, cost) in &by_sku {
+        let endpoint = match sku.as_str() {
+            "Assistants Input Tokens" | "Assistants Output Tokens" => "chat",
+            "Assistants Context Tokens Processed" => "context",
+            "Assistants Evaluation Tokens Processed" | "Assistants Evaluation Tokens Out" => {
+                "evaluation"
+            }
+            other => panic!("unexpected SKU {other}"),
+        };
+        *expected
+            .entry(endpoint.to_string())
+            .or_insert(Decimal::ZERO) += cost;
+    }
+    let mut args = common.to_vec();
+    args.extend(["--by", "endpoint"]);
+    assert_eq!(costs_by_key(&report_csv(&args)), expected);
+    assert!(expected.len() >= 2, "{expected:?}");
+}
+
+/// `--by source` keeps billed usage and estimates apart: billed is the console total, and
+/// the estimate is what the token records cost alone.
+#[test]
+fn by_source_keeps_the_bill_and_the_estimate_apart() {
+    let console = fixture(CONSOLE);
+    let tokens = fixture("tokens/2026-10.jsonl");
+    let estimate: Decimal = costs_by_key(&report_csv(&[
+        &tokens, "--month", "2026-10", "--by", "service",
+    ]))
+    .values()
+    .sum();
+    let billed: Decimal = console_costs_by("Service").values().sum();
+    let got = costs_by_key(&report_csv(&[
+        &console, &tokens, "--month", "2026-10", "--by", "source",
+    ]));
+    let expected: BTreeMap<String, Decimal> = [
+        ("billed".to_string(), billed),
+        ("estimated".to_string(), estimate),
+    ]
+    .into();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn an_overflowing_sum_says_so_in_words() {
+    let work = Workdir::new();
+    let header = "Date,Project ID,Project Name,Service,SKU,Region,Quantity,Unit,Cost (USD)\n";
+    let big = "70000000000000000000000000000";
+    work.create(
+        "big.csv",
+        format!("{header}2026-10-01,p1,a,db,s1,r,1,RU,{big}\n2026-10-02,p1,a,db,s1,r,1,RU,{big}\n"),
+    );
+    let stderr = work
+        .run(&[
+            "report",
+            "big.csv",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-20",
+        ])
+        .fails();
+    assert!(
+        stderr.contains("a sum exceeds the 28 significant digits that tally keeps exactly"),
+        "{stderr}"
+    );
+}
+
+/// Two inputs sharing several days and keys: the error names the earliest day and, on it,
+/// the first combination of project, service, SKU, region and resource.
+#[test]
+fn an_overlap_error_names_the_earliest_shared_key() {
+    let work = Workdir::new();
+    let header = "Date,Project ID,Project Name,Service,SKU,Region,Quantity,Unit,Cost (USD)\n";
+    work.create(
+        "a.csv",
+        format!(
+            "{header}2026-10-05,p2,b,db,s2,r,1,RU,1\n2026-10-03,p9,z,db,s9,r,1,RU,1\n\
+             2026-10-03,p1,a,db,s1,r,1,RU,1\n2026-10-01,p1,a,db,only-a,r,1,RU,1\n"
+        ),
+    );
+    work.create(
+        "b.csv",
+        format!(
+            "{header}2026-10-05,p2,b,db,s2,r,1,RU,1\n2026-10-03,p1,a,db,s1,r,1,RU,1\n\
+             2026-10-03,p9,z,db,s9,r,1,RU,1\n2026-10-01,p1,a,db,only-b,r,1,RU,1\n"
+        ),
+    );
+    let stderr = work
+        .run(&[
+            "report",
+            "a.csv",
+            "b.csv",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-20",
+        ])
+        .fails();
+    assert!(stderr.contains("a.csv and b.csv overlap"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "both hold rows for 2026-10-03, project \"p1\", service \"db\", sku \"s1\", \
+             region \"r\";"
+        ),
+        "{stderr}"
+    );
+}
+
+/// A report with no rows still states a currency: the inputs' (USD here), in the table and
+/// in JSON, beside a total of 0.00.
+#[test]
+fn an_empty_report_states_its_currency() {
+    let console = fixture(CONSOLE);
+    let work = Workdir::new();
+    let json = work
+        .run(&[
+            "report",
+            &console,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-20",
+            "--project",
+            "nosuch",
+            "--format",
+            "json",
+        ])
+        .ok();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["currency"], "USD");
+    assert_eq!(value["total"], "0.00");
+    assert_eq!(value["groups"].as_array().unwrap().len(), 0);
+}
+
+/// Parser messages as a user meets them in a bad row.
+#[test]
+fn a_cost_too_large_for_tally_is_told_it_is_too_large() {
+    let work = Workdir::new();
+    let header = "Date,Project ID,Project Name,Service,SKU,Region,Quantity,Unit,Cost (USD)\n";
+    work.create(
+        "big.csv",
+        format!("{header}2026-10-01,p1,a,db,s1,r,1,RU,9999999999999999999999999999.9\n"),
+    );
+    let stderr = work
+        .run(&[
+            "report",
+            "big.csv",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-20",
+        ])
+        .fails();
+    assert!(stderr.contains("big.csv:2"), "{stderr}");
+    assert!(
+        stderr.contains("is too large: tally keeps at most 28 significant digits exactly"),
+        "{stderr}"
+    );
+}
