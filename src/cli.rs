@@ -365,10 +365,10 @@ pub struct ReportArgs {
     #[arg(long)]
     pub no_charts: bool,
 
-    /// How many keys the charts show by name (by cost, for the first --by key); the rest are
-    /// summed as "other".
-    #[arg(long, value_name = "N", default_value_t = 8,
-          value_parser = clap::value_parser!(u16).range(1..=50))]
+    /// How many keys the charts show by name (by cost, for the first --by key), at most 7:
+    /// one colour each of a colour-blind-safe palette; the rest are summed as "other".
+    #[arg(long, value_name = "N", default_value_t = 7,
+          value_parser = clap::value_parser!(u16).range(1..=7))]
     pub chart_top: u16,
 
     /// Skip bad rows (listed in rejects.csv, or on stderr without --out) instead of stopping.

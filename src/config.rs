@@ -440,7 +440,7 @@ impl ReconcileConfig {
             quiet: args.quiet,
             fail_on_empty: args.fail_on_empty,
             no_charts: true,
-            chart_top: 8,
+            chart_top: 7,
         };
         Ok(ReconcileConfig {
             report: ReportConfig::from_args(report, now)?,

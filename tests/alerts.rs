@@ -589,6 +589,7 @@ fn alerts_by_applies_each_threshold_to_each_group() {
         "1120",
     ];
     // The whole spend (1141.00) reaches 1120; neither project's does (1110.00 and 31.00).
+    // The spend of each group is right-aligned, like every figure (it was left-aligned).
     assert_eq!(work.run(&args).code(), 3);
     let grouped = work.run(&[&args[..], &["--by", "project"]].concat());
     assert_eq!(grouped.code(), 0, "{}", grouped.stderr());
@@ -596,10 +597,10 @@ fn alerts_by_applies_each_threshold_to_each_group() {
         grouped.stdout(),
         "alerts for 2026-10 as of 2026-11-10T00:00:00Z: spend 1,141.00 USD \
          (2026-10-01 to 2026-10-31), by project\n\
-         project      spend     alert           fired  since  status  note\n\
+         project         spend  alert           fired  since  status  note\n\
          search-prod  1,110.00  threshold 1120  no     -      final\n\
          \x20                      spike ×2        no     -      final   1110.00 ≤ 2 × 600.00, the usage total of previous month 2026-09\n\
-         support-bot  31.00     threshold 1120  no     -      final\n\
+         support-bot     31.00  threshold 1120  no     -      final\n\
          \x20                      spike ×2        no     -      final   no spend in previous \
          month 2026-09 for this group; no spike check\n"
     );

@@ -25,4 +25,5 @@ mod splitting;
 mod spreadsheet;
 mod sql;
 mod strength;
+mod table;
 mod tokens;

@@ -14,7 +14,7 @@ use crate::forecast::Reach;
 use crate::model::Day;
 use crate::model::money_text;
 use crate::render::forecast;
-use crate::render::table::display_money;
+use crate::render::table::{Column, display_money, layout, output_width};
 use anyhow::Result;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -463,23 +463,15 @@ pub fn table(report: &AlertReport) -> String {
             rows
         }
     };
-    let mut widths = vec![0usize; rows.first().map_or(0, Vec::len)];
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
+    // The spend of each group is a figure: right-aligned like every figure of tally.
+    let mut columns = Vec::new();
+    if report.by().is_some() {
+        columns.extend([Column::NAME, Column::FIGURE]);
     }
-    for row in &rows {
-        let mut line = String::new();
-        for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(cell);
-                line.push_str(&" ".repeat(width - cell.chars().count() + 2));
-            }
-        }
-        text.push_str(line.trim_end());
+    columns.extend([Column::TEXT; 5]);
+    let (lines, _) = layout(&rows, &columns, output_width());
+    for line in lines {
+        text.push_str(&line);
         text.push('\n');
     }
     text

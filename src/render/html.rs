@@ -7,7 +7,7 @@
 //! (`display_money`); each cell's `title` holds the exact figure. The page holds no run time,
 //! so the same inputs give the same bytes.
 
-use crate::aggregate::{DailyRow, Summary};
+use crate::aggregate::{DailyRow, Summary, SummaryRow};
 use crate::model::{Status, money_text, quantity_text};
 use crate::render::table::{display_money, display_order};
 use crate::scope::Scope;
@@ -97,7 +97,8 @@ dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; 
 dl.meta dt { color: #666; }
 dl.meta dd { margin: 0; }
 .notice { background: #fff6db; border-left: 4px solid #e0a800; padding: 8px 12px; margin: 12px 0; }
-p.final { background: #eef7ee; border-left: 4px solid #59a14f; padding: 8px 12px; margin: 12px 0; }
+p.notice-final { background: #eef7ee; border-left: 4px solid #009e73; padding: 8px 12px;
+  margin: 12px 0; }
 .totals { display: flex; flex-wrap: wrap; gap: 16px; margin: 8px 0; }
 .totals > div { border: 1px solid #ddd; border-radius: 4px; padding: 8px 16px; min-width: 200px; }
 .totals .label { color: #666; font-size: 12px; }
@@ -114,17 +115,33 @@ td.credit, tr.provisional td.credit { color: #a3322f; }
 .tag { display: inline-block; font-size: 11px; line-height: 1.2; font-weight: normal;
   border: 1px solid currentColor; border-radius: 3px; padding: 0 4px; margin-right: 6px; }
 td.empty { color: #666; font-style: italic; }
+tr.subtotal td { font-weight: bold; background: #f7f7f7; }
+td.share { color: #444; }
 tfoot td { font-weight: bold; border-top: 2px solid #999; border-bottom: none; }
-footer { margin-top: 32px; color: #888; font-size: 12px; }
+footer { margin-top: 32px; color: #595959; font-size: 12px; }
+.print-only { display: none; }
 @media print {
-  body { padding: 0; max-width: none; font-size: 11px; }
+  body { padding: 0; max-width: none; font-size: 10pt; }
   h2 { break-after: avoid; page-break-after: avoid; }
   thead { display: table-header-group; }
+  /* The total row once, at the end of the table, not at the foot of every page. */
+  tfoot { display: table-row-group; }
   tr { break-inside: avoid; page-break-inside: avoid; }
-  figure svg { border: none; }
-  .notice, p.final { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  figure { break-inside: avoid; page-break-inside: avoid; }
+  figure svg { border: none; max-width: none; }
+  .notice, p.notice-final, tr.subtotal td { -webkit-print-color-adjust: exact;
+    print-color-adjust: exact; }
+  /* The daily table runs to many pages: printed, it is left out (daily.csv has it). */
+  #daily-section { display: none; }
+  .print-only { display: block; }
+  span.print-only { display: inline; }
+  .screen-only { display: none; }
 }
-@page { margin: 14mm; }
+/* Landscape with 10 mm margins: a chart across the page keeps its text at 8 pt or more on
+   A4 and Letter. */
+@page { size: landscape; margin: 10mm;
+  @bottom-right { content: "page " counter(page) " of " counter(pages); font-size: 9pt;
+    color: #595959; } }
 "#;
 
 /// A money cell: rounded to cents with separators and the currency; the exact figure in the
@@ -150,6 +167,23 @@ fn key_text(value: &str) -> String {
     } else {
         escape(value)
     }
+}
+
+/// A period as a table cell: one day, or `from to to`.
+fn period_text(from: crate::model::Day, to: crate::model::Day) -> String {
+    if from == to {
+        from.to_string()
+    } else {
+        format!("{from} to {to}")
+    }
+}
+
+/// `part` as a share of `whole`, rounded half-even to one decimal: `35.8%`.
+fn share_text(part: Decimal, whole: Decimal) -> String {
+    part.checked_mul(Decimal::ONE_HUNDRED)
+        .and_then(|p| p.checked_div(whole))
+        .map(|p| p.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointNearestEven))
+        .map_or(String::new(), |p| format!("{p:.1}%"))
 }
 
 fn days_in_words(days: &[crate::model::Day]) -> String {
@@ -232,7 +266,7 @@ pub fn render(report: &HtmlReport<'_>) -> Vec<u8> {
             );
         }
         _ if empty => {}
-        _ => out.push_str("<p class=\"final\">Every day in this report is final.</p>\n"),
+        _ => out.push_str("<p class=\"notice-final\">Every day in this report is final.</p>\n"),
     }
     out.push_str("</header>\n");
 
@@ -304,12 +338,21 @@ pub fn render(report: &HtmlReport<'_>) -> Vec<u8> {
     let _ = writeln!(
         out,
         "<footer>Made by tally {}. Amounts are rounded half to even to cents for display; \
-         hover a figure for the exact amount, or see summary.csv and daily.csv.</footer>\n\
+         <span class=\"screen-only\">each figure's tooltip holds the exact amount, as do \
+         summary.csv and daily.csv.</span><span class=\"print-only\">summary.csv and \
+         daily.csv hold the exact amounts.</span></footer>\n\
          </body>\n</html>",
         env!("CARGO_PKG_VERSION")
     );
     out.into_bytes()
 }
+
+/// Rows of the summary table under one period and one first key: (period, first key, rows).
+type Group<'a> = (
+    Option<(crate::model::Day, crate::model::Day)>,
+    String,
+    Vec<&'a SummaryRow>,
+);
 
 fn summary_table(out: &mut String, summary: &Summary) {
     let periodic = summary.period != crate::model::Period::Total;
@@ -323,30 +366,126 @@ fn summary_table(out: &mut String, summary: &Summary) {
     if summary.with_units {
         out.push_str("<th class=\"num\">quantity</th><th>unit</th>");
     }
-    out.push_str("<th class=\"num\">cost</th><th>status</th></tr></thead>\n<tbody>\n");
-    // In the terminal table's order.
+    // A share of the total when there is one total (one currency, one source) to share and
+    // every row is a charge: with credits, a share of a net total is no share (a charge can
+    // be 108% of it).
+    let totals = summary.totals();
+    let no_credit = summary.rows.iter().all(|r| !r.cost.is_sign_negative());
+    let whole = match totals.as_slice() {
+        [total] if total.cost > Decimal::ZERO && no_credit => Some(total.cost),
+        _ => None,
+    };
+    out.push_str("<th class=\"num\">cost</th>");
+    if whole.is_some() {
+        out.push_str("<th class=\"num\">share</th>");
+    }
+    out.push_str("<th>status</th></tr></thead>\n<tbody>\n");
+    let share_cell = |cost: Decimal| match whole {
+        Some(whole) => format!("<td class=\"num share\">{}</td>", share_text(cost, whole)),
+        None => String::new(),
+    };
+    let period_of = |r: &SummaryRow| r.period.map(|p| (p.from, p.to));
+    let nested = summary.key_names.len() > 1;
+    // Groups: per period (in order), per first key when keys are nested, largest first;
+    // inside a group, the rows in the terminal table's order (`display_order`).
+    let mut groups: Vec<Group> = Vec::new();
     for row in display_order(summary) {
-        let _ = write!(out, "<tr class=\"{}\">", row.status.as_str());
-        if let Some(period) = row.period {
-            if period.from == period.to {
-                let _ = write!(out, "<td>{}</td>", period.from);
-            } else {
-                let _ = write!(out, "<td>{} to {}</td>", period.from, period.to);
+        let first = if nested {
+            row.keys.first().cloned().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let period = period_of(row);
+        match groups
+            .iter_mut()
+            .find(|(p, f, _)| *p == period && *f == first)
+        {
+            Some((_, _, rows)) => rows.push(row),
+            None => groups.push((period, first, vec![row])),
+        }
+    }
+    let sum = |rows: &[&SummaryRow]| -> Option<Decimal> {
+        rows.iter()
+            .try_fold(Decimal::ZERO, |acc, r| acc.checked_add(r.cost))
+    };
+    groups.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(sum(&b.2).cmp(&sum(&a.2)))
+            .then_with(|| a.1.cmp(&b.1))
+    });
+    let one_currency = summary.currency.clone();
+    let status_of = |rows: &[&SummaryRow]| {
+        if rows.iter().any(|r| r.status == Status::Provisional) {
+            Status::Provisional
+        } else {
+            Status::Final
+        }
+    };
+    let cells_after_keys = 2 * usize::from(summary.with_units);
+    for (g, (period, first, rows)) in groups.iter().enumerate() {
+        for row in rows {
+            let _ = write!(out, "<tr class=\"{}\">", row.status.as_str());
+            if let Some(period) = row.period {
+                if period.from == period.to {
+                    let _ = write!(out, "<td>{}</td>", period.from);
+                } else {
+                    let _ = write!(out, "<td>{} to {}</td>", period.from, period.to);
+                }
             }
+            for key in &row.keys {
+                let _ = write!(out, "<td>{}</td>", key_text(key));
+            }
+            if let (Some(unit), Some(quantity)) = (&row.unit, row.quantity) {
+                let _ = write!(
+                    out,
+                    "<td class=\"num\">{}</td><td>{}</td>",
+                    group_thousands(&quantity_text(quantity)),
+                    escape(unit)
+                );
+            }
+            out.push_str(&money_cell(row.cost, &row.currency));
+            out.push_str(&share_cell(row.cost));
+            let _ = writeln!(out, "<td>{}</td></tr>", row.status.as_str());
         }
-        for key in &row.keys {
-            let _ = write!(out, "<td>{}</td>", key_text(key));
-        }
-        if let (Some(unit), Some(quantity)) = (&row.unit, row.quantity) {
+        // A subtotal for a first key of several rows, in one currency.
+        let (Some(total), Some(currency)) = (sum(rows), one_currency.as_ref()) else {
+            continue;
+        };
+        if nested && rows.len() > 1 {
+            out.push_str("<tr class=\"subtotal\">");
+            if let Some((from, to)) = period {
+                let _ = write!(out, "<td>{}</td>", period_text(*from, *to));
+            }
             let _ = write!(
                 out,
-                "<td class=\"num\">{}</td><td>{}</td>",
-                group_thousands(&quantity_text(quantity)),
-                escape(unit)
+                "<td>{}</td><td colspan=\"{}\">subtotal</td>",
+                key_text(first),
+                summary.key_names.len() - 1 + cells_after_keys
             );
+            out.push_str(&money_cell(total, currency));
+            out.push_str(&share_cell(total));
+            let _ = writeln!(out, "<td>{}</td></tr>", status_of(rows).as_str());
         }
-        out.push_str(&money_cell(row.cost, &row.currency));
-        let _ = writeln!(out, "<td>{}</td></tr>", row.status.as_str());
+        // A subtotal per period, after its last group.
+        let last_of_period = groups.get(g + 1).is_none_or(|next| next.0 != *period);
+        if let (Some((from, to)), true) = (period, last_of_period) {
+            let in_period: Vec<&SummaryRow> = groups
+                .iter()
+                .filter(|(p, _, _)| p == &Some((*from, *to)))
+                .flat_map(|(_, _, rows)| rows.iter().copied())
+                .collect();
+            if let Some(total) = sum(&in_period) {
+                let _ = write!(
+                    out,
+                    "<tr class=\"subtotal\"><td>{}</td><td colspan=\"{}\">period subtotal</td>",
+                    period_text(*from, *to),
+                    summary.key_names.len() + cells_after_keys
+                );
+                out.push_str(&money_cell(total, currency));
+                out.push_str(&share_cell(total));
+                let _ = writeln!(out, "<td>{}</td></tr>", status_of(&in_period).as_str());
+            }
+        }
     }
     let span =
         usize::from(periodic) + summary.key_names.len() + 2 * usize::from(summary.with_units);
@@ -365,7 +504,6 @@ fn summary_table(out: &mut String, summary: &Summary) {
     };
     // One total row; with billed and estimated rows or several currencies, one per source
     // and currency (never their sum).
-    let totals = summary.totals();
     let several = totals.len() > 1;
     let totals: Vec<(String, Decimal, String)> = totals
         .iter()
@@ -385,13 +523,18 @@ fn summary_table(out: &mut String, summary: &Summary) {
             escape(&label)
         );
         out.push_str(&money_cell(total, &currency));
+        out.push_str(&share_cell(total));
         let _ = writeln!(out, "<td>{}</td></tr>", status.as_str());
     }
     out.push_str("</tfoot>\n</table>\n</section>\n");
 }
 
 fn daily_table(out: &mut String, summary: &Summary) {
-    out.push_str("<section>\n<h2>Daily</h2>\n<table id=\"daily\">\n<thead><tr><th>date</th>");
+    out.push_str(
+        "<p class=\"print-only\">The daily table is left out of the printed page; \
+         daily.csv holds every day.</p>\n",
+    );
+    out.push_str("<section id=\"daily-section\">\n<h2>Daily</h2>\n<table id=\"daily\">\n<thead><tr><th>date</th>");
     for name in &summary.key_names {
         let _ = write!(out, "<th>{}</th>", escape(name));
     }

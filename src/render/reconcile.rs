@@ -2,7 +2,7 @@
 
 use crate::model::{money_text, quantity_text};
 use crate::reconcile::{ReconcileRow, Side};
-use crate::render::table::{aligned, display_money};
+use crate::render::table::{Column, display_money, group_thousands, layout, output_width};
 use anyhow::Result;
 use serde_json::json;
 
@@ -125,15 +125,18 @@ pub fn table(rows: &[ReconcileRow]) -> String {
             money(row.billed),
             money(row.estimated),
             display_money(row.difference),
-            quantity_text(row.quantity_difference),
+            group_thousands(&quantity_text(row.quantity_difference)),
             row.currency.clone(),
             row.flag.as_str().to_string(),
             row.status.as_str().to_string(),
         ]);
     }
-    let numeric = [false, false, true, true, true, true, false, false, false];
+    let t = Column::TEXT;
+    let f = Column::FIGURE;
+    let columns = [t, Column::NAME, f, f, f, f, t, t, t];
+    let (lines, _) = layout(&lines, &columns, output_width());
     let mut text = String::new();
-    for line in aligned(&lines, &numeric) {
+    for line in lines {
         text.push_str(&line);
         text.push('\n');
     }

@@ -7,7 +7,7 @@
 //! first day. Only pixel coordinates go through `f64`. Owns no files.
 
 use super::{
-    DrawResult, Figure, LegendEntry, NoChart, Swatch, TEXT_COLOR, axis_bottom, axis_top,
+    DrawResult, Figure, LegendEntry, NoChart, Swatch, TEXT, TEXT_COLOR, axis_bottom, axis_top,
     day_axis_chart_below_zero, draw_legend, draw_total, fit_text, lighter, money_label,
     provisional_entry, series_color, shade_days, split_legend, text_style, zero_line,
 };
@@ -209,8 +209,8 @@ impl MtdChart {
     }
 }
 
-/// The line of spend to date.
-const SPEND_COLOR: RGBColor = RGBColor(78, 121, 167);
+/// The line of spend to date: the palette's first colour.
+const SPEND_COLOR: RGBColor = super::PALETTE[0];
 /// The spike line: darker than any threshold colour so the two kinds differ.
 const SPIKE_COLOR: RGBColor = RGBColor(120, 80, 140);
 /// The projection: a grey, so it never reads as spend.
@@ -353,6 +353,26 @@ fn place(
 }
 
 impl Figure for MtdChart {
+    fn title(&self) -> String {
+        self.title.clone()
+    }
+
+    fn description(&self) -> String {
+        let mut text = format!(
+            "A line of the spend to date at the end of each UTC day, {} {} so far",
+            display_money(self.spend_to_date),
+            self.currency
+        );
+        for threshold in &self.thresholds {
+            text.push_str(&format!("; {}", threshold.label));
+        }
+        if let Some(spike) = &self.spike {
+            text.push_str(&format!("; {}", spike.label));
+        }
+        text.push('.');
+        text
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
         let (plot, legend) = split_legend(root, 300);
@@ -397,7 +417,7 @@ impl Figure for MtdChart {
             let at = (SegmentValue::Exact(0), value.to_f64().unwrap_or(0.0));
             chart.backend_coord(&at).1 - top
         };
-        let label_style = text_style(13).pos(Pos::new(HPos::Left, VPos::Top));
+        let label_style = text_style(TEXT).pos(Pos::new(HPos::Left, VPos::Top));
         let text_size = |text: &str, style: &TextStyle| {
             let (w, h) = area.estimate_text_size(text, style).unwrap_or((0, 0));
             (w as i32, h as i32)
@@ -503,7 +523,7 @@ impl Figure for MtdChart {
 
         // The day each fired threshold was first reached: a ring in the threshold's colour
         // and the date, above-left of the ring or, when taken, below-right and so on.
-        let date_style = text_style(12).pos(Pos::new(HPos::Left, VPos::Top));
+        let date_style = text_style(TEXT).pos(Pos::new(HPos::Left, VPos::Top));
         // The line's points, and the rings about to be drawn, are not to be covered either.
         taken.extend(points.iter().map(|&(x, y)| (x - 5, y - 5, x + 5, y + 5)));
         for threshold in &self.thresholds {
@@ -569,7 +589,7 @@ impl Figure for MtdChart {
         entries.extend(provisional_entry(&self.provisional));
         draw_legend(&legend, "alerts", &entries)?;
         if let Some(note) = &self.spike_note {
-            let style = text_style(12);
+            let style = text_style(TEXT);
             let (legend_width, legend_height) = legend.dim_in_pixel();
             let lines = wrap(&legend, note, &style, legend_width.saturating_sub(16), 3);
             let mut y = legend_height as i32 - 96 - 17 * lines.len() as i32;

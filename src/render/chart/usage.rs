@@ -3,13 +3,15 @@
 //! with exact decimals, then their drawing with the shared pieces of `render::chart`.
 
 use super::{
-    DayRect, DrawResult, Figure, LegendEntry, MAX_CHART_DAYS, NoChart, Swatch, axis_bottom,
-    axis_top, caption_style, day_axis_chart_below_zero, draw_legend, draw_net_figures, draw_total,
-    fit_text, hatch, lighter, money_label, net_tick, provisional_entry, scope_band, segments,
-    series_color, shade_days, split_legend, text_style, tick_label, title_style, zero_line,
+    DayRect, DrawResult, Figure, LegendEntry, MAX_CHART_DAYS, MAX_SERIES, MoneyTicks, NoChart,
+    Swatch, TEXT, axis_bottom, axis_top, caption_style, day_axis_chart_below_zero, draw_legend,
+    draw_net_figures, draw_total, fit_labels, fit_text, hatch, lighter, money_label, net_tick,
+    provisional_entry, scope_band, segments, series_color, shade_days, split_legend, text_style,
+    title_style, zero_line,
 };
 use crate::aggregate::Summary;
 use crate::model::{Day, exact_add};
+use crate::render::table::display_money;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::element::BackendCoordOnly;
@@ -35,6 +37,8 @@ pub struct Series {
     pub label: String,
     /// True for the "other" bucket.
     pub is_other: bool,
+    /// How many keys the series holds (more than one only for "other").
+    pub keys: usize,
     /// Net cost over the whole range.
     pub total: Decimal,
     /// Net cost per day, aligned with `DailyChart::days`.
@@ -283,6 +287,7 @@ impl DailyChart {
     /// holds two or more keys: a single leftover key is shown under its own name). "other"
     /// keeps its charges and its credits apart like every series.
     pub fn from_summary(summary: &Summary, top: usize) -> Result<DailyChart, NoChart> {
+        let top = top.clamp(1, MAX_SERIES);
         let by_key = by_first_key(summary)?;
         let currency = currency_of(summary)?;
         let ranked = ranked(&by_key.totals, Parts::size, true);
@@ -299,6 +304,7 @@ impl DailyChart {
         let empty = |label: String, is_other: bool| Series {
             label,
             is_other,
+            keys: if is_other { ranked.len() - keep } else { 1 },
             total: Decimal::ZERO,
             values: vec![Decimal::ZERO; days.len()],
             up: vec![Decimal::ZERO; days.len()],
@@ -428,6 +434,7 @@ impl ShareChart {
     /// "other" (when it holds two or more keys); and apart, the keys with credits, largest
     /// credit first, then "other".
     pub fn from_summary(summary: &Summary, top: usize) -> Result<ShareChart, NoChart> {
+        let top = top.clamp(1, MAX_SERIES);
         let by_key = by_first_key(summary)?;
         let currency = currency_of(summary)?;
         let charged = ranked(&by_key.totals, |p| p.up, false);
@@ -457,6 +464,41 @@ impl ShareChart {
 }
 
 impl Figure for DailyChart {
+    fn title(&self) -> String {
+        format!("Daily cost by {} ({})", self.key_name, self.currency)
+    }
+
+    fn description(&self) -> String {
+        let range = match (self.days.first(), self.days.last()) {
+            (Some(first), Some(last)) if first != last => format!("{first} to {last}"),
+            (Some(first), _) => first.to_string(),
+            _ => String::new(),
+        };
+        let names: Vec<&str> = self.series.iter().map(|s| s.label.as_str()).collect();
+        let mut text = format!(
+            "Stacked bars of the cost of each UTC day, {range}, by {}: {}. Total {} {}",
+            self.key_name,
+            names.join(", "),
+            display_money(self.total),
+            self.currency
+        );
+        if self.has_credits() {
+            text.push_str(&format!(
+                " (charges {}, credits {})",
+                display_money(self.charges),
+                display_money(self.credits)
+            ));
+        }
+        text.push('.');
+        if let Some(first) = self.provisional.iter().position(|p| *p) {
+            text.push_str(&format!(
+                " Days from {} on are provisional.",
+                self.days[first]
+            ));
+        }
+        text
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
         let body = scope_band(root, &self.scope)?;
@@ -473,6 +515,15 @@ impl Figure for DailyChart {
         // Charges stack up from zero, the largest key first and "other" on top; credits stack
         // down from zero in the same order. The edges were summed exactly (`stack`): pixel
         // positions are the only place money becomes f64.
+        // A gap of 3 pixels each side of a bar, less when days are narrow (a year is about 2
+        // pixels a day), and bars at most 80 pixels wide, centred, when days are few.
+        let slot = chart.plotting_area().dim_in_pixel().0 / self.days.len().max(1) as u32;
+        let gap = match slot {
+            0..=4 => 0,
+            5..=11 => 1,
+            _ => 3.max(slot.saturating_sub(80) / 2),
+        };
+        let gap_px = gap as i32;
         let mut hatches = Vec::new();
         let mut bars = Vec::new();
         for (i, stack) in self.stacks.iter().enumerate() {
@@ -495,7 +546,7 @@ impl Figure for DailyChart {
                     hatches.push(corners.clone());
                 }
                 let mut bar = Rectangle::new(corners, fill.filled());
-                bar.set_margin(0, 0, 3, 3);
+                bar.set_margin(0, 0, gap, gap);
                 bars.push(bar);
             }
         }
@@ -505,7 +556,11 @@ impl Figure for DailyChart {
         for [a, b] in hatches {
             let (x0, y0) = chart.backend_coord(&a);
             let (x1, y1) = chart.backend_coord(&b);
-            hatch(&area, (x0 - left + 3, y0 - top), (x1 - left - 3, y1 - top))?;
+            hatch(
+                &area,
+                (x0 - left + gap_px, y0 - top),
+                (x1 - left - gap_px, y1 - top),
+            )?;
         }
         zero_line(&mut chart)?;
         let credits = self.has_credits();
@@ -518,13 +573,17 @@ impl Figure for DailyChart {
                 let net = stack.net.to_f64().unwrap_or(0.0);
                 let (x0, y) = chart.backend_coord(&(SegmentValue::Exact(i), net));
                 let (x1, _) = chart.backend_coord(&(SegmentValue::Exact(i + 1), net));
-                net_tick(&area, (x0 - left + 3, x1 - left - 3), y - top)?;
+                net_tick(&area, (x0 - left + gap_px, x1 - left - gap_px), y - top)?;
             }
         }
         // The legend reads top-down like the stacks: the charges from the top down, then the
         // keys that only have credits, from zero down.
         let entry = |(s, series): (usize, &Series)| LegendEntry {
-            label: series.label.clone(),
+            label: if series.is_other {
+                format!("{} ({} keys)", series.label, series.keys)
+            } else {
+                series.label.clone()
+            },
             swatch: Swatch::Solid(series_color(s, series.is_other)),
         };
         let charged = |series: &Series| series.up.iter().any(|v| !v.is_zero());
@@ -565,6 +624,40 @@ impl Figure for DailyChart {
 }
 
 impl Figure for ShareChart {
+    fn title(&self) -> String {
+        format!("Cost by {} ({})", self.key_name, self.currency)
+    }
+
+    fn description(&self) -> String {
+        let bars: Vec<String> = self
+            .bars
+            .iter()
+            .zip(self.shares())
+            .map(|(bar, share)| {
+                format!(
+                    "{} {} ({})",
+                    bar.label,
+                    display_money(bar.cost),
+                    percent_text(share)
+                )
+            })
+            .collect();
+        let mut text = format!(
+            "Horizontal bars of the charges by {}, largest first: {}.",
+            self.key_name,
+            bars.join("; ")
+        );
+        if !self.credits.is_empty() {
+            text.push_str(&format!(
+                " Credits and refunds {}, net total {} {}.",
+                display_money(self.credits_total),
+                display_money(self.total),
+                self.currency
+            ));
+        }
+        text
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
         let body = scope_band(root, &self.scope)?;
@@ -572,19 +665,19 @@ impl Figure for ShareChart {
         let split = (!self.credits.is_empty()).then(|| split_legend(&body, 300));
         let plot = split.as_ref().map_or(&body, |(plot, _)| plot);
         let label_width = if self.credits.is_empty() { 330u32 } else { 260 };
-        let label_style = text_style(14);
+        let label_style = text_style(TEXT);
         let labels: Vec<String> = self
             .bars
             .iter()
             .map(|bar| {
-                let text = if bar.is_other {
+                if bar.is_other {
                     format!("{} ({} keys)", bar.label, bar.keys)
                 } else {
                     bar.label.clone()
-                };
-                fit_text(plot, &text, &label_style, label_width - 16)
+                }
             })
             .collect();
+        let labels = fit_labels(plot, &labels, &label_style, label_width - 16);
         let largest = self.bars.iter().map(|b| b.cost).max().unwrap_or_default();
         // Room on the right for the value labels.
         let x_top = axis_top(largest, 1.32);
@@ -606,7 +699,8 @@ impl Figure for ShareChart {
         let mut chart = ChartBuilder::on(plot)
             .caption(title, caption_style())
             .margin(16)
-            .x_label_area_size(44)
+            .margin_right(44)
+            .x_label_area_size(54)
             .y_label_area_size(label_width)
             .build_cartesian_2d(0f64..x_top, segments(count))?;
         // The largest bar at the top: bar n sits at segment count - 1 - n.
@@ -616,8 +710,8 @@ impl Figure for ShareChart {
             }
             _ => String::new(),
         };
-        let with_cents = x_top < 5.0;
-        let x_formatter = |value: &f64| tick_label(*value, with_cents);
+        let ticks = MoneyTicks::for_ticks(&MoneyTicks::values(0.0, x_top));
+        let x_formatter = |value: &f64| ticks.label(*value);
         let x_desc = if self.credits.is_empty() {
             format!("cost ({})", self.currency)
         } else {
@@ -629,13 +723,20 @@ impl Figure for ShareChart {
             .light_line_style(WHITE)
             .bold_line_style(RGBColor(222, 222, 222))
             .y_labels(count)
+            .x_labels(10)
             .y_label_formatter(&y_formatter)
             .x_label_formatter(&x_formatter)
             .x_desc(x_desc)
             .label_style(label_style.clone())
-            .axis_desc_style(text_style(14))
+            .axis_desc_style(text_style(TEXT))
             .draw()?;
-        let bar_margin = if count > 12 { 2 } else { 6 };
+        // Bars at most 44 pixels thick: one or two keys do not fill the plot with a slab.
+        let slot = chart.plotting_area().dim_in_pixel().1 / count as u32;
+        let bar_margin = if count > 12 {
+            2
+        } else {
+            6.max(slot.saturating_sub(44) / 2)
+        };
         chart.draw_series::<BackendCoordOnly, Rectangle<(f64, SegmentValue<usize>)>, _, _>(
             self.bars.iter().enumerate().map(|(n, bar)| {
                 let slot = count - 1 - n;
@@ -651,7 +752,7 @@ impl Figure for ShareChart {
             }),
         )?;
         // Value labels just right of each bar, in pixels so the gap does not depend on scale.
-        let value_style = text_style(13).pos(Pos::new(HPos::Left, VPos::Center));
+        let value_style = text_style(TEXT).pos(Pos::new(HPos::Left, VPos::Center));
         let area = chart.plotting_area().strip_coord_spec();
         let (left, top) = area.get_base_pixel();
         for (n, (bar, share)) in self.bars.iter().zip(self.shares()).enumerate() {
@@ -682,15 +783,15 @@ impl ShareChart {
     /// The credits column: each key's credits, then charges, credits and the net total.
     fn draw_credits<DB: DrawingBackend>(&self, side: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let (width, _) = side.dim_in_pixel();
-        let style = text_style(14);
+        let style = text_style(TEXT);
         let right = style.pos(Pos::new(HPos::Right, VPos::Top));
         let mut y = 56i32;
         side.draw(&Text::new("Credits and refunds", (8, y), title_style()))?;
-        y += 18;
+        y += 22;
         side.draw(&Text::new(
             "(not a share: below zero)",
             (8, y),
-            text_style(12),
+            text_style(TEXT),
         ))?;
         y += 28;
         for credit in &self.credits {
@@ -711,7 +812,7 @@ impl ShareChart {
             );
             side.draw(&Text::new(label, (8, y), style.clone()))?;
             side.draw(&Text::new(amount, (width as i32 - 24, y), right.clone()))?;
-            y += 24;
+            y += 26;
         }
         let figures = [self.gross, self.credits_total, self.total];
         draw_net_figures(side, &self.currency, figures)
