@@ -755,9 +755,8 @@ fn alerts_state_notifies_once_per_alert_per_month() {
     assert_eq!(doc["alerts"][0]["already_fired_on"], Value::Null);
     let state = json(&work.read("state/search.json"));
     assert_eq!(state["kind"], "tally alerts state");
-    assert_eq!(state["period"], "2026-10");
     assert_eq!(
-        state["fired"],
+        state["periods"]["2026-10"],
         serde_json::json!([{"alert": "threshold 500", "on": "2026-10-19"}])
     );
 
@@ -783,14 +782,13 @@ fn alerts_state_notifies_once_per_alert_per_month() {
     assert_eq!(doc["alerts"][1]["already_fired_on"], Value::Null);
     assert_eq!(state_run(&work, "2026-10-21", &[]).code(), 0);
 
-    // November: the period changed, the state starts over. 300.00 a day reaches 500 on the
-    // 2nd (600.00); 900.00 by the 3rd.
+    // November: the period changed, November's records start empty (October's are kept).
+    // 300.00 a day reaches 500 on the 2nd (600.00); 900.00 by the 3rd.
     let november = state_run(&work, "2026-11-05", &["--format", "csv"]);
     assert_eq!(november.code(), 3, "{}", november.stderr());
     let state = json(&work.read("state/search.json"));
-    assert_eq!(state["period"], "2026-11");
     assert_eq!(
-        state["fired"],
+        state["periods"]["2026-11"],
         serde_json::json!([{"alert": "threshold 500", "on": "2026-11-05"}])
     );
     assert!(
@@ -831,7 +829,7 @@ fn alerts_state_concurrent_runs_notify_once() {
     sorted.sort();
     assert_eq!(sorted, [0, 0, 0, 3], "{codes:?}");
     let state = json(&work.read("state/search.json"));
-    assert_eq!(state["fired"].as_array().unwrap().len(), 1);
+    assert_eq!(state["periods"]["2026-10"].as_array().unwrap().len(), 1);
 }
 
 #[test]
@@ -1283,4 +1281,90 @@ fn alerts_and_report_no_forecast_over_a_gap_in_the_inputs() {
     let doc = json(&filtered.stdout());
     assert_eq!(doc["forecast"]["projected_month_end"], "0.00", "{doc}");
     assert_eq!(doc["forecast"]["final_through"], "2026-10-17");
+}
+
+fn month_state_run(work: &Workdir, month: &str, as_of: &str) -> crate::util::Run {
+    work.run(&[
+        "alerts",
+        "exports",
+        "--month",
+        month,
+        "--as-of",
+        as_of,
+        "--project",
+        "search-prod",
+        "--threshold",
+        "500",
+        "--state",
+        "state/search.json",
+    ])
+}
+
+#[test]
+fn alerts_state_keeps_each_period_apart() {
+    // October reaches 500 (920.00 by the 19th); September's 600.00 reached it too. A closing
+    // run for September sharing the file must not reset October's records, nor October's
+    // runs September's: each run reads and writes its own period only.
+    let work = three_months();
+    assert_eq!(month_state_run(&work, "2026-10", "2026-10-19").code(), 3);
+    assert_eq!(month_state_run(&work, "2026-10", "2026-10-20").code(), 0);
+    let september = month_state_run(&work, "2026-09", "2026-10-29");
+    assert_eq!(september.code(), 3, "{}", september.stderr());
+    assert_eq!(month_state_run(&work, "2026-10", "2026-10-29").code(), 0);
+    assert_eq!(month_state_run(&work, "2026-09", "2026-10-30").code(), 0);
+    let state = json(&work.read("state/search.json"));
+    assert_eq!(state["version"], 2);
+    assert_eq!(
+        state["periods"],
+        serde_json::json!({
+            "2026-09": [{"alert": "threshold 500", "on": "2026-10-29"}],
+            "2026-10": [{"alert": "threshold 500", "on": "2026-10-19"}],
+        })
+    );
+}
+
+#[test]
+fn alerts_state_prunes_old_periods_and_refuses_a_damaged_one() {
+    let work = three_months();
+    assert_eq!(month_state_run(&work, "2026-10", "2026-10-19").code(), 3);
+    let identity = json(&work.read("state/search.json"))["alert"].clone();
+    // A version 1 file (one period) is read as that period's records.
+    let v1 = serde_json::json!({
+        "kind": "tally alerts state", "version": 1, "alert": identity, "period": "2026-10",
+        "fired": [{"alert": "threshold 500", "on": "2026-10-12"}]
+    });
+    work.create("state/search.json", v1.to_string());
+    let run = month_state_run(&work, "2026-10", "2026-10-19");
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+
+    // Periods more than 13 months before the newest are dropped on the next write; 2025-09
+    // (13 months before 2026-10) stays.
+    let old = serde_json::json!({
+        "kind": "tally alerts state", "version": 2, "alert": identity,
+        "periods": {
+            "2025-08": [{"alert": "threshold 500", "on": "2025-08-20"}],
+            "2025-09": [{"alert": "threshold 500", "on": "2025-09-20"}],
+            "2026-09": [{"alert": "threshold 500", "on": "2026-09-20"}],
+        }
+    });
+    work.create("state/search.json", old.to_string());
+    assert_eq!(month_state_run(&work, "2026-10", "2026-10-19").code(), 3);
+    let state = json(&work.read("state/search.json"));
+    let periods: Vec<&String> = state["periods"].as_object().unwrap().keys().collect();
+    assert_eq!(periods, ["2025-09", "2026-09", "2026-10"]);
+
+    // A period that is no month is an error, and the file is left as it is.
+    let damaged = serde_json::json!({
+        "kind": "tally alerts state", "version": 2, "alert": identity,
+        "periods": {"2027-13": [{"alert": "threshold 500", "on": "2026-09-20"}]}
+    })
+    .to_string();
+    work.create("state/search.json", &damaged);
+    let run = month_state_run(&work, "2026-10", "2026-10-19");
+    let stderr = run.fails();
+    assert!(
+        stderr.contains("period \"2027-13\" is not a month (YYYY-MM)"),
+        "{stderr}"
+    );
+    assert_eq!(work.read("state/search.json"), damaged);
 }
