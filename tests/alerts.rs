@@ -1041,13 +1041,17 @@ fn alerts_forecast_of_a_constant_rate_month() {
         doc["forecast"],
         serde_json::json!({
             "method": "final spend + run-rate × remaining days; run-rate = mean of the last 7 \
-                       final days (fewer when fewer are final); provisional days are not counted",
+                       final days (fewer when fewer are final); a provisional day counts at the larger \
+                       of its actual spend and the run-rate",
             "final_through": "2026-10-17",
             "final_spend": "170.00",
             "run_rate_days": 7,
             "run_rate_sum": "70.00",
             "run_rate": "10.00",
             "remaining_days": 14,
+            // The provisional 18th..20th spent 10.00 each: the run-rate, not above it.
+            "provisional_at_actual_days": 0,
+            "provisional_at_actual_spend": "0.00",
             "projected_month_end": "310.00",
             "thresholds": [
                 {"threshold": "150", "reach": "already", "day": "2026-10-15"},
@@ -1367,4 +1371,52 @@ fn alerts_state_prunes_old_periods_and_refuses_a_damaged_one() {
         "{stderr}"
     );
     assert_eq!(work.read("state/search.json"), damaged);
+}
+
+#[test]
+fn report_on_a_month_already_over_has_no_forecast() {
+    // The README quick start: October as of November 2nd, 10:30Z. October is over (the 30th
+    // and 31st provisional): no forecast line, key or manifest entry, where one said 3,078.40
+    // under the 3,103.46 spent.
+    let work = Workdir::new();
+    let console = fixture("console");
+    let args = [
+        "report",
+        console.as_str(),
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-02T10:30Z",
+        "--by",
+        "service",
+    ];
+    let table = work.run(&args).ok();
+    assert!(table.contains("3,103.46"), "{table}");
+    assert!(!table.contains("forecast"), "{table}");
+    let mut with_json = args.to_vec();
+    with_json.extend(["--format", "json"]);
+    let doc = json(&work.run(&with_json).ok());
+    assert!(doc.get("forecast").is_none(), "{doc}");
+
+    // The alerts of the same month still project it: of the provisional 30th and 31st, one
+    // (142.024104) is above the run-rate (748.55566883 / 7 = 106.94…) and counts at its actual
+    // spend, the other (96.91…) at the run-rate: 2864.53006713 + 142.024104 + 106.936524…
+    // = 3113.49, never below the 3103.46 spent.
+    let run = work.run(&[
+        "alerts",
+        console.as_str(),
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-02T10:30Z",
+        "--threshold",
+        "5000",
+        "--format",
+        "json",
+    ]);
+    let doc = json(&run.stdout());
+    assert_eq!(doc["month_to_date"], "3103.45954429");
+    assert_eq!(doc["forecast"]["projected_month_end"], "3113.49", "{doc}");
+    assert_eq!(doc["forecast"]["provisional_at_actual_days"], 1, "{doc}");
+    assert_eq!(doc["forecast"]["provisional_at_actual_spend"], "142.024104");
 }
