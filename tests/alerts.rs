@@ -1420,3 +1420,56 @@ fn report_on_a_month_already_over_has_no_forecast() {
     assert_eq!(doc["forecast"]["provisional_at_actual_days"], 1, "{doc}");
     assert_eq!(doc["forecast"]["provisional_at_actual_spend"], "142.024104");
 }
+
+#[test]
+fn alerts_previous_invoice_that_cannot_be_kept_exactly_is_a_usage_error() {
+    let work = two_months();
+    // 2^95: the invoice fits, twice it does not (more than 96 bits); 29 decimal places are
+    // more than tally keeps (it was read as 0.00). Both: exit 2 naming the option, before
+    // any input is read.
+    for (extra, says) in [
+        (
+            &["--previous-invoice=39614081257132168796771975168"][..],
+            "--previous-invoice 39614081257132168796771975168: 2 × the invoice cannot be kept \
+             exactly",
+        ),
+        (
+            &["--previous-invoice", "1e6", "--spike-factor", "1.5"][..],
+            "--previous-invoice \"1e6\": expected a plain decimal",
+        ),
+        (
+            &["--previous-invoice", "0.00000000000000000000000000001"],
+            "--previous-invoice \"0.00000000000000000000000000001\": more than 28 decimal places",
+        ),
+    ] {
+        let run = invoice_run(&work, extra);
+        assert_eq!(run.code(), 2, "{extra:?}: {}", run.stderr());
+        assert!(run.stderr().contains(says), "{}", run.stderr());
+        assert!(run.stdout().is_empty());
+    }
+    // 28 places, trailing zeros aside, are kept: 2 × 0.000…01 (28 places) < 80.00 fires.
+    let run = invoice_run(
+        &work,
+        &["--previous-invoice", "0.0000000000000000000000000001000"],
+    );
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert_eq!(
+        json(&run.stdout())["alerts"][0]["previous_invoice"],
+        "0.0000000000000000000000000001"
+    );
+    // In the config file: named with its place there.
+    work.create(
+        "alerts.toml",
+        "[alert.a]\nspike_factor = \"3\"\nprevious_invoice = \"39614081257132168796771975168\"\n",
+    );
+    let run = invoice_run(&work, &["--config", "alerts.toml"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains(
+            "alerts.toml: [alert.a] previous_invoice 39614081257132168796771975168: 3 × the \
+             invoice cannot be kept exactly"
+        ),
+        "{}",
+        run.stderr()
+    );
+}
