@@ -123,6 +123,8 @@ fn alerts_thresholds_report_their_first_days_and_exit_3() {
             "currency",
             "month_to_date",
             "provisional_days",
+            "rows_skipped",
+            "skipped_cost",
             "forecast",
             "alerts"
         ]
@@ -541,6 +543,8 @@ fn alerts_by_project_fires_only_the_group_that_crossed() {
             "currency",
             "month_to_date",
             "provisional_days",
+            "rows_skipped",
+            "skipped_cost",
             "forecast",
             "by",
             "groups"
@@ -1471,5 +1475,81 @@ fn alerts_previous_invoice_that_cannot_be_kept_exactly_is_a_usage_error() {
         ),
         "{}",
         run.stderr()
+    );
+}
+
+#[test]
+fn alerts_skip_bad_rows_says_how_many_were_skipped() {
+    let work = two_months();
+    // Three bad rows: two with a date that is no day (their cost, 7.00 + 3.00, readable), one
+    // with a cost that is no number.
+    let mut bad = HEADER.to_string();
+    bad.push_str(&row("2026-10-40", "search-prod", "7.00"));
+    bad.push_str(&row("2026-13-01", "search-prod", "3.00"));
+    bad.push_str(&row("2026-10-05", "search-prod", "x"));
+    work.create("exports/late.csv", bad);
+    let args = [
+        "alerts",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-10",
+        "--project",
+        "search-prod",
+        "--threshold",
+        "5000",
+        "--skip-bad-rows",
+        "--out",
+        "out",
+    ];
+    // Quiet, nothing fired (1110.00 < 5000; 1110.00 ≤ 2 × 600.00): one line on stderr all
+    // the same, since rows were lost.
+    let quiet = work.run(&[&args[..], &["-q"]].concat());
+    assert_eq!(quiet.code(), 0, "{}", quiet.stderr());
+    assert!(quiet.stdout().is_empty());
+    let rejects = std::path::Path::new("out").join("rejects.csv");
+    assert_eq!(
+        quiet.stderr(),
+        format!("skipped 3 bad rows; listed in {}\n", rejects.display())
+    );
+    let doc = json(&work.read("out/alerts.json"));
+    assert_eq!(doc["rows_skipped"], 3);
+    assert_eq!(doc["skipped_cost"], "10.00");
+    let csv = work.read("out/alerts.csv");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "period,as_of,kind,threshold,factor,fired,first_day,month_to_date,\
+         previous_month_total,currency,provisional,note,rows_skipped,skipped_cost"
+    );
+    for line in lines {
+        assert!(line.ends_with(",3,10.00"), "{line}");
+    }
+    // The table's heading line says it too.
+    let table = work.run(&args);
+    assert_eq!(table.code(), 0, "{}", table.stderr());
+    let heading = table.stdout().lines().next().unwrap().to_string();
+    assert!(
+        heading.ends_with(
+            "spend 1,110.00 USD (2026-10-01 to 2026-10-31), project=search-prod; skipped 3 bad \
+             rows (10.00 USD readable in 2 of them, not counted)"
+        ),
+        "{heading}"
+    );
+    // Without skipped rows: 0 and null, and the CSV column is 0.
+    work.create("exports/late.csv", HEADER);
+    let clean = work.run(&[&args[..], &["-q"]].concat());
+    assert_eq!(clean.code(), 0, "{}", clean.stderr());
+    assert_eq!(clean.stderr(), "");
+    let doc = json(&work.read("out/alerts.json"));
+    assert_eq!(doc["rows_skipped"], 0);
+    assert_eq!(doc["skipped_cost"], Value::Null);
+    assert!(
+        work.read("out/alerts.csv")
+            .lines()
+            .nth(1)
+            .unwrap()
+            .ends_with(",0,")
     );
 }
