@@ -11,15 +11,23 @@
 //!   change made this month. A final day without rows counts as a day without spend. The
 //!   previous month's days are not used: a new month often starts at a new rate (a new plan, a
 //!   new project), and the forecast then says how few days it rests on.
-//! - **Projection** = final spend + run-rate × remaining days (every day after the last final
-//!   day, the provisional ones included, to the month's end). Computed as
-//!   `final + (S × R) / n` (S the sum of the n rate days, R the remaining days): the product is
-//!   exact, the one division is rounded half-even to the 28 significant digits rust_decimal
-//!   holds, and the outputs round the projection half-even to cents. It is never added to
-//!   actual spend: it is its own figure.
+//! - **Provisional days** up to the as-of day count at the **larger of their actual (partial)
+//!   spend and the run-rate**: a day whose costs are still arriving has spent at least what
+//!   it already shows, so the projection is never below spend to date unless credits make the
+//!   run-rate negative. A credit on a provisional day lowers that day's actual; when that
+//!   takes it below the run-rate, the day counts at the run-rate (the credit is not projected).
+//! - **Projection** = final spend + the provisional days counted at their actual spend + run-rate
+//!   × the other remaining days (every day after the last final day to the month's end: the
+//!   provisional days below the run-rate and the days still to come). Computed as
+//!   `final + A + (S × R) / n` (A the provisional days' actual spend counted, S the sum of the
+//!   n rate days, R the days at the run-rate): the sums and the product are exact, the one
+//!   division is rounded half-even to the 28 significant digits rust_decimal holds, and the
+//!   outputs round the projection half-even to cents. It is never added to actual spend: it
+//!   is its own figure.
 //! - **The day a threshold is reached**: the first day whose projected running sum
-//!   (`final + S × k / n` on the k-th day after the last final day) reaches it, decided
-//!   exactly as `S × k >= n × (threshold − final)`, with no rounding; "already reached" when
+//!   (final spend plus each day after the last final day at its counted value) reaches it,
+//!   decided exactly in units of 1/n (a day at the run-rate adds S, a day at its actual adds
+//!   n × actual) against `n × (threshold − final)`, with no rounding; "already reached" when
 //!   actual spend reached it, "not this month" when the projection stays below.
 //! - No forecast before the month's first final day (nothing to project from), for a month
 //!   whose days are all final (nothing left to project), or for a month after the as-of day;
@@ -45,9 +53,15 @@ pub struct Forecast {
     pub rate_days: u32,
     /// Their spend (`S`), exact.
     pub rate_sum: Decimal,
-    /// Days from `final_through` (excluded) to the month's end (`R`, at least 1).
+    /// Days from `final_through` (excluded) to the month's end (at least 1).
     pub remaining_days: u32,
-    /// `final + S × R / n` (the division rounded half-even to 28 digits).
+    /// The provisional days (up to the as-of day) whose actual spend is above the run-rate:
+    /// they count at their actual spend, every other remaining day at the run-rate.
+    pub at_actual: BTreeMap<Day, Decimal>,
+    /// Their sum (`A`), exact.
+    pub actual_spend: Decimal,
+    /// `final + A + S × (remaining − at_actual) / n` (the division rounded half-even to 28
+    /// digits).
     pub projected: Decimal,
 }
 
@@ -70,6 +84,32 @@ impl Forecast {
             .unwrap_or_default()
     }
 
+    /// The projected running sum on each remaining day (the k-th day after `final_through`
+    /// first): final spend + the days so far at their counted values, one division by n per
+    /// day (rounded half-even to 28 digits). `None` when a figure cannot be kept.
+    pub fn running(&self) -> Option<Vec<Decimal>> {
+        let n = Decimal::from(self.rate_days);
+        let mut scaled = Decimal::ZERO;
+        (1..=self.remaining_days)
+            .map(|k| {
+                let day = self
+                    .final_through
+                    .checked_add_days(chrono::Days::new(u64::from(k)))?;
+                let step = match self.at_actual.get(&day) {
+                    Some(actual) => actual.checked_mul(n)?,
+                    None => self.rate_sum,
+                };
+                scaled = scaled.checked_add(step)?;
+                self.final_spend.checked_add(scaled.checked_div(n)?)
+            })
+            .collect()
+    }
+
+    /// The remaining days projected at the run-rate (`R`).
+    pub fn rate_remaining(&self) -> u32 {
+        self.remaining_days - self.at_actual.len() as u32
+    }
+
     /// When `threshold` is reached: `actual` is the day actual spend reached it, if it did.
     pub fn reach(&self, threshold: Decimal, actual: Option<Day>) -> Reach {
         if let Some(day) = actual {
@@ -85,17 +125,29 @@ impl Forecast {
             // Reached by final spend (actual would normally say so first).
             return Reach::Already(self.final_through);
         }
-        (1..=self.remaining_days)
-            .find(|k| {
-                self.rate_sum
-                    .checked_mul(Decimal::from(*k))
-                    .is_some_and(|projected| projected >= need)
-            })
-            .and_then(|k| {
-                self.final_through
-                    .checked_add_days(chrono::Days::new(u64::from(k)))
-            })
-            .map_or(Reach::NotThisMonth, Reach::On)
+        // The projected running sum after the last final day, in units of 1/n.
+        let n = Decimal::from(self.rate_days);
+        let mut sum = Decimal::ZERO;
+        for k in 1..=self.remaining_days {
+            let Some(day) = self
+                .final_through
+                .checked_add_days(chrono::Days::new(u64::from(k)))
+            else {
+                break;
+            };
+            let step = match self.at_actual.get(&day) {
+                Some(actual) => actual.checked_mul(n),
+                None => Some(self.rate_sum),
+            };
+            match step.and_then(|step| sum.checked_add(step)) {
+                Some(next) => sum = next,
+                None => break,
+            }
+            if sum >= need {
+                return Reach::On(day);
+            }
+        }
+        Reach::NotThisMonth
     }
 }
 
@@ -145,11 +197,29 @@ pub fn project(
     }
     let rate_days = rate.len() as u32;
     let remaining_days = (month.to - final_through).num_days() as u32;
+    // A provisional day up to the as-of day counts at its actual spend when that is above the
+    // run-rate (actual × n > S, exactly), else at the run-rate.
+    let as_of_day = delay.as_of.date_naive();
+    let n = Decimal::from(rate_days);
+    let mut at_actual = BTreeMap::new();
+    let mut actual_spend = Decimal::ZERO;
+    for (day, actual) in daily.range(final_through.succ_opt().unwrap_or(final_through)..) {
+        if *day > month.to.min(as_of_day) || *day <= final_through {
+            continue;
+        }
+        if actual.checked_mul(n).ok_or(Overflow)? > rate_sum {
+            at_actual.insert(*day, *actual);
+            actual_spend = exact_add(actual_spend, *actual)?;
+        }
+    }
+    let at_rate = remaining_days - at_actual.len() as u32;
     let rest = rate_sum
-        .checked_mul(Decimal::from(remaining_days))
-        .and_then(|product| product.checked_div(Decimal::from(rate_days)))
+        .checked_mul(Decimal::from(at_rate))
+        .and_then(|product| product.checked_div(n))
         .ok_or(Overflow)?;
-    let projected = final_spend.checked_add(rest).ok_or(Overflow)?;
+    let projected = exact_add(final_spend, actual_spend)?
+        .checked_add(rest)
+        .ok_or(Overflow)?;
     Ok(Some(Forecast {
         month,
         final_through,
@@ -157,6 +227,8 @@ pub fn project(
         rate_days,
         rate_sum,
         remaining_days,
+        at_actual,
+        actual_spend,
         projected,
     }))
 }
@@ -231,9 +303,75 @@ mod tests {
     }
 
     #[test]
+    fn forecast_counts_a_provisional_day_at_its_actual_when_above_the_run_rate() {
+        // 10.00 a day on the 1st..17th (final as of the 21st: 170.00, rate 10.00); the
+        // provisional 18th holds 50.00 (above the rate: counts 50.00), the 19th 4.00 (below:
+        // counts 10.00), the 20th a credit of -5.00 (below: counts 10.00). The 21st..31st are
+        // 11 days at 10.00. Projection: 170.00 + 50.00 + 10.00 × 13 = 350.00; spend to date
+        // is 170 + 50 + 4 - 5 = 219.00, below it.
+        let mut daily: BTreeMap<Day, Decimal> = day("2026-10-01")
+            .iter_days()
+            .take(17)
+            .map(|d| (d, money("10.00")))
+            .collect();
+        daily.insert(day("2026-10-18"), money("50.00"));
+        daily.insert(day("2026-10-19"), money("4.00"));
+        daily.insert(day("2026-10-20"), money("-5.00"));
+        // A row after the as-of day is not counted as a provisional day's actual.
+        daily.insert(day("2026-10-25"), money("1000.00"));
+        let forecast = project(october(), &daily, delay("2026-10-21"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(forecast.final_spend, money("170.00"));
+        assert_eq!(forecast.remaining_days, 14);
+        assert_eq!(
+            forecast.at_actual,
+            BTreeMap::from([(day("2026-10-18"), money("50.00"))])
+        );
+        assert_eq!(forecast.actual_spend, money("50.00"));
+        assert_eq!(forecast.rate_remaining(), 13);
+        assert_eq!(forecast.projected, money("350.00"));
+        // The running sum: 220.00 on the 18th, 230.00 on the 19th, then 10.00 a day.
+        let running = forecast.running().unwrap();
+        assert_eq!(running[0], money("220.00"));
+        assert_eq!(running[1], money("230.00"));
+        assert_eq!(running[13], money("350.00"));
+        assert_eq!(
+            forecast.reach(money("220"), None),
+            Reach::On(day("2026-10-18"))
+        );
+        assert_eq!(
+            forecast.reach(money("230.01"), None),
+            Reach::On(day("2026-10-20"))
+        );
+        assert_eq!(
+            forecast.reach(money("350"), None),
+            Reach::On(day("2026-10-31"))
+        );
+        assert_eq!(forecast.reach(money("350.01"), None), Reach::NotThisMonth);
+
+        // A month over (as of November 2nd, the 30th and 31st provisional, both above the
+        // rate): the projection is the actual spend, never below it.
+        let mut daily: BTreeMap<Day, Decimal> = day("2026-10-01")
+            .iter_days()
+            .take(31)
+            .map(|d| (d, money("10.00")))
+            .collect();
+        daily.insert(day("2026-10-30"), money("30.00"));
+        daily.insert(day("2026-10-31"), money("12.00"));
+        let forecast = project(october(), &daily, delay("2026-11-02"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(forecast.final_through, day("2026-10-29"));
+        assert_eq!(forecast.rate_remaining(), 0);
+        assert_eq!(forecast.projected, money("332.00"));
+    }
+
+    #[test]
     fn forecast_early_month_uses_the_final_days_there_are() {
-        // As of the 6th only the 1st and 2nd are final: 3.00 and 4.00, a rate of 3.50 over
-        // 29 remaining days: 7.00 + 7.00 × 29 / 2 = 108.50.
+        // As of the 6th only the 1st and 2nd are final: 3.00 and 4.00, a rate of 3.50; the
+        // provisional 3rd counts at its 100.00 (above the rate), the other 28 remaining days
+        // at 3.50: 7.00 + 100.00 + 7.00 × 28 / 2 = 205.00.
         let daily: BTreeMap<Day, Decimal> = [
             (day("2026-10-01"), money("3.00")),
             (day("2026-10-02"), money("4.00")),
@@ -244,7 +382,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(forecast.rate_days, 2);
-        assert_eq!(forecast.projected, money("108.50"));
+        assert_eq!(forecast.projected, money("205.00"));
         // A rate of 1/3 a day: the division keeps 28 digits, rounded half-even.
         let thirds: BTreeMap<Day, Decimal> = [(day("2026-10-01"), money("1"))].into();
         let forecast = project(october(), &thirds, delay("2026-10-07"))

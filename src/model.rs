@@ -26,6 +26,24 @@ pub fn exact_add(a: Decimal, b: Decimal) -> Result<Decimal, Overflow> {
     Ok(sum)
 }
 
+/// Multiplies two exact amounts. `rust_decimal` rounds a product whose digits do not fit its
+/// 96-bit mantissa or 28 decimal places; here that is an error, like overflow.
+pub fn exact_mul(a: Decimal, b: Decimal) -> Result<Decimal, Overflow> {
+    let mut mantissa = a.mantissa().checked_mul(b.mantissa()).ok_or(Overflow)?;
+    let mut scale = a.scale() + b.scale();
+    // Trailing zeros are no digits lost.
+    while scale > 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    let exact = Decimal::try_from_i128_with_scale(mantissa, scale).map_err(|_| Overflow)?;
+    // The same value with rust_decimal's own multiplication (which keeps the scale it can).
+    match a.checked_mul(b) {
+        Some(product) if product == exact => Ok(product),
+        _ => Err(Overflow),
+    }
+}
+
 /// A sum that would not fit exactly in 28 significant digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overflow;
@@ -299,6 +317,31 @@ impl KeyKind {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn exact_mul_refuses_a_rounded_product() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(exact_mul(d("2"), d("1300.00")), Ok(d("2600.00")));
+        assert_eq!(exact_mul(d("1.5"), d("0.2")), Ok(d("0.3")));
+        // 2^95 × 2 = 2^96: one past the 96-bit mantissa.
+        assert_eq!(
+            exact_mul(d("2"), d("39614081257132168796771975168")),
+            Err(Overflow)
+        );
+        assert_eq!(
+            exact_mul(d("1"), d("39614081257132168796771975168")),
+            Ok(d("39614081257132168796771975168"))
+        );
+        // 28 places × 1 place = 29: rounded by rust_decimal, refused here.
+        assert_eq!(
+            exact_mul(d("0.0000000000000000000000000001"), d("1.5")),
+            Err(Overflow)
+        );
+        assert_eq!(
+            exact_mul(d("0.0000000000000000000000000001"), d("2.0")),
+            Ok(d("0.0000000000000000000000000002"))
+        );
+    }
 
     #[test]
     fn spread_parts_add_up_exactly_and_the_first_day_takes_the_remainder() {

@@ -123,6 +123,8 @@ fn alerts_thresholds_report_their_first_days_and_exit_3() {
             "currency",
             "month_to_date",
             "provisional_days",
+            "rows_skipped",
+            "skipped_cost",
             "forecast",
             "alerts"
         ]
@@ -541,6 +543,8 @@ fn alerts_by_project_fires_only_the_group_that_crossed() {
             "currency",
             "month_to_date",
             "provisional_days",
+            "rows_skipped",
+            "skipped_cost",
             "forecast",
             "by",
             "groups"
@@ -756,9 +760,8 @@ fn alerts_state_notifies_once_per_alert_per_month() {
     assert_eq!(doc["alerts"][0]["already_fired_on"], Value::Null);
     let state = json(&work.read("state/search.json"));
     assert_eq!(state["kind"], "tally alerts state");
-    assert_eq!(state["period"], "2026-10");
     assert_eq!(
-        state["fired"],
+        state["periods"]["2026-10"],
         serde_json::json!([{"alert": "threshold 500", "on": "2026-10-19"}])
     );
 
@@ -784,14 +787,13 @@ fn alerts_state_notifies_once_per_alert_per_month() {
     assert_eq!(doc["alerts"][1]["already_fired_on"], Value::Null);
     assert_eq!(state_run(&work, "2026-10-21", &[]).code(), 0);
 
-    // November: the period changed, the state starts over. 300.00 a day reaches 500 on the
-    // 2nd (600.00); 900.00 by the 3rd.
+    // November: the period changed, November's records start empty (October's are kept).
+    // 300.00 a day reaches 500 on the 2nd (600.00); 900.00 by the 3rd.
     let november = state_run(&work, "2026-11-05", &["--format", "csv"]);
     assert_eq!(november.code(), 3, "{}", november.stderr());
     let state = json(&work.read("state/search.json"));
-    assert_eq!(state["period"], "2026-11");
     assert_eq!(
-        state["fired"],
+        state["periods"]["2026-11"],
         serde_json::json!([{"alert": "threshold 500", "on": "2026-11-05"}])
     );
     assert!(
@@ -832,7 +834,7 @@ fn alerts_state_concurrent_runs_notify_once() {
     sorted.sort();
     assert_eq!(sorted, [0, 0, 0, 3], "{codes:?}");
     let state = json(&work.read("state/search.json"));
-    assert_eq!(state["fired"].as_array().unwrap().len(), 1);
+    assert_eq!(state["periods"]["2026-10"].as_array().unwrap().len(), 1);
 }
 
 #[test]
@@ -1044,13 +1046,17 @@ fn alerts_forecast_of_a_constant_rate_month() {
         doc["forecast"],
         serde_json::json!({
             "method": "final spend + run-rate × remaining days; run-rate = mean of the last 7 \
-                       final days (fewer when fewer are final); provisional days are not counted",
+                       final days (fewer when fewer are final); a provisional day counts at the larger \
+                       of its actual spend and the run-rate",
             "final_through": "2026-10-17",
             "final_spend": "170.00",
             "run_rate_days": 7,
             "run_rate_sum": "70.00",
             "run_rate": "10.00",
             "remaining_days": 14,
+            // The provisional 18th..20th spent 10.00 each: the run-rate, not above it.
+            "provisional_at_actual_days": 0,
+            "provisional_at_actual_spend": "0.00",
             "projected_month_end": "310.00",
             "thresholds": [
                 {"threshold": "150", "reach": "already", "day": "2026-10-15"},
@@ -1284,4 +1290,267 @@ fn alerts_and_report_no_forecast_over_a_gap_in_the_inputs() {
     let doc = json(&filtered.stdout());
     assert_eq!(doc["forecast"]["projected_month_end"], "0.00", "{doc}");
     assert_eq!(doc["forecast"]["final_through"], "2026-10-17");
+}
+
+fn month_state_run(work: &Workdir, month: &str, as_of: &str) -> crate::util::Run {
+    work.run(&[
+        "alerts",
+        "exports",
+        "--month",
+        month,
+        "--as-of",
+        as_of,
+        "--project",
+        "search-prod",
+        "--threshold",
+        "500",
+        "--state",
+        "state/search.json",
+    ])
+}
+
+#[test]
+fn alerts_state_keeps_each_period_apart() {
+    // October reaches 500 (920.00 by the 19th); September's 600.00 reached it too. A closing
+    // run for September sharing the file must not reset October's records, nor October's
+    // runs September's: each run reads and writes its own period only.
+    let work = three_months();
+    assert_eq!(month_state_run(&work, "2026-10", "2026-10-19").code(), 3);
+    assert_eq!(month_state_run(&work, "2026-10", "2026-10-20").code(), 0);
+    let september = month_state_run(&work, "2026-09", "2026-10-29");
+    assert_eq!(september.code(), 3, "{}", september.stderr());
+    assert_eq!(month_state_run(&work, "2026-10", "2026-10-29").code(), 0);
+    assert_eq!(month_state_run(&work, "2026-09", "2026-10-30").code(), 0);
+    let state = json(&work.read("state/search.json"));
+    assert_eq!(state["version"], 2);
+    assert_eq!(
+        state["periods"],
+        serde_json::json!({
+            "2026-09": [{"alert": "threshold 500", "on": "2026-10-29"}],
+            "2026-10": [{"alert": "threshold 500", "on": "2026-10-19"}],
+        })
+    );
+}
+
+#[test]
+fn alerts_state_prunes_old_periods_and_refuses_a_damaged_one() {
+    let work = three_months();
+    assert_eq!(month_state_run(&work, "2026-10", "2026-10-19").code(), 3);
+    let identity = json(&work.read("state/search.json"))["alert"].clone();
+    // A version 1 file (one period) is read as that period's records.
+    let v1 = serde_json::json!({
+        "kind": "tally alerts state", "version": 1, "alert": identity, "period": "2026-10",
+        "fired": [{"alert": "threshold 500", "on": "2026-10-12"}]
+    });
+    work.create("state/search.json", v1.to_string());
+    let run = month_state_run(&work, "2026-10", "2026-10-19");
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+
+    // Periods more than 13 months before the newest are dropped on the next write; 2025-09
+    // (13 months before 2026-10) stays.
+    let old = serde_json::json!({
+        "kind": "tally alerts state", "version": 2, "alert": identity,
+        "periods": {
+            "2025-08": [{"alert": "threshold 500", "on": "2025-08-20"}],
+            "2025-09": [{"alert": "threshold 500", "on": "2025-09-20"}],
+            "2026-09": [{"alert": "threshold 500", "on": "2026-09-20"}],
+        }
+    });
+    work.create("state/search.json", old.to_string());
+    assert_eq!(month_state_run(&work, "2026-10", "2026-10-19").code(), 3);
+    let state = json(&work.read("state/search.json"));
+    let periods: Vec<&String> = state["periods"].as_object().unwrap().keys().collect();
+    assert_eq!(periods, ["2025-09", "2026-09", "2026-10"]);
+
+    // A period that is no month is an error, and the file is left as it is.
+    let damaged = serde_json::json!({
+        "kind": "tally alerts state", "version": 2, "alert": identity,
+        "periods": {"2027-13": [{"alert": "threshold 500", "on": "2026-09-20"}]}
+    })
+    .to_string();
+    work.create("state/search.json", &damaged);
+    let run = month_state_run(&work, "2026-10", "2026-10-19");
+    let stderr = run.fails();
+    assert!(
+        stderr.contains("period \"2027-13\" is not a month (YYYY-MM)"),
+        "{stderr}"
+    );
+    assert_eq!(work.read("state/search.json"), damaged);
+}
+
+#[test]
+fn report_on_a_month_already_over_has_no_forecast() {
+    // The README quick start: October as of November 2nd, 10:30Z. October is over (the 30th
+    // and 31st provisional): no forecast line, key or manifest entry, where one said 3,078.40
+    // under the 3,103.46 spent.
+    let work = Workdir::new();
+    let console = fixture("console");
+    let args = [
+        "report",
+        console.as_str(),
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-02T10:30Z",
+        "--by",
+        "service",
+    ];
+    let table = work.run(&args).ok();
+    assert!(table.contains("3,103.46"), "{table}");
+    assert!(!table.contains("forecast"), "{table}");
+    let mut with_json = args.to_vec();
+    with_json.extend(["--format", "json"]);
+    let doc = json(&work.run(&with_json).ok());
+    assert!(doc.get("forecast").is_none(), "{doc}");
+
+    // The alerts of the same month still project it: of the provisional 30th and 31st, one
+    // (142.024104) is above the run-rate (748.55566883 / 7 = 106.94…) and counts at its actual
+    // spend, the other (96.91…) at the run-rate: 2864.53006713 + 142.024104 + 106.936524…
+    // = 3113.49, never below the 3103.46 spent.
+    let run = work.run(&[
+        "alerts",
+        console.as_str(),
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-02T10:30Z",
+        "--threshold",
+        "5000",
+        "--format",
+        "json",
+    ]);
+    let doc = json(&run.stdout());
+    assert_eq!(doc["month_to_date"], "3103.45954429");
+    assert_eq!(doc["forecast"]["projected_month_end"], "3113.49", "{doc}");
+    assert_eq!(doc["forecast"]["provisional_at_actual_days"], 1, "{doc}");
+    assert_eq!(doc["forecast"]["provisional_at_actual_spend"], "142.024104");
+}
+
+#[test]
+fn alerts_previous_invoice_that_cannot_be_kept_exactly_is_a_usage_error() {
+    let work = two_months();
+    // 2^95: the invoice fits, twice it does not (more than 96 bits); 29 decimal places are
+    // more than tally keeps (it was read as 0.00). Both: exit 2 naming the option, before
+    // any input is read.
+    for (extra, says) in [
+        (
+            &["--previous-invoice=39614081257132168796771975168"][..],
+            "--previous-invoice 39614081257132168796771975168: 2 × the invoice cannot be kept \
+             exactly",
+        ),
+        (
+            &["--previous-invoice", "1e6", "--spike-factor", "1.5"][..],
+            "--previous-invoice \"1e6\": expected a plain decimal",
+        ),
+        (
+            &["--previous-invoice", "0.00000000000000000000000000001"],
+            "--previous-invoice \"0.00000000000000000000000000001\": more than 28 decimal places",
+        ),
+    ] {
+        let run = invoice_run(&work, extra);
+        assert_eq!(run.code(), 2, "{extra:?}: {}", run.stderr());
+        assert!(run.stderr().contains(says), "{}", run.stderr());
+        assert!(run.stdout().is_empty());
+    }
+    // 28 places, trailing zeros aside, are kept: 2 × 0.000…01 (28 places) < 80.00 fires.
+    let run = invoice_run(
+        &work,
+        &["--previous-invoice", "0.0000000000000000000000000001000"],
+    );
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert_eq!(
+        json(&run.stdout())["alerts"][0]["previous_invoice"],
+        "0.0000000000000000000000000001"
+    );
+    // In the config file: named with its place there.
+    work.create(
+        "alerts.toml",
+        "[alert.a]\nspike_factor = \"3\"\nprevious_invoice = \"39614081257132168796771975168\"\n",
+    );
+    let run = invoice_run(&work, &["--config", "alerts.toml"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains(
+            "alerts.toml: [alert.a] previous_invoice 39614081257132168796771975168: 3 × the \
+             invoice cannot be kept exactly"
+        ),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn alerts_skip_bad_rows_says_how_many_were_skipped() {
+    let work = two_months();
+    // Three bad rows: two with a date that is no day (their cost, 7.00 + 3.00, readable), one
+    // with a cost that is no number.
+    let mut bad = HEADER.to_string();
+    bad.push_str(&row("2026-10-40", "search-prod", "7.00"));
+    bad.push_str(&row("2026-13-01", "search-prod", "3.00"));
+    bad.push_str(&row("2026-10-05", "search-prod", "x"));
+    work.create("exports/late.csv", bad);
+    let args = [
+        "alerts",
+        "exports",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-10",
+        "--project",
+        "search-prod",
+        "--threshold",
+        "5000",
+        "--skip-bad-rows",
+        "--out",
+        "out",
+    ];
+    // Quiet, nothing fired (1110.00 < 5000; 1110.00 ≤ 2 × 600.00): one line on stderr all
+    // the same, since rows were lost.
+    let quiet = work.run(&[&args[..], &["-q"]].concat());
+    assert_eq!(quiet.code(), 0, "{}", quiet.stderr());
+    assert!(quiet.stdout().is_empty());
+    let rejects = std::path::Path::new("out").join("rejects.csv");
+    assert_eq!(
+        quiet.stderr(),
+        format!("skipped 3 bad rows; listed in {}\n", rejects.display())
+    );
+    let doc = json(&work.read("out/alerts.json"));
+    assert_eq!(doc["rows_skipped"], 3);
+    assert_eq!(doc["skipped_cost"], "10.00");
+    let csv = work.read("out/alerts.csv");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "period,as_of,kind,threshold,factor,fired,first_day,month_to_date,\
+         previous_month_total,currency,provisional,note,rows_skipped,skipped_cost"
+    );
+    for line in lines {
+        assert!(line.ends_with(",3,10.00"), "{line}");
+    }
+    // The table's heading line says it too.
+    let table = work.run(&args);
+    assert_eq!(table.code(), 0, "{}", table.stderr());
+    let heading = table.stdout().lines().next().unwrap().to_string();
+    assert!(
+        heading.ends_with(
+            "spend 1,110.00 USD (2026-10-01 to 2026-10-31), project=search-prod; skipped 3 bad \
+             rows (10.00 USD readable in 2 of them, not counted)"
+        ),
+        "{heading}"
+    );
+    // Without skipped rows: 0 and null, and the CSV column is 0.
+    work.create("exports/late.csv", HEADER);
+    let clean = work.run(&[&args[..], &["-q"]].concat());
+    assert_eq!(clean.code(), 0, "{}", clean.stderr());
+    assert_eq!(clean.stderr(), "");
+    let doc = json(&work.read("out/alerts.json"));
+    assert_eq!(doc["rows_skipped"], 0);
+    assert_eq!(doc["skipped_cost"], Value::Null);
+    assert!(
+        work.read("out/alerts.csv")
+            .lines()
+            .nth(1)
+            .unwrap()
+            .ends_with(",0,")
+    );
 }

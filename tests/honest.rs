@@ -557,12 +557,15 @@ fn each_figure_says_how_much_of_it_is_provisional() {
         }
     }
     let table = run(&[]);
-    // October as of November 2nd is still in progress: the month-end forecast follows, on a
-    // line of its own.
+    // October as of November 2nd is over: no forecast (its provisional days are said), where
+    // one projected its provisional days at the run-rate and fell below actual spend.
     assert!(
-        table.contains("final 1,545.72 + provisional 132.40 = 1,678.12 USD\nforecast: "),
+        table.contains("final 1,545.72 + provisional 132.40 = 1,678.12 USD"),
         "{table}"
     );
+    assert!(!table.contains("forecast"), "{table}");
+    let json: serde_json::Value = serde_json::from_str(&run(&["--format", "json"])).unwrap();
+    assert!(json.get("forecast").is_none(), "{json}");
     let out = work.path().join("out").display().to_string();
     run(&["--out", &out, "--no-charts"]);
     let html = work.read("out/report.html");

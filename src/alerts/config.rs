@@ -234,6 +234,16 @@ impl AlertsConfig {
             } else {
                 place("previous_invoice")
             };
+            // The spike's limit is factor × invoice: refused here when it cannot be kept
+            // exactly, rather than as a runtime overflow after reading every input.
+            if crate::model::exact_mul(spike_factor, invoice).is_err() {
+                return Err(UsageError(format!(
+                    "{given} {invoice}: {spike_factor} × the invoice cannot be kept exactly in \
+                     the 28 significant digits tally keeps; give the invoice as billed (a \
+                     plain amount such as 1300.00)"
+                ))
+                .into());
+            }
             if invoice < Decimal::ZERO {
                 return Err(UsageError(format!(
                     "{given} {invoice}: an invoice to compare with must not be negative"
@@ -503,6 +513,16 @@ fn amount_from_text(text: &str, place: &str) -> Result<Decimal, UsageError> {
         && trimmed
             .chars()
             .all(|c| c.is_ascii_digit() || c == '.' || c == '-');
+    // rust_decimal rounds a 29th decimal place away (0.000…01 would be read as 0): refuse it.
+    let places = trimmed
+        .split_once('.')
+        .map_or(0, |(_, fraction)| fraction.trim_end_matches('0').len());
+    if plain && places > 28 {
+        return Err(UsageError(format!(
+            "{place} \"{text}\": more than 28 decimal places (after dropping trailing zeros), \
+             more than tally keeps exactly; round it to the cent or a few more places"
+        )));
+    }
     match Decimal::from_str(trimmed) {
         Ok(value) if plain => Ok(value),
         _ => Err(UsageError(format!(

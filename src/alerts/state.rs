@@ -1,19 +1,25 @@
-//! `tally alerts --state FILE`: which alerts already fired in this period, so that a daily
+//! `tally alerts --state FILE`: which alerts already fired in each period, so that a daily
 //! cron run notifies (exit 3) once per alert per period instead of every day.
 //!
 //! The file is JSON written by tally only:
 //!
 //! ```json
-//! {"kind": "tally alerts state", "version": 1,
+//! {"kind": "tally alerts state", "version": 2,
 //!  "alert": {"name": "org", "window": "month", "filters": [], "by": null},
-//!  "period": "2026-10",
-//!  "fired": [{"alert": "threshold 2500", "on": "2026-10-26"},
-//!            {"group": "search-prod", "alert": "spike", "on": "2026-10-27"}]}
+//!  "periods": {
+//!    "2026-09": [{"alert": "threshold 2500", "on": "2026-09-24"}],
+//!    "2026-10": [{"alert": "threshold 2500", "on": "2026-10-26"},
+//!                {"group": "search-prod", "alert": "spike", "on": "2026-10-27"}]}}
 //! ```
 //!
-//! - `period` is the billing month the records belong to: the watched month, or with `--last`
-//!   the as-of day's month. A state of another period is replaced (the period reset), never
-//!   an error.
+//! - A period is the billing month the records belong to: the watched month, or with `--last`
+//!   the as-of day's month. A run reads and writes only its own period's records and leaves
+//!   the others as they are, so a closing run for last month (`--month previous`) sharing the
+//!   file with the daily run for this month does not reset this month's records, nor the
+//!   reverse. Periods more than 13 months before the newest one are dropped when the file is
+//!   written. A period that is not a month (`2027-13`) is an error, like any damage.
+//! - A version 1 file (one `period` and its `fired` list) is read as that period's records and
+//!   written back as version 2.
 //! - `alert` is the identity of the alert that wrote it. A file of another alert (another
 //!   name, window kind, filters or `--by` key), of another kind, of another version, or that
 //!   is not JSON is an error naming the file, and the file is left as it is: a silent reset
@@ -34,7 +40,10 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 const KIND: &str = "tally alerts state";
-const VERSION: u64 = 1;
+const VERSION: u64 = 2;
+
+/// Periods more than this many months before the newest are dropped on write.
+const KEEP_MONTHS: i32 = 13;
 
 /// One alert's place in the state: the group (with `--by`) and the alert's name.
 pub type Key = (Option<String>, String);
@@ -59,15 +68,19 @@ pub struct Held {
     _lock: File,
     /// The alerts recorded for this period, and the day each was first notified.
     pub fired: BTreeMap<Key, Day>,
-    /// Whether the file needs writing: new records, a new period, or no file yet.
+    /// The other periods' records, written back as they were read.
+    others: BTreeMap<String, Value>,
+    /// Whether the file needs writing: new records, no file yet, an old version, or periods
+    /// to prune.
     changed: bool,
     identity: Value,
     period: String,
 }
 
 impl Held {
-    /// Locks `path` (waiting up to 30 s for a concurrent run), then reads it. A missing file is an empty
-    /// state; a state of another period is an empty one that replaces it.
+    /// Locks `path` (waiting up to 30 s for a concurrent run), then reads it. A missing file is an
+    /// empty state; a file without records for `period` is an empty state for it, and the
+    /// other periods' records are kept.
     pub fn open(path: &Path, identity: Value, period: &str) -> Result<Held> {
         let lock_path = lock_path(path);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -80,6 +93,7 @@ impl Held {
             path: path.to_path_buf(),
             _lock: lock,
             fired: BTreeMap::new(),
+            others: BTreeMap::new(),
             changed: true,
             identity,
             period: period.to_string(),
@@ -91,11 +105,12 @@ impl Held {
                 return Err(anyhow!(e).context(format!("{}: cannot read", path.display())));
             }
         };
-        let (period, fired) = parse(path, &text, &held.identity)?;
-        if period == held.period {
-            held.fired = fired;
-            held.changed = false;
+        let (version, mut periods) = parse(path, &text, &held.identity)?;
+        held.changed = version != VERSION;
+        if let Some((list, _)) = periods.remove(&held.period) {
+            held.fired = list;
         }
+        held.others = periods.into_iter().map(|(p, (_, raw))| (p, raw)).collect();
         Ok(held)
     }
 
@@ -113,7 +128,20 @@ impl Held {
     }
 
     /// Writes the state when it changed (atomically), then releases the lock.
-    pub fn commit(self) -> Result<()> {
+    pub fn commit(mut self) -> Result<()> {
+        // Keep the newest period and the 13 months before it.
+        let newest = self
+            .others
+            .keys()
+            .filter_map(|p| month_index(p))
+            .chain(month_index(&self.period))
+            .max();
+        if let Some(newest) = newest {
+            let before = self.others.len();
+            self.others
+                .retain(|p, _| month_index(p).is_some_and(|m| m >= newest - KEEP_MONTHS));
+            self.changed |= self.others.len() != before;
+        }
         if !self.changed {
             return Ok(());
         }
@@ -125,12 +153,14 @@ impl Held {
                 None => json!({"alert": alert, "on": day.to_string()}),
             })
             .collect();
+        let mut sorted = self.others.clone();
+        sorted.insert(self.period.clone(), Value::Array(fired));
+        let periods: serde_json::Map<String, Value> = sorted.into_iter().collect();
         let document = json!({
             "kind": KIND,
             "version": VERSION,
             "alert": self.identity,
-            "period": self.period,
-            "fired": fired,
+            "periods": periods,
         });
         let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
         bytes.push(b'\n');
@@ -189,9 +219,25 @@ fn lock_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Reads a state file: its period and records. Anything but a state this alert wrote is an
-/// error naming the file and what to do.
-fn parse(path: &Path, bytes: &[u8], identity: &Value) -> Result<(String, BTreeMap<Key, Day>)> {
+/// `2026-10` → months since year 0; `None` for anything but a month.
+fn month_index(period: &str) -> Option<i32> {
+    let (year, month) = period.split_once('-')?;
+    let digits = |t: &str, n: usize| t.len() == n && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(year, 4) || !digits(month, 2) {
+        return None;
+    }
+    let year: i32 = year.parse().ok()?;
+    let month: i32 = month.parse().ok()?;
+    (1..=12).contains(&month).then_some(year * 12 + month - 1)
+}
+
+/// One period's records, and the JSON they were read from (written back unchanged when the
+/// run is for another period).
+type Records = (BTreeMap<Key, Day>, Value);
+
+/// Reads a state file: its version and each period's records. Anything but a state this alert
+/// wrote is an error naming the file and what to do.
+fn parse(path: &Path, bytes: &[u8], identity: &Value) -> Result<(u64, BTreeMap<String, Records>)> {
     let file = path.display();
     let leave = "it was left as it is; if it is damaged, move it away to start over (the \
                  alerts already fired this period will then notify once more)";
@@ -210,13 +256,16 @@ fn parse(path: &Path, bytes: &[u8], identity: &Value) -> Result<(String, BTreeMa
         ));
     }
     let version = document.get("version").and_then(Value::as_u64);
-    if version != Some(VERSION) {
-        return Err(anyhow!(
-            "{file}: a tally alerts state of version {}, this tally reads version {VERSION}; \
-             {leave}",
-            version.map_or("(none)".to_string(), |v| v.to_string())
-        ));
-    }
+    let version = match version {
+        Some(v @ (1 | VERSION)) => v,
+        _ => {
+            return Err(anyhow!(
+                "{file}: a tally alerts state of version {}, this tally reads versions 1 and \
+                 {VERSION}; {leave}",
+                version.map_or("(none)".to_string(), |v| v.to_string())
+            ));
+        }
+    };
     let theirs = document.get("alert").cloned().unwrap_or(Value::Null);
     if &theirs != identity {
         return Err(anyhow!(
@@ -225,42 +274,64 @@ fn parse(path: &Path, bytes: &[u8], identity: &Value) -> Result<(String, BTreeMa
         ));
     }
     let bad = |what: &str| anyhow!("{file}: {what}; {leave}");
-    let period = document
-        .get("period")
-        .and_then(Value::as_str)
-        .ok_or_else(|| bad("no \"period\""))?
-        .to_string();
-    let mut fired = BTreeMap::new();
-    for (i, entry) in document
-        .get("fired")
-        .and_then(Value::as_array)
-        .ok_or_else(|| bad("no \"fired\" list"))?
-        .iter()
-        .enumerate()
-    {
-        let alert = entry.get("alert").and_then(Value::as_str);
-        let on = entry
-            .get("on")
+    // Version 1 held one period: `"period"` and its `"fired"` list.
+    let lists: Vec<(String, Value)> = if version == 1 {
+        let period = document
+            .get("period")
             .and_then(Value::as_str)
-            .and_then(|t| Day::from_str(t).ok());
-        let group = match entry.get("group") {
-            None => Some(None),
-            Some(Value::String(g)) => Some(Some(g.clone())),
-            Some(_) => None,
-        };
-        match (alert, on, group) {
-            (Some(alert), Some(on), Some(group)) => {
-                fired.insert((group, alert.to_string()), on);
-            }
-            _ => {
-                return Err(bad(&format!(
-                    "\"fired\" entry {} is not {{\"alert\": NAME, \"on\": YYYY-MM-DD}}",
-                    i + 1
-                )));
+            .ok_or_else(|| bad("no \"period\""))?;
+        let fired = document
+            .get("fired")
+            .cloned()
+            .ok_or_else(|| bad("no \"fired\" list"))?;
+        vec![(period.to_string(), fired)]
+    } else {
+        document
+            .get("periods")
+            .and_then(Value::as_object)
+            .ok_or_else(|| bad("no \"periods\" object"))?
+            .iter()
+            .map(|(period, list)| (period.clone(), list.clone()))
+            .collect()
+    };
+    let mut periods = BTreeMap::new();
+    for (period, list) in lists {
+        if month_index(&period).is_none() {
+            return Err(bad(&format!(
+                "period \"{period}\" is not a month (YYYY-MM)"
+            )));
+        }
+        let entries = list
+            .as_array()
+            .ok_or_else(|| bad(&format!("period {period}: not a list of alerts")))?;
+        let mut fired = BTreeMap::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let alert = entry.get("alert").and_then(Value::as_str);
+            let on = entry
+                .get("on")
+                .and_then(Value::as_str)
+                .and_then(|t| Day::from_str(t).ok());
+            let group = match entry.get("group") {
+                None => Some(None),
+                Some(Value::String(g)) => Some(Some(g.clone())),
+                Some(_) => None,
+            };
+            match (alert, on, group) {
+                (Some(alert), Some(on), Some(group)) => {
+                    fired.insert((group, alert.to_string()), on);
+                }
+                _ => {
+                    return Err(bad(&format!(
+                        "period {period}: entry {} is not {{\"alert\": NAME, \"on\": \
+                         YYYY-MM-DD}}",
+                        i + 1
+                    )));
+                }
             }
         }
+        periods.insert(period, (fired, list));
     }
-    Ok((period, fired))
+    Ok((version, periods))
 }
 
 /// serde_json appends ` at line L column C`; the position is already in front.
@@ -297,6 +368,19 @@ mod tests {
 
         let held = Held::open(&path, identity(), "2026-11").unwrap();
         assert!(held.fired.is_empty());
+        held.commit().unwrap();
+        // November's run kept October's records.
+        let held = Held::open(&path, identity(), "2026-10").unwrap();
+        assert_eq!(held.already(&(None, "threshold 2500".into())), Some(day));
+    }
+
+    #[test]
+    fn alerts_state_periods_are_months() {
+        assert_eq!(month_index("2026-10"), Some(2026 * 12 + 9));
+        assert_eq!(month_index("2027-13"), None);
+        assert_eq!(month_index("2027-00"), None);
+        assert_eq!(month_index("2027-1"), None);
+        assert_eq!(month_index("last 7d"), None);
     }
 
     #[test]
@@ -337,7 +421,7 @@ mod tests {
             .to_string();
         assert!(error.contains("no \"kind\""), "{error}");
 
-        let other = json!({"kind": KIND, "version": 1, "period": "2026-10", "fired": [],
+        let other = json!({"kind": KIND, "version": 2, "periods": {},
                            "alert": {"name": "other", "window": "month", "filters": [], "by": null}});
         std::fs::write(&path, other.to_string()).unwrap();
         let error = Held::open(&path, identity(), "2026-10")

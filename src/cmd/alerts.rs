@@ -152,14 +152,15 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
             }
         }
     }
+    let rejects = scanned.rejects();
     let report = AlertReport {
         config: &config,
         currency: &currency,
         alerts: &results,
         groups: grouped.as_deref(),
         already: &already,
+        skipped: crate::scope::Skipped::of(&rejects),
     };
-    let rejects = scanned.rejects();
 
     // A run that fails for want of data leaves the previous --out set as it was.
     let failing_empty =
@@ -229,8 +230,24 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         None if fired => Exit::AlertFired,
         None => Exit::Ok,
     };
-    // Quiet cron: with -q, nothing goes to stdout unless an alert fired.
+    // Quiet cron: with -q, nothing goes to stdout unless an alert fired. Lost rows are the
+    // exception: a quiet run that skipped rows says so in one line on stderr (without --out,
+    // `tell_rejects` already printed them there), or the cron job would never hear of them.
     if config.quiet && !fired {
+        if let Some(dir) = config.out.as_deref()
+            && report.skipped.rows > 0
+        {
+            let rows = if report.skipped.rows == 1 {
+                "row"
+            } else {
+                "rows"
+            };
+            eprintln!(
+                "skipped {} bad {rows}; listed in {}",
+                report.skipped.rows,
+                crate::output::visible_lines(&dir.join("rejects.csv").display().to_string())
+            );
+        }
         return Ok(exit);
     }
     let bytes = match config.format {

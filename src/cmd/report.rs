@@ -281,14 +281,18 @@ fn provisional_warning(summary: &Summary) -> Option<String> {
 }
 
 /// The month a report forecasts: its range is one calendar month to date (from the 1st through
-/// the as-of day or the month's end, as `--month` gives), and the month is in progress (its
-/// last day not final yet) with at least one final day to project from.
+/// the as-of day or the month's end, as `--month` gives), and the month is in progress (the
+/// as-of day inside it, before its last day; a month already over gets no forecast, only the
+/// note on its provisional days) with at least one final day to project from.
 fn forecast_month(config: &ReportConfig) -> Option<crate::model::DateRange> {
     let range = config.plan.range;
     let month = crate::model::DateRange::month_of(range.from);
     let delay = config.delay;
     let to_date = month.to.min(delay.as_of.date_naive());
+    let as_of_day = delay.as_of.date_naive();
     (range.from == month.from
+        && month.from <= as_of_day
+        && as_of_day < month.to
         && range.to >= to_date
         && range.to <= month.to
         && delay.status(month.to) == crate::model::Status::Provisional

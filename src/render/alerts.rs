@@ -31,6 +31,30 @@ pub struct AlertReport<'a> {
     /// With `--state`: the fired alerts the state already recorded in this period, and the
     /// day each was first notified.
     pub already: &'a BTreeMap<state::Key, Day>,
+    /// The rows `--skip-bad-rows` left out (before filters), and their readable cost.
+    pub skipped: crate::scope::Skipped,
+}
+
+/// `skipped 3 bad rows (10.00 USD readable in 2 of them, not counted)`; `None` when no row
+/// was skipped.
+pub fn skipped_text(skipped: &crate::scope::Skipped, currency: &str) -> Option<String> {
+    if skipped.rows == 0 {
+        return None;
+    }
+    let rows = if skipped.rows == 1 { "row" } else { "rows" };
+    let mut text = format!("skipped {} bad {rows}", skipped.rows);
+    if let Some(cost) = skipped.cost {
+        let of = if skipped.rows_with_cost == skipped.rows {
+            String::new()
+        } else {
+            format!(" readable in {} of them", skipped.rows_with_cost)
+        };
+        text.push_str(&format!(
+            " ({} {currency}{of}, not counted)",
+            display_money(cost)
+        ));
+    }
+    Some(text)
 }
 
 impl AlertReport<'_> {
@@ -106,6 +130,12 @@ pub fn json(report: &AlertReport) -> Vec<u8> {
                 .map(|d| d.to_string())
                 .collect::<Vec<_>>()
         ),
+    );
+    // Rows --skip-bad-rows left out: a count, and their cost where it could be read.
+    document.insert("rows_skipped".into(), json!(report.skipped.rows));
+    document.insert(
+        "skipped_cost".into(),
+        json!(report.skipped.cost.map(money_text)),
     );
     document.insert("forecast".into(), forecast_json(alerts));
     match report.by() {
@@ -292,19 +322,26 @@ pub fn csv(report: &AlertReport) -> Result<Vec<u8>> {
         "currency",
         "provisional",
         "note",
+        // New columns go last: tally recognises its own alerts.csv by the leading ones.
+        "rows_skipped",
+        "skipped_cost",
+    ];
+    let skipped = [
+        report.skipped.rows.to_string(),
+        report.skipped.cost.map(money_text).unwrap_or_default(),
     ];
     match report.by() {
         None => {
             out.write_record(header)?;
             for row in csv_rows(report, None, report.alerts) {
-                out.write_record(&row)?;
+                out.write_record(row.iter().chain(&skipped))?;
             }
         }
         Some((key, groups)) => {
             out.write_record(std::iter::once(key.as_str()).chain(header))?;
             for group in groups {
                 for row in csv_rows(report, Some(&group.value), &group.alerts) {
-                    out.write_record(std::iter::once(&group.value).chain(&row))?;
+                    out.write_record(std::iter::once(&group.value).chain(&row).chain(&skipped))?;
                 }
             }
         }
@@ -404,8 +441,11 @@ pub fn table(report: &AlertReport) -> String {
         .iter()
         .map(|filter| format!(", {filter}"))
         .collect();
+    let skipped = skipped_text(&report.skipped, report.currency)
+        .map(|text| format!("; {text}"))
+        .unwrap_or_default();
     let mut text = format!(
-        "alerts{name} for {} as of {}: spend {} {} ({through}){filters}{by_text}\n",
+        "alerts{name} for {} as of {}: spend {} {} ({through}){filters}{by_text}{skipped}\n",
         config.period_label(),
         report.as_of(),
         display_money(alerts.spend_to_date),

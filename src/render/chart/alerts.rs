@@ -168,16 +168,7 @@ impl MtdChart {
                     .iter()
                     .position(|d| *d == f.final_through)
                     .ok_or(NoChart::Overflow)?;
-                let n = Decimal::from(f.rate_days);
-                let values = (1..=f.remaining_days)
-                    .map(|k| {
-                        f.rate_sum
-                            .checked_mul(Decimal::from(k))
-                            .and_then(|sum| sum.checked_div(n))
-                            .and_then(|rest| f.final_spend.checked_add(rest))
-                            .ok_or(NoChart::Overflow)
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
+                let values = f.running().ok_or(NoChart::Overflow)?;
                 axis_days = alerts
                     .watched
                     .from
