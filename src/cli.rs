@@ -1,6 +1,6 @@
 //! The command line, as clap derive structs. Doc comments are the help text; no logic here.
 
-use crate::config::{CostColumn, DateBasis, Format, InspectFormat, OnOverlap};
+use crate::config::{CostColumn, DateBasis, Format, InspectFormat, OnOverlap, ReportFormat};
 use crate::model::Period;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -175,12 +175,17 @@ pub struct ReportArgs {
     #[arg(long)]
     pub final_only: bool,
 
-    /// Output on stdout: an aligned table, CSV or JSON.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output on stdout: an aligned table, CSV, JSON, a Markdown table, or an Excel workbook
+    /// (xlsx: with --output, or stdout redirected to a file).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+
+    /// Write the --format output to this file (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 
     /// Also write summary.csv, daily.csv, charts (chart-daily and chart-share, SVG and PNG),
-    /// report.html and manifest.json (and rejects.csv) into this folder.
+    /// report.html, report.xlsx and manifest.json (and rejects.csv) into this folder.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 

@@ -18,6 +18,30 @@ pub enum Format {
     Json,
 }
 
+/// `tally report --format`: the forms of a summary. `xlsx` is a workbook (binary): it goes to
+/// `--output FILE`, or to standard output when that is not a terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportFormat {
+    Table,
+    Csv,
+    Json,
+    /// A GitHub-flavoured Markdown table, for docs, tickets and chat.
+    Markdown,
+    /// An Excel workbook (the `report.xlsx` of `--out`).
+    Xlsx,
+}
+
+impl From<Format> for ReportFormat {
+    fn from(format: Format) -> ReportFormat {
+        match format {
+            Format::Table => ReportFormat::Table,
+            Format::Csv => ReportFormat::Csv,
+            Format::Json => ReportFormat::Json,
+        }
+    }
+}
+
 /// `tally inspect --format`: there is no CSV form of a description.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum InspectFormat {
@@ -272,7 +296,10 @@ pub struct ReportConfig {
     pub delay: Delay,
     pub final_only: bool,
     pub period: Period,
-    pub format: Format,
+    pub format: ReportFormat,
+    /// `--output FILE`: the `--format` output goes to this file (written atomically) instead
+    /// of standard output.
+    pub output: Option<PathBuf>,
     pub out: Option<PathBuf>,
     pub on_overlap: OnOverlap,
     pub quiet: bool,
@@ -360,6 +387,22 @@ impl ReportConfig {
                 )));
             }
         }
+        if args.format == ReportFormat::Xlsx && args.output.is_none() && {
+            use std::io::IsTerminal;
+            std::io::stdout().is_terminal()
+        } {
+            return Err(UsageError(
+                "--format xlsx writes a workbook, not text: add --output FILE (e.g. --output \
+                 report.xlsx), or redirect standard output to a file"
+                    .into(),
+            ));
+        }
+        if let Some(path) = args.output.as_deref().filter(|path| path.is_dir()) {
+            return Err(UsageError(format!(
+                "--output {}: names a folder; give a file name (--out takes a folder)",
+                path.display()
+            )));
+        }
         let mut keys = Vec::new();
         for item in &args.by {
             let key = KeyKind::from_arg(item).map_err(|e| UsageError(format!("--by: {e}")))?;
@@ -411,6 +454,7 @@ impl ReportConfig {
             fail_on_empty: args.fail_on_empty,
             period: args.period,
             format: args.format,
+            output: args.output,
             out: args.out,
             on_overlap: args.on_overlap,
             quiet: args.quiet,
@@ -448,6 +492,8 @@ pub struct ReconcileConfig {
     pub tolerance_text: String,
     /// `--fail-on-flag`: exit 3 when any row is flagged.
     pub fail_on_flag: bool,
+    /// `--format`: reconcile's own forms (table, CSV, JSON).
+    pub format: Format,
 }
 
 impl ReconcileConfig {
@@ -457,6 +503,7 @@ impl ReconcileConfig {
     ) -> Result<ReconcileConfig, UsageError> {
         let tolerance_text = args.tolerance.trim().to_string();
         let tolerance = parse_tolerance(&tolerance_text)?;
+        let format = args.format;
         let report = ReportArgs {
             inputs: args.inputs,
             range: args.range,
@@ -471,7 +518,8 @@ impl ReconcileConfig {
             as_of: args.as_of,
             delay_days: args.delay_days,
             final_only: false,
-            format: args.format,
+            format: args.format.into(),
+            output: None,
             out: args.out,
             skip_bad_rows: args.skip_bad_rows,
             on_overlap: args.on_overlap,
@@ -490,6 +538,7 @@ impl ReconcileConfig {
             tolerance,
             tolerance_text,
             fail_on_flag: args.fail_on_flag,
+            format,
         })
     }
 }

@@ -8,5 +8,7 @@ pub mod html;
 pub mod inspect;
 pub mod json;
 pub mod manifest;
+pub mod markdown;
 pub mod reconcile;
 pub mod table;
+pub mod xlsx;
