@@ -171,6 +171,13 @@ pub struct ReportArgs {
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub delay_days: u32,
 
+    /// Set each group beside its cost in another period: `previous` (the month before a
+    /// whole month, the same days of the month before a month to date, else the as many days
+    /// before), a month YYYY-MM, or FROM..TO. Adds the difference and the change in percent.
+    /// With --period total only.
+    #[arg(long, value_name = "PERIOD")]
+    pub compare: Option<String>,
+
     /// Drop provisional days from the report.
     #[arg(long)]
     pub final_only: bool,

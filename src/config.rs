@@ -311,6 +311,8 @@ pub struct ReportConfig {
     pub after_as_of: Option<DateRange>,
     /// `--fail-on-empty`: exit 1 when no row is counted.
     pub fail_on_empty: bool,
+    /// `--compare PERIOD`.
+    pub compare: Option<crate::compare::CompareArg>,
 }
 
 /// What the charts show.
@@ -397,6 +399,27 @@ impl ReportConfig {
                     .into(),
             ));
         }
+        let compare = match &args.compare {
+            Some(text) => Some(crate::compare::CompareArg::parse(text)?),
+            None => None,
+        };
+        if compare.is_some() {
+            let refuse = |why: &str| Err(UsageError(format!("--compare {why}")));
+            if args.period != Period::Total {
+                return refuse("compares whole periods: use it with --period total (the default)");
+            }
+            if args.format == ReportFormat::Xlsx {
+                return refuse(
+                    "is not in the workbook yet: use --format table, csv, json or markdown",
+                );
+            }
+            if args.inputs.iter().any(|p| p.as_os_str() == "-") {
+                return refuse(
+                    "reads the inputs a second time for the compared period: standard input \
+                     (-) cannot be read twice; save it to a file",
+                );
+            }
+        }
         if let Some(path) = args.output.as_deref().filter(|path| path.is_dir()) {
             return Err(UsageError(format!(
                 "--output {}: names a folder; give a file name (--out takes a folder)",
@@ -452,6 +475,7 @@ impl ReportConfig {
             final_only: args.final_only,
             after_as_of,
             fail_on_empty: args.fail_on_empty,
+            compare,
             period: args.period,
             format: args.format,
             output: args.output,
@@ -530,6 +554,7 @@ impl ReconcileConfig {
             tz: args.tz,
             quiet: args.quiet,
             fail_on_empty: args.fail_on_empty,
+            compare: None,
             no_charts: true,
             chart_top: 8,
         };

@@ -4,6 +4,7 @@ mod aggregate;
 mod alerts;
 mod cli;
 mod cmd;
+mod compare;
 mod config;
 mod error;
 mod forecast;

@@ -387,3 +387,228 @@ fn finance_xlsx_needs_a_file_and_refuses_a_folder() {
     assert_eq!(run.code(), 0);
     assert!(run.0.stdout.starts_with(b"PK"));
 }
+
+/// September and October rows: Read falls, Write grows, Store is gone in October, Index new.
+const TWO_MONTHS: &str = "date,sku,cost\n\
+    2026-09-01,Read,10.00\n\
+    2026-09-02,Read,5.50\n\
+    2026-09-03,Write,4.00\n\
+    2026-09-20,Read,100.00\n\
+    2026-09-20,Store,7.25\n\
+    2026-10-01,Read,12.10\n\
+    2026-10-02,Write,6.00\n\
+    2026-10-02,Index,1.005\n\
+    2026-10-03,Read,3.40\n";
+
+/// `sku → [cost, compare_cost, change, change_percent, status]` from `--compare` CSV.
+fn compare_rows(csv: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    let rows = records(csv);
+    assert_eq!(
+        rows[0],
+        [
+            "sku",
+            "unit",
+            "cost",
+            "compare_cost",
+            "change",
+            "change_percent",
+            "currency",
+            "status"
+        ]
+    );
+    rows[1..]
+        .iter()
+        .map(|r| {
+            (
+                r[0].clone(),
+                vec![
+                    r[2].clone(),
+                    r[3].clone(),
+                    r[4].clone(),
+                    r[5].clone(),
+                    r[7].clone(),
+                ],
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn finance_compare_whole_month_with_previous_by_hand() {
+    let work = Workdir::new();
+    let input = work.create("two.csv", TWO_MONTHS);
+    let args = |format: &'static str| {
+        vec![
+            "report".to_string(),
+            input.clone(),
+            "--month".into(),
+            "2026-10".into(),
+            "--as-of".into(),
+            "2026-11-28".into(),
+            "--compare".into(),
+            "previous".into(),
+            "--format".into(),
+            format.into(),
+        ]
+    };
+    let run = |format| {
+        let a = args(format);
+        work.run(&a.iter().map(String::as_str).collect::<Vec<_>>())
+            .ok()
+    };
+    let rows = compare_rows(&run("csv"));
+    // October vs September, by hand: Read 12.10 + 3.40 = 15.50 vs 10.00 + 5.50 + 100.00 =
+    // 115.50, -100.00, -100/115.5 = -86.58008…% → -86.5801; Write 6.00 vs 4.00, +50%.
+    assert_eq!(
+        rows["Read"],
+        ["15.50", "115.50", "-100.00", "-86.5801", "final"]
+    );
+    assert_eq!(rows["Write"], ["6.00", "4.00", "2.00", "50.0000", "final"]);
+    // Index only in October: new; Store only in September: gone (never a division by zero).
+    assert_eq!(rows["Index"], ["1.005", "0.00", "1.005", "new", "final"]);
+    assert_eq!(rows["Store"], ["0.00", "7.25", "-7.25", "gone", "final"]);
+
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(json["compare"]["from"], "2026-09-01");
+    assert_eq!(json["compare"]["to"], "2026-09-30");
+    // 22.505 vs 126.75: -104.245, -82.24457…% → -82.2446.
+    assert_eq!(json["totals"][0]["cost"], "22.505");
+    assert_eq!(json["totals"][0]["compare_cost"], "126.75");
+    assert_eq!(json["totals"][0]["change"], "-104.245");
+    assert_eq!(json["totals"][0]["change_percent"], "-82.2446");
+
+    let table = run("table");
+    assert!(
+        table.contains("Compared with 2026-09-01 to 2026-09-30 (the previous month, 2026-09)"),
+        "{table}"
+    );
+    // Display: cents half-even and 0.1%: -86.6%, gone, new.
+    let line = |sku: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(sku))
+            .unwrap_or_else(|| panic!("{sku}:\n{table}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert!(
+        line("Read").contains("15.50 115.50 -100.00 -86.6%"),
+        "{table}"
+    );
+    assert!(line("Store").contains("0.00 7.25 -7.25 gone"), "{table}");
+    assert!(line("Index").contains("1.00 0.00 +1.00 new"), "{table}");
+    assert!(
+        line("total").contains("22.50 126.75 -104.24 -82.2%"),
+        "{table}"
+    );
+
+    let markdown = run("markdown");
+    let table = markdown_table(&markdown);
+    assert_eq!(
+        table[0],
+        [
+            "sku", "unit", "cost", "compared", "change", "change %", "currency", "status"
+        ]
+    );
+    assert!(table.iter().any(|r| r[0] == "Store" && r[5] == "gone"));
+}
+
+#[test]
+fn finance_compare_month_to_date_uses_the_same_days() {
+    let work = Workdir::new();
+    let input = work.create("two.csv", TWO_MONTHS);
+    let csv = work
+        .run(&[
+            "report",
+            &input,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-10-03T12:00Z",
+            "--compare",
+            "previous",
+            "--format",
+            "csv",
+            "-q",
+        ])
+        .ok();
+    let rows = compare_rows(&csv);
+    // Oct 1-3 vs Sep 1-3: Read 15.50 vs 15.50 (0%), Write 6.00 vs 4.00 (+50%), Index new;
+    // Store (Sep 20) and Sep 20's 100.00 are outside the same days.
+    assert_eq!(
+        rows["Read"],
+        ["15.50", "15.50", "0.00", "0.0000", "provisional"]
+    );
+    assert_eq!(
+        rows["Write"],
+        ["6.00", "4.00", "2.00", "50.0000", "provisional"]
+    );
+    assert_eq!(rows["Index"][3], "new");
+    assert!(!rows.contains_key("Store"), "{csv}");
+    let table = work
+        .run(&[
+            "report",
+            &input,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-10-03T12:00Z",
+            "--compare",
+            "previous",
+            "-q",
+        ])
+        .ok();
+    assert!(
+        table.contains(
+            "Compared with 2026-09-01 to 2026-09-03 (month to date, 3 days, vs the same days \
+             of 2026-09)"
+        ),
+        "{table}"
+    );
+}
+
+#[test]
+fn finance_compare_refusals_and_missing_data() {
+    let work = Workdir::new();
+    let input = work.create("two.csv", TWO_MONTHS);
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "report",
+            input.as_str(),
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+        ];
+        args.extend_from_slice(extra);
+        work.run(&args)
+    };
+    let refused = run(&["--compare", "2026-09", "--period", "day"]);
+    assert_eq!(refused.code(), 2);
+    assert!(
+        refused.stderr().contains("--period total"),
+        "{}",
+        refused.stderr()
+    );
+    let refused = run(&["--compare", "last"]);
+    assert_eq!(refused.code(), 2);
+    assert!(
+        refused.stderr().contains("expected previous, a month"),
+        "{}",
+        refused.stderr()
+    );
+    // No row in August: every group is new, and a warning says missing data is not no spend.
+    let missing = run(&["--compare", "2026-08", "--format", "csv"]);
+    assert_eq!(missing.code(), 0);
+    assert!(
+        missing
+            .stderr()
+            .contains("hold no row for 2026-08-01 to 2026-08-31")
+    );
+    assert!(
+        compare_rows(&missing.stdout())
+            .values()
+            .all(|r| r[3] == "new")
+    );
+}

@@ -70,6 +70,10 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         full,
         resolved.last_day,
     )?;
+    let comparison = match &config.compare {
+        Some(arg) => Some(comparison(&config, arg, &summary)?),
+        None => None,
+    };
     let rejects = scanned.rejects();
     let scope = Scope::new(&summary, &plan.filters, config.final_only, &rejects, scans);
 
@@ -137,8 +141,18 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     if config.quiet && config.out.is_some() && config.output.is_none() {
         return Ok(exit);
     }
-    let bytes = match config.format {
-        ReportFormat::Table => {
+    let bytes = match (config.format, &comparison) {
+        (ReportFormat::Table, Some(c)) => {
+            output::visible_lines(&render::compare::table(c, &summary, &scope))
+                .into_owned()
+                .into_bytes()
+        }
+        (ReportFormat::Csv, Some(c)) => render::compare::csv(c, &summary)?,
+        (ReportFormat::Json, Some(c)) => render::compare::json(c, &summary, &scope),
+        (ReportFormat::Markdown, Some(c)) => {
+            render::compare::markdown(c, &summary, &scope).into_bytes()
+        }
+        (ReportFormat::Table, None) => {
             let mut text = render::table::render(&summary, &scope);
             if let (Some(forecast), Some(currency)) = (&forecast, &summary.currency) {
                 text.push_str(&render::forecast::line(forecast, currency));
@@ -150,18 +164,56 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
             }
             output::visible_lines(&text).into_owned().into_bytes()
         }
-        ReportFormat::Csv => render::csv::summary(&summary)?,
-        ReportFormat::Json => {
+        (ReportFormat::Csv, None) => render::csv::summary(&summary)?,
+        (ReportFormat::Json, None) => {
             with_forecast(render::json::summary(&summary, &scope), forecast.as_ref())
         }
-        ReportFormat::Markdown => render::markdown::render(&summary, &scope).into_bytes(),
-        ReportFormat::Xlsx => workbook(&config, &summary, &scope, scans, resolved)?,
+        (ReportFormat::Markdown, None) => render::markdown::render(&summary, &scope).into_bytes(),
+        (ReportFormat::Xlsx, _) => workbook(&config, &summary, &scope, scans, resolved)?,
     };
     match &config.output {
         Some(path) => write_output_file(path, &bytes)?,
         None => output::stdout(&bytes)?,
     }
     Ok(exit)
+}
+
+/// `--compare`: the compared period's groups, read with the same options over that period
+/// (a second pass over the inputs), set beside the report's.
+fn comparison(
+    config: &ReportConfig,
+    arg: &crate::compare::CompareArg,
+    summary: &Summary,
+) -> Result<crate::compare::Comparison> {
+    let period = crate::compare::period(arg, summary.range)?;
+    let mut plan = config.plan.clone();
+    plan.range = period.range;
+    plan.hash_inputs = false;
+    plan.spill_rejects = false;
+    plan.bucket = Some(crate::model::Period::Total);
+    plan.provisional_from = None;
+    let mut scanned = super::scan_inputs(
+        &config.inputs,
+        &plan,
+        config.on_overlap,
+        config.rates_path.as_deref(),
+        true,
+    )?;
+    let groups = aggregate::decode_groups(
+        std::mem::take(&mut scanned.resolved.groups),
+        scanned.plan.keys.len(),
+    )?;
+    let source_added = summary.key_names.first().is_some_and(|k| k == "source")
+        && !config.plan.keys.contains(&crate::model::KeyKind::Source);
+    let comparison = crate::compare::compare(summary, &groups, period, source_added)?;
+    if comparison.comparison_empty && !config.quiet {
+        output::warn(&format!(
+            "--compare: the inputs hold no row for {} to {} (after filters); missing data is not \
+             a period without spend, so every group shows as new",
+            comparison.period.range.from, comparison.period.range.to
+        ));
+    }
+    Ok(comparison)
 }
 
 /// `--output FILE`: the bytes written to a temporary file beside it and renamed over it, so

@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod chart;
+pub mod compare;
 pub mod csv;
 pub mod forecast;
 pub mod html;
