@@ -8,48 +8,12 @@
 //! one with no cost in the report's period `gone`: never a division by zero.
 
 use crate::aggregate::{DayGroup, Summary};
+pub use crate::config::CompareArg;
 use crate::error::UsageError;
 use crate::model::{DateRange, Day, exact_add, last_day_of_month};
 use chrono::{Datelike, Months};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::BTreeMap;
-
-/// What `--compare` was given.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CompareArg {
-    Previous,
-    Month(Day),
-    Range(DateRange),
-}
-
-impl CompareArg {
-    /// `previous`, `YYYY-MM` or `FROM..TO` (days as YYYY-MM-DD, inclusive).
-    pub fn parse(text: &str) -> Result<CompareArg, UsageError> {
-        let text = text.trim();
-        let error = || {
-            UsageError(format!(
-                "--compare \"{text}\": expected previous, a month (YYYY-MM) or a range \
-                 FROM..TO (YYYY-MM-DD..YYYY-MM-DD)"
-            ))
-        };
-        if text == "previous" {
-            return Ok(CompareArg::Previous);
-        }
-        if let Some((from, to)) = text.split_once("..") {
-            let day = |t: &str| Day::parse_from_str(t.trim(), "%Y-%m-%d").map_err(|_| error());
-            let (from, to) = (day(from)?, day(to)?);
-            if from > to {
-                return Err(UsageError(format!(
-                    "--compare {text}: the range is empty ({from} is after {to})"
-                )));
-            }
-            return Ok(CompareArg::Range(DateRange { from, to }));
-        }
-        Day::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")
-            .map(CompareArg::Month)
-            .map_err(|_| error())
-    }
-}
 
 /// The comparison period, and how it was chosen (for the heading).
 #[derive(Debug, Clone, PartialEq, Eq)]

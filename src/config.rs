@@ -312,7 +312,7 @@ pub struct ReportConfig {
     /// `--fail-on-empty`: exit 1 when no row is counted.
     pub fail_on_empty: bool,
     /// `--compare PERIOD`.
-    pub compare: Option<crate::compare::CompareArg>,
+    pub compare: Option<CompareArg>,
 }
 
 /// What the charts show.
@@ -400,18 +400,13 @@ impl ReportConfig {
             ));
         }
         let compare = match &args.compare {
-            Some(text) => Some(crate::compare::CompareArg::parse(text)?),
+            Some(text) => Some(CompareArg::parse(text)?),
             None => None,
         };
         if compare.is_some() {
             let refuse = |why: &str| Err(UsageError(format!("--compare {why}")));
             if args.period != Period::Total {
                 return refuse("compares whole periods: use it with --period total (the default)");
-            }
-            if args.format == ReportFormat::Xlsx {
-                return refuse(
-                    "is not in the workbook yet: use --format table, csv, json or markdown",
-                );
             }
             if args.inputs.iter().any(|p| p.as_os_str() == "-") {
                 return refuse(
@@ -487,6 +482,43 @@ impl ReportConfig {
                 top: usize::from(args.chart_top),
             }),
         })
+    }
+}
+
+/// What `--compare` was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompareArg {
+    Previous,
+    Month(Day),
+    Range(DateRange),
+}
+
+impl CompareArg {
+    /// `previous`, `YYYY-MM` or `FROM..TO` (days as YYYY-MM-DD, inclusive).
+    pub fn parse(text: &str) -> Result<CompareArg, UsageError> {
+        let text = text.trim();
+        let error = || {
+            UsageError(format!(
+                "--compare \"{text}\": expected previous, a month (YYYY-MM) or a range \
+                 FROM..TO (YYYY-MM-DD..YYYY-MM-DD)"
+            ))
+        };
+        if text == "previous" {
+            return Ok(CompareArg::Previous);
+        }
+        if let Some((from, to)) = text.split_once("..") {
+            let day = |t: &str| Day::parse_from_str(t.trim(), "%Y-%m-%d").map_err(|_| error());
+            let (from, to) = (day(from)?, day(to)?);
+            if from > to {
+                return Err(UsageError(format!(
+                    "--compare {text}: the range is empty ({from} is after {to})"
+                )));
+            }
+            return Ok(CompareArg::Range(DateRange { from, to }));
+        }
+        Day::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")
+            .map(CompareArg::Month)
+            .map_err(|_| error())
     }
 }
 

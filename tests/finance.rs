@@ -612,3 +612,60 @@ fn finance_compare_refusals_and_missing_data() {
             .all(|r| r[3] == "new")
     );
 }
+
+#[test]
+fn finance_compare_in_the_out_set_html_and_workbook() {
+    let work = Workdir::new();
+    let input = work.create("two.csv", TWO_MONTHS);
+    work.run(&[
+        "report",
+        &input,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--compare",
+        "previous",
+        "--out",
+        "pack",
+        "-q",
+    ])
+    .ok();
+    // compare.csv is the --format csv comparison.
+    let rows = compare_rows(&work.read("pack/compare.csv"));
+    assert_eq!(
+        rows["Read"],
+        ["15.50", "115.50", "-100.00", "-86.5801", "final"]
+    );
+    let html = work.read("pack/report.html");
+    assert!(
+        html.contains("<h2>Comparison</h2>"),
+        "no comparison section"
+    );
+    assert!(html.contains(">-86.6%</td>"), "no Read change in the HTML");
+    assert!(html.contains(">gone</td>"));
+
+    let mut book = workbook(&std::fs::read(work.path().join("pack/report.xlsx")).unwrap());
+    assert_eq!(
+        book.sheet_names(),
+        ["Summary", "Compare", "Daily", "Inputs", "Notes"]
+    );
+    let compare = sheet(&mut book, "Compare");
+    assert!(text(&compare[0][0]).starts_with("Compared with 2026-09-01 to 2026-09-30"));
+    let header = compare[1].clone();
+    let (cost, compared, change, percent) = (
+        column(&header, "cost"),
+        column(&header, "compared"),
+        column(&header, "change"),
+        column(&header, "change %"),
+    );
+    let row = |key: &str| compare.iter().find(|r| text(&r[0]) == key).unwrap().clone();
+    assert_eq!(float(&row("Read")[cost]), 15.5);
+    assert_eq!(float(&row("Read")[compared]), 115.5);
+    assert_eq!(float(&row("Read")[change]), -100.0);
+    // -100 / 115.5 as a ratio (the cell's format shows -86.6%).
+    assert!((float(&row("Read")[percent]) + 0.865800865800866).abs() < 1e-12);
+    assert_eq!(text(&row("Store")[percent]), "gone");
+    assert_eq!(text(&row("Index")[percent]), "new");
+    assert_eq!(float(&row("total")[change]), -104.245);
+}

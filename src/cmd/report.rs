@@ -20,6 +20,7 @@ const OUTPUTS: &[&str] = &[
     "chart-share.png",
     "report.html",
     "report.xlsx",
+    "compare.csv",
     "manifest.json",
 ];
 
@@ -87,9 +88,29 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
             written.push("rejects.csv");
         }
         written.extend(write_charts_and_html(
-            dir, &config, &summary, &scope, scans,
+            dir,
+            &config,
+            &summary,
+            &scope,
+            scans,
+            comparison.as_ref(),
         )?);
-        let workbook = workbook(&config, &summary, &scope, scans, resolved)?;
+        if let Some(comparison) = &comparison {
+            output::write_atomic(
+                dir,
+                "compare.csv",
+                &render::compare::csv(comparison, &summary)?,
+            )?;
+            written.push("compare.csv");
+        }
+        let workbook = workbook(
+            &config,
+            &summary,
+            &scope,
+            scans,
+            resolved,
+            comparison.as_ref(),
+        )?;
         output::write_atomic(dir, "report.xlsx", &workbook)?;
         written.push("report.xlsx");
         written.push("manifest.json");
@@ -169,7 +190,14 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
             with_forecast(render::json::summary(&summary, &scope), forecast.as_ref())
         }
         (ReportFormat::Markdown, None) => render::markdown::render(&summary, &scope).into_bytes(),
-        (ReportFormat::Xlsx, _) => workbook(&config, &summary, &scope, scans, resolved)?,
+        (ReportFormat::Xlsx, _) => workbook(
+            &config,
+            &summary,
+            &scope,
+            scans,
+            resolved,
+            comparison.as_ref(),
+        )?,
     };
     match &config.output {
         Some(path) => write_output_file(path, &bytes)?,
@@ -238,6 +266,7 @@ fn workbook(
     scope: &Scope,
     scans: &[crate::ingest::InputScan],
     resolved: &aggregate::Resolved,
+    comparison: Option<&crate::compare::Comparison>,
 ) -> Result<Vec<u8>> {
     let inputs = scans
         .iter()
@@ -283,6 +312,7 @@ fn workbook(
         scope,
         inputs,
         options,
+        comparison,
     })
 }
 
@@ -294,6 +324,7 @@ fn write_charts_and_html(
     summary: &Summary,
     scope: &Scope,
     scans: &[crate::ingest::InputScan],
+    comparison: Option<&crate::compare::Comparison>,
 ) -> Result<Vec<&'static str>> {
     use render::chart::{
         self,
@@ -366,6 +397,7 @@ fn write_charts_and_html(
         inputs: &inputs,
         charts: &embedded,
         charts_note,
+        comparison: comparison.map(|c| render::compare::html(c, summary)),
     });
     output::write_atomic(dir, "report.html", &html)?;
     written.push("report.html");

@@ -294,3 +294,70 @@ pub fn json(
     bytes.push(b'\n');
     bytes
 }
+
+/// The comparison as a section of report.html: a table of the groups with the compared
+/// cost, the change and the change in percent (exact figures in the tooltips).
+pub fn html(comparison: &Comparison, summary: &crate::aggregate::Summary) -> String {
+    use crate::render::html::escape;
+    use std::fmt::Write;
+    let money = |value: rust_decimal::Decimal, shown: String| {
+        format!(
+            "<td class=\"num\" title=\"{}\">{}</td>",
+            escape(&money_text(value)),
+            escape(&shown)
+        )
+    };
+    let mut out = String::from("<section>\n<h2>Comparison</h2>\n");
+    let _ = writeln!(out, "<p>{}</p>", escape(&heading(comparison)));
+    out.push_str("<table id=\"compare\">\n<thead><tr>");
+    for name in header(&summary.key_names, summary.with_units) {
+        let class = if matches!(name.as_str(), "cost" | "compared" | "change" | "change %") {
+            " class=\"num\""
+        } else {
+            ""
+        };
+        let _ = write!(out, "<th{class}>{}</th>", escape(&name));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for row in &comparison.rows {
+        let _ = write!(out, "<tr class=\"{}\">", row.status.as_str());
+        for cell in key_cells(row, |t| crate::output::visible(t).into_owned()) {
+            let _ = write!(out, "<td>{}</td>", escape(&cell));
+        }
+        out.push_str(&money(row.current, display_money(row.current)));
+        out.push_str(&money(row.comparison, display_money(row.comparison)));
+        out.push_str(&money(row.delta, signed_money(row.delta)));
+        let _ = writeln!(
+            out,
+            "<td class=\"num\" title=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&row.change.plain()),
+            escape(&row.change.text(1)),
+            escape(&row.currency),
+            row.status.as_str()
+        );
+    }
+    let keys = summary.key_names.len() + usize::from(summary.with_units);
+    for total in &comparison.totals {
+        let _ = write!(
+            out,
+            "<tr class=\"total\"><td colspan=\"{}\">{}</td>",
+            keys.max(1),
+            escape(&total.label)
+        );
+        out.push_str(&money(total.current, display_money(total.current)));
+        out.push_str(&money(total.comparison, display_money(total.comparison)));
+        out.push_str(&money(total.delta, signed_money(total.delta)));
+        let _ = writeln!(
+            out,
+            "<td class=\"num\" title=\"{}\">{}</td><td>{}</td><td></td></tr>",
+            escape(&total.change.plain()),
+            escape(&total.change.text(1)),
+            escape(&total.currency)
+        );
+    }
+    out.push_str(
+        "</tbody>\n</table>\n<p>change % = (cost − compared) / compared, rounded half to even \
+         to 0.1%; new: no cost in the compared period; gone: none in this one.</p>\n</section>\n",
+    );
+    out
+}

@@ -45,6 +45,8 @@ pub struct XlsxReport<'a> {
     pub inputs: Vec<InputRow<'a>>,
     /// Options as `name = value` lines for the Notes sheet (grouping, period, cost column...).
     pub options: Vec<(String, String)>,
+    /// `--compare`: a Compare sheet after Summary.
+    pub comparison: Option<&'a crate::compare::Comparison>,
 }
 
 /// The number of significant digits of an exact value (`0.0012` has 2, `1200` has 2 after
@@ -228,6 +230,15 @@ fn build(report: &XlsxReport<'_>) -> Result<Vec<u8>> {
 
     let mut notes: Vec<(String, String)> = Vec::new();
     summary_sheet(workbook.add_worksheet(), report, &styles, &mut notes)?;
+    if let Some(comparison) = report.comparison {
+        compare_sheet(
+            workbook.add_worksheet(),
+            comparison,
+            summary,
+            &styles,
+            &mut notes,
+        )?;
+    }
     daily_sheet(workbook.add_worksheet(), summary, &styles, &mut notes)?;
     inputs_sheet(workbook.add_worksheet(), &report.inputs, &styles)?;
     notes_sheet(workbook.add_worksheet(), report, &styles, notes)?;
@@ -478,6 +489,136 @@ fn summary_sheet(
     }
     if exact_needed > 0 {
         notes.push(exact_note("Summary", exact_needed));
+    }
+    s.widths.apply(s.sheet)?;
+    Ok(())
+}
+
+/// The Compare sheet: row 0 the comparison heading, row 1 the header, then each group's cost,
+/// compared cost, change and change in percent (a number, or `new` / `gone`), then totals.
+fn compare_sheet(
+    sheet: &mut Worksheet,
+    comparison: &crate::compare::Comparison,
+    summary: &Summary,
+    styles: &Styles,
+    notes: &mut Vec<(String, String)>,
+) -> Result<()> {
+    use crate::compare::Change;
+    sheet.set_name("Compare")?;
+    let mut s = Sheet {
+        sheet,
+        widths: Widths::default(),
+    };
+    let figures = |c: &crate::compare::CompareRow| [c.current, c.comparison, c.delta];
+    let exact_columns = comparison
+        .rows
+        .iter()
+        .flat_map(figures)
+        .chain(
+            comparison
+                .totals
+                .iter()
+                .flat_map(|t| [t.current, t.comparison, t.delta]),
+        )
+        .any(|v| !fits_spreadsheet(v));
+    let mut header: Vec<String> = summary.key_names.clone();
+    if summary.with_units {
+        header.push("unit".into());
+    }
+    let first = header.len() as u16;
+    header.extend(
+        [
+            "cost", "compared", "change", "change %", "currency", "status",
+        ]
+        .into_iter()
+        .map(String::from),
+    );
+    if exact_columns {
+        header.extend(
+            ["exact cost", "exact compared", "exact change"]
+                .into_iter()
+                .map(String::from),
+        );
+        notes.push((
+            "Compare: exact figures".into(),
+            format!(
+                "some figures have more than {SPREADSHEET_DIGITS} significant digits: the \
+                 \"exact\" columns hold every figure's exact decimal text"
+            ),
+        ));
+    }
+    s.sheet.write_string_with_format(
+        0,
+        0,
+        text(&crate::render::compare::heading(comparison)),
+        &styles.title,
+    )?;
+    for (c, name) in header.iter().enumerate() {
+        s.string(1, c as u16, name, Some(&styles.header))?;
+    }
+    s.sheet.set_freeze_panes(2, 0)?;
+    let write_change = |s: &mut Sheet, r: usize, change: Change, format: &Format| -> Result<()> {
+        match change {
+            Change::Percent(p) => {
+                let format = format.clone().set_num_format("+0.0%;-0.0%;0.0%");
+                s.number(r, first + 3, number(p / Decimal::ONE_HUNDRED), &format)
+            }
+            Change::Unchanged => {
+                let format = format.clone().set_num_format("0.0%");
+                s.number(r, first + 3, 0.0, &format)
+            }
+            other => s.string(r, first + 3, &other.text(1), Some(format)),
+        }
+    };
+    let mut r = 2;
+    for row in &comparison.rows {
+        let plain = styles.cell(row.status, false);
+        for (c, key) in row.keys.iter().chain(row.unit.as_ref()).enumerate() {
+            s.string(r, c as u16, key, Some(&plain))?;
+        }
+        let money = styles.money(&row.currency, row.status, false);
+        for (offset, value) in figures(row).into_iter().enumerate() {
+            s.money(r, first + offset as u16, value, &money)?;
+        }
+        write_change(&mut s, r, row.change, &plain)?;
+        s.string(r, first + 4, &row.currency, Some(&plain))?;
+        s.string(r, first + 5, row.status.as_str(), Some(&plain))?;
+        if exact_columns {
+            for (offset, value) in figures(row).into_iter().enumerate() {
+                s.string(
+                    r,
+                    first + 6 + offset as u16,
+                    &money_text(value),
+                    Some(&plain),
+                )?;
+            }
+        }
+        r += 1;
+    }
+    s.sheet
+        .autofilter(1, 0, (r - 1).max(2) as u32, (header.len() - 1) as u16)?;
+    r += 1;
+    for total in &comparison.totals {
+        let bold = styles.cell(Status::Final, true);
+        s.string(r, 0, &total.label, Some(&bold))?;
+        let money = styles.money(&total.currency, Status::Final, true);
+        let values = [total.current, total.comparison, total.delta];
+        for (offset, value) in values.into_iter().enumerate() {
+            s.money(r, first + offset as u16, value, &money)?;
+        }
+        write_change(&mut s, r, total.change, &bold)?;
+        s.string(r, first + 4, &total.currency, Some(&bold))?;
+        if exact_columns {
+            for (offset, value) in values.into_iter().enumerate() {
+                s.string(
+                    r,
+                    first + 6 + offset as u16,
+                    &money_text(value),
+                    Some(&bold),
+                )?;
+            }
+        }
+        r += 1;
     }
     s.widths.apply(s.sheet)?;
     Ok(())
