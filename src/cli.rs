@@ -37,6 +37,25 @@ pub enum Command {
         tally inspect focus/data/ # an AWS Data Exports Parquet tree\n  \
         tally inspect saved.csv --delimiter ';' --date-format %d.%m.%Y")]
     Inspect(InspectArgs),
+    /// Compare two `report --out` folders (daily.csv and manifest.json): per day and group,
+    /// what was added, removed or restated and by how much, and which provisional days became
+    /// final. Exit code 0 when every figure is equal, 3 when any differs.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier run's --out folder.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+
+    /// The later run's --out folder (same --by).
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+
+    /// Output on stdout: an aligned table, CSV or JSON (exact figures).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

@@ -64,6 +64,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<Exit> {
             let config = config::ReconcileConfig::from_args(args, now)?;
             cmd::reconcile::run(config, now)
         }
+        cli::Command::Diff(args) => cmd::diff::run(args.old, args.new, args.format),
         cli::Command::Inspect(args) => cmd::inspect::run(config::InspectConfig::from_args(args)?),
     }
 }

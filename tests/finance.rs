@@ -669,3 +669,71 @@ fn finance_compare_in_the_out_set_html_and_workbook() {
     assert_eq!(text(&row("Index")[percent]), "new");
     assert_eq!(float(&row("total")[change]), -104.245);
 }
+
+#[test]
+fn finance_diff_finds_three_restated_days_and_exits_3() {
+    let work = Workdir::new();
+    let old = work.create(
+        "old.csv",
+        "date,sku,cost\n2026-10-01,A,1.00\n2026-10-02,A,2.00\n2026-10-03,A,3.00\n\
+         2026-10-03,B,0.50\n2026-10-04,A,4.00\n2026-10-05,A,5.00\n",
+    );
+    // Oct 3, 4 and 5 restated for A; B gone on the 3rd and new on the 5th.
+    let new = work.create(
+        "new.csv",
+        "date,sku,cost\n2026-10-01,A,1.00\n2026-10-02,A,2.00\n2026-10-03,A,3.25\n\
+         2026-10-04,A,4.10\n2026-10-05,A,4.95\n2026-10-05,B,0.75\n",
+    );
+    let report = |input: &str, as_of: &str, out: &str| {
+        work.run(&[
+            "report", input, "--month", "2026-10", "--as-of", as_of, "--out", out, "-q",
+        ])
+        .ok();
+    };
+    // As of Oct 6, Oct 3-5 are provisional; as of Oct 20 every day is final.
+    report(&old, "2026-10-06", "sent");
+    report(&new, "2026-10-20", "final");
+    let run = work.run(&["diff", "sent", "final", "--format", "csv"]);
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert_eq!(
+        run.stdout(),
+        "date,sku,currency,old_cost,new_cost,change,what\n\
+         2026-10-03,A,USD,3.00,3.25,0.25,\"restated, became final\"\n\
+         2026-10-03,B,USD,0.50,,-0.50,removed\n\
+         2026-10-04,A,USD,4.00,4.10,0.10,\"restated, became final\"\n\
+         2026-10-05,A,USD,5.00,4.95,-0.05,\"restated, became final\"\n\
+         2026-10-05,B,USD,,0.75,0.75,added\n"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &work
+            .run(&["diff", "sent", "final", "--format", "json"])
+            .stdout(),
+    )
+    .unwrap();
+    // 15.50 → 16.05, by hand.
+    assert_eq!(json["old"]["total"], "15.50");
+    assert_eq!(json["new"]["total"], "16.05");
+    assert_eq!(json["equal"], false);
+    let table = work.run(&["diff", "sent", "final"]).stdout();
+    assert!(
+        table.contains("1 added, 1 removed, 3 restated, 3 became final; total 15.50 → 16.05"),
+        "{table}"
+    );
+
+    // The same folder: equal, exit 0. A day that only became final is no difference.
+    let same = work.run(&["diff", "sent", "sent"]);
+    assert_eq!(same.code(), 0);
+    assert!(same.stdout().contains("No difference"));
+    report(&old, "2026-10-20", "later");
+    let finalized = work.run(&["diff", "sent", "later", "--format", "csv"]);
+    assert_eq!(finalized.code(), 0, "{}", finalized.stdout());
+    assert!(
+        finalized
+            .stdout()
+            .contains("2026-10-03,A,USD,3.00,3.00,0.00,became final")
+    );
+
+    // Not an --out folder: exit 1 naming the file.
+    let missing = work.run(&["diff", "sent", "nowhere"]);
+    assert!(missing.fails().contains("nowhere/daily.csv: cannot read"));
+}
