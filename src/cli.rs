@@ -2,7 +2,7 @@
 //! help, the man page and the completions; no logic here.
 
 use crate::model::Period;
-use crate::options::{CostColumn, DateBasis, Format, InspectFormat, OnOverlap};
+use crate::options::{CostColumn, DateBasis, Format, InspectFormat, OnOverlap, ReportFormat};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -105,6 +105,20 @@ Exit codes:
   1  an input (--header) could not be read
   2  usage error: a bad option or value, or one SQL cannot express (tags)";
 
+const DIFF_AFTER_HELP: &str = "\
+Examples:
+  tally report fixtures/console --month 2026-10 --as-of 2026-11-02 --out old -q && \\
+    tally report fixtures/console --month 2026-10 --as-of 2026-11-10 --out new -q && \\
+    tally diff old new
+  tally report fixtures/console --month 2026-10 --out a -q && tally diff a a --format json
+  tally report fixtures/console --month 2026-10 --out a -q && tally diff a a --format csv
+
+Exit codes:
+  0  every figure is equal
+  1  a folder could not be read, or the two runs have different --by keys
+  2  usage error: a bad option or value
+  3  a figure was added, removed or restated";
+
 const COMPLETIONS_AFTER_HELP: &str = "\
 Examples:
   tally completions bash > tally.bash  # then: source tally.bash
@@ -199,6 +213,11 @@ pub enum Command {
     /// examples and exit codes.
     #[command(after_help = MAN_AFTER_HELP)]
     Man(ManArgs),
+    /// Compare two `report --out` folders (daily.csv and manifest.json): per day and group,
+    /// what was added, removed or restated and by how much, and which provisional days became
+    /// final. Exit code 0 when every figure is equal, 3 when any differs.
+    #[command(after_help = DIFF_AFTER_HELP)]
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -213,6 +232,21 @@ pub struct ManArgs {
     /// The subcommand whose page to print (tally-SUBCOMMAND(1)); without it, tally(1).
     #[arg(value_name = "SUBCOMMAND")]
     pub subcommand: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier run's --out folder.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+
+    /// The later run's --out folder (same --by).
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+
+    /// Output on stdout: an aligned table, CSV or JSON (exact figures).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -347,16 +381,28 @@ pub struct ReportArgs {
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub delay_days: u32,
 
+    /// Set each group beside its cost in another period: `previous` (the month before a
+    /// whole month, the same days of the month before a month to date, else the as many days
+    /// before), a month YYYY-MM, or FROM..TO. Adds the difference and the change in percent.
+    /// With --period total only.
+    #[arg(long, value_name = "PERIOD")]
+    pub compare: Option<String>,
+
     /// Drop provisional days from the report.
     #[arg(long)]
     pub final_only: bool,
 
-    /// Output on stdout: an aligned table, CSV or JSON.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output on stdout: an aligned table, CSV, JSON, a Markdown table, or an Excel workbook
+    /// (xlsx: with --output, or stdout redirected to a file).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+
+    /// Write the --format output to this file (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 
     /// Also write summary.csv, daily.csv, charts (chart-daily and chart-share, SVG and PNG),
-    /// report.html and manifest.json (and rejects.csv) into this folder.
+    /// report.html, report.xlsx and manifest.json (and rejects.csv) into this folder.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 

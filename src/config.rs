@@ -5,7 +5,9 @@ use crate::cli::{FilterArgs, InputArgs, ReconcileArgs, ReportArgs};
 use crate::error::UsageError;
 use crate::model::{DateRange, Day, Delay, KeyKind, Period, last_day_of_month};
 // Option values live in `options`, which `cli` uses too: `cli` imports nothing from here.
-pub use crate::options::{CostColumn, DateBasis, Dialect, Format, InspectFormat, OnOverlap};
+pub use crate::options::{
+    CostColumn, DateBasis, Dialect, Format, InspectFormat, OnOverlap, ReportFormat,
+};
 use crate::primitives::date::DateFormat;
 use crate::rates::RateCard;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
@@ -229,7 +231,10 @@ pub struct ReportConfig {
     pub delay: Delay,
     pub final_only: bool,
     pub period: Period,
-    pub format: Format,
+    pub format: ReportFormat,
+    /// `--output FILE`: the `--format` output goes to this file (written atomically) instead
+    /// of standard output.
+    pub output: Option<PathBuf>,
     pub out: Option<PathBuf>,
     pub on_overlap: OnOverlap,
     pub quiet: bool,
@@ -241,6 +246,8 @@ pub struct ReportConfig {
     pub after_as_of: Option<DateRange>,
     /// `--fail-on-empty`: exit 1 when no row is counted.
     pub fail_on_empty: bool,
+    /// `--compare PERIOD`.
+    pub compare: Option<CompareArg>,
 }
 
 /// What the charts show.
@@ -317,6 +324,38 @@ impl ReportConfig {
                 )));
             }
         }
+        if args.format == ReportFormat::Xlsx && args.output.is_none() && {
+            use std::io::IsTerminal;
+            std::io::stdout().is_terminal()
+        } {
+            return Err(UsageError(
+                "--format xlsx writes a workbook, not text: add --output FILE (e.g. --output \
+                 report.xlsx), or redirect standard output to a file"
+                    .into(),
+            ));
+        }
+        let compare = match &args.compare {
+            Some(text) => Some(CompareArg::parse(text)?),
+            None => None,
+        };
+        if compare.is_some() {
+            let refuse = |why: &str| Err(UsageError(format!("--compare {why}")));
+            if args.period != Period::Total {
+                return refuse("compares whole periods: use it with --period total (the default)");
+            }
+            if args.inputs.iter().any(|p| p.as_os_str() == "-") {
+                return refuse(
+                    "reads the inputs a second time for the compared period: standard input \
+                     (-) cannot be read twice; save it to a file",
+                );
+            }
+        }
+        if let Some(path) = args.output.as_deref().filter(|path| path.is_dir()) {
+            return Err(UsageError(format!(
+                "--output {}: names a folder; give a file name (--out takes a folder)",
+                path.display()
+            )));
+        }
         let mut keys = Vec::new();
         for item in &args.by {
             let key = KeyKind::from_arg(item).map_err(|e| UsageError(format!("--by: {e}")))?;
@@ -366,8 +405,10 @@ impl ReportConfig {
             final_only: args.final_only,
             after_as_of,
             fail_on_empty: args.fail_on_empty,
+            compare,
             period: args.period,
             format: args.format,
+            output: args.output,
             out: args.out,
             on_overlap: args.on_overlap,
             quiet: args.quiet,
@@ -376,6 +417,43 @@ impl ReportConfig {
                 top: usize::from(args.chart_top),
             }),
         })
+    }
+}
+
+/// What `--compare` was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompareArg {
+    Previous,
+    Month(Day),
+    Range(DateRange),
+}
+
+impl CompareArg {
+    /// `previous`, `YYYY-MM` or `FROM..TO` (days as YYYY-MM-DD, inclusive).
+    pub fn parse(text: &str) -> Result<CompareArg, UsageError> {
+        let text = text.trim();
+        let error = || {
+            UsageError(format!(
+                "--compare \"{text}\": expected previous, a month (YYYY-MM) or a range \
+                 FROM..TO (YYYY-MM-DD..YYYY-MM-DD)"
+            ))
+        };
+        if text == "previous" {
+            return Ok(CompareArg::Previous);
+        }
+        if let Some((from, to)) = text.split_once("..") {
+            let day = |t: &str| Day::parse_from_str(t.trim(), "%Y-%m-%d").map_err(|_| error());
+            let (from, to) = (day(from)?, day(to)?);
+            if from > to {
+                return Err(UsageError(format!(
+                    "--compare {text}: the range is empty ({from} is after {to})"
+                )));
+            }
+            return Ok(CompareArg::Range(DateRange { from, to }));
+        }
+        Day::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")
+            .map(CompareArg::Month)
+            .map_err(|_| error())
     }
 }
 
@@ -405,6 +483,8 @@ pub struct ReconcileConfig {
     pub tolerance_text: String,
     /// `--fail-on-flag`: exit 3 when any row is flagged.
     pub fail_on_flag: bool,
+    /// `--format`: reconcile's own forms (table, CSV, JSON).
+    pub format: Format,
 }
 
 impl ReconcileConfig {
@@ -414,6 +494,7 @@ impl ReconcileConfig {
     ) -> Result<ReconcileConfig, UsageError> {
         let tolerance_text = args.tolerance.trim().to_string();
         let tolerance = parse_tolerance(&tolerance_text)?;
+        let format = args.format;
         let report = ReportArgs {
             inputs: args.inputs,
             range: args.range,
@@ -428,7 +509,8 @@ impl ReconcileConfig {
             as_of: args.as_of,
             delay_days: args.delay_days,
             final_only: false,
-            format: args.format,
+            format: args.format.into(),
+            output: None,
             out: args.out,
             skip_bad_rows: args.skip_bad_rows,
             on_overlap: args.on_overlap,
@@ -439,6 +521,7 @@ impl ReconcileConfig {
             tz: args.tz,
             quiet: args.quiet,
             fail_on_empty: args.fail_on_empty,
+            compare: None,
             no_charts: true,
             chart_top: 7,
         };
@@ -447,6 +530,7 @@ impl ReconcileConfig {
             tolerance,
             tolerance_text,
             fail_on_flag: args.fail_on_flag,
+            format,
         })
     }
 }

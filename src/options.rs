@@ -11,6 +11,30 @@ pub enum Format {
     Json,
 }
 
+/// `tally report --format`: the forms of a summary. `xlsx` is a workbook (binary): it goes to
+/// `--output FILE`, or to standard output when that is not a terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportFormat {
+    Table,
+    Csv,
+    Json,
+    /// A GitHub-flavoured Markdown table, for docs, tickets and chat.
+    Markdown,
+    /// An Excel workbook (the `report.xlsx` of `--out`).
+    Xlsx,
+}
+
+impl From<Format> for ReportFormat {
+    fn from(format: Format) -> ReportFormat {
+        match format {
+            Format::Table => ReportFormat::Table,
+            Format::Csv => ReportFormat::Csv,
+            Format::Json => ReportFormat::Json,
+        }
+    }
+}
+
 /// `tally sql --dialect`: the engines whose SQL it writes (`crate::sql`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Dialect {

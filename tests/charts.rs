@@ -142,7 +142,13 @@ fn report_of_an_empty_range_says_no_data_and_draws_no_chart() {
     }
     assert_eq!(
         outputs(&work),
-        ["summary.csv", "daily.csv", "report.html", "manifest.json"]
+        [
+            "summary.csv",
+            "daily.csv",
+            "report.html",
+            "report.xlsx",
+            "manifest.json"
+        ]
     );
 }
 

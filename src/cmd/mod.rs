@@ -2,6 +2,7 @@
 //! its own beyond that. The ingest → resolve step they share lives here.
 
 pub mod alerts;
+pub mod diff;
 pub mod inspect;
 pub mod reconcile;
 pub mod report;

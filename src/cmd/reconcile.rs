@@ -141,7 +141,7 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
     if report.quiet && report.out.is_some() && exit != Exit::FLAGGED {
         return Ok(exit);
     }
-    let bytes = match report.format {
+    let bytes = match config.format {
         Format::Table => output::visible_lines(&render::reconcile::table(&rows))
             .into_owned()
             .into_bytes(),

@@ -1,7 +1,7 @@
 //! `tally report`: ingest → resolve overlaps → aggregate → render → write.
 
 use crate::aggregate::{self, Summary};
-use crate::config::{Format, ReportConfig};
+use crate::config::{ReportConfig, ReportFormat};
 use crate::error::Exit;
 use crate::output;
 use crate::render;
@@ -19,6 +19,8 @@ const OUTPUTS: &[&str] = &[
     "chart-share.svg",
     "chart-share.png",
     "report.html",
+    "report.xlsx",
+    "compare.csv",
     "manifest.json",
 ];
 
@@ -32,11 +34,13 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     let mut plan = config.plan.clone();
     // Hashing costs a tenth of a scan: only for the manifest (and, in scan_inputs, to find
     // inputs given twice).
-    plan.hash_inputs = config.out.is_some();
+    // A workbook (in --out or --format xlsx) lists the inputs' hashes and holds the daily rows.
+    let full = config.out.is_some() || config.format == ReportFormat::Xlsx;
+    plan.hash_inputs = full;
     // Without --out no daily rows are needed: rows are counted under their period's start;
     // except for a month in progress, whose forecast needs its days.
     let forecast_month = forecast_month(&config);
-    if config.out.is_none() && forecast_month.is_none() {
+    if !full && forecast_month.is_none() {
         plan.bucket = Some(config.period);
         // Each group's provisional part stays apart: the outputs say how much is provisional.
         plan.provisional_from = Some(config.delay.first_provisional_day());
@@ -64,9 +68,13 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         config.period,
         plan.range,
         config.delay,
-        config.out.is_some(),
+        full,
         resolved.last_day,
     )?;
+    let comparison = match &config.compare {
+        Some(arg) => Some(comparison(&config, arg, &summary)?),
+        None => None,
+    };
     let rejects = scanned.rejects();
     let scope = Scope::new(&summary, &plan.filters, config.final_only, &rejects, scans);
 
@@ -83,8 +91,31 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
             written.push("rejects.csv");
         }
         written.extend(write_charts_and_html(
-            dir, &config, &summary, &scope, scans,
+            dir,
+            &config,
+            &summary,
+            &scope,
+            scans,
+            comparison.as_ref(),
         )?);
+        if let Some(comparison) = &comparison {
+            output::write_atomic(
+                dir,
+                "compare.csv",
+                &render::compare::csv(comparison, &summary)?,
+            )?;
+            written.push("compare.csv");
+        }
+        let workbook = workbook(
+            &config,
+            &summary,
+            &scope,
+            scans,
+            resolved,
+            comparison.as_ref(),
+        )?;
+        output::write_atomic(dir, "report.xlsx", &workbook)?;
+        written.push("report.xlsx");
         written.push("manifest.json");
         let manifest = render::manifest::render(
             &config,
@@ -131,11 +162,21 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
     }
 
     // Quiet cron: with --out and -q the files are the output; nothing goes to stdout.
-    if config.quiet && config.out.is_some() {
+    if config.quiet && config.out.is_some() && config.output.is_none() {
         return Ok(exit);
     }
-    let bytes = match config.format {
-        Format::Table => {
+    let bytes = match (config.format, &comparison) {
+        (ReportFormat::Table, Some(c)) => {
+            output::visible_lines(&render::compare::table(c, &summary, &scope))
+                .into_owned()
+                .into_bytes()
+        }
+        (ReportFormat::Csv, Some(c)) => render::compare::csv(c, &summary)?,
+        (ReportFormat::Json, Some(c)) => render::compare::json(c, &summary, &scope),
+        (ReportFormat::Markdown, Some(c)) => {
+            render::compare::markdown(c, &summary, &scope).into_bytes()
+        }
+        (ReportFormat::Table, None) => {
             let mut text = render::table::render(&summary, &scope);
             if let (Some(forecast), Some(currency)) = (&forecast, &summary.currency) {
                 text.push_str(&render::forecast::line(forecast, currency));
@@ -147,11 +188,135 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
             }
             output::visible_lines(&text).into_owned().into_bytes()
         }
-        Format::Csv => render::csv::summary(&summary)?,
-        Format::Json => with_forecast(render::json::summary(&summary, &scope), forecast.as_ref()),
+        (ReportFormat::Csv, None) => render::csv::summary(&summary)?,
+        (ReportFormat::Json, None) => {
+            with_forecast(render::json::summary(&summary, &scope), forecast.as_ref())
+        }
+        (ReportFormat::Markdown, None) => render::markdown::render(&summary, &scope).into_bytes(),
+        (ReportFormat::Xlsx, _) => workbook(
+            &config,
+            &summary,
+            &scope,
+            scans,
+            resolved,
+            comparison.as_ref(),
+        )?,
     };
-    output::stdout(&bytes)?;
+    match &config.output {
+        Some(path) => write_output_file(path, &bytes)?,
+        None => output::stdout(&bytes)?,
+    }
     Ok(exit)
+}
+
+/// `--compare`: the compared period's groups, read with the same options over that period
+/// (a second pass over the inputs), set beside the report's.
+fn comparison(
+    config: &ReportConfig,
+    arg: &crate::compare::CompareArg,
+    summary: &Summary,
+) -> Result<crate::compare::Comparison> {
+    let period = crate::compare::period(arg, summary.range)?;
+    let mut plan = config.plan.clone();
+    plan.range = period.range;
+    plan.hash_inputs = false;
+    plan.spill_rejects = false;
+    plan.bucket = Some(crate::model::Period::Total);
+    plan.provisional_from = None;
+    let mut scanned = super::scan_inputs(
+        &config.inputs,
+        &plan,
+        config.on_overlap,
+        config.rates_path.as_deref(),
+        true,
+    )?;
+    let groups = aggregate::decode_groups(
+        std::mem::take(&mut scanned.resolved.groups),
+        scanned.plan.keys.len(),
+    )?;
+    let source_added = summary.key_names.first().is_some_and(|k| k == "source")
+        && !config.plan.keys.contains(&crate::model::KeyKind::Source);
+    let comparison = crate::compare::compare(summary, &groups, period, source_added)?;
+    if comparison.comparison_empty && !config.quiet {
+        output::warn(&format!(
+            "--compare: the inputs hold no row for {} to {} (after filters); missing data is not \
+             a period without spend, so every group shows as new",
+            comparison.period.range.from, comparison.period.range.to
+        ));
+    }
+    Ok(comparison)
+}
+
+/// `--output FILE`: the bytes written to a temporary file beside it and renamed over it, so
+/// that a reader never sees half a file.
+fn write_output_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .filter(|name| name != "." && name != "..")
+        .ok_or_else(|| anyhow::anyhow!("{}: --output must name a file", path.display()))?;
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    output::write_atomic(dir, &name, bytes)
+}
+
+/// `report.xlsx`: the summary, daily rows, the inputs with their row accounting, and notes.
+fn workbook(
+    config: &ReportConfig,
+    summary: &Summary,
+    scope: &Scope,
+    scans: &[crate::ingest::InputScan],
+    resolved: &aggregate::Resolved,
+    comparison: Option<&crate::compare::Comparison>,
+) -> Result<Vec<u8>> {
+    let inputs = scans
+        .iter()
+        .enumerate()
+        .map(|(i, scan)| render::xlsx::InputRow {
+            path: &scan.file.name,
+            kind: &scan.kind,
+            size: scan.size,
+            sha256: scan.sha256.as_deref(),
+            rows: resolved.counts[i],
+            duplicate_of: resolved.duplicate_of[i].map(|first| scans[first].file.name.as_str()),
+        })
+        .collect();
+    let plan = &config.plan;
+    let name = |value: serde_json::Value| value.as_str().unwrap_or_default().to_string();
+    let options = vec![
+        ("grouped by".to_string(), summary.key_names.join(", ")),
+        ("period".to_string(), name(serde_json::json!(config.period))),
+        (
+            "cost column".to_string(),
+            name(serde_json::json!(plan.cost)),
+        ),
+        (
+            "date basis".to_string(),
+            name(serde_json::json!(plan.date_basis)),
+        ),
+        (
+            "spread charges".to_string(),
+            plan.spread_charges.to_string(),
+        ),
+        (
+            "on overlap".to_string(),
+            name(serde_json::json!(config.on_overlap)),
+        ),
+        (
+            "delay days".to_string(),
+            config.delay.delay_days.to_string(),
+        ),
+        ("final days only".to_string(), config.final_only.to_string()),
+    ];
+    render::xlsx::render(&render::xlsx::XlsxReport {
+        summary,
+        scope,
+        inputs,
+        options,
+        comparison,
+    })
 }
 
 /// Draws the charts (unless `--no-charts`) and writes them and `report.html` into `dir`.
@@ -162,6 +327,7 @@ fn write_charts_and_html(
     summary: &Summary,
     scope: &Scope,
     scans: &[crate::ingest::InputScan],
+    comparison: Option<&crate::compare::Comparison>,
 ) -> Result<Vec<&'static str>> {
     use render::chart::{
         self,
@@ -234,6 +400,7 @@ fn write_charts_and_html(
         inputs: &inputs,
         charts: &embedded,
         charts_note,
+        comparison: comparison.map(|c| render::compare::html(c, summary)),
     });
     output::write_atomic(dir, "report.html", &html)?;
     written.push("report.html");

@@ -41,6 +41,9 @@ pub struct HtmlReport<'a> {
     pub charts: &'a [EmbeddedChart],
     /// Why there are no charts (for example `--no-charts`), shown in their place.
     pub charts_note: Option<String>,
+    /// `--compare`: the comparison section, rendered (`render::compare::html`), after the
+    /// summary table.
+    pub comparison: Option<String>,
 }
 
 /// Escapes text for HTML content and quoted attribute values.
@@ -333,6 +336,9 @@ pub fn render(report: &HtmlReport<'_>) -> Vec<u8> {
     }
 
     summary_table(&mut out, summary);
+    if let Some(section) = &report.comparison {
+        out.push_str(section);
+    }
     daily_table(&mut out, summary);
 
     let _ = writeln!(
@@ -582,6 +588,7 @@ mod tests {
             inputs: &inputs,
             charts: &[],
             charts_note: None,
+            comparison: None,
         });
         String::from_utf8(html).unwrap()
     }

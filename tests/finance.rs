@@ -1,0 +1,739 @@
+//! The finance pack (issue 16): `--format markdown`, the workbook (`report.xlsx` in `--out`,
+//! `--format xlsx --output FILE`) read back with an independent reader (calamine), and
+//! `--compare`. Figures are checked against `--format csv` of the same run, the fixture's
+//! documented total, or sums written out by hand.
+
+use crate::util::{Workdir, fixture, records};
+use calamine::{Data, Reader, Xlsx};
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::str::FromStr;
+
+fn dec(text: &str) -> Decimal {
+    Decimal::from_str(text).unwrap()
+}
+
+const CONSOLE: &str = "console/usage-2026-10.csv";
+
+/// `report console --month 2026-10 --as-of 2026-11-02` (Oct 30 and 31 provisional) + `extra`.
+fn october(work: &Workdir, extra: &[&str]) -> crate::util::Run {
+    let input = fixture(CONSOLE);
+    let mut args = vec![
+        "report",
+        input.as_str(),
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-02",
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    work.run(&args)
+}
+
+/// Splits a Markdown table line on its unescaped pipes: the cells, trimmed.
+fn markdown_cells(line: &str) -> Vec<String> {
+    let inner = line
+        .trim()
+        .strip_prefix('|')
+        .and_then(|l| l.strip_suffix('|'))
+        .unwrap_or_else(|| panic!("not a table line: {line}"));
+    let mut cells = vec![String::new()];
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                // An escape: the next character is literal.
+                let next = chars.next().expect("escape at the end of a line");
+                cells.last_mut().unwrap().push(next);
+            }
+            '|' => cells.push(String::new()),
+            _ => cells.last_mut().unwrap().push(c),
+        }
+    }
+    cells.iter().map(|c| c.trim().to_string()).collect()
+}
+
+/// The table of a Markdown document: header, delimiter row and body, each as cells; every
+/// row must have as many cells as the header.
+fn markdown_table(text: &str) -> Vec<Vec<String>> {
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with('|')).collect();
+    assert!(lines.len() >= 3, "no table in:\n{text}");
+    let rows: Vec<Vec<String>> = lines.iter().map(|l| markdown_cells(l)).collect();
+    let width = rows[0].len();
+    for (row, line) in rows.iter().zip(&lines) {
+        assert_eq!(row.len(), width, "ragged row: {line}");
+    }
+    assert!(
+        rows[1]
+            .iter()
+            .all(|c| c.trim_matches(':').chars().all(|c| c == '-')),
+        "second line is not the delimiter row: {:?}",
+        rows[1]
+    );
+    rows
+}
+
+fn cents(value: Decimal) -> Decimal {
+    value.round_dp_with_strategy(2, RoundingStrategy::MidpointNearestEven)
+}
+
+fn shown(text: &str) -> Decimal {
+    dec(&text.trim_matches('*').replace(',', ""))
+}
+
+#[test]
+fn finance_markdown_table_matches_csv_figures() {
+    let work = Workdir::new();
+    let markdown = october(&work, &["--by", "project,service", "--format", "markdown"]).ok();
+    let csv = october(&work, &["--by", "project,service", "--format", "csv"]).ok();
+    assert!(
+        markdown.starts_with(
+            "**Cost**: 2026-10-01 to 2026-10-31 · as of 2026-11-02T00:00Z · billed\n\n"
+        ),
+        "{markdown}"
+    );
+    let table = markdown_table(&markdown);
+    assert_eq!(
+        table[0],
+        ["project", "service", "cost", "currency", "status"]
+    );
+    // Every CSV group is one Markdown row with the same cost, rounded half-even to cents.
+    let csv_rows = records(&csv);
+    let body: Vec<&Vec<String>> = table[2..].iter().filter(|r| r[0] != "**total**").collect();
+    assert_eq!(body.len(), csv_rows.len() - 1);
+    for record in &csv_rows[1..] {
+        let (project, service, cost) = (&record[0], &record[1], dec(&record[2]));
+        let row = body
+            .iter()
+            .find(|r| &r[0] == project && &r[1] == service)
+            .unwrap_or_else(|| panic!("{project}/{service} missing from:\n{markdown}"));
+        assert_eq!(shown(&row[2]), cents(cost), "{project}/{service}");
+        // October 30 and 31 are provisional as of Nov 2: every month row is.
+        assert_eq!(row[4], "*provisional*");
+    }
+    // The project with a comma in its name stays one cell.
+    assert!(body.iter().any(|r| r[0] == "analytics, EMEA"));
+    let total = table.iter().find(|r| r[0] == "**total**").unwrap();
+    // The fixture's documented total, 3103.45954429 USD.
+    assert_eq!(shown(&total[2]), dec("3103.46"));
+    assert!(markdown.contains("+ provisional "), "{markdown}");
+}
+
+#[test]
+fn finance_markdown_escapes_pipes_markup_and_control_characters() {
+    let work = Workdir::new();
+    let input = work.create(
+        "odd.csv",
+        "date,sku,cost\n\
+         2026-10-01,a|b,1.005\n\
+         2026-10-01,esc\u{1b}[31m,2.015\n\
+         2026-10-02,*bold*,3\n",
+    );
+    let markdown = work
+        .run(&[
+            "report",
+            &input,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+            "--format",
+            "markdown",
+        ])
+        .ok();
+    assert!(!markdown.contains('\u{1b}'), "{markdown}");
+    let table = markdown_table(&markdown);
+    // Grouped by SKU: quantity and unit come before the cost.
+    let cost = table[0].iter().position(|h| h == "cost").unwrap();
+    let cost_of = |sku: &str| {
+        let row = table
+            .iter()
+            .find(|r| r[0] == sku)
+            .unwrap_or_else(|| panic!("{sku} missing:\n{markdown}"));
+        shown(&row[cost])
+    };
+    // Half to even: 1.005 → 1.00, 2.015 → 2.02.
+    assert_eq!(cost_of("a|b"), dec("1.00"));
+    assert_eq!(cost_of("esc\\u{1b}[31m"), dec("2.02"));
+    assert_eq!(cost_of("*bold*"), dec("3.00"));
+    assert!(markdown.contains("| a\\|b |"), "{markdown}");
+    assert!(markdown.contains("| \\*bold\\* |"), "{markdown}");
+    // Every day is final as of Nov 28: no provisional line.
+    assert!(!markdown.contains("provisional"), "{markdown}");
+}
+
+/// A workbook's sheets as rows of cells.
+fn workbook(bytes: &[u8]) -> Xlsx<std::io::Cursor<Vec<u8>>> {
+    calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("an xlsx")
+}
+
+fn sheet(book: &mut Xlsx<std::io::Cursor<Vec<u8>>>, name: &str) -> Vec<Vec<Data>> {
+    let range = book.worksheet_range(name).expect(name);
+    assert_eq!(range.start(), Some((0, 0)), "{name} starts at A1");
+    range.rows().map(|r| r.to_vec()).collect()
+}
+
+fn text(cell: &Data) -> String {
+    match cell {
+        Data::String(s) => s.clone(),
+        Data::Empty => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn float(cell: &Data) -> f64 {
+    match cell {
+        Data::Float(f) => *f,
+        Data::Int(i) => *i as f64,
+        other => panic!("not a number: {other:?}"),
+    }
+}
+
+fn column(header: &[Data], name: &str) -> usize {
+    header
+        .iter()
+        .position(|c| text(c) == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+}
+
+/// The nearest double to an exact decimal.
+fn double(value: Decimal) -> f64 {
+    value.to_string().parse().unwrap()
+}
+
+#[test]
+fn finance_workbook_reads_back_with_exact_totals_and_identical_bytes() {
+    let work = Workdir::new();
+    october(&work, &["--by", "project,sku", "--out", "pack"]).ok();
+    october(&work, &["--by", "project,sku", "--out", "again"]).ok();
+    let first = std::fs::read(work.path().join("pack/report.xlsx")).unwrap();
+    let second = std::fs::read(work.path().join("again/report.xlsx")).unwrap();
+    assert!(first == second, "two runs gave different workbooks");
+    // --format xlsx --output gives the same workbook.
+    october(
+        &work,
+        &[
+            "--by",
+            "project,sku",
+            "--format",
+            "xlsx",
+            "--output",
+            "alone.xlsx",
+        ],
+    )
+    .ok();
+    assert!(std::fs::read(work.path().join("alone.xlsx")).unwrap() == first);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&work.read("pack/manifest.json")).unwrap();
+    assert!(
+        manifest["outputs"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("report.xlsx"))
+    );
+
+    let mut book = workbook(&first);
+    assert_eq!(book.sheet_names(), ["Summary", "Daily", "Inputs", "Notes"]);
+
+    // Summary: row 0 the scope, row 1 the header, then one row per summary.csv group.
+    let summary = sheet(&mut book, "Summary");
+    assert!(text(&summary[0][0]).starts_with("Cost: 2026-10-01 to 2026-10-31 · as of"));
+    let header = summary[1].clone();
+    let (cost, status, share) = (
+        column(&header, "cost"),
+        column(&header, "status"),
+        column(&header, "share"),
+    );
+    // No figure of this fixture needs more than 15 digits: no exact-text column.
+    assert!(!header.iter().any(|c| text(c) == "exact cost"));
+    let csv = records(&work.read("pack/summary.csv"));
+    let groups = &summary[2..2 + csv.len() - 1];
+    let mut share_sum = 0.0;
+    for (row, record) in groups.iter().zip(&csv[1..]) {
+        // Rows in summary.csv's order: project, sku.
+        assert_eq!(text(&row[0]), record[0]);
+        assert_eq!(text(&row[1]), record[1]);
+        assert_eq!(float(&row[cost]), double(dec(&record[4])), "{record:?}");
+        assert_eq!(text(&row[status]), "provisional");
+        share_sum += float(&row[share]);
+    }
+    assert!((share_sum - 1.0).abs() < 1e-9, "shares add to {share_sum}");
+    // The total row: the fixture's documented 3103.45954429 USD.
+    let total = summary
+        .iter()
+        .find(|r| text(&r[0]) == "total")
+        .expect("a total row");
+    assert_eq!(float(&total[cost]), 3103.45954429);
+    assert_eq!(text(&total[status]), "provisional");
+    // Subtotals per project add up to the total exactly (as decimals from summary.csv).
+    let subtotal_at = summary
+        .iter()
+        .position(|r| text(&r[0]) == "Subtotals by project")
+        .expect("a subtotal block");
+    let mut by_project = std::collections::BTreeMap::<String, Decimal>::new();
+    for record in &csv[1..] {
+        *by_project.entry(record[0].clone()).or_default() += dec(&record[4]);
+    }
+    for (offset, (project, sum)) in by_project.iter().enumerate() {
+        let row = &summary[subtotal_at + 1 + offset];
+        assert_eq!(&text(&row[0]), project);
+        assert_eq!(float(&row[cost]), double(*sum), "{project}");
+    }
+
+    // Daily: as daily.csv, dates as spreadsheet dates.
+    let daily = sheet(&mut book, "Daily");
+    let daily_csv = records(&work.read("pack/daily.csv"));
+    assert_eq!(daily.len(), daily_csv.len());
+    let day_serial = |day: &str| {
+        let day = chrono::NaiveDate::from_str(day).unwrap();
+        (day - chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap()).num_days() as f64
+    };
+    for (row, record) in daily.iter().zip(&daily_csv).skip(1) {
+        match &row[0] {
+            Data::DateTime(date) => assert_eq!(date.as_f64(), day_serial(&record[0])),
+            other => panic!("not a date: {other:?}"),
+        }
+        assert_eq!(float(&row[3]), double(dec(&record[3])), "{record:?}");
+        assert_eq!(text(&row[5]), record[5]);
+    }
+
+    // Inputs: the manifest's file, hash and row accounting.
+    let inputs = sheet(&mut book, "Inputs");
+    let entry = &manifest["inputs"][0];
+    assert_eq!(inputs.len(), 2);
+    assert_eq!(text(&inputs[1][1]), entry["kind"].as_str().unwrap());
+    assert_eq!(text(&inputs[1][3]), entry["sha256"].as_str().unwrap());
+    assert_eq!(float(&inputs[1][4]), 853.0); // the fixture's 853 rows
+    assert_eq!(float(&inputs[1][5]), 853.0);
+
+    // Notes: the range, as-of and provisional days.
+    let notes = sheet(&mut book, "Notes");
+    let note = |item: &str| {
+        notes
+            .iter()
+            .find(|r| text(&r[0]) == item)
+            .map(|r| text(&r[1]))
+            .unwrap_or_else(|| panic!("no note {item}"))
+    };
+    assert_eq!(note("range"), "2026-10-01 to 2026-10-31 (UTC days)");
+    assert_eq!(note("as of"), "2026-11-02T00:00:00Z");
+    assert!(note("provisional days").starts_with("2026-10-30 to 2026-10-31"));
+    assert!(note("rounding").contains("never rounded"));
+}
+
+#[test]
+fn finance_workbook_keeps_exact_text_beyond_fifteen_digits() {
+    let work = Workdir::new();
+    let input = work.create(
+        "long.csv",
+        "date,sku,cost\n\
+         2026-10-01,Long,1234567.123456789012\n\
+         2026-10-02,Short,0.10\n",
+    );
+    work.run(&[
+        "report",
+        &input,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--format",
+        "xlsx",
+        "--output",
+        "long.xlsx",
+    ])
+    .ok();
+    let mut book = workbook(&std::fs::read(work.path().join("long.xlsx")).unwrap());
+    let summary = sheet(&mut book, "Summary");
+    let header = summary[1].clone();
+    let (cost, exact) = (column(&header, "cost"), column(&header, "exact cost"));
+    assert_eq!(exact, cost + 1);
+    let row = |key: &str| summary.iter().find(|r| text(&r[0]) == key).unwrap().clone();
+    assert_eq!(text(&row("Long")[exact]), "1234567.123456789012");
+    // The nearest double: what Rust's parser gives for the exact text.
+    assert_eq!(
+        float(&row("Long")[cost]),
+        "1234567.123456789012".parse::<f64>().unwrap()
+    );
+    assert_eq!(text(&row("Short")[exact]), "0.10");
+    // 1234567.123456789012 + 0.10, by hand.
+    assert_eq!(text(&row("total")[exact]), "1234567.223456789012");
+    assert_eq!(text(&row("total")[column(&header, "status")]), "final");
+    let notes = sheet(&mut book, "Notes");
+    assert!(
+        notes
+            .iter()
+            .any(|r| text(&r[0]) == "Summary: exact cost" && text(&r[1]).starts_with("2 figure(s)")),
+        "{notes:?}"
+    );
+    let daily = sheet(&mut book, "Daily");
+    assert_eq!(text(&daily[0][3]), "exact cost");
+    assert_eq!(text(&daily[1][3]), "1234567.123456789012");
+}
+
+#[test]
+fn finance_xlsx_needs_a_file_and_refuses_a_folder() {
+    let work = Workdir::new();
+    std::fs::create_dir(work.path().join("folder")).unwrap();
+    let run = october(&work, &["--format", "xlsx", "--output", "folder"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("--output folder: names a folder"),
+        "{}",
+        run.stderr()
+    );
+    // Redirected stdout is not a terminal: the workbook goes there.
+    let run = october(&work, &["--format", "xlsx"]);
+    assert_eq!(run.code(), 0);
+    assert!(run.0.stdout.starts_with(b"PK"));
+}
+
+/// September and October rows: Read falls, Write grows, Store is gone in October, Index new.
+const TWO_MONTHS: &str = "date,sku,cost\n\
+    2026-09-01,Read,10.00\n\
+    2026-09-02,Read,5.50\n\
+    2026-09-03,Write,4.00\n\
+    2026-09-20,Read,100.00\n\
+    2026-09-20,Store,7.25\n\
+    2026-10-01,Read,12.10\n\
+    2026-10-02,Write,6.00\n\
+    2026-10-02,Index,1.005\n\
+    2026-10-03,Read,3.40\n";
+
+/// `sku → [cost, compare_cost, change, change_percent, status]` from `--compare` CSV.
+fn compare_rows(csv: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    let rows = records(csv);
+    assert_eq!(
+        rows[0],
+        [
+            "sku",
+            "unit",
+            "cost",
+            "compare_cost",
+            "change",
+            "change_percent",
+            "currency",
+            "status"
+        ]
+    );
+    rows[1..]
+        .iter()
+        .map(|r| {
+            (
+                r[0].clone(),
+                vec![
+                    r[2].clone(),
+                    r[3].clone(),
+                    r[4].clone(),
+                    r[5].clone(),
+                    r[7].clone(),
+                ],
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn finance_compare_whole_month_with_previous_by_hand() {
+    let work = Workdir::new();
+    let input = work.create("two.csv", TWO_MONTHS);
+    let args = |format: &'static str| {
+        vec![
+            "report".to_string(),
+            input.clone(),
+            "--month".into(),
+            "2026-10".into(),
+            "--as-of".into(),
+            "2026-11-28".into(),
+            "--compare".into(),
+            "previous".into(),
+            "--format".into(),
+            format.into(),
+        ]
+    };
+    let run = |format| {
+        let a = args(format);
+        work.run(&a.iter().map(String::as_str).collect::<Vec<_>>())
+            .ok()
+    };
+    let rows = compare_rows(&run("csv"));
+    // October vs September, by hand: Read 12.10 + 3.40 = 15.50 vs 10.00 + 5.50 + 100.00 =
+    // 115.50, -100.00, -100/115.5 = -86.58008…% → -86.5801; Write 6.00 vs 4.00, +50%.
+    assert_eq!(
+        rows["Read"],
+        ["15.50", "115.50", "-100.00", "-86.5801", "final"]
+    );
+    assert_eq!(rows["Write"], ["6.00", "4.00", "2.00", "50.0000", "final"]);
+    // Index only in October: new; Store only in September: gone (never a division by zero).
+    assert_eq!(rows["Index"], ["1.005", "0.00", "1.005", "new", "final"]);
+    assert_eq!(rows["Store"], ["0.00", "7.25", "-7.25", "gone", "final"]);
+
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(json["compare"]["from"], "2026-09-01");
+    assert_eq!(json["compare"]["to"], "2026-09-30");
+    // 22.505 vs 126.75: -104.245, -82.24457…% → -82.2446.
+    assert_eq!(json["totals"][0]["cost"], "22.505");
+    assert_eq!(json["totals"][0]["compare_cost"], "126.75");
+    assert_eq!(json["totals"][0]["change"], "-104.245");
+    assert_eq!(json["totals"][0]["change_percent"], "-82.2446");
+
+    let table = run("table");
+    assert!(
+        table.contains("Compared with 2026-09-01 to 2026-09-30 (the previous month, 2026-09)"),
+        "{table}"
+    );
+    // Display: cents half-even and 0.1%: -86.6%, gone, new.
+    let line = |sku: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(sku))
+            .unwrap_or_else(|| panic!("{sku}:\n{table}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert!(
+        line("Read").contains("15.50 115.50 -100.00 -86.6%"),
+        "{table}"
+    );
+    assert!(line("Store").contains("0.00 7.25 -7.25 gone"), "{table}");
+    assert!(line("Index").contains("1.00 0.00 +1.00 new"), "{table}");
+    assert!(
+        line("total").contains("22.50 126.75 -104.24 -82.2%"),
+        "{table}"
+    );
+
+    let markdown = run("markdown");
+    let table = markdown_table(&markdown);
+    assert_eq!(
+        table[0],
+        [
+            "sku", "unit", "cost", "compared", "change", "change %", "currency", "status"
+        ]
+    );
+    assert!(table.iter().any(|r| r[0] == "Store" && r[5] == "gone"));
+}
+
+#[test]
+fn finance_compare_month_to_date_uses_the_same_days() {
+    let work = Workdir::new();
+    let input = work.create("two.csv", TWO_MONTHS);
+    let csv = work
+        .run(&[
+            "report",
+            &input,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-10-03T12:00Z",
+            "--compare",
+            "previous",
+            "--format",
+            "csv",
+            "-q",
+        ])
+        .ok();
+    let rows = compare_rows(&csv);
+    // Oct 1-3 vs Sep 1-3: Read 15.50 vs 15.50 (0%), Write 6.00 vs 4.00 (+50%), Index new;
+    // Store (Sep 20) and Sep 20's 100.00 are outside the same days.
+    assert_eq!(
+        rows["Read"],
+        ["15.50", "15.50", "0.00", "0.0000", "provisional"]
+    );
+    assert_eq!(
+        rows["Write"],
+        ["6.00", "4.00", "2.00", "50.0000", "provisional"]
+    );
+    assert_eq!(rows["Index"][3], "new");
+    assert!(!rows.contains_key("Store"), "{csv}");
+    let table = work
+        .run(&[
+            "report",
+            &input,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-10-03T12:00Z",
+            "--compare",
+            "previous",
+            "-q",
+        ])
+        .ok();
+    assert!(
+        table.contains(
+            "Compared with 2026-09-01 to 2026-09-03 (month to date, 3 days, vs the same days \
+             of 2026-09)"
+        ),
+        "{table}"
+    );
+}
+
+#[test]
+fn finance_compare_refusals_and_missing_data() {
+    let work = Workdir::new();
+    let input = work.create("two.csv", TWO_MONTHS);
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "report",
+            input.as_str(),
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+        ];
+        args.extend_from_slice(extra);
+        work.run(&args)
+    };
+    let refused = run(&["--compare", "2026-09", "--period", "day"]);
+    assert_eq!(refused.code(), 2);
+    assert!(
+        refused.stderr().contains("--period total"),
+        "{}",
+        refused.stderr()
+    );
+    let refused = run(&["--compare", "last"]);
+    assert_eq!(refused.code(), 2);
+    assert!(
+        refused.stderr().contains("expected previous, a month"),
+        "{}",
+        refused.stderr()
+    );
+    // No row in August: every group is new, and a warning says missing data is not no spend.
+    let missing = run(&["--compare", "2026-08", "--format", "csv"]);
+    assert_eq!(missing.code(), 0);
+    assert!(
+        missing
+            .stderr()
+            .contains("hold no row for 2026-08-01 to 2026-08-31")
+    );
+    assert!(
+        compare_rows(&missing.stdout())
+            .values()
+            .all(|r| r[3] == "new")
+    );
+}
+
+#[test]
+fn finance_compare_in_the_out_set_html_and_workbook() {
+    let work = Workdir::new();
+    let input = work.create("two.csv", TWO_MONTHS);
+    work.run(&[
+        "report",
+        &input,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--compare",
+        "previous",
+        "--out",
+        "pack",
+        "-q",
+    ])
+    .ok();
+    // compare.csv is the --format csv comparison.
+    let rows = compare_rows(&work.read("pack/compare.csv"));
+    assert_eq!(
+        rows["Read"],
+        ["15.50", "115.50", "-100.00", "-86.5801", "final"]
+    );
+    let html = work.read("pack/report.html");
+    assert!(
+        html.contains("<h2>Comparison</h2>"),
+        "no comparison section"
+    );
+    assert!(html.contains(">-86.6%</td>"), "no Read change in the HTML");
+    assert!(html.contains(">gone</td>"));
+
+    let mut book = workbook(&std::fs::read(work.path().join("pack/report.xlsx")).unwrap());
+    assert_eq!(
+        book.sheet_names(),
+        ["Summary", "Compare", "Daily", "Inputs", "Notes"]
+    );
+    let compare = sheet(&mut book, "Compare");
+    assert!(text(&compare[0][0]).starts_with("Compared with 2026-09-01 to 2026-09-30"));
+    let header = compare[1].clone();
+    let (cost, compared, change, percent) = (
+        column(&header, "cost"),
+        column(&header, "compared"),
+        column(&header, "change"),
+        column(&header, "change %"),
+    );
+    let row = |key: &str| compare.iter().find(|r| text(&r[0]) == key).unwrap().clone();
+    assert_eq!(float(&row("Read")[cost]), 15.5);
+    assert_eq!(float(&row("Read")[compared]), 115.5);
+    assert_eq!(float(&row("Read")[change]), -100.0);
+    // -100 / 115.5 as a ratio (the cell's format shows -86.6%).
+    assert!((float(&row("Read")[percent]) + 0.865800865800866).abs() < 1e-12);
+    assert_eq!(text(&row("Store")[percent]), "gone");
+    assert_eq!(text(&row("Index")[percent]), "new");
+    assert_eq!(float(&row("total")[change]), -104.245);
+}
+
+#[test]
+fn finance_diff_finds_three_restated_days_and_exits_3() {
+    let work = Workdir::new();
+    let old = work.create(
+        "old.csv",
+        "date,sku,cost\n2026-10-01,A,1.00\n2026-10-02,A,2.00\n2026-10-03,A,3.00\n\
+         2026-10-03,B,0.50\n2026-10-04,A,4.00\n2026-10-05,A,5.00\n",
+    );
+    // Oct 3, 4 and 5 restated for A; B gone on the 3rd and new on the 5th.
+    let new = work.create(
+        "new.csv",
+        "date,sku,cost\n2026-10-01,A,1.00\n2026-10-02,A,2.00\n2026-10-03,A,3.25\n\
+         2026-10-04,A,4.10\n2026-10-05,A,4.95\n2026-10-05,B,0.75\n",
+    );
+    let report = |input: &str, as_of: &str, out: &str| {
+        work.run(&[
+            "report", input, "--month", "2026-10", "--as-of", as_of, "--out", out, "-q",
+        ])
+        .ok();
+    };
+    // As of Oct 6, Oct 3-5 are provisional; as of Oct 20 every day is final.
+    report(&old, "2026-10-06", "sent");
+    report(&new, "2026-10-20", "final");
+    let run = work.run(&["diff", "sent", "final", "--format", "csv"]);
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert_eq!(
+        run.stdout(),
+        "date,sku,currency,old_cost,new_cost,change,what\n\
+         2026-10-03,A,USD,3.00,3.25,0.25,\"restated, became final\"\n\
+         2026-10-03,B,USD,0.50,,-0.50,removed\n\
+         2026-10-04,A,USD,4.00,4.10,0.10,\"restated, became final\"\n\
+         2026-10-05,A,USD,5.00,4.95,-0.05,\"restated, became final\"\n\
+         2026-10-05,B,USD,,0.75,0.75,added\n"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &work
+            .run(&["diff", "sent", "final", "--format", "json"])
+            .stdout(),
+    )
+    .unwrap();
+    // 15.50 → 16.05, by hand.
+    assert_eq!(json["old"]["total"], "15.50");
+    assert_eq!(json["new"]["total"], "16.05");
+    assert_eq!(json["equal"], false);
+    let table = work.run(&["diff", "sent", "final"]).stdout();
+    assert!(
+        table.contains("1 added, 1 removed, 3 restated, 3 became final; total 15.50 → 16.05"),
+        "{table}"
+    );
+
+    // The same folder: equal, exit 0. A day that only became final is no difference.
+    let same = work.run(&["diff", "sent", "sent"]);
+    assert_eq!(same.code(), 0);
+    assert!(same.stdout().contains("No difference"));
+    report(&old, "2026-10-20", "later");
+    let finalized = work.run(&["diff", "sent", "later", "--format", "csv"]);
+    assert_eq!(finalized.code(), 0, "{}", finalized.stdout());
+    assert!(
+        finalized
+            .stdout()
+            .contains("2026-10-03,A,USD,3.00,3.00,0.00,became final")
+    );
+
+    // Not an --out folder: exit 1 naming the file.
+    let missing = work.run(&["diff", "sent", "nowhere"]);
+    assert!(missing.fails().contains("nowhere/daily.csv: cannot read"));
+}
