@@ -35,8 +35,11 @@ fi
 out=$(mktemp -d)
 args=()
 for file in "${files[@]}"; do args+=(--file "$file"); done
-# Exit status 2 means "some mutants were missed": the score below is the verdict.
-cargo mutants --no-shuffle --jobs "$jobs" --output "$out" "${args[@]}" || [ $? -eq 2 ] || [ $? -eq 3 ]
+# Exit status 2 (mutants missed) and 3 (timeouts) leave the verdict to the score below; any
+# other failure (4: the tests fail without a mutant) stops here.
+rc=0
+cargo mutants --no-shuffle --jobs "$jobs" --output "$out" "${args[@]}" || rc=$?
+case $rc in 0|2|3) ;; *) echo "mutants: cargo mutants exited $rc" >&2; exit "$rc" ;; esac
 python3 - "$out/mutants.out/outcomes.json" "$threshold" <<'PY'
 import json, sys, collections
 outcomes = json.load(open(sys.argv[1]))["outcomes"]
