@@ -836,3 +836,36 @@ fn cron_a_fifo_inside_an_input_folder_is_skipped_not_waited_for() {
         "{skipped}"
     );
 }
+
+#[test]
+fn cron_a_spool_limit_that_is_not_a_number_is_refused_by_name() {
+    // Before: "abc" (or "8G") was silently read as the 4 GiB default.
+    let zip = std::fs::read(fixture("export/cost-usage-export-2026-10.zip")).unwrap();
+    let args = ["report", "-", "--month", "2026-10", "--as-of", "2026-11-10"];
+    for value in ["abc", "8G", "-1", ""] {
+        let (code, stdout, stderr) = run_piped(&args, zip.clone(), &[("TALLY_SPOOL_LIMIT", value)]);
+        assert_eq!(code, 1, "{value}: {stderr}");
+        assert_eq!(stdout, "");
+        assert!(
+            stderr.contains(&format!(
+                "TALLY_SPOOL_LIMIT={value}: expected a whole number of bytes"
+            )),
+            "{value}: {stderr}"
+        );
+    }
+    let (code, _, stderr) = run_piped(&args, zip, &[("TALLY_SPOOL_LIMIT", " 99999999 ")]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn cron_standard_input_given_twice_is_refused() {
+    // Before: the second `-` read nothing and was reported as "the file is empty".
+    let csv = std::fs::read(fixture("console/usage-2026-10.csv")).unwrap();
+    let (code, stdout, stderr) = run_piped(&["report", "-", "-", "--month", "2026-10"], csv, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("-: standard input is given twice; it can be read only once"),
+        "{stderr}"
+    );
+}

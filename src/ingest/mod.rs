@@ -218,7 +218,7 @@ fn scan_stream(
         } else {
             "Parquet file"
         };
-        let spooled = spool::spool(&file.name, what, magic, source, spool::limit())?;
+        let spooled = spool::spool(&file.name, what, magic, source, spool::limit()?)?;
         let copy = InputFile {
             path: spooled.path.clone(),
             name: file.name.clone(),

@@ -17,12 +17,20 @@ pub struct Spool {
     _named: Option<tempfile::TempPath>,
 }
 
-/// `TALLY_SPOOL_LIMIT`, or 4 GiB.
-pub fn limit() -> u64 {
-    std::env::var("TALLY_SPOOL_LIMIT")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_LIMIT)
+/// `TALLY_SPOOL_LIMIT`, or 4 GiB when it is not set. A value that is not a whole number of
+/// bytes is an error rather than the default: a typo must not go unnoticed.
+pub fn limit() -> Result<u64> {
+    match std::env::var_os("TALLY_SPOOL_LIMIT") {
+        None => Ok(DEFAULT_LIMIT),
+        Some(value) => match value.to_str().map(|v| v.trim().parse::<u64>()) {
+            Some(Ok(limit)) => Ok(limit),
+            _ => bail!(
+                "TALLY_SPOOL_LIMIT={}: expected a whole number of bytes such as 8589934592 \
+                 (8 GiB); unset it for the default of 4 GiB",
+                value.to_string_lossy()
+            ),
+        },
+    }
 }
 
 /// Copies `head` (the bytes already read to tell the kind) and the rest of `source` into a

@@ -37,8 +37,14 @@ const EXTENSIONS: &[&str] = &["csv", "json", "jsonl", "zip"];
 /// explicitly are read whatever their name.
 pub fn discover(inputs: &[PathBuf], exclude: &Excludes) -> Result<Discovered> {
     let mut found = Discovered::default();
+    let mut stdin_given = false;
     for input in inputs {
         if input.as_os_str() == "-" {
+            if std::mem::replace(&mut stdin_given, true) {
+                bail!(
+                    "-: standard input is given twice; it can be read only once (the second                      read would find nothing): give `-` once"
+                );
+            }
             found.files.push(InputFile {
                 path: input.clone(),
                 name: "-".to_string(),

@@ -168,7 +168,9 @@ fn inspect_pipe(file: &InputFile, options: &InspectOptions) -> InputReport {
         } else {
             "Parquet file"
         };
-        let spooled = match super::spool::spool(name, what, magic, source, super::spool::limit()) {
+        let spooled = super::spool::limit()
+            .and_then(|limit| super::spool::spool(name, what, magic, source, limit));
+        let spooled = match spooled {
             Ok(spooled) => spooled,
             Err(e) => {
                 let message = format!("{e:#}");
