@@ -409,7 +409,8 @@ pub struct Summary {
     pub total: Decimal,
     /// The total per source and currency, sorted.
     pub totals: Vec<Total>,
-    /// The report's currency; `None` when rows in several currencies are grouped by currency.
+    /// The report's currency; `None` when rows in several currencies are grouped by currency,
+    /// or when no row is in the report.
     pub currency: Option<String>,
     pub provisional_days: Vec<Day>,
 }
@@ -547,8 +548,10 @@ pub fn summarize(
         .iter_days()
         .take_while(|day| *day <= last_day_shown)
         .collect();
+    // No row in range: no currency either. Naming one (it used to be USD) would put a currency
+    // the inputs may not hold next to the 0.00.
     let currency = match currencies.len() {
-        0 => Some("USD".to_string()),
+        0 => None,
         1 => currencies.first().map(|c| c.to_string()),
         _ => None,
     };

@@ -174,10 +174,10 @@ fn an_overlap_error_names_the_earliest_shared_key() {
     );
 }
 
-/// A report with no rows still states a currency: the inputs' (USD here), in the table and
-/// in JSON, beside a total of 0.00.
+/// A report with no rows names no currency beside its 0.00: it used to say USD whatever the
+/// inputs held, so a EUR export filtered to nothing showed "0.00 USD".
 #[test]
-fn an_empty_report_states_its_currency() {
+fn an_empty_report_names_no_currency() {
     let console = fixture(CONSOLE);
     let work = Workdir::new();
     let json = work
@@ -195,9 +195,20 @@ fn an_empty_report_states_its_currency() {
         ])
         .ok();
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(value["currency"], "USD");
+    assert_eq!(value["currency"], serde_json::Value::Null);
     assert_eq!(value["total"], "0.00");
     assert_eq!(value["groups"].as_array().unwrap().len(), 0);
+
+    let eur = fixture("real-world/azure-focus-1.2-2026-10-eur.csv");
+    let run = work.run(&["report", &eur, "--from", "2020-01-01", "--to", "2020-01-31"]);
+    let table = run.ok();
+    let total = table.lines().find(|l| l.starts_with("total")).unwrap();
+    assert_eq!(
+        total.split_whitespace().collect::<Vec<_>>(),
+        ["total", "0.00", "final"]
+    );
+    assert!(!table.contains("USD"), "{table}");
+    assert!(run.stderr().contains("has no data"), "{}", run.stderr());
 }
 
 /// Parser messages as a user meets them in a bad row.
