@@ -1554,3 +1554,43 @@ fn alerts_skip_bad_rows_says_how_many_were_skipped() {
             .ends_with(",0,")
     );
 }
+
+#[test]
+fn alerts_state_behind_a_symbolic_link_is_written_where_it_points() {
+    // Before: the state was renamed over the link, which became a plain file.
+    let work = three_months();
+    std::fs::create_dir_all(work.path().join("shared")).unwrap();
+    std::fs::create_dir_all(work.path().join("state")).unwrap();
+    std::os::unix::fs::symlink(
+        "../shared/search.json",
+        work.path().join("state/search.json"),
+    )
+    .unwrap();
+    assert_eq!(state_run(&work, "2026-10-19", &[]).code(), 3);
+    let link = work.path().join("state/search.json");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let state = json(&work.read("shared/search.json"));
+    assert_eq!(
+        state["periods"]["2026-10"],
+        serde_json::json!([{"alert": "threshold 500", "on": "2026-10-19"}])
+    );
+    // Read back through the link: already notified, exit 0.
+    assert_eq!(state_run(&work, "2026-10-19", &[]).code(), 0);
+    // A link loop is refused by name.
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink("search.json", &link).unwrap();
+    let looped = state_run(&work, "2026-10-19", &[]);
+    assert_eq!(looped.code(), 1);
+    assert!(
+        looped
+            .stderr()
+            .contains("too many levels of symbolic links"),
+        "{}",
+        looped.stderr()
+    );
+}

@@ -32,7 +32,7 @@
 //!   over the old one: a reader sees the old or the new file, never a part.
 
 use crate::model::Day;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -82,6 +82,11 @@ impl Held {
     /// empty state; a file without records for `period` is an empty state for it, and the
     /// other periods' records are kept.
     pub fn open(path: &Path, identity: Value, period: &str) -> Result<Held> {
+        // A state file that is a symbolic link (kept on a shared volume, say) is written where
+        // the link points: renaming over the link itself would replace it with a plain file.
+        // The lock follows it too, so two names of one state share one lock.
+        let resolved = follow_links(path)?;
+        let path = resolved.as_path();
         let lock_path = lock_path(path);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
@@ -176,6 +181,30 @@ impl Held {
             .into_owned();
         crate::output::write_atomic(dir, &name, &bytes)
     }
+}
+
+/// `path` with every symbolic link of its last component followed (a link to a link, a
+/// relative target read from the link's folder); a missing target is fine (it is created),
+/// a loop is an error.
+fn follow_links(path: &Path) -> Result<PathBuf> {
+    let mut path = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(&path)
+                    .with_context(|| format!("{}: cannot read the link", path.display()))?;
+                path = match path.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    bail!(
+        "{}: too many levels of symbolic links (a loop?): give the state file itself",
+        path.display()
+    )
 }
 
 /// How long a run waits for another run's read-modify-write of the same state: that takes
