@@ -1010,3 +1010,77 @@ fn multi_day_charges_in_an_export_total_over_its_parts() {
         "{notes:?}"
     );
 }
+
+#[test]
+fn export_unzipped_is_described_as_its_zip_and_checked_against_its_manifest() {
+    // Before: each part was described on its own and a missing part went unmentioned, while
+    // `report` refused the folder.
+    let dir = Workdir::new();
+    let zip_path = fixture("export/cost-usage-export-2026-10.zip");
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    for i in 0..archive.len() {
+        let mut member = archive.by_index(i).unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut member, &mut bytes).unwrap();
+        dir.create(&format!("export/{}", member.name().unwrap()), bytes);
+    }
+    let folder = dir.path().join("export").display().to_string();
+    let refusals = |json: &Value| -> Vec<String> {
+        json["inputs"][0]["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|n| {
+                n.as_str()?
+                    .strip_prefix("report would refuse this export: ")
+            })
+            .map(str::to_string)
+            .collect()
+    };
+    let (code, json) = inspect_json(&dir, &[&folder]);
+    assert_eq!(code, 0);
+    assert_eq!(json["inputs"].as_array().unwrap().len(), 1);
+    let input = &json["inputs"][0];
+    assert_eq!(input["kind"], "cost-usage-export-folder (focus-csv)");
+    let members: Vec<(&str, u64)> = input["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["name"].as_str().unwrap(), m["rows"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        members,
+        [
+            ("part-1-of-3.csv", 285),
+            ("part-2-of-3.csv", 285),
+            ("part-3-of-3.csv", 284)
+        ]
+    );
+    assert_eq!(input["rows"], 854);
+    assert_eq!(input["currencies"]["values"][0]["cost"], "3203.45954429");
+    assert!(refusals(&json).is_empty(), "{}", input["notes"]);
+
+    let manifest = dir.read("export/manifest.json");
+    dir.create(
+        "export/manifest.json",
+        manifest.replace("\"rows\": 284", "\"rows\": 283"),
+    );
+    let (code, json) = inspect_json(&dir, &[&folder]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        refusals(&json),
+        [
+            "part-3-of-3.csv holds 284 rows but manifest.json says 283: the export is incomplete or altered"
+        ]
+    );
+    dir.create("export/manifest.json", manifest);
+    std::fs::remove_file(dir.path().join("export/part-2-of-3.csv")).unwrap();
+    let (_, json) = inspect_json(&dir, &[&folder]);
+    let refusals = refusals(&json);
+    assert_eq!(refusals.len(), 2, "{refusals:?}");
+    assert!(
+        refusals[1].contains("manifest.json lists part-2-of-3.csv, which the folder lacks"),
+        "{refusals:?}"
+    );
+    assert_eq!(json["inputs"][0]["rows"], 569);
+}

@@ -26,18 +26,12 @@ pub fn run(config: InspectConfig) -> Result<Exit> {
             Ok(found) => {
                 super::tell_skipped(&found.skipped, false);
                 for file in &found.files {
-                    // An unzipped export: its parts are described one by one.
-                    match ingest::walk::export_dir_files(&file.path) {
-                        Ok(parts) if file.path.is_dir() => {
-                            reports.extend(parts.into_iter().map(|path| {
-                                let part = ingest::InputFile {
-                                    name: path.display().to_string(),
-                                    path,
-                                };
-                                ingest::inspect::inspect(&part, &options)
-                            }))
-                        }
-                        _ => reports.push(ingest::inspect::inspect(file, &options)),
+                    // An unzipped export: described as its zip is (parts, total, and the
+                    // manifest's check).
+                    if file.path.is_dir() {
+                        reports.push(ingest::inspect::inspect_export_dir(file, &options));
+                    } else {
+                        reports.push(ingest::inspect::inspect(file, &options));
                     }
                 }
             }

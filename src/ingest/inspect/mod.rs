@@ -574,54 +574,146 @@ fn inspect_zip(file: &InputFile, options: &InspectOptions) -> InputReport {
         report.error = Some("the zip holds no CSV files (expected part-1-of-N.csv …)".into());
         return report;
     }
-    let mut total: Option<Profile> = None;
-    let mut kinds: Vec<String> = Vec::new();
+    let mut parts = ExportParts::default();
     for member in &members {
         let source = format!("{name}:{member}");
-        let mut member_report = match archive.by_name(member) {
+        let member_report = match archive.by_name(member) {
             Ok(entry) => inspect_stream(entry, &source, options),
             Err(e) => InputReport::unreadable(&source, format!("cannot read: {e}")),
         };
-        member_report.name = member.clone();
-        if let Some(kind) = &member_report.kind
-            && !kinds.contains(kind)
-        {
-            kinds.push(kind.clone());
+        parts.add(&mut report, member, member_report);
+    }
+    let checked = super::check_export_manifest(&mut archive, &parts.rows(&report));
+    let manifest = archive
+        .by_name("manifest.json")
+        .ok()
+        .and_then(|manifest| serde_json::from_reader::<_, serde_json::Value>(manifest).ok());
+    parts.finish("cost-usage-export", &mut report, checked, manifest.as_ref());
+    report
+}
+
+/// An unzipped export (a folder holding the export's `manifest.json`; see
+/// `walk::export_parts`): described as its zip is, its parts one by one and their total, with
+/// what `report` would refuse (a part missing, rows the manifest does not give) in its notes.
+pub fn inspect_export_dir(file: &InputFile, options: &InspectOptions) -> InputReport {
+    let name = file.name.as_str();
+    let dir = &file.path;
+    let mut report = InputReport {
+        name: name.to_string(),
+        ..InputReport::default()
+    };
+    let manifest_path = dir.join("manifest.json");
+    let manifest = std::fs::read(&manifest_path)
+        .map_err(|e| format!("manifest.json: cannot read: {e}"))
+        .and_then(|bytes| {
+            serde_json::from_slice::<serde_json::Value>(&bytes)
+                .map_err(|e| format!("manifest.json is not valid JSON: {e}"))
+        });
+    let names: Vec<String> = match super::walk::export_dir_files(dir) {
+        Ok(paths) => paths
+            .iter()
+            .filter_map(|path| path.file_name())
+            .map(|name| name.to_string_lossy().into_owned())
+            .collect(),
+        Err(e) => return InputReport::unreadable(name, format!("{e:#}")),
+    };
+    let members = match zip_members(&names) {
+        Ok(members) => members,
+        Err(problem) => {
+            report
+                .notes
+                .push(format!("report would refuse this export: {problem}"));
+            names
         }
-        if let Some(profile) = &member_report.profile {
-            match &mut total {
+    };
+    let mut parts = ExportParts::default();
+    for member in &members {
+        let part = InputFile {
+            path: dir.join(member),
+            name: dir.join(member).display().to_string(),
+        };
+        parts.add(&mut report, member, inspect(&part, options));
+    }
+    let checked = match &manifest {
+        Ok(manifest) => super::check_manifest(manifest, &parts.rows(&report), "folder"),
+        Err(problem) => Err(problem.clone()),
+    };
+    parts.finish(
+        "cost-usage-export-folder",
+        &mut report,
+        checked,
+        manifest.as_ref().ok(),
+    );
+    report
+}
+
+/// The parts of an export (a zip's CSV members or an unzipped export's CSV files) as they are
+/// described: their kinds and the total of their profiles.
+#[derive(Default)]
+struct ExportParts {
+    total: Option<Profile>,
+    kinds: Vec<String>,
+}
+
+impl ExportParts {
+    /// Adds the description of the part `member` to the export's `report`.
+    fn add(&mut self, report: &mut InputReport, member: &str, mut part: InputReport) {
+        part.name = member.to_string();
+        if let Some(kind) = &part.kind
+            && !self.kinds.contains(kind)
+        {
+            self.kinds.push(kind.clone());
+        }
+        if let Some(profile) = &part.profile {
+            match &mut self.total {
                 Some(total) => total.merge(profile.clone()),
-                None => total = Some(profile.clone()),
+                None => self.total = Some(profile.clone()),
             }
         }
-        for note in &member_report.notes {
-            // The export's own note on charge periods covers every member (below).
+        for note in &part.notes {
+            // The export's own note on charge periods covers every part (in `finish`).
             if !report.notes.contains(note) && !note.starts_with(SPREAD_NOTE) {
                 report.notes.push(note.clone());
             }
         }
-        report.members.push(member_report);
+        report.members.push(part);
     }
-    report.kind = Some(format!("cost-usage-export ({})", kinds.join(", ")));
-    let member_rows: Vec<(String, u64)> = report
-        .members
-        .iter()
-        .filter_map(|m| Some((m.name.clone(), m.profile.as_ref()?.rows)))
-        .collect();
-    if let Err(problem) = super::check_export_manifest(&mut archive, &member_rows) {
+
+    /// The rows read from each part, for the manifest check.
+    fn rows(&self, report: &InputReport) -> Vec<(String, u64)> {
+        report
+            .members
+            .iter()
+            .filter_map(|m| Some((m.name.clone(), m.profile.as_ref()?.rows)))
+            .collect()
+    }
+
+    /// The export's kind (`kind`, then the parts' kinds), the manifest check's verdict, the FOCUS version the manifest gives,
+    /// the note on charge periods, and the total.
+    fn finish(
+        self,
+        kind: &str,
+        report: &mut InputReport,
+        checked: Result<(), String>,
+        manifest: Option<&serde_json::Value>,
+    ) {
+        report.kind = Some(format!("{kind} ({})", self.kinds.join(", ")));
+        if let Err(problem) = checked {
+            report
+                .notes
+                .push(format!("report would refuse this export: {problem}"));
+        }
+        if let Some(version) = manifest
+            .and_then(|m| m.get("focus_version"))
+            .and_then(|v| v.as_str())
+        {
+            report
+                .notes
+                .push(format!("manifest.json says focus_version {version}"));
+        }
         report
             .notes
-            .push(format!("report would refuse this export: {problem}"));
+            .extend(self.total.as_ref().and_then(spread_note));
+        report.profile = self.total;
     }
-    if let Ok(manifest) = archive.by_name("manifest.json")
-        && let Ok(manifest) = serde_json::from_reader::<_, serde_json::Value>(manifest)
-        && let Some(version) = manifest.get("focus_version").and_then(|v| v.as_str())
-    {
-        report
-            .notes
-            .push(format!("manifest.json says focus_version {version}"));
-    }
-    report.notes.extend(total.as_ref().and_then(spread_note));
-    report.profile = total;
-    report
 }
