@@ -343,6 +343,26 @@ fn place(
     chosen
 }
 
+impl MtdChart {
+    /// The legend column's width: 300 pixels, wider (up to 440) when a label with an amount
+    /// would not fit (`projected month end 1,234,567.89 USD` was cut to `projected month…d`).
+    fn legend_width<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> u32 {
+        let style = text_style(TEXT);
+        let labels = self
+            .thresholds
+            .iter()
+            .map(|t| t.label.as_str())
+            .chain(self.spike.iter().map(|s| s.label.as_str()))
+            .chain(self.forecast.iter().map(|f| f.label.as_str()));
+        let widest = labels
+            .map(|label| root.estimate_text_size(label, &style).map_or(0, |(w, _)| w))
+            .max()
+            .unwrap_or(0);
+        // A label starts 40 pixels in and keeps 8 clear of the edge (see `draw_legend`).
+        (widest + 56).clamp(300, 440)
+    }
+}
+
 impl Figure for MtdChart {
     fn title(&self) -> String {
         self.title.clone()
@@ -366,7 +386,7 @@ impl Figure for MtdChart {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
-        let (plot, legend) = split_legend(root, 300);
+        let (plot, legend) = split_legend(root, self.legend_width(root));
         let largest = self
             .cumulative
             .iter()
@@ -780,6 +800,21 @@ mod tests {
         let early = mtd(&[], "2026-10-03");
         assert_eq!(early.forecast, None);
         assert_eq!(early.axis_days, early.days);
+    }
+
+    #[test]
+    fn alerts_chart_widens_its_legend_for_a_long_amount() {
+        // Before: a 300-pixel legend cut this label to "projected month…d 1,234,567.89 USD",
+        // the full text only in the SVG's <title>.
+        let mut chart = mtd(&[money("11")], "2026-10-05");
+        let label = "projected month end 1,234,567.89 USD".to_string();
+        chart.forecast.as_mut().unwrap().label = label.clone();
+        let svg = String::from_utf8(render(&chart).unwrap().svg).unwrap();
+        assert!(
+            svg.contains(&format!("\n{label}\n</text>")),
+            "{label} cut in the SVG"
+        );
+        assert!(!svg.contains('…'), "a label was cut");
     }
 
     #[test]
