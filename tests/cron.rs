@@ -400,13 +400,7 @@ fn cron_a_folder_holding_earlier_outputs_gives_the_same_totals() {
 fn cron_an_unzipped_export_is_read_as_that_export() {
     let work = Workdir::new();
     let zip_path = fixture("export/cost-usage-export-2026-10.zip");
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
-    for i in 0..archive.len() {
-        let mut member = archive.by_index(i).unwrap();
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut member, &mut bytes).unwrap();
-        work.create(&format!("export/{}", member.name().unwrap()), bytes);
-    }
+    work.unzip(&zip_path, "export");
     let (zip_total, _) = report_total(&work, &zip_path, &[]);
     assert_eq!(zip_total, "3203.45954429");
     let (total, skipped) = report_total(&work, "export", &[]);

@@ -1017,13 +1017,7 @@ fn export_unzipped_is_described_as_its_zip_and_checked_against_its_manifest() {
     // `report` refused the folder.
     let dir = Workdir::new();
     let zip_path = fixture("export/cost-usage-export-2026-10.zip");
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
-    for i in 0..archive.len() {
-        let mut member = archive.by_index(i).unwrap();
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut member, &mut bytes).unwrap();
-        dir.create(&format!("export/{}", member.name().unwrap()), bytes);
-    }
+    dir.unzip(&zip_path, "export");
     let folder = dir.path().join("export").display().to_string();
     let refusals = |json: &Value| -> Vec<String> {
         json["inputs"][0]["notes"]

@@ -38,6 +38,18 @@ impl Workdir {
     }
 
     /// Writes a file inside the work dir and returns its path.
+    /// Unzips the bundled export `zip` (a fixture path) into the folder `dir` of the workdir,
+    /// as a user who double-clicks the download would.
+    pub fn unzip(&self, zip: &str, dir: &str) {
+        let mut archive = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
+        for i in 0..archive.len() {
+            let mut member = archive.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut member, &mut bytes).unwrap();
+            self.create(&format!("{dir}/{}", member.name().unwrap()), bytes);
+        }
+    }
+
     pub fn create(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
         let path = self.dir.path().join(name);
         if let Some(parent) = path.parent() {

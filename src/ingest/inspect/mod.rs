@@ -78,6 +78,12 @@ impl InputReport {
         }
     }
 
+    /// Notes what `report` would refuse in this export (it reads what is there).
+    fn refused(&mut self, problem: &str) {
+        self.notes
+            .push(format!("report would refuse this export: {problem}"));
+    }
+
     /// The input (or a member) could not be read, or read to its end.
     pub fn failed(&self) -> bool {
         self.error.is_some()
@@ -546,9 +552,7 @@ fn inspect_zip(file: &InputFile, options: &InspectOptions) -> InputReport {
         ..InputReport::default()
     };
     if let Err(problem) = super::check_unique_names(&archive, &file.path) {
-        report
-            .notes
-            .push(format!("report would refuse this export: {problem}"));
+        report.refused(&problem);
     }
     if names.is_empty() {
         report.error = Some(super::EMPTY_ZIP.into());
@@ -558,9 +562,7 @@ fn inspect_zip(file: &InputFile, options: &InspectOptions) -> InputReport {
         Ok(members) => members,
         Err(problem) => {
             // `report` refuses such an export; inspect says so and reads what is there.
-            report
-                .notes
-                .push(format!("report would refuse this export: {problem}"));
+            report.refused(&problem);
             let mut csvs: Vec<String> = names
                 .iter()
                 .filter(|n| n.to_lowercase().ends_with(".csv"))
@@ -620,9 +622,7 @@ pub fn inspect_export_dir(file: &InputFile, options: &InspectOptions) -> InputRe
     let members = match zip_members(&names) {
         Ok(members) => members,
         Err(problem) => {
-            report
-                .notes
-                .push(format!("report would refuse this export: {problem}"));
+            report.refused(&problem);
             names
         }
     };
@@ -699,9 +699,7 @@ impl ExportParts {
     ) {
         report.kind = Some(format!("{kind} ({})", self.kinds.join(", ")));
         if let Err(problem) = checked {
-            report
-                .notes
-                .push(format!("report would refuse this export: {problem}"));
+            report.refused(&problem);
         }
         if let Some(version) = manifest
             .and_then(|m| m.get("focus_version"))
