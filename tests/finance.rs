@@ -737,3 +737,111 @@ fn finance_diff_finds_three_restated_days_and_exits_3() {
     let missing = work.run(&["diff", "sent", "nowhere"]);
     assert!(missing.fails().contains("nowhere/daily.csv: cannot read"));
 }
+
+/// A quarter of rows: Read every month, Write in October and (a figure of 19 significant
+/// digits) December, Store once in November.
+const QUARTER: &str = "date,sku,cost\n\
+    2026-10-05,Read,10.00\n\
+    2026-10-20,Write,2.50\n\
+    2026-11-03,Read,20.25\n\
+    2026-11-30,Store,1.005\n\
+    2026-12-01,Read,5.00\n\
+    2026-12-31,Write,1234567.123456789012\n";
+
+#[test]
+fn finance_workbook_period_sheet_is_a_group_by_month_crosstab() {
+    let work = Workdir::new();
+    let input = work.create("quarter.csv", QUARTER);
+    let args = [
+        "report",
+        input.as_str(),
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-12-31",
+        "--as-of",
+        "2027-01-02",
+        "--period",
+        "month",
+        "--format",
+        "xlsx",
+        "--output",
+        "q4.xlsx",
+        "-q",
+    ];
+    work.run(&args).ok();
+    let bytes = std::fs::read(work.path().join("q4.xlsx")).unwrap();
+    work.run(&args).ok();
+    assert!(bytes == std::fs::read(work.path().join("q4.xlsx")).unwrap());
+    let mut book = workbook(&bytes);
+    assert_eq!(
+        book.sheet_names(),
+        ["Summary", "By month", "Daily", "Inputs", "Notes"]
+    );
+    let months = sheet(&mut book, "By month");
+    assert!(text(&months[0][0]).starts_with("Cost by month: 2026-10-01 to 2026-12-31"));
+    let header: Vec<String> = months[1].iter().map(text).collect();
+    // December and the total hold a figure beyond 15 digits: each gets its exact column.
+    assert_eq!(
+        header,
+        [
+            "sku",
+            "unit",
+            "currency",
+            "2026-10",
+            "2026-11",
+            "2026-12",
+            "exact 2026-12",
+            "total",
+            "exact total",
+            "status"
+        ]
+    );
+    let row = |key: &str| {
+        months
+            .iter()
+            .find(|r| text(&r[0]) == key)
+            .unwrap_or_else(|| panic!("no row {key}"))
+            .clone()
+    };
+    // Largest total first: Write, Read, Store (Write's December row is on the 31st).
+    assert_eq!(text(&months[2][0]), "Write");
+    assert_eq!(text(&months[3][0]), "Read");
+    assert_eq!(text(&months[4][0]), "Store");
+    // Read: 10.00 + 20.25 + 5.00 = 35.25.
+    let read = row("Read");
+    assert_eq!(
+        [float(&read[3]), float(&read[4]), float(&read[5])],
+        [10.0, 20.25, 5.0]
+    );
+    assert_eq!(float(&read[7]), 35.25);
+    assert_eq!(text(&read[8]), "35.25");
+    // As of Jan 2 (3 days' delay) Dec 30 and 31 are provisional, and so is December; Store, only in November, is not.
+    assert_eq!(text(&read[9]), "provisional");
+    assert_eq!(text(&row("Store")[9]), "final");
+    // Write: 2.50 in October, none in November (an empty cell), the long figure in December.
+    let write = row("Write");
+    assert_eq!(float(&write[3]), 2.5);
+    assert_eq!(write[4], Data::Empty);
+    assert_eq!(text(&write[6]), "1234567.123456789012");
+    // 2.50 + 1234567.123456789012, by hand.
+    assert_eq!(text(&write[8]), "1234569.623456789012");
+    assert_eq!(
+        float(&write[7]),
+        "1234569.623456789012".parse::<f64>().unwrap()
+    );
+    // Totals per month: 12.50, 21.255, 5.00 + 1234567.123456789012; all 1234605.878456789012.
+    let total = row("total");
+    assert_eq!(float(&total[3]), 12.5);
+    assert_eq!(float(&total[4]), 21.255);
+    assert_eq!(text(&total[6]), "1234572.123456789012");
+    assert_eq!(text(&total[8]), "1234605.878456789012");
+    assert_eq!(text(&total[9]), "provisional");
+    let notes = sheet(&mut book, "Notes");
+    assert!(
+        notes.iter().any(
+            |r| text(&r[0]) == "By month: exact cost" && text(&r[1]).starts_with("4 figure(s)")
+        ),
+        "{notes:?}"
+    );
+}
