@@ -845,3 +845,115 @@ fn finance_workbook_period_sheet_is_a_group_by_month_crosstab() {
         "{notes:?}"
     );
 }
+
+/// The text of every SVG `<text>` element (plotters writes each on a line of its own).
+fn svg_texts(svg: &str) -> Vec<String> {
+    let mut texts = Vec::new();
+    let mut lines = svg.lines();
+    while let Some(line) = lines.next() {
+        if line.starts_with("<text") {
+            texts.push(lines.next().unwrap_or_default().trim().to_string());
+        }
+    }
+    texts
+}
+
+#[test]
+fn finance_compare_chart_in_the_out_set_is_valid_svg_png_and_deterministic() {
+    let work = Workdir::new();
+    let input = work.create("two.csv", TWO_MONTHS);
+    let run = |out: &str| {
+        work.run(&[
+            "report",
+            &input,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+            "--compare",
+            "previous",
+            "--out",
+            out,
+            "-q",
+        ])
+        .ok();
+    };
+    run("pack");
+    run("again");
+    for name in ["chart-compare.svg", "chart-compare.png"] {
+        let first = std::fs::read(work.path().join("pack").join(name)).unwrap();
+        let second = std::fs::read(work.path().join("again").join(name)).unwrap();
+        assert!(first == second, "{name} differs between two runs");
+    }
+    assert!(
+        std::fs::read(work.path().join("pack/chart-compare.png"))
+            .unwrap()
+            .starts_with(b"\x89PNG\r\n\x1a\n")
+    );
+    let svg = work.read("pack/chart-compare.svg");
+    // Well-formed XML, read by an independent parser.
+    let parsed = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])",
+        ])
+        .arg(work.path().join("pack/chart-compare.svg"))
+        .status()
+        .expect("python3 runs");
+    assert!(parsed.success(), "chart-compare.svg is not well-formed XML");
+    assert!(svg.contains("role=\"img\""));
+    assert!(svg.contains(
+        "<title>Cost by sku, 2026-10-01 to 2026-10-31 compared with 2026-09-01 to 2026-09-30 \
+         (USD)</title>"
+    ));
+    let texts = svg_texts(&svg);
+    // Every group, its amounts and change (by hand, as in compare.csv): Read 15.50 vs 115.50
+    // (-86.6%), Write 6.00 vs 4.00 (+50.0%), Index new, Store gone; totals 22.50 vs 126.75.
+    for text in [
+        "Read",
+        "Write",
+        "Index",
+        "Store",
+        "15.50 USD   -86.6%",
+        "115.50 USD",
+        "6.00 USD   +50.0%",
+        "1.00 USD   new",
+        "0.00 USD   gone",
+        "7.25 USD",
+        "22.50 USD",
+        "126.75 USD",
+        "-82.2%",
+    ] {
+        assert!(texts.iter().any(|t| t == text), "{text} not in {texts:?}");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&work.read("pack/manifest.json")).unwrap();
+    let outputs = manifest["outputs"].as_array().unwrap();
+    assert!(outputs.contains(&serde_json::json!("chart-compare.svg")));
+    assert!(outputs.contains(&serde_json::json!("chart-compare.png")));
+    // report.html shows it inside the comparison section, before its table.
+    let html = work.read("pack/report.html");
+    let section = html.find("<h2>Comparison</h2>").unwrap();
+    let chart = html[section..]
+        .find("<svg")
+        .expect("the chart in the section");
+    let table = html[section..].find("<table id=\"compare\">").unwrap();
+    assert!(chart < table);
+    // --no-charts: no comparison chart either.
+    work.run(&[
+        "report",
+        &input,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--compare",
+        "previous",
+        "--out",
+        "bare",
+        "--no-charts",
+        "-q",
+    ])
+    .ok();
+    assert!(!work.path().join("bare/chart-compare.svg").exists());
+}
