@@ -733,9 +733,13 @@ fn finance_diff_finds_three_restated_days_and_exits_3() {
             .contains("2026-10-03,A,USD,3.00,3.00,0.00,became final")
     );
 
-    // Not an --out folder: exit 1 naming the file.
+    // A path that is not there: exit 1 naming it.
     let missing = work.run(&["diff", "sent", "nowhere"]);
-    assert!(missing.fails().contains("nowhere/daily.csv: cannot read"));
+    assert_eq!(
+        missing.fails(),
+        "error: nowhere: no such file or folder (give two `report --out` folders or two \
+         inputs)\n"
+    );
 }
 
 /// A quarter of rows: Read every month, Write in October and (a figure of 19 significant
@@ -956,4 +960,135 @@ fn finance_compare_chart_in_the_out_set_is_valid_svg_png_and_deterministic() {
     ])
     .ok();
     assert!(!work.path().join("bare/chart-compare.svg").exists());
+}
+
+/// The export as sent (read as of Oct 6: Oct 3-5 provisional).
+const EXPORT_SENT: &str = "date,sku,cost\n\
+    2026-10-01,A,1.00\n\
+    2026-10-02,A,2.00\n\
+    2026-10-03,A,3.00\n\
+    2026-10-03,B,0.50\n\
+    2026-10-04,A,4.00\n\
+    2026-10-05,A,5.00\n\
+    2026-10-05,B,1.00\n";
+
+#[test]
+fn finance_diff_of_two_exports_read_with_report_options() {
+    let work = Workdir::new();
+    let sent = work.create("sent.csv", EXPORT_SENT);
+    // The later export, in a folder of two files: Oct 3, 4 and 5 restated (A +0.25, B -0.10;
+    // A +0.10; A -0.05), Oct 5's B unchanged, and Oct 6 new.
+    work.create(
+        "later/part-1.csv",
+        "date,sku,cost\n2026-10-01,A,1.00\n2026-10-02,A,2.00\n2026-10-03,A,3.25\n\
+         2026-10-03,B,0.40\n",
+    );
+    work.create(
+        "later/part-2.csv",
+        "date,sku,cost\n2026-10-04,A,4.10\n2026-10-05,A,4.95\n2026-10-05,B,1.00\n\
+         2026-10-06,A,6.00\n",
+    );
+    let diff = |format: &str| {
+        work.run(&[
+            "diff",
+            &sent,
+            "later",
+            "--month",
+            "2026-10",
+            "--old-as-of",
+            "2026-10-06",
+            "--as-of",
+            "2026-10-20",
+            "--format",
+            format,
+        ])
+    };
+    let csv = diff("csv");
+    assert_eq!(csv.code(), 3, "{}", csv.stderr());
+    let expected = "date,sku,currency,old_cost,new_cost,change,what\n\
+         2026-10-03,A,USD,3.00,3.25,0.25,\"restated, became final\"\n\
+         2026-10-03,B,USD,0.50,0.40,-0.10,\"restated, became final\"\n\
+         2026-10-04,A,USD,4.00,4.10,0.10,\"restated, became final\"\n\
+         2026-10-05,A,USD,5.00,4.95,-0.05,\"restated, became final\"\n\
+         2026-10-05,B,USD,1.00,1.00,0.00,became final\n\
+         2026-10-06,A,USD,,6.00,6.00,added\n";
+    assert_eq!(csv.stdout(), expected);
+    let json: serde_json::Value = serde_json::from_str(&diff("json").stdout()).unwrap();
+    // 16.50 → 22.70 by hand: +0.25 - 0.10 + 0.10 - 0.05 + 6.00 = +6.20.
+    assert_eq!(json["old"]["total"], "16.50");
+    assert_eq!(json["new"]["total"], "22.70");
+    assert_eq!(json["old"]["as_of"], "2026-10-06T00:00:00Z");
+    assert_eq!(json["new"]["as_of"], "2026-10-20T00:00:00Z");
+    assert_eq!(json["equal"], false);
+    let table = diff("table").stdout();
+    assert!(
+        table.contains("1 added, 0 removed, 4 restated, 5 became final; total 16.50 → 22.70"),
+        "{table}"
+    );
+
+    // The same as two --out folders made from them with the same options.
+    for (input, as_of, out) in [
+        (&sent, "2026-10-06", "a"),
+        (&"later".to_string(), "2026-10-20", "b"),
+    ] {
+        work.run(&[
+            "report", input, "--month", "2026-10", "--as-of", as_of, "--out", out, "-q",
+        ])
+        .ok();
+    }
+    let folders = work.run(&["diff", "a", "b", "--format", "csv"]);
+    assert_eq!(folders.code(), 3);
+    assert_eq!(folders.stdout(), expected);
+
+    // One input against itself: equal, exit 0; with --old-as-of, the 5 rows of Oct 3-5 only
+    // became final.
+    let same = work.run(&[
+        "diff",
+        &sent,
+        &sent,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-10-20",
+    ]);
+    assert_eq!(same.code(), 0, "{}", same.stderr());
+    assert!(same.stdout().contains("No difference"));
+    let finalized = work.run(&[
+        "diff",
+        &sent,
+        &sent,
+        "--month",
+        "2026-10",
+        "--old-as-of",
+        "2026-10-06",
+        "--as-of",
+        "2026-10-20",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(finalized.code(), 0);
+    assert_eq!(
+        records(&finalized.stdout())
+            .iter()
+            .skip(1)
+            .filter(|r| r[6] == "became final")
+            .count(),
+        5
+    );
+
+    // A folder and an input, or input options with two folders: usage errors (exit 2).
+    let mixed = work.run(&["diff", "a", &sent]);
+    assert_eq!(mixed.code(), 2);
+    assert!(
+        mixed.stderr().contains("a is a `report --out` folder but"),
+        "{}",
+        mixed.stderr()
+    );
+    let options = work.run(&["diff", "a", "b", "--month", "2026-10"]);
+    assert_eq!(options.code(), 2);
+    assert!(
+        options.stderr().contains("--month applies to inputs"),
+        "{}",
+        options.stderr()
+    );
 }
