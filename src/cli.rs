@@ -110,7 +110,8 @@ Examples:
   tally report fixtures/console --month 2026-10 --as-of 2026-11-02 --out old -q && \\
     tally report fixtures/console --month 2026-10 --as-of 2026-11-10 --out new -q && \\
     tally diff old new
-  tally diff fixtures/console fixtures/export --month 2026-10 --as-of 2026-11-28 --by service
+  tally diff fixtures/console fixtures/export --month 2026-10 --as-of 2026-11-28 \\
+    --by service  # exit 3
   tally diff fixtures/console fixtures/console --month 2026-10 --old-as-of 2026-11-02 \\
     --as-of 2026-11-28 --format csv
   tally report fixtures/console --month 2026-10 --out a -q && tally diff a a --format json
