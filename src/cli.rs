@@ -467,13 +467,14 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Also write summary.csv, daily.csv, charts (chart-daily and chart-share, SVG and PNG),
-    /// report.html, report.xlsx and manifest.json (and rejects.csv) into this folder.
+    /// Also write summary.csv, daily.csv, charts (chart-daily and chart-share, SVG and PNG;
+    /// chart-compare and compare.csv with --compare), report.html, report.xlsx and
+    /// manifest.json (and rejects.csv) into this folder.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// With --out, do not draw chart-daily and chart-share (SVG and PNG) nor embed them in
-    /// report.html: for cron jobs that only need the CSV files.
+    /// With --out, do not draw chart-daily, chart-share and chart-compare (SVG and PNG) nor
+    /// embed them in report.html: for cron jobs that only need the CSV files.
     #[arg(long)]
     pub no_charts: bool,
 
