@@ -244,7 +244,13 @@ fn build(report: &XlsxReport<'_>) -> Result<Vec<u8>> {
     if summary.period != crate::model::Period::Total {
         period_sheet(workbook.add_worksheet(), report, &styles, &mut notes)?;
     }
-    daily_sheet(workbook.add_worksheet(), summary, &styles, &mut notes)?;
+    // Row by row through a temporary file: memory does not grow with the daily rows.
+    daily_sheet(
+        workbook.add_worksheet_with_constant_memory()?,
+        summary,
+        &styles,
+        &mut notes,
+    )?;
     inputs_sheet(workbook.add_worksheet(), &report.inputs, &styles)?;
     notes_sheet(workbook.add_worksheet(), report, &styles, notes)?;
     Ok(workbook.save_to_buffer()?)
@@ -997,32 +1003,34 @@ fn daily_sheet(
         ));
     }
     let mut exact_needed = 0;
+    // Formats made once per status (and currency), not per cell.
+    let plain_of = [Status::Final, Status::Provisional].map(|status| styles.cell(status, false));
+    let date_of = plain_of.clone().map(|f| f.set_num_format("yyyy-mm-dd"));
+    let mut money_of: BTreeMap<(&str, bool), Format> = BTreeMap::new();
     for (i, row) in summary.daily.iter().take(shown).enumerate() {
         let r = i + 1;
-        let plain = styles.cell(row.status, false);
-        let date = styles.cell(row.status, false).set_num_format("yyyy-mm-dd");
-        write_day(&mut s, r, 0, row.day, &date)?;
+        let at = usize::from(row.status == Status::Provisional);
+        let (plain, date) = (&plain_of[at], &date_of[at]);
+        let money = money_of
+            .entry((row.currency.as_str(), at == 1))
+            .or_insert_with(|| styles.money(&row.currency, row.status, false));
+        write_day(&mut s, r, 0, row.day, date)?;
         let mut c = 1u16;
         for key in &row.keys {
-            s.string(r, c, key, Some(&plain))?;
+            s.string(r, c, key, Some(plain))?;
             c += 1;
         }
-        s.money(
-            r,
-            c,
-            row.cost,
-            &styles.money(&row.currency, row.status, false),
-        )?;
+        s.money(r, c, row.cost, money)?;
         c += 1;
         if exact_column {
-            s.string(r, c, &money_text(row.cost), Some(&plain))?;
+            s.string(r, c, &money_text(row.cost), Some(plain))?;
             c += 1;
             if !fits_spreadsheet(row.cost) {
                 exact_needed += 1;
             }
         }
-        s.string(r, c, &row.currency, Some(&plain))?;
-        s.string(r, c + 1, row.status.as_str(), Some(&plain))?;
+        s.string(r, c, &row.currency, Some(plain))?;
+        s.string(r, c + 1, row.status.as_str(), Some(plain))?;
     }
     s.sheet
         .autofilter(0, 0, shown.max(1) as u32, (header.len() - 1) as u16)?;
