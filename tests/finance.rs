@@ -1092,3 +1092,46 @@ fn finance_diff_of_two_exports_read_with_report_options() {
         options.stderr()
     );
 }
+
+#[test]
+fn finance_workbook_period_sheet_beyond_a_sheets_columns_says_so() {
+    // 16,400 days with cost, --period day: one column each would pass Excel's 16,384.
+    let work = Workdir::new();
+    let mut csv = String::from("date,sku,cost\n");
+    let first = chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap();
+    for n in 0..16_400 {
+        csv.push_str(&format!("{},A,1.5\n", first + chrono::Duration::days(n)));
+    }
+    let input = work.create("decades.csv", csv);
+    work.run(&[
+        "report",
+        &input,
+        "--from",
+        "1980-01-01",
+        "--to",
+        "2026-12-31",
+        "--as-of",
+        "2027-01-10",
+        "--period",
+        "day",
+        "--format",
+        "xlsx",
+        "--output",
+        "decades.xlsx",
+        "-q",
+    ])
+    .ok();
+    let mut book = workbook(&std::fs::read(work.path().join("decades.xlsx")).unwrap());
+    let days = sheet(&mut book, "By day");
+    assert_eq!(days.len(), 1);
+    assert!(
+        text(&days[0][0])
+            .starts_with("16400 days with cost need 16405 columns, more than the 16384"),
+        "{days:?}"
+    );
+    // The Summary sheet still holds every figure: 16,400 × 1.5 = 24,600.
+    let summary = sheet(&mut book, "Summary");
+    let cost = column(&summary[1], "cost");
+    let total = summary.iter().find(|r| text(&r[0]) == "total").unwrap();
+    assert_eq!(float(&total[cost]), 24600.0);
+}

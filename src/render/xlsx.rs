@@ -30,6 +30,9 @@ pub const SPREADSHEET_DIGITS: u32 = 15;
 /// Rows a worksheet holds (Excel's limit).
 const MAX_ROWS: usize = 1_048_576;
 
+/// Columns a worksheet holds (Excel's limit).
+const MAX_COLUMNS: usize = 16_384;
+
 /// One input, as the manifest lists it.
 pub struct InputRow<'a> {
     pub path: &'a str,
@@ -776,6 +779,30 @@ fn period_sheet(
         } else {
             header.push(label);
         }
+    }
+    if header.len() + 1 > MAX_COLUMNS {
+        // Decades of days: more columns than a sheet holds. The other sheets still hold every
+        // figure.
+        s.string(
+            0,
+            0,
+            &format!(
+                "{} {}s with cost need {} columns, more than the {MAX_COLUMNS} a sheet holds: see \
+                 the Summary sheet or summary.csv",
+                periods.len(),
+                period_word(summary.period),
+                header.len() + 1
+            ),
+            Some(&styles.title),
+        )?;
+        notes.push((
+            format!("{name}: not drawn"),
+            format!(
+                "more {}s than a sheet has columns",
+                period_word(summary.period)
+            ),
+        ));
+        return Ok(());
     }
     let status_col = header.len() as u16;
     header.push("status".into());
