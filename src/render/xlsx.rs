@@ -706,7 +706,8 @@ fn period_sheet(
         periods.iter().enumerate().map(|(i, p)| (*p, i)).collect();
     // Groups: keys, unit and currency, each with its cell per period and its total.
     type Group = (Vec<String>, Option<String>, String);
-    let mut groups: BTreeMap<Group, (Vec<Option<PeriodCell>>, Decimal)> = BTreeMap::new();
+    type Cells = (Vec<Option<PeriodCell>>, Decimal);
+    let mut groups: BTreeMap<Group, Cells> = BTreeMap::new();
     let source_at = summary.key_names.iter().position(|k| k == "source");
     let default_source = summary
         .totals()
@@ -739,8 +740,7 @@ fn period_sheet(
         total.0[i] = crate::model::exact_add(total.0[i], row.cost).map_err(overflow)?;
         total.1 = crate::model::exact_add(total.1, row.cost).map_err(overflow)?;
     }
-    let mut ordered: Vec<(Group, (Vec<Option<PeriodCell>>, Decimal))> =
-        groups.into_iter().collect();
+    let mut ordered: Vec<(Group, Cells)> = groups.into_iter().collect();
     ordered.sort_by(|a, b| b.1.1.cmp(&a.1.1).then_with(|| a.0.cmp(&b.0)));
 
     // Money columns: each period, then the total; an exact column after any that needs one.
