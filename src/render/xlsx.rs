@@ -11,7 +11,9 @@
 //! when at least one figure of the sheet needs it, and then holds every row's exact text).
 //! Provisional rows are marked in their status column and shaded. The bytes depend only on the
 //! inputs and options: the document's creation time is the as-of time, zip entries carry a
-//! fixed time (the writer's), rows come in the summary's order.
+//! fixed time (the writer's), rows come in the summary's order. The Daily sheet, the one that
+//! grows with the data, is written in the writer's constant-memory mode (row by row through a
+//! temporary file), so its cells are never all held in memory.
 
 use crate::aggregate::{RowCounts, Summary, SummaryRow, Total};
 use crate::model::{Day, Status, money_text, quantity_text};
