@@ -110,13 +110,17 @@ Examples:
   tally report fixtures/console --month 2026-10 --as-of 2026-11-02 --out old -q && \\
     tally report fixtures/console --month 2026-10 --as-of 2026-11-10 --out new -q && \\
     tally diff old new
+  tally diff fixtures/console fixtures/export --month 2026-10 --as-of 2026-11-28 \\
+    --by service  # exit 3
+  tally diff fixtures/console fixtures/console --month 2026-10 --old-as-of 2026-11-02 \\
+    --as-of 2026-11-28 --format csv
   tally report fixtures/console --month 2026-10 --out a -q && tally diff a a --format json
-  tally report fixtures/console --month 2026-10 --out a -q && tally diff a a --format csv
 
 Exit codes:
   0  every figure is equal
-  1  a folder could not be read, or the two runs have different --by keys
-  2  usage error: a bad option or value
+  1  a folder or input could not be read, or the two runs have different --by keys
+  2  usage error: a bad option or value, OLD and NEW of different kinds, or input options
+     given with two --out folders
   3  a figure was added, removed or restated";
 
 const COMPLETIONS_AFTER_HELP: &str = "\
@@ -213,9 +217,14 @@ pub enum Command {
     /// examples and exit codes.
     #[command(after_help = MAN_AFTER_HELP)]
     Man(ManArgs),
-    /// Compare two `report --out` folders (daily.csv and manifest.json): per day and group,
-    /// what was added, removed or restated and by how much, and which provisional days became
-    /// final. Exit code 0 when every figure is equal, 3 when any differs.
+    /// Compare two runs per day and group: what was added, removed or restated and by how
+    /// much, and which provisional days became final. Exit code 0 when every figure is equal,
+    /// 3 when any differs.
+    ///
+    /// OLD and NEW are either two `report --out` folders (their daily.csv and manifest.json
+    /// are read; a folder is one when it holds tally's manifest.json and daily.csv), or two
+    /// inputs (files or folders as `report` reads them), each read with the same report
+    /// options (range, --by, filters, --as-of ...; OLD as of --old-as-of when given).
     #[command(after_help = DIFF_AFTER_HELP)]
     Diff(DiffArgs),
 }
@@ -236,17 +245,74 @@ pub struct ManArgs {
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The earlier run's --out folder.
+    /// The earlier side: a `report --out` folder (recognised by tally's manifest.json and
+    /// daily.csv), or an input (a file or folder as `report` reads them).
     #[arg(value_name = "OLD")]
     pub old: PathBuf,
 
-    /// The later run's --out folder (same --by).
+    /// The later side, of the same kind as OLD: a `report --out` folder made with the same
+    /// --by, or an input read with the same options.
     #[arg(value_name = "NEW")]
     pub new: PathBuf,
 
     /// Output on stdout: an aligned table, CSV or JSON (exact figures).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// Inputs only: the time OLD is read as of (the report that was sent), so that its days
+    /// are provisional as they were then. Default: --as-of.
+    #[arg(long, value_name = "TIME")]
+    pub old_as_of: Option<String>,
+
+    #[command(flatten)]
+    pub range: RangeArgs,
+
+    /// Inputs only: grouping keys as for `report` (default sku).
+    #[arg(long, value_name = "KEYS", value_delimiter = ',')]
+    pub by: Option<Vec<String>>,
+
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Inputs only: the time both sides are read as of (NEW always; OLD unless --old-as-of):
+    /// YYYY-MM-DD (00:00 UTC) or an RFC 3339 time. Default: now.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+
+    /// Inputs only: days cost data may arrive late (default 3), as for `report`.
+    #[arg(long, value_name = "N")]
+    pub delay_days: Option<u32>,
+
+    /// Inputs only: as for `report`.
+    #[arg(long, value_enum)]
+    pub on_overlap: Option<OnOverlap>,
+
+    /// Inputs only: as for `report`.
+    #[arg(long)]
+    pub spread_charges: bool,
+
+    /// Inputs only: as for `report` (FOCUS: charge or billing).
+    #[arg(long, value_enum, conflicts_with = "spread_charges")]
+    pub date_basis: Option<DateBasis>,
+
+    /// Inputs only: which FOCUS cost column, as for `report`.
+    #[arg(long, value_enum)]
+    pub cost: Option<CostColumn>,
+
+    /// Inputs only: the rate card for token records, as for `report`.
+    #[arg(long, value_name = "FILE")]
+    pub rates: Option<PathBuf>,
+
+    /// Inputs only: the time zone of token-record timestamps, as for `report`.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+
+    /// Print no warnings.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -401,13 +467,14 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Also write summary.csv, daily.csv, charts (chart-daily and chart-share, SVG and PNG),
-    /// report.html, report.xlsx and manifest.json (and rejects.csv) into this folder.
+    /// Also write summary.csv, daily.csv, charts (chart-daily and chart-share, SVG and PNG;
+    /// chart-compare and compare.csv with --compare), report.html, report.xlsx and
+    /// manifest.json (and rejects.csv) into this folder.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// With --out, do not draw chart-daily and chart-share (SVG and PNG) nor embed them in
-    /// report.html: for cron jobs that only need the CSV files.
+    /// With --out, do not draw chart-daily, chart-share and chart-compare (SVG and PNG) nor
+    /// embed them in report.html: for cron jobs that only need the CSV files.
     #[arg(long)]
     pub no_charts: bool,
 

@@ -124,7 +124,7 @@ pub enum Change {
 }
 
 impl Change {
-    fn of(current: Decimal, comparison: Decimal) -> Change {
+    pub fn of(current: Decimal, comparison: Decimal) -> Change {
         match (current.is_zero(), comparison.is_zero()) {
             (true, true) => Change::Unchanged,
             (false, true) => Change::New,

@@ -66,7 +66,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<Exit> {
             let config = config::ReconcileConfig::from_args(args, now)?;
             cmd::reconcile::run(config, now)
         }
-        cli::Command::Diff(args) => cmd::diff::run(args.old, args.new, args.format),
+        cli::Command::Diff(args) => cmd::diff::run(args, now),
         cli::Command::Inspect(args) => cmd::inspect::run(config::InspectConfig::from_args(args)?),
         cli::Command::Sql(args) => cmd::sql::run(args, now),
         cli::Command::Completions(args) => {

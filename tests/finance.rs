@@ -733,7 +733,405 @@ fn finance_diff_finds_three_restated_days_and_exits_3() {
             .contains("2026-10-03,A,USD,3.00,3.00,0.00,became final")
     );
 
-    // Not an --out folder: exit 1 naming the file.
+    // A path that is not there: exit 1 naming it.
     let missing = work.run(&["diff", "sent", "nowhere"]);
-    assert!(missing.fails().contains("nowhere/daily.csv: cannot read"));
+    assert_eq!(
+        missing.fails(),
+        "error: nowhere: no such file or folder (give two `report --out` folders or two \
+         inputs)\n"
+    );
+}
+
+/// A quarter of rows: Read every month, Write in October and (a figure of 19 significant
+/// digits) December, Store once in November.
+const QUARTER: &str = "date,sku,cost\n\
+    2026-10-05,Read,10.00\n\
+    2026-10-20,Write,2.50\n\
+    2026-11-03,Read,20.25\n\
+    2026-11-30,Store,1.005\n\
+    2026-12-01,Read,5.00\n\
+    2026-12-31,Write,1234567.123456789012\n";
+
+#[test]
+fn finance_workbook_period_sheet_is_a_group_by_month_crosstab() {
+    let work = Workdir::new();
+    let input = work.create("quarter.csv", QUARTER);
+    let args = [
+        "report",
+        input.as_str(),
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-12-31",
+        "--as-of",
+        "2027-01-02",
+        "--period",
+        "month",
+        "--format",
+        "xlsx",
+        "--output",
+        "q4.xlsx",
+        "-q",
+    ];
+    work.run(&args).ok();
+    let bytes = std::fs::read(work.path().join("q4.xlsx")).unwrap();
+    work.run(&args).ok();
+    assert!(bytes == std::fs::read(work.path().join("q4.xlsx")).unwrap());
+    let mut book = workbook(&bytes);
+    assert_eq!(
+        book.sheet_names(),
+        ["Summary", "By month", "Daily", "Inputs", "Notes"]
+    );
+    let months = sheet(&mut book, "By month");
+    assert!(text(&months[0][0]).starts_with("Cost by month: 2026-10-01 to 2026-12-31"));
+    let header: Vec<String> = months[1].iter().map(text).collect();
+    // December and the total hold a figure beyond 15 digits: each gets its exact column.
+    assert_eq!(
+        header,
+        [
+            "sku",
+            "unit",
+            "currency",
+            "2026-10",
+            "2026-11",
+            "2026-12",
+            "exact 2026-12",
+            "total",
+            "exact total",
+            "status"
+        ]
+    );
+    let row = |key: &str| {
+        months
+            .iter()
+            .find(|r| text(&r[0]) == key)
+            .unwrap_or_else(|| panic!("no row {key}"))
+            .clone()
+    };
+    // Largest total first: Write, Read, Store (Write's December row is on the 31st).
+    assert_eq!(text(&months[2][0]), "Write");
+    assert_eq!(text(&months[3][0]), "Read");
+    assert_eq!(text(&months[4][0]), "Store");
+    // Read: 10.00 + 20.25 + 5.00 = 35.25.
+    let read = row("Read");
+    assert_eq!(
+        [float(&read[3]), float(&read[4]), float(&read[5])],
+        [10.0, 20.25, 5.0]
+    );
+    assert_eq!(float(&read[7]), 35.25);
+    assert_eq!(text(&read[8]), "35.25");
+    // As of Jan 2 (3 days' delay) Dec 30 and 31 are provisional, and so is December; Store, only in November, is not.
+    assert_eq!(text(&read[9]), "provisional");
+    assert_eq!(text(&row("Store")[9]), "final");
+    // Write: 2.50 in October, none in November (an empty cell), the long figure in December.
+    let write = row("Write");
+    assert_eq!(float(&write[3]), 2.5);
+    assert_eq!(write[4], Data::Empty);
+    assert_eq!(text(&write[6]), "1234567.123456789012");
+    // 2.50 + 1234567.123456789012, by hand.
+    assert_eq!(text(&write[8]), "1234569.623456789012");
+    assert_eq!(
+        float(&write[7]),
+        "1234569.623456789012".parse::<f64>().unwrap()
+    );
+    // Totals per month: 12.50, 21.255, 5.00 + 1234567.123456789012; all 1234605.878456789012.
+    let total = row("total");
+    assert_eq!(float(&total[3]), 12.5);
+    assert_eq!(float(&total[4]), 21.255);
+    assert_eq!(text(&total[6]), "1234572.123456789012");
+    assert_eq!(text(&total[8]), "1234605.878456789012");
+    assert_eq!(text(&total[9]), "provisional");
+    let notes = sheet(&mut book, "Notes");
+    assert!(
+        notes.iter().any(
+            |r| text(&r[0]) == "By month: exact cost" && text(&r[1]).starts_with("4 figure(s)")
+        ),
+        "{notes:?}"
+    );
+}
+
+/// The text of every SVG `<text>` element (plotters writes each on a line of its own).
+fn svg_texts(svg: &str) -> Vec<String> {
+    let mut texts = Vec::new();
+    let mut lines = svg.lines();
+    while let Some(line) = lines.next() {
+        if line.starts_with("<text") {
+            texts.push(lines.next().unwrap_or_default().trim().to_string());
+        }
+    }
+    texts
+}
+
+#[test]
+fn finance_compare_chart_in_the_out_set_is_valid_svg_png_and_deterministic() {
+    let work = Workdir::new();
+    let input = work.create("two.csv", TWO_MONTHS);
+    let run = |out: &str| {
+        work.run(&[
+            "report",
+            &input,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+            "--compare",
+            "previous",
+            "--out",
+            out,
+            "-q",
+        ])
+        .ok();
+    };
+    run("pack");
+    run("again");
+    for name in ["chart-compare.svg", "chart-compare.png"] {
+        let first = std::fs::read(work.path().join("pack").join(name)).unwrap();
+        let second = std::fs::read(work.path().join("again").join(name)).unwrap();
+        assert!(first == second, "{name} differs between two runs");
+    }
+    assert!(
+        std::fs::read(work.path().join("pack/chart-compare.png"))
+            .unwrap()
+            .starts_with(b"\x89PNG\r\n\x1a\n")
+    );
+    let svg = work.read("pack/chart-compare.svg");
+    // Well-formed XML, read by an independent parser.
+    let parsed = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])",
+        ])
+        .arg(work.path().join("pack/chart-compare.svg"))
+        .status()
+        .expect("python3 runs");
+    assert!(parsed.success(), "chart-compare.svg is not well-formed XML");
+    assert!(svg.contains("role=\"img\""));
+    assert!(svg.contains(
+        "<title>Cost by sku, 2026-10-01 to 2026-10-31 compared with 2026-09-01 to 2026-09-30 \
+         (USD)</title>"
+    ));
+    let texts = svg_texts(&svg);
+    // Every group, its amounts and change (by hand, as in compare.csv): Read 15.50 vs 115.50
+    // (-86.6%), Write 6.00 vs 4.00 (+50.0%), Index new, Store gone; totals 22.50 vs 126.75.
+    for text in [
+        "Read",
+        "Write",
+        "Index",
+        "Store",
+        "15.50 USD   -86.6%",
+        "115.50 USD",
+        "6.00 USD   +50.0%",
+        "1.00 USD   new",
+        "0.00 USD   gone",
+        "7.25 USD",
+        "22.50 USD",
+        "126.75 USD",
+        "-82.2%",
+    ] {
+        assert!(texts.iter().any(|t| t == text), "{text} not in {texts:?}");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&work.read("pack/manifest.json")).unwrap();
+    let outputs = manifest["outputs"].as_array().unwrap();
+    assert!(outputs.contains(&serde_json::json!("chart-compare.svg")));
+    assert!(outputs.contains(&serde_json::json!("chart-compare.png")));
+    // report.html shows it inside the comparison section, before its table.
+    let html = work.read("pack/report.html");
+    let section = html.find("<h2>Comparison</h2>").unwrap();
+    let chart = html[section..]
+        .find("<svg")
+        .expect("the chart in the section");
+    let table = html[section..].find("<table id=\"compare\">").unwrap();
+    assert!(chart < table);
+    // --no-charts: no comparison chart either.
+    work.run(&[
+        "report",
+        &input,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--compare",
+        "previous",
+        "--out",
+        "bare",
+        "--no-charts",
+        "-q",
+    ])
+    .ok();
+    assert!(!work.path().join("bare/chart-compare.svg").exists());
+}
+
+/// The export as sent (read as of Oct 6: Oct 3-5 provisional).
+const EXPORT_SENT: &str = "date,sku,cost\n\
+    2026-10-01,A,1.00\n\
+    2026-10-02,A,2.00\n\
+    2026-10-03,A,3.00\n\
+    2026-10-03,B,0.50\n\
+    2026-10-04,A,4.00\n\
+    2026-10-05,A,5.00\n\
+    2026-10-05,B,1.00\n";
+
+#[test]
+fn finance_diff_of_two_exports_read_with_report_options() {
+    let work = Workdir::new();
+    let sent = work.create("sent.csv", EXPORT_SENT);
+    // The later export, in a folder of two files: Oct 3, 4 and 5 restated (A +0.25, B -0.10;
+    // A +0.10; A -0.05), Oct 5's B unchanged, and Oct 6 new.
+    work.create(
+        "later/part-1.csv",
+        "date,sku,cost\n2026-10-01,A,1.00\n2026-10-02,A,2.00\n2026-10-03,A,3.25\n\
+         2026-10-03,B,0.40\n",
+    );
+    work.create(
+        "later/part-2.csv",
+        "date,sku,cost\n2026-10-04,A,4.10\n2026-10-05,A,4.95\n2026-10-05,B,1.00\n\
+         2026-10-06,A,6.00\n",
+    );
+    let diff = |format: &str| {
+        work.run(&[
+            "diff",
+            &sent,
+            "later",
+            "--month",
+            "2026-10",
+            "--old-as-of",
+            "2026-10-06",
+            "--as-of",
+            "2026-10-20",
+            "--format",
+            format,
+        ])
+    };
+    let csv = diff("csv");
+    assert_eq!(csv.code(), 3, "{}", csv.stderr());
+    let expected = "date,sku,currency,old_cost,new_cost,change,what\n\
+         2026-10-03,A,USD,3.00,3.25,0.25,\"restated, became final\"\n\
+         2026-10-03,B,USD,0.50,0.40,-0.10,\"restated, became final\"\n\
+         2026-10-04,A,USD,4.00,4.10,0.10,\"restated, became final\"\n\
+         2026-10-05,A,USD,5.00,4.95,-0.05,\"restated, became final\"\n\
+         2026-10-05,B,USD,1.00,1.00,0.00,became final\n\
+         2026-10-06,A,USD,,6.00,6.00,added\n";
+    assert_eq!(csv.stdout(), expected);
+    let json: serde_json::Value = serde_json::from_str(&diff("json").stdout()).unwrap();
+    // 16.50 → 22.70 by hand: +0.25 - 0.10 + 0.10 - 0.05 + 6.00 = +6.20.
+    assert_eq!(json["old"]["total"], "16.50");
+    assert_eq!(json["new"]["total"], "22.70");
+    assert_eq!(json["old"]["as_of"], "2026-10-06T00:00:00Z");
+    assert_eq!(json["new"]["as_of"], "2026-10-20T00:00:00Z");
+    assert_eq!(json["equal"], false);
+    let table = diff("table").stdout();
+    assert!(
+        table.contains("1 added, 0 removed, 4 restated, 5 became final; total 16.50 → 22.70"),
+        "{table}"
+    );
+
+    // The same as two --out folders made from them with the same options.
+    for (input, as_of, out) in [
+        (&sent, "2026-10-06", "a"),
+        (&"later".to_string(), "2026-10-20", "b"),
+    ] {
+        work.run(&[
+            "report", input, "--month", "2026-10", "--as-of", as_of, "--out", out, "-q",
+        ])
+        .ok();
+    }
+    let folders = work.run(&["diff", "a", "b", "--format", "csv"]);
+    assert_eq!(folders.code(), 3);
+    assert_eq!(folders.stdout(), expected);
+
+    // One input against itself: equal, exit 0; with --old-as-of, the 5 rows of Oct 3-5 only
+    // became final.
+    let same = work.run(&[
+        "diff",
+        &sent,
+        &sent,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-10-20",
+    ]);
+    assert_eq!(same.code(), 0, "{}", same.stderr());
+    assert!(same.stdout().contains("No difference"));
+    let finalized = work.run(&[
+        "diff",
+        &sent,
+        &sent,
+        "--month",
+        "2026-10",
+        "--old-as-of",
+        "2026-10-06",
+        "--as-of",
+        "2026-10-20",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(finalized.code(), 0);
+    assert_eq!(
+        records(&finalized.stdout())
+            .iter()
+            .skip(1)
+            .filter(|r| r[6] == "became final")
+            .count(),
+        5
+    );
+
+    // A folder and an input, or input options with two folders: usage errors (exit 2).
+    let mixed = work.run(&["diff", "a", &sent]);
+    assert_eq!(mixed.code(), 2);
+    assert!(
+        mixed.stderr().contains("a is a `report --out` folder but"),
+        "{}",
+        mixed.stderr()
+    );
+    let options = work.run(&["diff", "a", "b", "--month", "2026-10"]);
+    assert_eq!(options.code(), 2);
+    assert!(
+        options.stderr().contains("--month applies to inputs"),
+        "{}",
+        options.stderr()
+    );
+}
+
+#[test]
+fn finance_workbook_period_sheet_beyond_a_sheets_columns_says_so() {
+    // 16,400 days with cost, --period day: one column each would pass Excel's 16,384.
+    let work = Workdir::new();
+    let mut csv = String::from("date,sku,cost\n");
+    let first = chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap();
+    for n in 0..16_400 {
+        csv.push_str(&format!("{},A,1.5\n", first + chrono::Duration::days(n)));
+    }
+    let input = work.create("decades.csv", csv);
+    work.run(&[
+        "report",
+        &input,
+        "--from",
+        "1980-01-01",
+        "--to",
+        "2026-12-31",
+        "--as-of",
+        "2027-01-10",
+        "--period",
+        "day",
+        "--format",
+        "xlsx",
+        "--output",
+        "decades.xlsx",
+        "-q",
+    ])
+    .ok();
+    let mut book = workbook(&std::fs::read(work.path().join("decades.xlsx")).unwrap());
+    let days = sheet(&mut book, "By day");
+    assert_eq!(days.len(), 1);
+    assert!(
+        text(&days[0][0])
+            .starts_with("16400 days with cost need 16405 columns, more than the 16384"),
+        "{days:?}"
+    );
+    // The Summary sheet still holds every figure: 16,400 × 1.5 = 24,600.
+    let summary = sheet(&mut book, "Summary");
+    let cost = column(&summary[1], "cost");
+    let total = summary.iter().find(|r| text(&r[0]) == "total").unwrap();
+    assert_eq!(float(&total[cost]), 24600.0);
 }

@@ -1,17 +1,21 @@
-//! `tally diff OLD NEW`: what changed between two `report --out` folders, per day and group,
-//! from their `daily.csv` (exact figures) and `manifest.json` (as-of). A row is `added` (only
-//! in NEW), `removed` (only in OLD) or `restated` (in both, another cost); a row that was
+//! `tally diff OLD NEW`: what changed between two runs, per day and group. OLD and NEW are
+//! either two `report --out` folders, read from their `daily.csv` (exact figures) and
+//! `manifest.json` (as-of), or two inputs, each read as `report` reads it with the same options
+//! (OLD as of `--old-as-of` when given), into the same daily rows. A row is `added` (only in
+//! NEW), `removed` (only in OLD) or `restated` (in both, another cost); a row that was
 //! provisional in OLD and is final in NEW is marked `became final`, with or without a change.
 //! Exit 0 when every figure is equal, 3 when any differs (for cron).
 
-use crate::config::Format;
+use crate::cli::{DiffArgs, ReportArgs};
+use crate::config::{Format, ReportConfig};
 use crate::error::Exit;
+use crate::error::UsageError;
 use crate::model::{exact_add, money_text};
 use crate::output;
 use anyhow::{Context, Result, bail};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 /// One `daily.csv`: its key columns (date first) and `key → (cost, status)`.
@@ -137,9 +141,180 @@ fn compare(old: &Daily, new: &Daily) -> Vec<DiffRow> {
     rows
 }
 
-pub fn run(old_dir: PathBuf, new_dir: PathBuf, format: Format) -> Result<Exit> {
-    let old = read_daily(&old_dir)?;
-    let new = read_daily(&new_dir)?;
+/// Whether `path` is a `report --out` folder: a folder holding tally's `manifest.json` (with
+/// its `tally_version`) and a `daily.csv`. A provider's manifest.json in an export folder is
+/// not one.
+fn is_out_folder(path: &Path) -> bool {
+    path.is_dir()
+        && path.join("daily.csv").is_file()
+        && std::fs::read(path.join("manifest.json"))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+            .is_some_and(|manifest| manifest.get("tally_version").is_some())
+}
+
+/// The report options given (those that apply to inputs only), by name.
+fn input_options_given(args: &DiffArgs) -> Vec<&'static str> {
+    let mut given = Vec::new();
+    let mut check = |name: &'static str, present: bool| {
+        if present {
+            given.push(name);
+        }
+    };
+    check("--old-as-of", args.old_as_of.is_some());
+    check("--from", args.range.from.is_some());
+    check("--to", args.range.to.is_some());
+    check("--month", args.range.month.is_some());
+    check("--last", args.range.last.is_some());
+    check("--by", args.by.is_some());
+    check("--sku", !args.filters.sku.is_empty());
+    check("--project", !args.filters.project.is_empty());
+    check("--service", !args.filters.service.is_empty());
+    check("--tag", !args.filters.tag.is_empty());
+    check("--date-format", args.input.date_format.is_some());
+    check("--delimiter", args.input.delimiter.is_some());
+    check("--exclude", !args.input.exclude.is_empty());
+    check("--as-of", args.as_of.is_some());
+    check("--delay-days", args.delay_days.is_some());
+    check("--on-overlap", args.on_overlap.is_some());
+    check("--spread-charges", args.spread_charges);
+    check("--date-basis", args.date_basis.is_some());
+    check("--cost", args.cost.is_some());
+    check("--rates", args.rates.is_some());
+    check("--tz", args.tz.is_some());
+    given
+}
+
+/// One side read from an input with report's options (and its parsing and checks), as the
+/// daily rows `report --out` would write to daily.csv.
+fn read_input(
+    args: &DiffArgs,
+    path: &Path,
+    as_of: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Daily> {
+    let defaults = ReportArgs {
+        inputs: vec![path.to_path_buf()],
+        range: args.range.clone(),
+        by: args.by.clone().unwrap_or_else(|| vec!["sku".to_string()]),
+        period: crate::model::Period::Total,
+        filters: args.filters.clone(),
+        input: args.input.clone(),
+        as_of,
+        delay_days: args.delay_days.unwrap_or(3),
+        compare: None,
+        final_only: false,
+        format: crate::options::ReportFormat::Csv,
+        output: None,
+        out: None,
+        no_charts: true,
+        chart_top: 7,
+        skip_bad_rows: false,
+        on_overlap: args.on_overlap.unwrap_or(crate::options::OnOverlap::Error),
+        spread_charges: args.spread_charges,
+        date_basis: args.date_basis.unwrap_or(crate::options::DateBasis::Charge),
+        cost: args.cost.unwrap_or(crate::options::CostColumn::Billed),
+        rates: args.rates.clone(),
+        tz: args.tz.clone(),
+        fail_on_empty: false,
+        quiet: args.quiet,
+    };
+    let config = ReportConfig::from_args(defaults, now)?;
+    let mut plan = config.plan.clone();
+    plan.hash_inputs = false;
+    plan.spill_rejects = false;
+    let mut scanned = super::scan_inputs(
+        &config.inputs,
+        &plan,
+        config.on_overlap,
+        config.rates_path.as_deref(),
+        config.quiet,
+    )?;
+    let groups = crate::aggregate::decode_groups(
+        std::mem::take(&mut scanned.resolved.groups),
+        scanned.plan.keys.len(),
+    )?;
+    let summary = crate::aggregate::summarize(
+        &groups,
+        &scanned.plan.keys,
+        config.period,
+        scanned.plan.range,
+        config.delay,
+        true,
+        scanned.resolved.last_day,
+    )?;
+    // The key columns daily.csv has: date, the --by keys, and the currency unless a key.
+    let currency_column = !summary.key_names.iter().any(|k| k == "currency");
+    let mut keys = vec!["date".to_string()];
+    keys.extend(summary.key_names.iter().cloned());
+    if currency_column {
+        keys.push("currency".into());
+    }
+    let mut rows = BTreeMap::new();
+    for row in &summary.daily {
+        let mut key = vec![row.day.to_string()];
+        key.extend(row.keys.iter().cloned());
+        if currency_column {
+            key.push(row.currency.clone());
+        }
+        rows.insert(key, (row.cost, row.status.as_str().to_string()));
+    }
+    Ok(Daily {
+        keys,
+        rows,
+        as_of: Some(config.delay.as_of.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+    })
+}
+
+pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
+    let (old_dir, new_dir, format) = (args.old.clone(), args.new.clone(), args.format);
+    for path in [&old_dir, &new_dir] {
+        if !path.exists() {
+            bail!(
+                "{}: no such file or folder (give two `report --out` folders or two inputs)",
+                path.display()
+            );
+        }
+    }
+    let (old, new) = match (is_out_folder(&old_dir), is_out_folder(&new_dir)) {
+        (true, true) => {
+            let given = input_options_given(&args);
+            if !given.is_empty() {
+                return Err(UsageError(format!(
+                    "{} {} to inputs, but {} and {} are `report --out` folders, compared as \
+                     they were written: drop {}, or give the inputs instead",
+                    given.join(", "),
+                    if given.len() == 1 { "applies" } else { "apply" },
+                    old_dir.display(),
+                    new_dir.display(),
+                    if given.len() == 1 { "it" } else { "them" }
+                ))
+                .into());
+            }
+            (read_daily(&old_dir)?, read_daily(&new_dir)?)
+        }
+        (false, false) => {
+            let old_as_of = args.old_as_of.clone().or_else(|| args.as_of.clone());
+            (
+                read_input(&args, &old_dir, old_as_of, now)?,
+                read_input(&args, &new_dir, args.as_of.clone(), now)?,
+            )
+        }
+        (old_is_out, _) => {
+            let (out, input) = if old_is_out {
+                (&old_dir, &new_dir)
+            } else {
+                (&new_dir, &old_dir)
+            };
+            return Err(UsageError(format!(
+                "{} is a `report --out` folder but {} is not: give two --out folders, or two \
+                 inputs read with the same options",
+                out.display(),
+                input.display()
+            ))
+            .into());
+        }
+    };
     if old.keys != new.keys {
         bail!(
             "{} and {} are grouped differently ({} vs {}): run both reports with the same --by",

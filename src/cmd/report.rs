@@ -18,6 +18,8 @@ const OUTPUTS: &[&str] = &[
     "chart-daily.png",
     "chart-share.svg",
     "chart-share.png",
+    "chart-compare.svg",
+    "chart-compare.png",
     "report.html",
     "report.xlsx",
     "compare.csv",
@@ -387,6 +389,40 @@ fn write_charts_and_html(
             }
         }
     }
+    // `--compare`: its chart goes into the comparison section of the page.
+    let mut compare_chart = None;
+    if let (Some(options), Some(comparison)) = (config.charts, comparison) {
+        match chart::compare::CompareChart::from_comparison(comparison, summary, options.top) {
+            Ok(mut figure) => {
+                figure.scope = scope.line();
+                let fix = |text: &mut String| {
+                    if let std::borrow::Cow::Owned(fixed) = output::visible(text) {
+                        *text = fixed;
+                    }
+                };
+                fix(&mut figure.key_name);
+                fix(&mut figure.scope);
+                figure.pairs.iter_mut().for_each(|p| fix(&mut p.label));
+                let mut rendered = chart::render(&figure)?;
+                rendered.svg = output::visible_svg(rendered.svg);
+                output::write_atomic(dir, "chart-compare.svg", &rendered.svg)?;
+                output::write_atomic(dir, "chart-compare.png", &rendered.png)?;
+                written.extend(["chart-compare.svg", "chart-compare.png"]);
+                compare_chart = Some(render::html::EmbeddedChart {
+                    title: format!(
+                        "Cost by {}: {} (blue) compared with {} (orange), top {} and other.",
+                        figure.key_name, figure.current_range, figure.compared_range, options.top
+                    ),
+                    svg: String::from_utf8_lossy(&rendered.svg).into_owned(),
+                });
+            }
+            Err(why) => {
+                if !config.quiet {
+                    output::warn(&format!("no comparison chart: {why}"));
+                }
+            }
+        }
+    }
     let inputs: Vec<render::html::InputLine> = scans
         .iter()
         .map(|scan| render::html::InputLine {
@@ -400,7 +436,7 @@ fn write_charts_and_html(
         inputs: &inputs,
         charts: &embedded,
         charts_note,
-        comparison: comparison.map(|c| render::compare::html(c, summary)),
+        comparison: comparison.map(|c| render::compare::html(c, summary, compare_chart.as_ref())),
     });
     output::write_atomic(dir, "report.html", &html)?;
     written.push("report.html");

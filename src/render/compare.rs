@@ -304,9 +304,13 @@ pub fn json(
     bytes
 }
 
-/// The comparison as a section of report.html: a table of the groups with the compared
+/// The comparison as a section of report.html: its chart (when drawn), a table of the groups with the compared
 /// cost, the change and the change in percent (exact figures in the tooltips).
-pub fn html(comparison: &Comparison, summary: &crate::aggregate::Summary) -> String {
+pub fn html(
+    comparison: &Comparison,
+    summary: &crate::aggregate::Summary,
+    chart: Option<&crate::render::html::EmbeddedChart>,
+) -> String {
     use crate::render::html::escape;
     use std::fmt::Write;
     let money = |value: rust_decimal::Decimal, shown: String| {
@@ -318,6 +322,14 @@ pub fn html(comparison: &Comparison, summary: &crate::aggregate::Summary) -> Str
     };
     let mut out = String::from("<section>\n<h2>Comparison</h2>\n");
     let _ = writeln!(out, "<p>{}</p>", escape(&heading(comparison)));
+    if let Some(chart) = chart {
+        let _ = writeln!(
+            out,
+            "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>",
+            chart.svg.trim(),
+            escape(&chart.title)
+        );
+    }
     out.push_str("<table id=\"compare\">\n<thead><tr>");
     for name in header(&summary.key_names, summary.with_units) {
         let class = if matches!(name.as_str(), "cost" | "compared" | "change" | "change %") {

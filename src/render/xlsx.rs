@@ -1,7 +1,9 @@
 //! `report.xlsx` (and `--format xlsx`): the report as an Excel workbook for closing the month
 //! in a spreadsheet. Sheets: Summary (groups, subtotals per first key, totals per source and
-//! currency, share), Daily, Inputs (the manifest's files, hashes, kinds and row accounting) and
-//! Notes (range, as-of, filters, provisional days, the rounding rule).
+//! currency, share), Compare (with `--compare`), one sheet for the `--period` when given (`By
+//! month`: a row per group, a column per month), Daily, Inputs (the manifest's files, hashes,
+//! kinds and row accounting) and Notes (range, as-of, filters, provisional days, the rounding
+//! rule).
 //!
 //! Money is written as numbers with a currency number format. A spreadsheet number is a binary
 //! double that holds 15 significant digits: a figure with more is written as the nearest number
@@ -9,7 +11,9 @@
 //! when at least one figure of the sheet needs it, and then holds every row's exact text).
 //! Provisional rows are marked in their status column and shaded. The bytes depend only on the
 //! inputs and options: the document's creation time is the as-of time, zip entries carry a
-//! fixed time (the writer's), rows come in the summary's order.
+//! fixed time (the writer's), rows come in the summary's order. The Daily sheet, the one that
+//! grows with the data, is written in the writer's constant-memory mode (row by row through a
+//! temporary file), so its cells are never all held in memory.
 
 use crate::aggregate::{RowCounts, Summary, SummaryRow, Total};
 use crate::model::{Day, Status, money_text, quantity_text};
@@ -27,6 +31,9 @@ pub const SPREADSHEET_DIGITS: u32 = 15;
 
 /// Rows a worksheet holds (Excel's limit).
 const MAX_ROWS: usize = 1_048_576;
+
+/// Columns a worksheet holds (Excel's limit).
+const MAX_COLUMNS: usize = 16_384;
 
 /// One input, as the manifest lists it.
 pub struct InputRow<'a> {
@@ -239,7 +246,16 @@ fn build(report: &XlsxReport<'_>) -> Result<Vec<u8>> {
             &mut notes,
         )?;
     }
-    daily_sheet(workbook.add_worksheet(), summary, &styles, &mut notes)?;
+    if summary.period != crate::model::Period::Total {
+        period_sheet(workbook.add_worksheet(), report, &styles, &mut notes)?;
+    }
+    // Row by row through a temporary file: memory does not grow with the daily rows.
+    daily_sheet(
+        workbook.add_worksheet_with_constant_memory()?,
+        summary,
+        &styles,
+        &mut notes,
+    )?;
     inputs_sheet(workbook.add_worksheet(), &report.inputs, &styles)?;
     notes_sheet(workbook.add_worksheet(), report, &styles, notes)?;
     Ok(workbook.save_to_buffer()?)
@@ -624,6 +640,307 @@ fn compare_sheet(
     Ok(())
 }
 
+/// The name of the `--period` sheet: `By day`, `By week`, `By month`.
+pub fn period_sheet_name(period: crate::model::Period) -> &'static str {
+    match period {
+        crate::model::Period::Day => "By day",
+        crate::model::Period::Week => "By week",
+        _ => "By month",
+    }
+}
+
+/// `day`, `week`, `month`.
+fn period_word(period: crate::model::Period) -> &'static str {
+    match period {
+        crate::model::Period::Day => "day",
+        crate::model::Period::Week => "week",
+        crate::model::Period::Month => "month",
+        crate::model::Period::Total => "total",
+    }
+}
+
+/// A period's column heading: the day, `2026-10` for a whole month, else `from..to` (a week,
+/// or a month cut by the range).
+fn period_label(from: Day, to: Day) -> String {
+    if from == to {
+        from.to_string()
+    } else if from.day() == 1 && to == crate::model::last_day_of_month(from) {
+        from.format("%Y-%m").to_string()
+    } else {
+        format!("{from}..{to}")
+    }
+}
+
+/// One cell of the `--period` sheet: the exact cost and whether it reaches a provisional day.
+#[derive(Clone, Copy)]
+struct PeriodCell {
+    cost: Decimal,
+    status: Status,
+}
+
+/// The `--period` sheet, a crosstab: row 0 the scope, row 1 the header (the keys, currency,
+/// one column per period, total, status), then one row per group (largest total first), then
+/// the totals per source and currency. A group with no row in a period has an empty cell.
+/// Money columns get an `exact …` text column beside them when one of their figures has more
+/// than 15 significant digits.
+fn period_sheet(
+    sheet: &mut Worksheet,
+    report: &XlsxReport<'_>,
+    styles: &Styles,
+    notes: &mut Vec<(String, String)>,
+) -> Result<()> {
+    let summary = report.summary;
+    let name = period_sheet_name(summary.period);
+    sheet.set_name(name)?;
+    let mut s = Sheet {
+        sheet,
+        widths: Widths::default(),
+    };
+    let overflow = |o| anyhow::anyhow!("{o}");
+    let periods: Vec<(Day, Day)> = summary
+        .rows
+        .iter()
+        .filter_map(|r| r.period.map(|p| (p.from, p.to)))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let index: BTreeMap<(Day, Day), usize> =
+        periods.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+    // Groups: keys, unit and currency, each with its cell per period and its total.
+    type Group = (Vec<String>, Option<String>, String);
+    type Cells = (Vec<Option<PeriodCell>>, Decimal);
+    let mut groups: BTreeMap<Group, Cells> = BTreeMap::new();
+    let source_at = summary.key_names.iter().position(|k| k == "source");
+    let default_source = summary
+        .totals()
+        .first()
+        .map(|t| t.source.clone())
+        .unwrap_or_default();
+    // Totals per source and currency: a cell per period and the whole.
+    let mut totals: BTreeMap<(String, String), (Vec<Decimal>, Decimal)> = BTreeMap::new();
+    for row in &summary.rows {
+        let Some(p) = row.period else { continue };
+        let i = index[&(p.from, p.to)];
+        let entry = groups
+            .entry((row.keys.clone(), row.unit.clone(), row.currency.clone()))
+            .or_insert_with(|| (vec![None; periods.len()], Decimal::ZERO));
+        let cell = entry.0[i].get_or_insert(PeriodCell {
+            cost: Decimal::ZERO,
+            status: Status::Final,
+        });
+        cell.cost = crate::model::exact_add(cell.cost, row.cost).map_err(overflow)?;
+        if row.status == Status::Provisional {
+            cell.status = Status::Provisional;
+        }
+        entry.1 = crate::model::exact_add(entry.1, row.cost).map_err(overflow)?;
+        let source = source_at
+            .and_then(|i| row.keys.get(i).cloned())
+            .unwrap_or_else(|| default_source.clone());
+        let total = totals
+            .entry((source, row.currency.clone()))
+            .or_insert_with(|| (vec![Decimal::ZERO; periods.len()], Decimal::ZERO));
+        total.0[i] = crate::model::exact_add(total.0[i], row.cost).map_err(overflow)?;
+        total.1 = crate::model::exact_add(total.1, row.cost).map_err(overflow)?;
+    }
+    let mut ordered: Vec<(Group, Cells)> = groups.into_iter().collect();
+    ordered.sort_by(|a, b| b.1.1.cmp(&a.1.1).then_with(|| a.0.cmp(&b.0)));
+
+    // Money columns: each period, then the total; an exact column after any that needs one.
+    let money_count = periods.len() + 1;
+    let mut needs_exact = vec![false; money_count];
+    for (_, (cells, total)) in &ordered {
+        for (i, cell) in cells.iter().enumerate() {
+            if cell.is_some_and(|c| !fits_spreadsheet(c.cost)) {
+                needs_exact[i] = true;
+            }
+        }
+        needs_exact[periods.len()] |= !fits_spreadsheet(*total);
+    }
+    for (cells, total) in totals.values() {
+        for (i, cost) in cells.iter().enumerate() {
+            needs_exact[i] |= !fits_spreadsheet(*cost);
+        }
+        needs_exact[periods.len()] |= !fits_spreadsheet(*total);
+    }
+    let mut header: Vec<String> = summary.key_names.clone();
+    if summary.with_units {
+        header.push("unit".into());
+    }
+    header.push("currency".into());
+    let keys_width = header.len() as u16;
+    let mut money_cols: Vec<u16> = Vec::with_capacity(money_count);
+    let labels = periods
+        .iter()
+        .map(|(from, to)| period_label(*from, *to))
+        .chain(["total".to_string()]);
+    for (i, label) in labels.enumerate() {
+        money_cols.push(header.len() as u16);
+        if needs_exact[i] {
+            header.push(label.clone());
+            header.push(format!("exact {label}"));
+        } else {
+            header.push(label);
+        }
+    }
+    if header.len() + 1 > MAX_COLUMNS {
+        // Decades of days: more columns than a sheet holds. The other sheets still hold every
+        // figure.
+        s.string(
+            0,
+            0,
+            &format!(
+                "{} {}s with cost need {} columns, more than the {MAX_COLUMNS} a sheet holds: see \
+                 the Summary sheet or summary.csv",
+                periods.len(),
+                period_word(summary.period),
+                header.len() + 1
+            ),
+            Some(&styles.title),
+        )?;
+        notes.push((
+            format!("{name}: not drawn"),
+            format!(
+                "more {}s than a sheet has columns",
+                period_word(summary.period)
+            ),
+        ));
+        return Ok(());
+    }
+    let status_col = header.len() as u16;
+    header.push("status".into());
+
+    s.sheet.write_string_with_format(
+        0,
+        0,
+        text(&format!(
+            "{} by {}: {}",
+            report.scope.title(),
+            period_word(summary.period),
+            report.scope.line()
+        )),
+        &styles.title,
+    )?;
+    for (c, name) in header.iter().enumerate() {
+        s.string(1, c as u16, name, Some(&styles.header))?;
+    }
+    s.sheet.set_freeze_panes(2, keys_width)?;
+
+    let period_status: Vec<Status> = periods
+        .iter()
+        .map(|p| {
+            if period_provisional(summary, Some(*p)) {
+                Status::Provisional
+            } else {
+                Status::Final
+            }
+        })
+        .collect();
+    let mut exact_needed = 0;
+    let mut write_money = |s: &mut Sheet,
+                           r: usize,
+                           i: usize,
+                           cost: Decimal,
+                           currency: &str,
+                           status: Status,
+                           bold: bool|
+     -> Result<()> {
+        let col = money_cols[i];
+        s.money(r, col, cost, &styles.money(currency, status, bold))?;
+        if needs_exact[i] {
+            s.string(
+                r,
+                col + 1,
+                &money_text(cost),
+                Some(&styles.cell(status, bold)),
+            )?;
+            if !fits_spreadsheet(cost) {
+                exact_needed += 1;
+            }
+        }
+        Ok(())
+    };
+    let mut r = 2;
+    for ((keys, unit, currency), (cells, total)) in &ordered {
+        let status = if cells
+            .iter()
+            .flatten()
+            .any(|c| c.status == Status::Provisional)
+        {
+            Status::Provisional
+        } else {
+            Status::Final
+        };
+        let plain = styles.cell(status, false);
+        let mut c = 0u16;
+        for key in keys.iter().chain(unit) {
+            s.string(r, c, key, Some(&plain))?;
+            c += 1;
+        }
+        s.string(r, c, currency, Some(&plain))?;
+        for (i, cell) in cells.iter().enumerate() {
+            match cell {
+                Some(cell) => write_money(&mut s, r, i, cell.cost, currency, cell.status, false)?,
+                None => s.blank(r, money_cols[i], &styles.cell(period_status[i], false))?,
+            }
+        }
+        write_money(&mut s, r, periods.len(), *total, currency, status, false)?;
+        s.string(r, status_col, status.as_str(), Some(&plain))?;
+        r += 1;
+    }
+    if ordered.is_empty() {
+        s.string(r, 0, "(no rows in range)", None)?;
+        r += 1;
+    }
+    s.sheet.autofilter(1, 0, (r - 1) as u32, status_col)?;
+
+    // Totals: one per source and currency (never their sum).
+    r += 1;
+    let several = totals.len() > 1;
+    let mixed = totals
+        .keys()
+        .map(|(source, _)| source)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len()
+        > 1;
+    for ((source, currency), (cells, total)) in &totals {
+        let status = if period_status.contains(&Status::Provisional) {
+            Status::Provisional
+        } else {
+            Status::Final
+        };
+        let bold = styles.cell(status, true);
+        let label = match (several, mixed) {
+            (false, _) => "total".to_string(),
+            (true, true) => format!("total {source} {currency}"),
+            (true, false) => format!("total {currency}"),
+        };
+        s.string(r, 0, &label, Some(&bold))?;
+        s.string(r, keys_width - 1, currency, Some(&bold))?;
+        for (i, cost) in cells.iter().enumerate() {
+            write_money(&mut s, r, i, *cost, currency, period_status[i], true)?;
+        }
+        write_money(&mut s, r, periods.len(), *total, currency, status, true)?;
+        s.string(r, status_col, status.as_str(), Some(&bold))?;
+        r += 1;
+    }
+    notes.push((
+        format!("{name}: layout"),
+        format!(
+            "one row per group and one column per {} (a week or a month cut by the range shows \
+             its days, from..to); an empty cell: no cost in that {}; shaded cells reach a \
+             provisional day. The total column adds the group's {}s exactly.",
+            period_word(summary.period),
+            period_word(summary.period),
+            period_word(summary.period)
+        ),
+    ));
+    if exact_needed > 0 {
+        notes.push(exact_note(name, exact_needed));
+    }
+    s.widths.apply(s.sheet)?;
+    Ok(())
+}
+
 /// Whether a period (or the whole range) reaches a provisional day.
 fn period_provisional(summary: &Summary, period: Option<(Day, Day)>) -> bool {
     let last = period.map_or(summary.range.to, |(_, to)| to);
@@ -715,32 +1032,34 @@ fn daily_sheet(
         ));
     }
     let mut exact_needed = 0;
+    // Formats made once per status (and currency), not per cell.
+    let plain_of = [Status::Final, Status::Provisional].map(|status| styles.cell(status, false));
+    let date_of = plain_of.clone().map(|f| f.set_num_format("yyyy-mm-dd"));
+    let mut money_of: BTreeMap<(&str, bool), Format> = BTreeMap::new();
     for (i, row) in summary.daily.iter().take(shown).enumerate() {
         let r = i + 1;
-        let plain = styles.cell(row.status, false);
-        let date = styles.cell(row.status, false).set_num_format("yyyy-mm-dd");
-        write_day(&mut s, r, 0, row.day, &date)?;
+        let at = usize::from(row.status == Status::Provisional);
+        let (plain, date) = (&plain_of[at], &date_of[at]);
+        let money = money_of
+            .entry((row.currency.as_str(), at == 1))
+            .or_insert_with(|| styles.money(&row.currency, row.status, false));
+        write_day(&mut s, r, 0, row.day, date)?;
         let mut c = 1u16;
         for key in &row.keys {
-            s.string(r, c, key, Some(&plain))?;
+            s.string(r, c, key, Some(plain))?;
             c += 1;
         }
-        s.money(
-            r,
-            c,
-            row.cost,
-            &styles.money(&row.currency, row.status, false),
-        )?;
+        s.money(r, c, row.cost, money)?;
         c += 1;
         if exact_column {
-            s.string(r, c, &money_text(row.cost), Some(&plain))?;
+            s.string(r, c, &money_text(row.cost), Some(plain))?;
             c += 1;
             if !fits_spreadsheet(row.cost) {
                 exact_needed += 1;
             }
         }
-        s.string(r, c, &row.currency, Some(&plain))?;
-        s.string(r, c + 1, row.status.as_str(), Some(&plain))?;
+        s.string(r, c, &row.currency, Some(plain))?;
+        s.string(r, c + 1, row.status.as_str(), Some(plain))?;
     }
     s.sheet
         .autofilter(0, 0, shown.max(1) as u32, (header.len() - 1) as u16)?;

@@ -6,6 +6,7 @@
 //!
 //! - `usage`: the charts of `tally report` (`chart-daily`, `chart-share`).
 //! - `alerts`: the month-to-date chart of `tally alerts` (`chart-mtd`).
+//! - `compare`: the chart of `report --compare` (`chart-compare`).
 //!
 //! Money stays `Decimal` until a shape is placed on the canvas: only pixel coordinates go
 //! through `f64`; every label is the exact figure rounded half-even to cents (`display_money`).
@@ -13,6 +14,7 @@
 //! `day_axis_chart_below_zero`, marks days with `shade_days`, and calls `render`.
 
 pub mod alerts;
+pub mod compare;
 mod glyphs;
 pub mod usage;
 
