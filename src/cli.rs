@@ -105,6 +105,19 @@ Exit codes:
   1  an input (--header) could not be read
   2  usage error: a bad option or value, or one SQL cannot express (tags)";
 
+const EXPORT_AFTER_HELP: &str = "\
+Examples:
+  tally export rows fixtures/focus-sample
+  tally export --format parquet rows-2026 fixtures/focus-sample --from 2026-01-01 --to 2026-12-31
+  tally export rows fixtures/focus-sample --skip-bad-rows --exclude 'old/**' -q
+  duckdb -c \"SELECT month, SUM(cost) FROM read_parquet('rows/*/*.parquet', hive_partitioning=true) GROUP BY month\"
+
+Exit codes:
+  0  the dataset was written (DIR replaced as a whole)
+  1  an input could not be read, a bad row (without --skip-bad-rows), inputs that overlap or
+     repeat, a value beyond --scale, or DIR could not be written; DIR is left as it was
+  2  usage error: a bad option or value";
+
 const DIFF_AFTER_HELP: &str = "\
 Examples:
   tally report fixtures/console --month 2026-10 --as-of 2026-11-02 --out old -q && \\
@@ -201,6 +214,16 @@ pub enum Command {
     /// summary over a FOCUS table, with report's options; see docs/sql.md.
     #[command(after_help = SQL_AFTER_HELP)]
     Sql(SqlArgs),
+    /// Write the normalized rows tally reads as a Parquet dataset, one folder per billing
+    /// month (DIR/month=YYYY-MM/part-00000.parquet) and DIR/_manifest.json; see docs/sql.md.
+    ///
+    /// Each row that a report would count (in the range, passing the filters) is written with
+    /// its UTC day, project, service, SKU, region, resource, quantity, unit, cost, currency,
+    /// source, tags and the input and line it came from; money and quantities as
+    /// DECIMAL(38, --scale), never rounded. Without a range option every row is exported.
+    /// The same inputs give the same bytes. DIR is replaced as a whole, only once complete.
+    #[command(after_help = EXPORT_AFTER_HELP)]
+    Export(ExportArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
     ///
     /// The script is generated from the same definitions as --help, so it knows every
@@ -644,6 +667,65 @@ pub struct RangeArgs {
     /// The last N days ending on the as-of day, e.g. 7d or 30d, as in alerts.
     #[arg(long, value_name = "Nd", conflicts_with_all = ["month", "from", "to"])]
     pub last: Option<String>,
+}
+
+/// The formats `tally export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// A hive-partitioned Parquet dataset.
+    Parquet,
+}
+
+/// `tally export`: report's input, range and filter options, and the dataset's folder.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The format written. (Not `--to`, which is the range's last day, as in report.)
+    #[arg(long, value_enum, default_value = "parquet")]
+    pub format: ExportFormat,
+
+    /// The dataset's folder (replaced as a whole; it may hold only an earlier export).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Input files or directories, found and read as `report` reads them (billed rows: usage
+    /// CSVs, FOCUS CSV or Parquet, export zips; token records are refused).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub range: RangeArgs,
+
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The time --month current/previous and --last are relative to. Default: now.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+
+    /// Skip rows that cannot be read (counted in _manifest.json) instead of stopping.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+
+    /// Which FOCUS cost column is exported as cost.
+    #[arg(long, value_enum, default_value_t = CostColumn::Billed)]
+    pub cost: CostColumn,
+
+    /// The period a row's day comes from: charge (ChargePeriodStart) or billing
+    /// (BillingPeriodStart).
+    #[arg(long, value_enum, default_value_t = DateBasis::Charge)]
+    pub date_basis: DateBasis,
+
+    /// Decimal places of cost and quantity: DECIMAL(38, SCALE), 2 to 37. A value with more
+    /// decimals stops the export (it is never rounded).
+    #[arg(long, value_name = "SCALE", default_value_t = 16)]
+    pub scale: u32,
+
+    /// No progress bar and no summary line on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `tally sql`: report's options (those SQL can express) and the query's target.
