@@ -99,6 +99,7 @@ Examples:
   tally sql --dialect duckdb --month 2026-10 --as-of 2026-11-20 --by service
   tally sql --dialect trino --table billing.focus --month 2026-10 --by sku --period week
   tally sql --dialect spark --header fixtures/focus-sample/focus_sample.csv --last 7d
+  tally sql --dialect duckdb --dataset rows --month 2026-10 --by project,sku --period day
 
 Exit codes:
   0  the query was printed
@@ -735,9 +736,16 @@ pub struct SqlArgs {
     #[arg(long, value_enum)]
     pub dialect: crate::options::Dialect,
 
-    /// The FOCUS table the query reads, as written after FROM (e.g. billing.focus).
-    #[arg(long, value_name = "NAME", default_value = "focus")]
-    pub table: String,
+    /// The table the query reads, as written after FROM (e.g. billing.focus): a FOCUS table
+    /// (default `focus`), or with --dataset a table over the exported dataset.
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+
+    /// Query the dataset `tally export` wrote to DIR instead of a FOCUS table: DuckDB reads
+    /// DIR/month=*/*.parquet, Spark parquet.`DIR` (DIR may be s3://…); Trino needs --table,
+    /// a table over DIR (docs/sql.md shows one).
+    #[arg(long, value_name = "DIR", conflicts_with = "header")]
+    pub dataset: Option<String>,
 
     /// A FOCUS CSV (or a file holding just its header line) whose columns the table has: the
     /// query then uses tally's fallback chains over exactly those columns. Default: the FOCUS
