@@ -99,7 +99,8 @@ Examples:
   tally sql --dialect duckdb --month 2026-10 --as-of 2026-11-20 --by service
   tally sql --dialect trino --table billing.focus --month 2026-10 --by sku --period week
   tally sql --dialect spark --header fixtures/focus-sample/focus_sample.csv --last 7d
-  tally sql --dialect duckdb --dataset rows --month 2026-10 --by project,sku --period day
+  tally export rows fixtures/focus-sample -q && \\
+    tally sql --dialect duckdb --dataset rows --by service
 
 Exit codes:
   0  the query was printed
@@ -109,9 +110,10 @@ Exit codes:
 const EXPORT_AFTER_HELP: &str = "\
 Examples:
   tally export rows fixtures/focus-sample
-  tally export --format parquet rows-2026 fixtures/focus-sample --from 2026-01-01 --to 2026-12-31
-  tally export rows fixtures/focus-sample --skip-bad-rows --exclude 'old/**' -q
-  duckdb -c \"SELECT month, SUM(cost) FROM read_parquet('rows/*/*.parquet', hive_partitioning=true) GROUP BY month\"
+  tally export --format parquet sept fixtures/focus-sample --from 2024-09-01 --to 2024-09-30
+  tally export rows fixtures/focus-sample --skip-bad-rows --exclude 'old/**' -q && ls rows
+  tally export rows fixtures/focus-sample -q && \\
+    tally sql --dialect duckdb --dataset rows --month 2024-09
 
 Exit codes:
   0  the dataset was written (DIR replaced as a whole)
@@ -724,7 +726,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "SCALE", default_value_t = 16)]
     pub scale: u32,
 
-    /// No progress bar and no summary line on stderr.
+    /// No progress bar, no summary line on stdout, no warnings.
     #[arg(short, long)]
     pub quiet: bool,
 }

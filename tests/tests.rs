@@ -5,6 +5,7 @@ mod util;
 mod alerts;
 mod architecture;
 mod bad_input;
+mod export;
 mod charts;
 mod cron;
 mod finance;

@@ -223,12 +223,23 @@ pub fn run(args: ExportArgs, now: DateTime<Utc>) -> Result<Exit> {
     if !quiet {
         let rows: u64 = partitions.iter().map(|p| p.rows).sum();
         let read: u64 = resolved.counts.iter().map(|c| c.read).sum();
-        output::warn(&format!(
-            "exported {rows} of {read} rows read, in {} month{}, to {}",
-            partitions.len(),
-            if partitions.len() == 1 { "" } else { "s" },
-            args.dir.display()
-        ));
+        let rejected: u64 = resolved.counts.iter().map(|c| c.rejected).sum();
+        let months = match (partitions.first(), partitions.last()) {
+            (Some(first), Some(last)) if partitions.len() > 1 => {
+                format!("{} months ({} to {})", partitions.len(), first.month, last.month)
+            }
+            (Some(first), _) => format!("1 month ({})", first.month),
+            _ => "no month".to_string(),
+        };
+        output::stdout(
+            format!(
+                "{}: {rows} rows exported of {read} read ({rejected} rejected, {} outside the \
+                 range or filters), {months}; see _manifest.json\n",
+                args.dir.display(),
+                read - rows - rejected
+            )
+            .as_bytes(),
+        )?;
     }
     Ok(Exit::Ok)
 }
