@@ -43,7 +43,11 @@ pub const COLUMNS: &[(&str, &str, &str)] = &[
     ("service", "OPTIONAL BYTE_ARRAY service (STRING)", "VARCHAR"),
     ("sku", "REQUIRED BYTE_ARRAY sku (STRING)", "VARCHAR"),
     ("region", "OPTIONAL BYTE_ARRAY region (STRING)", "VARCHAR"),
-    ("resource", "OPTIONAL BYTE_ARRAY resource (STRING)", "VARCHAR"),
+    (
+        "resource",
+        "OPTIONAL BYTE_ARRAY resource (STRING)",
+        "VARCHAR",
+    ),
     (
         "quantity",
         "OPTIONAL FIXED_LEN_BYTE_ARRAY (16) quantity (DECIMAL(38, {scale}))",
@@ -55,7 +59,11 @@ pub const COLUMNS: &[(&str, &str, &str)] = &[
         "REQUIRED FIXED_LEN_BYTE_ARRAY (16) cost (DECIMAL(38, {scale}))",
         "DECIMAL(38, {scale})",
     ),
-    ("currency", "REQUIRED BYTE_ARRAY currency (STRING)", "VARCHAR"),
+    (
+        "currency",
+        "REQUIRED BYTE_ARRAY currency (STRING)",
+        "VARCHAR",
+    ),
     ("source", "REQUIRED BYTE_ARRAY source (STRING)", "VARCHAR"),
     ("tags", "OPTIONAL BYTE_ARRAY tags (STRING)", "VARCHAR"),
     ("input", "REQUIRED BYTE_ARRAY input (STRING)", "VARCHAR"),
@@ -386,7 +394,9 @@ fn write_row_group(
         match *name {
             "day" => {
                 let values: Vec<i32> = rows.iter().map(|r| r.day).collect();
-                column.typed::<Int32Type>().write_batch(&values, None, None)?;
+                column
+                    .typed::<Int32Type>()
+                    .write_batch(&values, None, None)?;
             }
             "quantity" | "cost" => {
                 let mut values = Vec::new();
@@ -422,7 +432,9 @@ fn write_row_group(
             }
             "line" => {
                 let values: Vec<i64> = rows.iter().map(|r| r.row.line as i64).collect();
-                column.typed::<Int64Type>().write_batch(&values, None, None)?;
+                column
+                    .typed::<Int64Type>()
+                    .write_batch(&values, None, None)?;
             }
             "sku" | "currency" | "source" | "input" => {
                 let values: Vec<ByteArray> = rows

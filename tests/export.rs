@@ -60,8 +60,10 @@ fn export_writes_the_same_bytes_twice_and_replaces_dir() {
     let work = Workdir::new();
     let input = fixture("focus-sample/focus_sample.csv");
     let (a, b) = (work.path().join("a"), work.path().join("b"));
-    work.run(&["export", &a.display().to_string(), &input, "-q"]).ok();
-    work.run(&["export", &b.display().to_string(), &input, "-q"]).ok();
+    work.run(&["export", &a.display().to_string(), &input, "-q"])
+        .ok();
+    work.run(&["export", &b.display().to_string(), &input, "-q"])
+        .ok();
     let first = files(&a);
     assert_eq!(
         first.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
@@ -69,7 +71,8 @@ fn export_writes_the_same_bytes_twice_and_replaces_dir() {
     );
     assert_eq!(first, files(&b), "two exports of the same input differ");
     // Again into the same folder: replaced as a whole, the same bytes.
-    work.run(&["export", &a.display().to_string(), &input, "-q"]).ok();
+    work.run(&["export", &a.display().to_string(), &input, "-q"])
+        .ok();
     assert_eq!(first, files(&a));
     let manifest: serde_json::Value = serde_json::from_slice(&first[0].1).unwrap();
     assert_eq!(manifest["rows"]["read"], 1000);
@@ -115,7 +118,10 @@ fn export_counts_every_row_and_partitions_by_month() {
         .map(|p| p["month"].as_str().unwrap())
         .collect();
     assert_eq!(months, ["2026-10", "2026-11"]);
-    assert_eq!(manifest["partitions"][0]["cost"]["USD"], "1.2500000000000001");
+    assert_eq!(
+        manifest["partitions"][0]["cost"]["USD"],
+        "1.2500000000000001"
+    );
     // The UTC day: 23:00 at -02:00 on the 30th is October 1st.
     let october = rows(&dir.join("month=2026-10/part-00000.parquet"));
     assert_eq!(october.len(), 2);
@@ -140,7 +146,11 @@ fn export_counts_every_row_and_partitions_by_month() {
     assert!(second.contains("quantity=null"), "{second}");
     assert!(second.contains("cost=1/10^16"), "{second}");
     let november = rows(&dir.join("month=2026-11/part-00000.parquet"));
-    assert!(november[0].join(" ").contains("quantity=35000000000000000/10^16"));
+    assert!(
+        november[0]
+            .join(" ")
+            .contains("quantity=35000000000000000/10^16")
+    );
 }
 
 #[test]
@@ -154,7 +164,14 @@ fn export_refuses_what_it_would_round_and_leaves_dir_as_it_was() {
     // 0.0000000000000001 has 16 decimals: --scale 15 cannot hold it.
     let input = work.create("focus.csv", FOCUS);
     let err = work
-        .run(&["export", &dir_text, &input, "--skip-bad-rows", "--scale", "15"])
+        .run(&[
+            "export",
+            &dir_text,
+            &input,
+            "--skip-bad-rows",
+            "--scale",
+            "15",
+        ])
         .fails();
     assert!(err.contains("focus.csv:3: the cost"), "{err}");
     assert!(err.contains("pass --scale 16 or more"), "{err}");
@@ -176,5 +193,9 @@ fn export_refuses_what_it_would_round_and_leaves_dir_as_it_was() {
     assert!(err.contains("notes.txt"), "{err}");
     assert_eq!(std::fs::read(other.join("notes.txt")).unwrap(), b"mine");
     // --scale outside 2..=37 is a usage error.
-    assert_eq!(work.run(&["export", &dir_text, &good, "--scale", "38"]).code(), 2);
+    assert_eq!(
+        work.run(&["export", &dir_text, &good, "--scale", "38"])
+            .code(),
+        2
+    );
 }

@@ -812,7 +812,14 @@ fn sql_dataset_duckdb_equals_report_with_filters_and_other_inputs() {
         &python,
         &[fixture("real-world/focus-null-spellings.csv")],
         &[
-            vec!["--as-of", "2026-11-28", "--month", "2026-10", "--by", "project,service,region"],
+            vec![
+                "--as-of",
+                "2026-11-28",
+                "--month",
+                "2026-10",
+                "--by",
+                "project,service,region",
+            ],
             vec![
                 "--as-of",
                 "2026-11-28",
@@ -876,23 +883,58 @@ fn sql_dataset_needs_a_table_for_trino_and_the_datasets_scale() {
     args.extend(month);
     let run = work.run(&args);
     assert_eq!(run.code(), 2);
-    assert!(run.stderr().contains("pass --scale 20 or more"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("pass --scale 20 or more"),
+        "{}",
+        run.stderr()
+    );
     args.extend(["--scale", "20"]);
     let query = work.run(&args).ok();
-    assert!(query.contains("CAST(\"cost\" AS DECIMAL(38, 20)) AS cost"), "{query}");
+    assert!(
+        query.contains("CAST(\"cost\" AS DECIMAL(38, 20)) AS cost"),
+        "{query}"
+    );
     // Spark reads the folder; Trino the table named.
     let spark = work
-        .run(&["sql", "--dialect", "spark", "--dataset", "s3://bucket/rows", "--scale", "20"])
+        .run(&[
+            "sql",
+            "--dialect",
+            "spark",
+            "--dataset",
+            "s3://bucket/rows",
+            "--scale",
+            "20",
+        ])
         .ok();
     assert!(spark.contains("FROM parquet.`s3://bucket/rows`"), "{spark}");
     let trino = work
-        .run(&["sql", "--dialect", "trino", "--dataset", "s3://b/rows", "--table", "billing.tally_rows"])
+        .run(&[
+            "sql",
+            "--dialect",
+            "trino",
+            "--dataset",
+            "s3://b/rows",
+            "--table",
+            "billing.tally_rows",
+        ])
         .ok();
     assert!(trino.contains("FROM billing.tally_rows\n"), "{trino}");
     // --by COLUMN names an input column the dataset does not hold.
-    let mut args = vec!["sql", "--dialect", "duckdb", "--dataset", &dir, "--scale", "20"];
+    let mut args = vec![
+        "sql",
+        "--dialect",
+        "duckdb",
+        "--dataset",
+        &dir,
+        "--scale",
+        "20",
+    ];
     args.extend(["--by", "ChargeCategory"]);
     let run = work.run(&args);
     assert_eq!(run.code(), 2, "{}", run.stderr());
-    assert!(run.stderr().contains("the dataset holds tally's fields"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("the dataset holds tally's fields"),
+        "{}",
+        run.stderr()
+    );
 }

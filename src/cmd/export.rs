@@ -226,7 +226,12 @@ pub fn run(args: ExportArgs, now: DateTime<Utc>) -> Result<Exit> {
         let rejected: u64 = resolved.counts.iter().map(|c| c.rejected).sum();
         let months = match (partitions.first(), partitions.last()) {
             (Some(first), Some(last)) if partitions.len() > 1 => {
-                format!("{} months ({} to {})", partitions.len(), first.month, last.month)
+                format!(
+                    "{} months ({} to {})",
+                    partitions.len(),
+                    first.month,
+                    last.month
+                )
             }
             (Some(first), _) => format!("1 month ({})", first.month),
             _ => "no month".to_string(),

@@ -54,7 +54,13 @@ pub fn run(args: SqlArgs, now: DateTime<Utc>) -> Result<Exit> {
     let config = ReportConfig::from_args(report, now)?;
     sql::check_expressible(&config)?;
     if let Some(dir) = &dataset {
-        let text = dataset_query(&config, dialect, dir, explicit_table.then_some(&*table), scale)?;
+        let text = dataset_query(
+            &config,
+            dialect,
+            dir,
+            explicit_table.then_some(&*table),
+            scale,
+        )?;
         crate::output::stdout(text.as_bytes())?;
         return Ok(Exit::Ok);
     }

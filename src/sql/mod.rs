@@ -706,7 +706,10 @@ pub fn dataset_query(config: &ReportConfig, target: &DatasetTarget) -> Result<St
         "''".to_string()
     };
     line(&mut sql, &format!("    {unit} AS unit,"));
-    line(&mut sql, &format!("    {} AS currency,", column("currency")));
+    line(
+        &mut sql,
+        &format!("    {} AS currency,", column("currency")),
+    );
     line(
         &mut sql,
         &format!(
@@ -778,10 +781,7 @@ fn summary_tail(sql: &mut String, config: &ReportConfig, d: Dialect, money: &str
     line(sql, &format!("  GROUP BY {}", group_by.join(", ")));
     line(sql, "),");
     line(sql, "currencies AS (");
-    line(
-        sql,
-        "  SELECT COUNT(DISTINCT currency) AS n FROM counted",
-    );
+    line(sql, "  SELECT COUNT(DISTINCT currency) AS n FROM counted");
     line(sql, ")");
 
     // 6. The rows as `render::csv::summary` writes them. Empty texts are written as NULL, which
