@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs DuckDB (from PyPI) into .venv-sql and runs the `tally sql` equality checks: the
-# emitted DuckDB query, run over the FOCUS fixtures, must give the bytes of
-# `tally report --format csv` (tests/sql.rs). With TALLY_SQL_PYTHON set the tests fail, never
+# emitted DuckDB query, run over the FOCUS fixtures and over the Parquet datasets `tally export`
+# writes from them (`tally sql --dataset`), must give the bytes of `tally report --format csv`
+# (tests/sql.rs: sql_*). With TALLY_SQL_PYTHON set the tests fail, never
 # skip, when that Python lacks duckdb. If duckdb cannot be installed (no network), the check
 # is skipped loudly, as CI's browser check is, unless SQL_CHECK_REQUIRED=1.
 set -euo pipefail

@@ -99,11 +99,27 @@ Examples:
   tally sql --dialect duckdb --month 2026-10 --as-of 2026-11-20 --by service
   tally sql --dialect trino --table billing.focus --month 2026-10 --by sku --period week
   tally sql --dialect spark --header fixtures/focus-sample/focus_sample.csv --last 7d
+  tally export rows fixtures/focus-sample -q && \\
+    tally sql --dialect duckdb --dataset rows --by service
 
 Exit codes:
   0  the query was printed
   1  an input (--header) could not be read
   2  usage error: a bad option or value, or one SQL cannot express (tags)";
+
+const EXPORT_AFTER_HELP: &str = "\
+Examples:
+  tally export rows fixtures/focus-sample
+  tally export --format parquet sept fixtures/focus-sample --from 2024-09-01 --to 2024-09-30
+  tally export rows fixtures/focus-sample --skip-bad-rows --exclude 'old/**' -q && ls rows
+  tally export rows fixtures/focus-sample -q && \\
+    tally sql --dialect duckdb --dataset rows --month 2024-09
+
+Exit codes:
+  0  the dataset was written (DIR replaced as a whole)
+  1  an input could not be read, a bad row (without --skip-bad-rows), inputs that overlap or
+     repeat, a value beyond --scale, or DIR could not be written; DIR is left as it was
+  2  usage error: a bad option or value";
 
 const DIFF_AFTER_HELP: &str = "\
 Examples:
@@ -205,6 +221,16 @@ pub enum Command {
     /// summary over a FOCUS table, with report's options; see docs/sql.md.
     #[command(after_help = SQL_AFTER_HELP)]
     Sql(SqlArgs),
+    /// Write the normalized rows tally reads as a Parquet dataset, one folder per billing
+    /// month (DIR/month=YYYY-MM/part-00000.parquet) and DIR/_manifest.json; see docs/sql.md.
+    ///
+    /// Each row that a report would count (in the range, passing the filters) is written with
+    /// its UTC day, project, service, SKU, region, resource, quantity, unit, cost, currency,
+    /// source, tags and the input and line it came from; money and quantities as
+    /// DECIMAL(38, --scale), never rounded. Without a range option every row is exported.
+    /// The same inputs give the same bytes. DIR is replaced as a whole, only once complete.
+    #[command(after_help = EXPORT_AFTER_HELP)]
+    Export(ExportArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
     ///
     /// The script is generated from the same definitions as --help, so it knows every
@@ -713,6 +739,65 @@ pub struct RangeArgs {
     pub last: Option<String>,
 }
 
+/// The formats `tally export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// A hive-partitioned Parquet dataset.
+    Parquet,
+}
+
+/// `tally export`: report's input, range and filter options, and the dataset's folder.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The format written. (Not `--to`, which is the range's last day, as in report.)
+    #[arg(long, value_enum, default_value = "parquet")]
+    pub format: ExportFormat,
+
+    /// The dataset's folder (replaced as a whole; it may hold only an earlier export).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+
+    /// Input files or directories, found and read as `report` reads them (billed rows: usage
+    /// CSVs, FOCUS CSV or Parquet, export zips; token records are refused).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub range: RangeArgs,
+
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The time --month current/previous and --last are relative to. Default: now.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+
+    /// Skip rows that cannot be read (counted in _manifest.json) instead of stopping.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+
+    /// Which FOCUS cost column is exported as cost.
+    #[arg(long, value_enum, default_value_t = CostColumn::Billed)]
+    pub cost: CostColumn,
+
+    /// The period a row's day comes from: charge (ChargePeriodStart) or billing
+    /// (BillingPeriodStart).
+    #[arg(long, value_enum, default_value_t = DateBasis::Charge)]
+    pub date_basis: DateBasis,
+
+    /// Decimal places of cost and quantity: DECIMAL(38, SCALE), 2 to 37. A value with more
+    /// decimals stops the export (it is never rounded).
+    #[arg(long, value_name = "SCALE", default_value_t = 16)]
+    pub scale: u32,
+
+    /// No progress bar, no summary line on stdout, no warnings.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
 /// `tally sql`: report's options (those SQL can express) and the query's target.
 #[derive(Debug, Args)]
 pub struct SqlArgs {
@@ -720,9 +805,16 @@ pub struct SqlArgs {
     #[arg(long, value_enum)]
     pub dialect: crate::options::Dialect,
 
-    /// The FOCUS table the query reads, as written after FROM (e.g. billing.focus).
-    #[arg(long, value_name = "NAME", default_value = "focus")]
-    pub table: String,
+    /// The table the query reads, as written after FROM (e.g. billing.focus): a FOCUS table
+    /// (default `focus`), or with --dataset a table over the exported dataset.
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+
+    /// Query the dataset `tally export` wrote to DIR instead of a FOCUS table: DuckDB reads
+    /// DIR/month=*/*.parquet, Spark parquet.`DIR` (DIR may be s3://…); Trino needs --table,
+    /// a table over DIR (docs/sql.md shows one).
+    #[arg(long, value_name = "DIR", conflicts_with = "header")]
+    pub dataset: Option<String>,
 
     /// A FOCUS CSV (or a file holding just its header line) whose columns the table has: the
     /// query then uses tally's fallback chains over exactly those columns. Default: the FOCUS

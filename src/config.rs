@@ -160,6 +160,10 @@ pub struct ScanPlan {
     pub delimiter: u8,
     /// `--exclude`: what the walk of a folder input leaves out.
     pub exclude: crate::primitives::glob::Excludes,
+    /// `tally export`: every row that passes the range and filters is also handed out as an
+    /// `ExportRow`, in input order (`ingest::Progress::rows`). CSV is then cut with exact
+    /// record boundaries from the start: rows handed out are never read a second time.
+    pub export: bool,
 }
 
 impl ScanPlan {
@@ -400,6 +404,7 @@ impl ReportConfig {
                 date_format: input.date_format,
                 delimiter: input.delimiter,
                 exclude: input.exclude,
+                export: false,
             },
             delay,
             final_only: args.final_only,

@@ -7,6 +7,7 @@ mod cmd;
 mod compare;
 mod config;
 mod error;
+mod export;
 mod forecast;
 mod ingest;
 mod model;
@@ -69,6 +70,7 @@ fn run(cli: cli::Cli) -> anyhow::Result<Exit> {
         cli::Command::Diff(args) => cmd::diff::run(args, now),
         cli::Command::Inspect(args) => cmd::inspect::run(config::InspectConfig::from_args(args)?),
         cli::Command::Sql(args) => cmd::sql::run(args, now),
+        cli::Command::Export(args) => cmd::export::run(args, now),
         cli::Command::Completions(args) => {
             let mut script = Vec::new();
             clap_complete::generate(args.shell, &mut cli::Cli::command(), "tally", &mut script);

@@ -266,6 +266,16 @@ fn refuse_foreign_files(target: &Path, dir: &Path, command: &str, names: &[&str]
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_file = entry.file_type().is_ok_and(|t| t.is_file());
         // Earlier versions kept their lock and temporary files inside the folder.
+        // A name ending in `*` is a folder prefix (`month=*`: an export's partitions).
+        let ours_folder = entry.file_type().is_ok_and(|t| t.is_dir())
+            && names.iter().any(|known| {
+                known
+                    .strip_suffix('*')
+                    .is_some_and(|prefix| name.starts_with(prefix))
+            });
+        if ours_folder {
+            continue;
+        }
         let ours = names.contains(&name.as_str())
             || name == LOCK_FILE
             || names.iter().any(|known| {

@@ -675,3 +675,266 @@ fn sql_duckdb_equals_report_on_generated_focus() {
     }
     assert!(csv.contains(",provisional,"), "{csv}");
 }
+
+/// Exports `inputs` (every row) once into `dir`, then for each option set runs `tally sql
+/// --dialect duckdb --dataset` in DuckDB and asserts its CSV is the bytes of `tally report
+/// --format csv` over the original inputs.
+fn same_over_dataset(python: &str, inputs: &[String], cases: &[Vec<&str>]) {
+    let work = Workdir::new();
+    let dir = work.path().join("rows").display().to_string();
+    let mut export = vec!["export", "--format", "parquet", &dir, "-q"];
+    export.extend(inputs.iter().map(String::as_str));
+    work.run(&export).ok();
+    for args in cases {
+        let mut sql_args = vec!["sql", "--dialect", "duckdb", "--dataset", &dir];
+        sql_args.extend(args);
+        let query = work.run(&sql_args).ok();
+        let query_path = work.create("query.sql", &query);
+        let out = work.path().join("duckdb.csv");
+        let run = Command::new(python)
+            .arg(repo().join("scripts/sql_duckdb.py"))
+            .args([&query_path, "-", &out.display().to_string()])
+            .output()
+            .expect("running python");
+        assert!(
+            run.status.success(),
+            "DuckDB failed on {inputs:?} {args:?}:\n{}\n{query}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let engine = std::fs::read_to_string(&out).unwrap();
+        let mut report_args = vec!["report", "--format", "csv", "-q"];
+        report_args.extend(inputs.iter().map(String::as_str));
+        report_args.extend(args);
+        let tally = work.run(&report_args).ok();
+        assert!(tally.lines().count() > 1, "{inputs:?} {args:?}: no rows");
+        assert_eq!(engine, tally, "{inputs:?} {args:?}\n{query}");
+    }
+}
+
+#[test]
+fn sql_dataset_duckdb_equals_report_on_exported_focus() {
+    let Some(python) = duckdb_python() else {
+        return;
+    };
+    // October and November: two partitions; November's last days provisional at the as-of.
+    let inputs = [
+        fixture("real-world/aws-focus-1.0-2026-10.csv"),
+        fixture("real-world/aws-focus-1.0-2026-11.csv"),
+    ];
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["--as-of", "2026-11-28", "--month", "2026-10"],
+        vec![
+            "--as-of",
+            "2026-11-28",
+            "--from",
+            "2026-10-15",
+            "--to",
+            "2026-11-20",
+            "--by",
+            "service,sku",
+            "--period",
+            "week",
+        ],
+        vec![
+            "--as-of",
+            "2026-11-28",
+            "--month",
+            "2026-11",
+            "--period",
+            "day",
+            "--by",
+            "project,region",
+        ],
+        vec![
+            "--as-of",
+            "2026-11-28",
+            "--month",
+            "2026-11",
+            "--final-only",
+            "--by",
+            "resource",
+        ],
+        vec![
+            "--as-of",
+            "2026-11-28T12:00:00Z",
+            "--from",
+            "2026-09-01",
+            "--to",
+            "2026-11-28",
+            "--period",
+            "month",
+            "--by",
+            "currency,source",
+            "--delay-days",
+            "5",
+        ],
+    ];
+    same_over_dataset(&python, &inputs, &cases);
+}
+
+#[test]
+fn sql_dataset_duckdb_equals_report_with_filters_and_other_inputs() {
+    let Some(python) = duckdb_python() else {
+        return;
+    };
+    // A FOCUS sample, null spellings, exponents: the rows as tally normalized them.
+    same_over_dataset(
+        &python,
+        &[fixture("focus-sample/focus_sample.csv")],
+        &[
+            vec![
+                "--as-of",
+                "2024-10-02",
+                "--from",
+                "2024-09-20",
+                "--to",
+                "2024-09-30",
+                "--by",
+                "project",
+                "--service",
+                "Compute",
+                "--delay-days",
+                "5",
+            ],
+            vec![
+                "--as-of",
+                "2024-10-02T12:00:00Z",
+                "--month",
+                "2024-09",
+                "--by",
+                "service,sku",
+                "--period",
+                "week",
+            ],
+        ],
+    );
+    same_over_dataset(
+        &python,
+        &[fixture("real-world/focus-null-spellings.csv")],
+        &[
+            vec![
+                "--as-of",
+                "2026-11-28",
+                "--month",
+                "2026-10",
+                "--by",
+                "project,service,region",
+            ],
+            vec![
+                "--as-of",
+                "2026-11-28",
+                "--month",
+                "2026-10",
+                "--project",
+                "SEARCH-PROD",
+                "--sku",
+                "read units",
+            ],
+        ],
+    );
+    // A usage CSV (not FOCUS) and a Parquet export: the dataset is tally's rows, whatever the
+    // input was.
+    same_over_dataset(
+        &python,
+        &[fixture("console/usage-2026-10.csv")],
+        &[vec![
+            "--as-of",
+            "2026-11-02",
+            "--month",
+            "2026-10",
+            "--by",
+            "project,sku",
+            "--period",
+            "day",
+        ]],
+    );
+    same_over_dataset(
+        &python,
+        &[fixture("parquet/aws/focus")],
+        &[vec![
+            "--as-of",
+            "2026-11-28",
+            "--from",
+            "2026-09-01",
+            "--to",
+            "2026-10-31",
+            "--by",
+            "service",
+            "--period",
+            "month",
+        ]],
+    );
+}
+
+#[test]
+fn sql_dataset_needs_a_table_for_trino_and_the_datasets_scale() {
+    let work = Workdir::new();
+    let dir = work.path().join("rows").display().to_string();
+    let input = fixture("focus-sample/focus_sample.csv");
+    work.run(&["export", &dir, &input, "--scale", "20", "-q"])
+        .ok();
+    let month = ["--month", "2024-09", "--as-of", "2024-10-30"];
+    let mut args = vec!["sql", "--dialect", "trino", "--dataset", &dir];
+    args.extend(month);
+    let err = work.run(&args).stderr();
+    assert!(err.contains("needs --table NAME"), "{err}");
+    // The manifest says DECIMAL(38, 20): a query at 16 would round.
+    let mut args = vec!["sql", "--dialect", "duckdb", "--dataset", &dir];
+    args.extend(month);
+    let run = work.run(&args);
+    assert_eq!(run.code(), 2);
+    assert!(
+        run.stderr().contains("pass --scale 20 or more"),
+        "{}",
+        run.stderr()
+    );
+    args.extend(["--scale", "20"]);
+    let query = work.run(&args).ok();
+    assert!(
+        query.contains("CAST(\"cost\" AS DECIMAL(38, 20)) AS cost"),
+        "{query}"
+    );
+    // Spark reads the folder; Trino the table named.
+    let spark = work
+        .run(&[
+            "sql",
+            "--dialect",
+            "spark",
+            "--dataset",
+            "s3://bucket/rows",
+            "--scale",
+            "20",
+        ])
+        .ok();
+    assert!(spark.contains("FROM parquet.`s3://bucket/rows`"), "{spark}");
+    let trino = work
+        .run(&[
+            "sql",
+            "--dialect",
+            "trino",
+            "--dataset",
+            "s3://b/rows",
+            "--table",
+            "billing.tally_rows",
+        ])
+        .ok();
+    assert!(trino.contains("FROM billing.tally_rows\n"), "{trino}");
+    // --by COLUMN names an input column the dataset does not hold.
+    let mut args = vec![
+        "sql",
+        "--dialect",
+        "duckdb",
+        "--dataset",
+        &dir,
+        "--scale",
+        "20",
+    ];
+    args.extend(["--by", "ChargeCategory"]);
+    let run = work.run(&args);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("the dataset holds tally's fields"),
+        "{}",
+        run.stderr()
+    );
+}

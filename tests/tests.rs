@@ -7,6 +7,7 @@ mod architecture;
 mod bad_input;
 mod charts;
 mod cron;
+mod export;
 mod finance;
 mod focus;
 mod fuzz;

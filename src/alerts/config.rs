@@ -315,6 +315,7 @@ impl AlertsConfig {
                 date_format: input.date_format,
                 delimiter: input.delimiter,
                 exclude: input.exclude,
+                export: false,
             },
             format: args.format,
             out: args.out,

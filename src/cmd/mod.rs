@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod diff;
+pub mod export;
 pub mod inspect;
 pub mod reconcile;
 pub mod report;

@@ -12,14 +12,15 @@ use chrono::{DateTime, Utc};
 
 pub fn run(args: SqlArgs, now: DateTime<Utc>) -> Result<Exit> {
     let dialect = args.dialect;
-    let table = args.table.trim().to_string();
+    let table = args.table.as_deref().unwrap_or("focus").trim().to_string();
     if table.is_empty() || table.contains([';', '\n', '\r']) {
         return Err(UsageError(format!(
-            "--table \"{}\": expected a table name such as focus or billing.focus",
-            args.table
+            "--table \"{table}\": expected a table name such as focus or billing.focus"
         ))
         .into());
     }
+    let dataset = args.dataset.clone();
+    let explicit_table = args.table.is_some();
     let (header, scale) = (args.header.clone(), args.scale);
     let report = ReportArgs {
         inputs: Vec::new(),
@@ -52,6 +53,17 @@ pub fn run(args: SqlArgs, now: DateTime<Utc>) -> Result<Exit> {
     };
     let config = ReportConfig::from_args(report, now)?;
     sql::check_expressible(&config)?;
+    if let Some(dir) = &dataset {
+        let text = dataset_query(
+            &config,
+            dialect,
+            dir,
+            explicit_table.then_some(&*table),
+            scale,
+        )?;
+        crate::output::stdout(text.as_bytes())?;
+        return Ok(Exit::Ok);
+    }
     let headers = match &header {
         Some(path) => read_header(path, config.plan.delimiter)?,
         None => sql::FOCUS_COLUMNS.iter().map(|c| c.to_string()).collect(),
@@ -76,6 +88,56 @@ pub fn run(args: SqlArgs, now: DateTime<Utc>) -> Result<Exit> {
     )?;
     crate::output::stdout(text.as_bytes())?;
     Ok(Exit::Ok)
+}
+
+/// The query over `tally export`'s dataset in `dir`: FROM the table when given, else the
+/// files themselves (DuckDB, Spark). The scale must hold the dataset's, which its
+/// `_manifest.json` says when the folder is local.
+fn dataset_query(
+    config: &ReportConfig,
+    dialect: sql::Dialect,
+    dir: &str,
+    table: Option<&str>,
+    scale: u32,
+) -> Result<String> {
+    let from = match table {
+        Some(table) => table.to_string(),
+        None => sql::dataset_from(dialect, dir).ok_or_else(|| {
+            UsageError(
+                "--dataset with --dialect trino needs --table NAME: Trino (and Athena) read a \
+                 table over the dataset's folder, e.g. a Hive table partitioned by month \
+                 (docs/sql.md shows the CREATE TABLE)"
+                    .to_string(),
+            )
+        })?,
+    };
+    let manifest = std::path::Path::new(dir).join("_manifest.json");
+    if let Ok(bytes) = std::fs::read(&manifest) {
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| anyhow::anyhow!("{}: not valid JSON: {e}", manifest.display()))?;
+        let exported = value.get("scale").and_then(|s| s.as_u64()).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: no \"scale\"; expected the manifest of tally export",
+                manifest.display()
+            )
+        })?;
+        if exported > u64::from(scale) {
+            return Err(UsageError(format!(
+                "--scale {scale}: the dataset holds DECIMAL(38, {exported}) ({}); pass --scale \
+                 {exported} or more, so that no value is rounded",
+                manifest.display()
+            ))
+            .into());
+        }
+    }
+    Ok(sql::dataset_query(
+        config,
+        &sql::DatasetTarget {
+            dialect,
+            from: &from,
+            scale,
+        },
+    )?)
 }
 
 /// The first line of a CSV file, as column names (a byte-order mark dropped).

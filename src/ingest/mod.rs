@@ -93,6 +93,9 @@ pub trait Progress: Sync {
     fn lines(&self, lines: u64);
     /// `bytes` already counted will be read again.
     fn rewind(&self, bytes: u64);
+    /// With `ScanPlan::export`: the next rows of `source` that passed, in input order. Each
+    /// row is handed out once.
+    fn rows(&self, _source: &str, _rows: Vec<tally::ExportRow>) {}
 }
 
 /// A `Progress` that shows nothing.
@@ -184,7 +187,7 @@ fn read_input(
     }
     let gzip = magic[..magic_len].starts_with(&[0x1f, 0x8b]);
     // Quote parity first; exact boundaries when a block shows that parity cannot be trusted.
-    for boundaries in [Boundaries::Parity, Boundaries::Exact] {
+    for &boundaries in boundary_passes(plan) {
         let scanned = scan_text(open()?, gzip, file, plan, seen, progress, boundaries)?;
         if let Some(scan) = scanned {
             return Ok(scan);
@@ -311,6 +314,17 @@ fn scan_text<R: Read>(
     }))
 }
 
+/// How a CSV is cut into blocks: by quote parity, then (when parity cannot be trusted) again
+/// with exact boundaries. An export hands rows out as it reads: exact boundaries at once, so
+/// that no row is read twice.
+fn boundary_passes(plan: &ScanPlan) -> &'static [Boundaries] {
+    if plan.export {
+        &[Boundaries::Exact]
+    } else {
+        &[Boundaries::Parity, Boundaries::Exact]
+    }
+}
+
 /// A zip archive's first bytes: a member's local header, or the end of the central directory
 /// when the archive holds no member at all (an empty zip is 22 bytes of it). Said to be a zip
 /// either way, so an empty one is named as such rather than read as a CSV.
@@ -366,7 +380,7 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
         let before = tally.rows_read;
         let source = format!("{}:{member}", file.name);
         let mut kind = None;
-        for boundaries in [Boundaries::Parity, Boundaries::Exact] {
+        for &boundaries in boundary_passes(plan) {
             let entry = archive
                 .by_name(member)
                 .with_context(|| format!("{}:{member}: cannot read", file.name))?;
@@ -440,7 +454,7 @@ fn scan_export_dir(
         let source = path.display().to_string();
         let before = tally.rows_read;
         let mut kind = None;
-        for boundaries in [Boundaries::Parity, Boundaries::Exact] {
+        for &boundaries in boundary_passes(plan) {
             let part = File::open(&path).with_context(|| format!("{source}: cannot open"))?;
             let mut hashing = HashingReader::new(part, true, progress);
             let schema = scan_csv(
@@ -783,6 +797,9 @@ fn scan_csv<R: Read>(
             while let Some(part) = waiting.remove(merged) {
                 file_tally.merge(part);
                 *merged += 1;
+                if !file_tally.exported.is_empty() {
+                    progress.rows(source, std::mem::take(&mut file_tally.exported));
+                }
             }
             Some(stop)
         };

@@ -402,6 +402,9 @@ pub(super) fn scan_parquet(
             .collect();
         for part in parts {
             file_tally.merge(part.map_err(|e| anyhow!(e))?);
+            if !file_tally.exported.is_empty() {
+                progress.rows(name, std::mem::take(&mut file_tally.exported));
+            }
         }
         if file_tally.first_error.is_some() || file_tally.overflow {
             break;

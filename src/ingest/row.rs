@@ -39,13 +39,14 @@ struct Needs {
 impl Needs {
     fn of(plan: &ScanPlan) -> Needs {
         let key = |kind: KeyKind| plan.keys.contains(&kind);
-        let overlap = plan.track_overlap;
+        // An exported row carries every field.
+        let overlap = plan.track_overlap || plan.export;
         Needs {
             project: overlap || key(KeyKind::Project) || !plan.filters.projects.is_empty(),
             service: overlap || key(KeyKind::Service) || !plan.filters.services.is_empty(),
             region: overlap || key(KeyKind::Region),
             resource: overlap || key(KeyKind::Resource),
-            unit: key(KeyKind::Sku),
+            unit: plan.export || key(KeyKind::Sku),
             tags: !plan.filters.tags.is_empty()
                 || plan.keys.iter().any(|k| matches!(k, KeyKind::Tag(_))),
         }
@@ -62,6 +63,8 @@ struct Row {
     cost: Decimal,
     /// Passes the filters and has a day in the range.
     passes: bool,
+    /// With `ScanPlan::export`, for a row that passes: its normalized values (no line yet).
+    export: Option<Box<super::tally::ExportRow>>,
 }
 
 /// A field problem before its line is known.
@@ -261,10 +264,14 @@ impl<'a> FileRows<'a> {
         location: &Location,
     ) -> bool {
         let rejected = scratch.tally.rejects.held.len();
+        let exported = scratch.tally.exported.len();
         let stopped_before = scratch.tally.first_error.is_some();
         let stop = self.count(scratch, record, location.line);
         for reject in &mut scratch.tally.rejects.held[rejected..] {
             reject.error.location = location.clone();
+        }
+        for row in &mut scratch.tally.exported[exported..] {
+            row.row_group = location.row_group;
         }
         if let Some(error) = &mut scratch.tally.first_error
             && !stopped_before
@@ -295,6 +302,10 @@ impl<'a> FileRows<'a> {
                     return false;
                 }
                 day_rows.passing += 1;
+                if let Some(mut export) = row.export {
+                    export.line = line;
+                    tally.exported.push(*export);
+                }
                 if row.span == 1 {
                     return add_to_group(tally, &scratch.key, row.quantity, row.cost);
                 }
@@ -650,12 +661,43 @@ impl<'a> FileRows<'a> {
                 });
             }
         }
+        let export = (passes && self.plan.export)
+            .then(|| -> Result<_, FieldError> {
+                let mut tags = "";
+                for &index in &schema.tags {
+                    tags = text(index)?;
+                    if !tags.is_empty() {
+                        break;
+                    }
+                }
+                let has_quantity = schema
+                    .quantity
+                    .is_some_and(|index| !raw(index).trim_ascii().is_empty());
+                Ok(Box::new(super::tally::ExportRow {
+                    day,
+                    line: 0,
+                    row_group: None,
+                    project: project.to_string(),
+                    project_id: project_id.to_string(),
+                    service: service.to_string(),
+                    sku: sku.to_string(),
+                    region: region.to_string(),
+                    resource: resource.to_string(),
+                    quantity: has_quantity.then_some(quantity),
+                    unit: unit.to_string(),
+                    cost,
+                    currency: currency.to_string(),
+                    tags: tags.to_string(),
+                }))
+            })
+            .transpose()?;
         Ok(Row {
             day,
             span,
             quantity,
             cost,
             passes,
+            export,
         })
     }
 

@@ -503,6 +503,34 @@ pub struct Tally {
     pub rates_used: BTreeSet<usize>,
     /// What the filters met in range (empty without filters).
     pub probe: FilterProbe,
+    /// With `ScanPlan::export`: the rows that passed, in input order, until handed out.
+    pub exported: Vec<ExportRow>,
+}
+
+/// One normalized row, as `tally export` writes it: the values the per-row path reads, after
+/// FOCUS nulls, fallback chains and the UTC day. Empty texts are "no value".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportRow {
+    pub day: Day,
+    /// The line of a CSV record (its first line), or the row number in a Parquet row group.
+    pub line: u64,
+    /// The Parquet row group (1-based), for a Parquet input.
+    pub row_group: Option<u64>,
+    /// The project as reports show it: the name, else the ID.
+    pub project: String,
+    /// The project ID column, which `--project` also matches.
+    pub project_id: String,
+    pub service: String,
+    pub sku: String,
+    pub region: String,
+    pub resource: String,
+    /// `None` when the row has no quantity (a report counts 0).
+    pub quantity: Option<Decimal>,
+    pub unit: String,
+    pub cost: Decimal,
+    pub currency: String,
+    /// The first non-null tag column's text, as written (`k=v;k=v` or a JSON object).
+    pub tags: String,
 }
 
 impl Tally {
@@ -546,6 +574,7 @@ impl Tally {
         self.warnings.extend(other.warnings);
         self.rates_used.extend(other.rates_used);
         self.probe.merge(&other.probe);
+        self.exported.extend(other.exported);
     }
 
     pub fn rows_rejected(&self) -> u64 {

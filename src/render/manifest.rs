@@ -118,7 +118,7 @@ pub fn render_reconcile(
 }
 
 /// `--date-format` and `--delimiter`, when given: how the inputs were read.
-fn input_options(plan: &crate::config::ScanPlan, options: &mut Value) {
+pub(crate) fn input_options(plan: &crate::config::ScanPlan, options: &mut Value) {
     if let Some(format) = &plan.date_format {
         options["date_format"] = json!(format.as_str());
     }
@@ -129,7 +129,7 @@ fn input_options(plan: &crate::config::ScanPlan, options: &mut Value) {
 
 /// One entry per input: path, size, SHA-256, detected kind, row accounting (and zip members,
 /// and the earlier input it duplicates).
-fn input_entries(inputs: &ManifestInput<'_>) -> Vec<Value> {
+pub(crate) fn input_entries(inputs: &ManifestInput<'_>) -> Vec<Value> {
     inputs
         .scans
         .iter()
@@ -165,7 +165,7 @@ fn input_entries(inputs: &ManifestInput<'_>) -> Vec<Value> {
         .collect()
 }
 
-fn filters(filters: &crate::config::Filters) -> Value {
+pub(crate) fn filters(filters: &crate::config::Filters) -> Value {
     crate::scope::filters_json(filters)
 }
 
@@ -200,7 +200,7 @@ fn rate_card(rates: &RateCard, scans: &[InputScan]) -> Value {
 
 /// `[{"path", "reason"}]`: what the walk of a folder input left out (tally's own outputs,
 /// `--exclude`); an empty list when nothing was.
-fn skipped_entries(skipped: &[crate::ingest::Skipped]) -> Value {
+pub(crate) fn skipped_entries(skipped: &[crate::ingest::Skipped]) -> Value {
     skipped
         .iter()
         .map(|skip| json!({"path": skip.path, "reason": skip.reason}))

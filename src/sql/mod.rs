@@ -553,6 +553,196 @@ pub fn query(config: &ReportConfig, target: &Target) -> Result<String, UsageErro
     );
     line(&mut sql, "),");
 
+    summary_tail(&mut sql, config, d, &money);
+    Ok(sql)
+}
+
+/// Where a query over `tally export`'s dataset reads it.
+pub struct DatasetTarget<'a> {
+    pub dialect: Dialect,
+    /// What FROM names: `read_parquet(…)`, parquet.`DIR` or a table over the dataset.
+    pub from: &'a str,
+    /// Decimal places of the sums: DECIMAL(38, scale), at least the dataset's scale.
+    pub scale: u32,
+}
+
+/// FROM for the dataset in folder `dir`, read directly: DuckDB's `read_parquet` over the
+/// month folders (hive partitions), Spark's parquet.`DIR`. Trino reads tables only: `None`.
+pub fn dataset_from(dialect: Dialect, dir: &str) -> Option<String> {
+    let dir = dir.trim_end_matches('/');
+    match dialect {
+        Dialect::Duckdb => Some(format!(
+            "read_parquet({}, hive_partitioning = true)",
+            literal(&format!("{dir}/month=*/*.parquet"))
+        )),
+        Dialect::Spark => Some(format!("parquet.`{}`", dir.replace('`', "``"))),
+        Dialect::Trino => None,
+    }
+}
+
+/// The query over `tally export`'s dataset: its rows are tally's normalized rows (checked when
+/// exported), so only the range, the filters, the keys, the periods and the status remain.
+pub fn dataset_query(config: &ReportConfig, target: &DatasetTarget) -> Result<String, UsageError> {
+    check_expressible(config)?;
+    let d = target.dialect;
+    let plan = &config.plan;
+    let s = target.scale;
+    if !(2..=PRECISION - 1).contains(&s) {
+        return Err(UsageError(format!(
+            "--scale {s}: expected 2 to {}",
+            PRECISION - 1
+        )));
+    }
+    let money = format!("DECIMAL({PRECISION}, {s})");
+    let column = |name: &str| d.ident(name);
+    let text_or_empty = |name: &str| format!("COALESCE({}, '')", column(name));
+    let mut keys = Vec::new();
+    for key in &plan.keys {
+        keys.push(match key {
+            KeyKind::Sku => column("sku"),
+            KeyKind::Project => text_or_empty("project"),
+            KeyKind::Service => text_or_empty("service"),
+            KeyKind::Region => text_or_empty("region"),
+            KeyKind::Resource => text_or_empty("resource"),
+            KeyKind::Currency => column("currency"),
+            KeyKind::Source => column("source"),
+            KeyKind::Assistant | KeyKind::Model | KeyKind::Endpoint => "''".to_string(),
+            KeyKind::Column(name) => {
+                return Err(UsageError(format!(
+                    "--by \"{name}\": the dataset holds tally's fields (sku, project, service, \
+                     region, resource, currency, source), not the inputs' other columns; \
+                     query the FOCUS table for it (--table without --dataset)"
+                )));
+            }
+            KeyKind::Tag(_) => {
+                return Err(UsageError(
+                    "tally sql cannot express tags yet (--by tag:KEY)".to_string(),
+                ));
+            }
+        });
+    }
+    let mut sql = String::new();
+    let line = |sql: &mut String, text: &str| {
+        sql.push_str(text);
+        sql.push('\n');
+    };
+    line(
+        &mut sql,
+        &format!(
+            "-- tally sql ({}): the summary of `tally report --format csv` over the dataset of \
+             `tally export`",
+            match d {
+                Dialect::Duckdb => "DuckDB",
+                Dialect::Spark => "Spark SQL",
+                Dialect::Trino => "Trino / Athena",
+            }
+        ),
+    );
+    line(
+        &mut sql,
+        &format!(
+            "-- range {} to {}, --by {}, --period {}{}",
+            plan.range.from,
+            plan.range.to,
+            plan.keys
+                .iter()
+                .map(KeyKind::name)
+                .collect::<Vec<_>>()
+                .join(","),
+            format!("{:?}", config.period).to_lowercase(),
+            if plan.filters.is_empty() {
+                String::new()
+            } else {
+                format!(", filters {}", plan.filters.texts().join(" "))
+            }
+        ),
+    );
+    line(
+        &mut sql,
+        &format!(
+            "-- as of {}, delay {} days: days from {} on are provisional; sums as {money}",
+            config.delay.as_of.format("%Y-%m-%dT%H:%M:%SZ"),
+            config.delay.delay_days,
+            config.delay.first_provisional_day()
+        ),
+    );
+    let mut conditions = vec![format!(
+        "{} BETWEEN {} AND {}",
+        column("day"),
+        date(plan.range.from),
+        date(plan.range.to)
+    )];
+    let any_of = |values: &[String], columns: &[&str]| -> String {
+        let list = values
+            .iter()
+            .map(|v| literal(&v.to_lowercase()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let tests: Vec<String> = columns
+            .iter()
+            .map(|c| format!("LOWER(NULLIF({}, '')) IN ({list})", column(c)))
+            .collect();
+        format!("({})", tests.join(" OR "))
+    };
+    let filters = &plan.filters;
+    if !filters.skus.is_empty() {
+        conditions.push(any_of(&filters.skus, &["sku"]));
+    }
+    if !filters.projects.is_empty() {
+        conditions.push(any_of(&filters.projects, &["project", "project_id"]));
+    }
+    if !filters.services.is_empty() {
+        conditions.push(any_of(&filters.services, &["service"]));
+    }
+    line(&mut sql, "WITH counted AS (");
+    line(&mut sql, "  SELECT");
+    line(&mut sql, &format!("    {} AS day,", column("day")));
+    for (n, key) in keys.iter().enumerate() {
+        line(&mut sql, &format!("    {key} AS k_{n},"));
+    }
+    let unit = if plan.keys.contains(&KeyKind::Sku) {
+        text_or_empty("unit")
+    } else {
+        "''".to_string()
+    };
+    line(&mut sql, &format!("    {unit} AS unit,"));
+    line(
+        &mut sql,
+        &format!("    {} AS currency,", column("currency")),
+    );
+    line(
+        &mut sql,
+        &format!(
+            "    CAST(COALESCE({}, 0) AS {money}) AS quantity,",
+            column("quantity")
+        ),
+    );
+    line(
+        &mut sql,
+        &format!("    CAST({} AS {money}) AS cost", column("cost")),
+    );
+    line(&mut sql, &format!("  FROM {}", target.from));
+    line(
+        &mut sql,
+        &format!("  WHERE {}", conditions.join("\n    AND ")),
+    );
+    line(&mut sql, "),");
+    summary_tail(&mut sql, config, d, &money);
+    Ok(sql)
+}
+
+/// Stages 5 and 6, shared by both sources: from `counted` (day, `k_N` keys, unit, currency,
+/// quantity and cost as exact decimals), the periods, the sums and the rows as
+/// `render::csv::summary` writes them, in its order.
+fn summary_tail(sql: &mut String, config: &ReportConfig, d: Dialect, money: &str) {
+    let plan = &config.plan;
+    let text_type = d.text_type();
+    let first_provisional = config.delay.first_provisional_day();
+    let line = |sql: &mut String, text: &str| {
+        sql.push_str(text);
+        sql.push('\n');
+    };
+    let key_count = plan.keys.len();
     // 5. Periods (clipped to the range, as `Period::bucket` does) and sums.
     let (period_start, period_end) = match config.period {
         Period::Total => (date(plan.range.from), date(plan.range.to)),
@@ -565,37 +755,34 @@ pub fn query(config: &ReportConfig, target: &Target) -> Result<String, UsageErro
     };
     let clip_start = format!("GREATEST({period_start}, {})", date(plan.range.from));
     let clip_end = format!("LEAST({period_end}, {})", date(plan.range.to));
-    let keys: Vec<String> = (0..key_exprs.len()).map(|n| format!("k_{n}")).collect();
+    let keys: Vec<String> = (0..key_count).map(|n| format!("k_{n}")).collect();
     let mut group_by = vec!["period_start".to_string(), "period_end".to_string()];
     group_by.extend(keys.iter().cloned());
     group_by.extend(["unit".to_string(), "currency".to_string()]);
-    line(&mut sql, "periods AS (");
+    line(sql, "periods AS (");
     line(
-        &mut sql,
+        sql,
         &format!("  SELECT {clip_start} AS period_start, {clip_end} AS period_end, counted.*"),
     );
-    line(&mut sql, "  FROM counted");
-    line(&mut sql, "),");
-    line(&mut sql, "sums AS (");
-    line(&mut sql, &format!("  SELECT {},", group_by.join(", ")));
-    line(&mut sql, "    SUM(quantity) AS quantity,");
-    line(&mut sql, "    SUM(cost) AS cost,");
+    line(sql, "  FROM counted");
+    line(sql, "),");
+    line(sql, "sums AS (");
+    line(sql, &format!("  SELECT {},", group_by.join(", ")));
+    line(sql, "    SUM(quantity) AS quantity,");
+    line(sql, "    SUM(cost) AS cost,");
     line(
-        &mut sql,
+        sql,
         &format!(
             "    SUM(CASE WHEN day >= {} THEN cost ELSE CAST(0 AS {money}) END) AS provisional_cost",
             date(first_provisional)
         ),
     );
-    line(&mut sql, "  FROM periods");
-    line(&mut sql, &format!("  GROUP BY {}", group_by.join(", ")));
-    line(&mut sql, "),");
-    line(&mut sql, "currencies AS (");
-    line(
-        &mut sql,
-        "  SELECT COUNT(DISTINCT currency) AS n FROM counted",
-    );
-    line(&mut sql, ")");
+    line(sql, "  FROM periods");
+    line(sql, &format!("  GROUP BY {}", group_by.join(", ")));
+    line(sql, "),");
+    line(sql, "currencies AS (");
+    line(sql, "  SELECT COUNT(DISTINCT currency) AS n FROM counted");
+    line(sql, ")");
 
     // 6. The rows as `render::csv::summary` writes them. Empty texts are written as NULL, which
     // every engine's CSV writer leaves empty (an empty string some quote as "").
@@ -609,6 +796,7 @@ pub fn query(config: &ReportConfig, target: &Target) -> Result<String, UsageErro
             text(expr)
         )
     };
+    let with_units = plan.keys.contains(&KeyKind::Sku);
     let by_currency = plan.keys.contains(&KeyKind::Currency);
     let mut columns: Vec<(String, String)> = Vec::new();
     if config.period != Period::Total {
@@ -647,18 +835,17 @@ pub fn query(config: &ReportConfig, target: &Target) -> Result<String, UsageErro
     );
     columns.push((status, "status".into()));
     columns.push((money_text("provisional_cost"), "provisional_cost".into()));
-    line(&mut sql, "SELECT");
+    line(sql, "SELECT");
     let select: Vec<String> = columns
         .iter()
         .map(|(expr, alias)| format!("  {expr} AS {}", d.ident(alias)))
         .collect();
-    line(&mut sql, &select.join(",\n"));
-    line(&mut sql, "FROM sums CROSS JOIN currencies");
+    line(sql, &select.join(",\n"));
+    line(sql, "FROM sums CROSS JOIN currencies");
     // `aggregate::summarize` orders by (period, keys, unit, currency), comparing text by bytes.
     // Qualified: the output's own `unit` (NULL for an empty unit) must not be the one sorted.
     let order: Vec<String> = group_by.iter().map(|c| format!("sums.{c}")).collect();
-    line(&mut sql, &format!("ORDER BY {};", order.join(", ")));
-    Ok(sql)
+    line(sql, &format!("ORDER BY {};", order.join(", ")));
 }
 
 /// The FOCUS 1.2 columns tally reads, for a table described by no `--header`.
