@@ -199,3 +199,50 @@ fn export_refuses_what_it_would_round_and_leaves_dir_as_it_was() {
         2
     );
 }
+
+/// The `line` column names each row's physical first line whatever the block size: the reader
+/// cuts a file into blocks whose lines are placed when they are merged in file order.
+#[test]
+fn export_lines_are_physical_lines_across_blocks() {
+    let mut csv = String::from(
+        "ChargePeriodStart,BilledCost,BillingCurrency,SkuId,SubAccountName,ServiceName\r\n",
+    );
+    let mut expected = Vec::new();
+    let mut line = 2u64;
+    for i in 0..60u64 {
+        expected.push(line);
+        if i % 7 == 3 {
+            // A quoted SKU over two lines, then a blank line (skipped, but counted).
+            csv.push_str(&format!(
+                "2026-10-{:02},1,USD,\"sku\r\n{i}\",p,s\r\n\r\n",
+                i % 28 + 1
+            ));
+            line += 3;
+        } else {
+            csv.push_str(&format!("2026-10-{:02},1,USD,sku-{i},p,s\r\n", i % 28 + 1));
+            line += 1;
+        }
+    }
+    for size in ["64", "333", "4194304"] {
+        let work = Workdir::new().env("TALLY_BLOCK_SIZE", size);
+        let input = work.create("focus.csv", &csv);
+        let dir = work.path().join("rows");
+        work.run(&[
+            "export",
+            &dir.display().to_string(),
+            &input,
+            "--month",
+            "2026-10",
+        ])
+        .ok();
+        let mut lines: Vec<u64> = rows(&dir.join("month=2026-10/part-00000.parquet"))
+            .iter()
+            .map(|row| {
+                let field = row.iter().find(|f| f.starts_with("line=")).unwrap();
+                field["line=".len()..].parse().unwrap()
+            })
+            .collect();
+        lines.sort_unstable();
+        assert_eq!(lines, expected, "block size {size}");
+    }
+}

@@ -335,3 +335,111 @@ fn splitting_dev_zero_ends_with_the_record_limit() {
         "{stderr}"
     );
 }
+
+/// Physical lines in `text` as a person counts them in an editor: a CRLF, a lone CR and a
+/// lone LF each end one.
+fn physical_lines(text: &str) -> usize {
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter(|&c| c == '\n' || c == '\r')
+        .count()
+}
+
+/// A file of many blocks mixing CRLF rows, quoted fields over two lines (LF and CRLF inside),
+/// escaped quotes and empty lines, with bad rows at the given row numbers; with `lone_cr`, one
+/// stretch of rows ends in lone CRs (those blocks go to the csv crate). Returns the text and
+/// each bad row's physical line, counted as the file is written.
+fn deep_file(rows: usize, bad: &[usize], lone_cr: bool) -> (String, Vec<usize>) {
+    let mut text = String::from("date,project,sku,cost,note\r\n");
+    let mut lines = Vec::new();
+    for row in 0..rows {
+        let cost = if bad.contains(&row) {
+            lines.push(physical_lines(&text) + 1);
+            format!("oops{row}")
+        } else {
+            "1.25".to_string()
+        };
+        let note = match row % 5 {
+            0 => "ok".to_string(),
+            1 => "\"two\nlines\"".to_string(),
+            2 => "\"crlf\r\ninside, \"\"quoted\"\"\"".to_string(),
+            3 => "\"x\"".to_string(),
+            _ => String::new(),
+        };
+        let end = if lone_cr && (rows / 3..rows / 3 + 40).contains(&row) {
+            "\r"
+        } else if row % 7 == 0 {
+            "\r\n\r\n"
+        } else {
+            "\r\n"
+        };
+        text.push_str(&format!(
+            "2026-10-0{},p,s{},{cost},{note}{end}",
+            1 + row % 9,
+            row % 4
+        ));
+    }
+    (text, lines)
+}
+
+/// Lines are counted by the workers and placed by the merge in file order: an error deep in a
+/// file of many blocks (CRLF, lone CRs, quoted line breaks) names its physical line, for any
+/// block size, read from a file, from a pipe and gzipped; so do the rows of rejects.csv.
+#[test]
+fn splitting_lines_deep_in_a_multi_block_file_are_placed_right() {
+    let bad = [431, 520, 977, 1203, 1499];
+    for lone_cr in [false, true] {
+        let (text, lines) = deep_file(1500, &bad, lone_cr);
+        for size in ["1", "64", "333", "4096", "65536", "4194304"] {
+            let work = Workdir::new().env("TALLY_BLOCK_SIZE", size);
+            let plain = work.create("deep.csv", &text);
+            let gz = work.create("deep.csv.gz", gzip(text.as_bytes()));
+            // Standard input: read once, as a stream, with exact boundaries.
+            let stderr = piped(&work, &text, size);
+            let expected = format!("-:{}: column \"cost\": \"oops431\"", lines[0]);
+            assert!(stderr.contains(&expected), "block size {size}: {stderr}");
+            for input in [&plain, &gz] {
+                let stderr = report(&work, input, &[]).fails();
+                let expected = format!("{input}:{}: column \"cost\": \"oops431\"", lines[0]);
+                assert!(
+                    stderr.contains(&expected),
+                    "block size {size}, lone CR {lone_cr}: {stderr}"
+                );
+                report(&work, input, &["--skip-bad-rows", "--out", "out"]).ok();
+                let rejects = records(&work.read("out/rejects.csv"));
+                let placed: Vec<String> = rejects[1..].iter().map(|r| r[1].clone()).collect();
+                let wanted: Vec<String> = lines.iter().map(usize::to_string).collect();
+                assert_eq!(
+                    placed, wanted,
+                    "block size {size}, lone CR {lone_cr}, {input}"
+                );
+            }
+        }
+    }
+}
+
+/// The stderr of `report -` fed `text` on standard input.
+fn piped(work: &Workdir, text: &str, block_size: &str) -> String {
+    use std::io::Write;
+    let mut args = vec!["report", "-"];
+    args.extend_from_slice(REPORT);
+    let binary =
+        std::env::var("TALLY_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_tally").to_string());
+    let mut child = Command::new(binary)
+        .args(&args)
+        .current_dir(work.path())
+        .env_clear()
+        .env("TALLY_BLOCK_SIZE", block_size)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // A run that stops at the first bad row may close its end early: ignore that.
+    let _ = stdin.write_all(text.as_bytes());
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}

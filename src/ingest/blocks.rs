@@ -1,15 +1,16 @@
 //! Splits a CSV byte stream into large blocks that end on record boundaries, so that blocks
-//! can be parsed in parallel. Tracks physical line numbers so errors can name the line.
+//! can be parsed in parallel. Lines are not counted here: a worker counts its block's lines as
+//! it splits the records (the structural index has the line feeds anyway), and the merge in
+//! file order turns block-relative lines into physical ones. Only the header's are counted.
 
 use std::io::{self, Read};
 
-/// A run of whole CSV records and the physical line its first byte is on.
+/// A run of whole CSV records.
 pub struct Block {
     /// The buffer: the records are its first `len` bytes (the rest is stale, kept so that a
     /// recycled buffer need not be zeroed again).
     pub data: Vec<u8>,
     pub len: usize,
-    pub first_line: u64,
 }
 
 impl Block {
@@ -126,8 +127,10 @@ pub fn open_quote(data: &[u8], delimiter: u8) -> Option<usize> {
 /// A record longer than [`MAX_RECORD`], found while reading blocks.
 #[derive(Debug)]
 pub struct TooLong {
-    /// The physical line the record starts on.
-    pub line: u64,
+    /// The physical line the record starts on; `None` for a record after the header, which
+    /// starts just after the last block handed out: the caller, who counts the blocks' lines,
+    /// knows its line (`BlockSplitter` does not count them).
+    pub line: Option<u64>,
     /// The field still inside quotes [`MAX_RECORD`] bytes into the record, if any.
     pub open_field: Option<usize>,
     /// False when blocks were cut by quote parity, which may have run past the record's end:
@@ -140,7 +143,7 @@ impl TooLong {
     pub fn at(record: &[u8], line: u64, delimiter: u8) -> TooLong {
         let prefix = &record[..record.len().min(MAX_RECORD + 1)];
         TooLong {
-            line,
+            line: Some(line),
             open_field: open_quote(prefix, delimiter),
             exact: true,
         }
@@ -167,7 +170,10 @@ impl TooLong {
 impl std::fmt::Display for TooLong {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let reason = self.reason(|field| format!("#{}", field + 1));
-        write!(f, "line {}: {reason}", self.line)
+        match self.line {
+            Some(line) => write!(f, "line {line}: {reason}"),
+            None => write!(f, "{reason}"),
+        }
     }
 }
 
@@ -207,7 +213,8 @@ pub struct BlockSplitter<R> {
     /// initialized scratch, so reading into it needs no zeroing.
     pending: Vec<u8>,
     filled: usize,
-    next_line: u64,
+    /// The physical line after the header (`first_body_line`).
+    body_line: u64,
     block_size: usize,
     eof: bool,
     started: bool,
@@ -227,7 +234,7 @@ impl<R: Read> BlockSplitter<R> {
             reader,
             pending: Vec::new(),
             filled: 0,
-            next_line: 1,
+            body_line: 1,
             block_size: block_size.max(1),
             eof: false,
             started: false,
@@ -257,7 +264,7 @@ impl<R: Read> BlockSplitter<R> {
                 Some(end) => end,
                 None if self.eof => data.len(),
                 None => {
-                    self.check_length(Boundaries::Exact)?;
+                    self.check_length(Boundaries::Exact, true)?;
                     want += self.filled;
                     continue;
                 }
@@ -270,7 +277,7 @@ impl<R: Read> BlockSplitter<R> {
             }
             let header = data[..end].to_vec();
             self.consume(end);
-            self.next_line += count_lines(&header);
+            self.body_line += count_lines(&header);
             return Ok(Some(header));
         }
     }
@@ -286,7 +293,7 @@ impl<R: Read> BlockSplitter<R> {
                 .iter()
                 .any(|b| !b.is_ascii_whitespace())
             {
-                self.next_line += count_lines(&blank);
+                self.body_line += count_lines(&blank);
                 return Ok(Some(blank));
             }
             if self.eof {
@@ -295,6 +302,11 @@ impl<R: Read> BlockSplitter<R> {
             self.filled = 0;
             self.fill(want)?;
         }
+    }
+
+    /// The physical line the first block starts on (after `header`).
+    pub fn first_body_line(&self) -> u64 {
+        self.body_line
     }
 
     /// Drops the first `n` pending bytes.
@@ -323,7 +335,7 @@ impl<R: Read> BlockSplitter<R> {
                     Some(end) => end,
                     // One record longer than a block: read on until it ends.
                     None => {
-                        self.check_length(self.boundaries)?;
+                        self.check_length(self.boundaries, false)?;
                         // Geometric growth: each try rescans what is pending.
                         want = self.filled + self.block_size.max(self.filled);
                         continue;
@@ -338,25 +350,23 @@ impl<R: Read> BlockSplitter<R> {
             next[..carry].copy_from_slice(&self.pending[end..self.filled]);
             let data = std::mem::replace(&mut self.pending, next);
             self.filled = carry;
-            let first_line = self.next_line;
-            self.next_line += count_lines(&data[..end]);
-            return Ok(Some(Block {
-                data,
-                len: end,
-                first_line,
-            }));
+            return Ok(Some(Block { data, len: end }));
         }
     }
 
     /// The pending record has no end yet: an error once it is longer than [`MAX_RECORD`]
     /// (a CR as the last byte may still be its terminator). With `Boundaries::Parity` and a
-    /// quote in it, parity may be what hides its end: `TooLong::exact` is then false.
-    fn check_length(&self, boundaries: Boundaries) -> io::Result<()> {
+    /// quote in it, parity may be what hides its end: `TooLong::exact` is then false. The
+    /// header is on line 1; a later record's line is left to the caller (`TooLong::line`).
+    fn check_length(&self, boundaries: Boundaries, header: bool) -> io::Result<()> {
         if self.filled <= MAX_RECORD + 1 {
             return Ok(());
         }
         let data = &self.pending[..self.filled];
-        let mut error = TooLong::at(data, self.next_line, self.delimiter);
+        let mut error = TooLong::at(data, 1, self.delimiter);
+        if !header {
+            error.line = None;
+        }
         error.exact = boundaries == Boundaries::Exact || memchr::memchr(b'"', data).is_none();
         Err(too_long(error))
     }
@@ -420,12 +430,13 @@ mod tests {
     ) -> (Vec<u8>, Vec<(String, u64)>) {
         let mut splitter = BlockSplitter::new(input, block_size, boundaries, b',');
         let header = splitter.header().unwrap().unwrap();
+        // Each block's first line, as the merge in file order finds it: the line after the
+        // header plus the lines of the blocks before.
+        let mut line = splitter.first_body_line();
         let mut blocks = Vec::new();
         while let Some(block) = splitter.next_block().unwrap() {
-            blocks.push((
-                String::from_utf8(block.bytes().to_vec()).unwrap(),
-                block.first_line,
-            ));
+            blocks.push((String::from_utf8(block.bytes().to_vec()).unwrap(), line));
+            line += count_lines(block.bytes());
         }
         (header, blocks)
     }
@@ -465,9 +476,11 @@ mod tests {
         let input = b"a;b\n1;\"x\ny\"\n2;z\n";
         let mut splitter = BlockSplitter::new(&input[..], 4, Boundaries::Exact, b';');
         assert_eq!(splitter.header().unwrap().unwrap(), b"a;b\n");
+        let mut line = splitter.first_body_line();
         let mut blocks = Vec::new();
         while let Some(block) = splitter.next_block().unwrap() {
-            blocks.push((block.bytes().to_vec(), block.first_line));
+            blocks.push((block.bytes().to_vec(), line));
+            line += count_lines(block.bytes());
         }
         assert_eq!(
             blocks,

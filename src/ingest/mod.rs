@@ -743,7 +743,7 @@ fn scan_csv<R: Read>(
         .map_err(|error| match too_long(&error) {
             Some(long) => anyhow!(
                 "{source}:{}: {}",
-                long.line,
+                long.line.unwrap_or(1),
                 long.reason(|i| format!("#{}", i + 1))
             ),
             None => anyhow!(error).context(format!("{source}: cannot read")),
@@ -778,6 +778,9 @@ fn scan_csv<R: Read>(
     let max_in_flight = rayon::current_num_threads() + 2;
     let mut file_tally = Tally::for_input(plan);
     let mut read_error = None;
+    // The physical line the next block to merge starts on: blocks count their own lines, and
+    // their errors' lines are placed here, in file order.
+    let mut next_line = splitter.first_body_line();
     rayon::in_place_scope(|scope| {
         // A task that panics still reports (its panic, passed on here): otherwise this thread
         // would wait for its block forever, and a bug would look like a hang.
@@ -794,7 +797,10 @@ fn scan_csv<R: Read>(
             let stop = part.first_error.is_some() || part.overflow || part.needs_exact;
             splitter.recycle(buffer);
             waiting.insert(index, part);
-            while let Some(part) = waiting.remove(merged) {
+            while let Some(mut part) = waiting.remove(merged) {
+                part.place_lines(next_line);
+                next_line += part.lines;
+                progress.lines(part.lines);
                 file_tally.merge(part);
                 *merged += 1;
                 if !file_tally.exported.is_empty() {
@@ -804,7 +810,6 @@ fn scan_csv<R: Read>(
             Some(stop)
         };
         let mut stop = false;
-        let mut line_reached = 1;
         while !stop {
             if spawned - merged >= max_in_flight as u64 {
                 stop = receive(&mut file_tally, &mut splitter, &mut merged).unwrap_or(true);
@@ -812,8 +817,6 @@ fn scan_csv<R: Read>(
             }
             match splitter.next_block() {
                 Ok(Some(block)) => {
-                    progress.lines(block.first_line - line_reached);
-                    line_reached = block.first_line;
                     let sender = sender.clone();
                     let rows = &rows;
                     let index = spawned;
@@ -852,7 +855,8 @@ fn scan_csv<R: Read>(
                         location: crate::error::Location {
                             source: source.to_string(),
                             row_group: None,
-                            line: long.line,
+                            // After the last block: every block has been merged.
+                            line: long.line.unwrap_or(next_line),
                         },
                         column: None,
                         value: None,

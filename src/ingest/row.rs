@@ -109,7 +109,10 @@ impl<'a> FileRows<'a> {
         }
     }
 
-    /// Parses every record of a block into a fresh tally.
+    /// Parses every record of a block into a fresh tally. Lines are counted from the block's
+    /// first byte, which is line 0: the merge in file order, which knows how many lines the
+    /// blocks before held, places them (`Tally::place_lines`). The tally's `lines` is the
+    /// block's count of lines.
     pub fn process_block(&self, block: &Block) -> Tally {
         let mut scratch = Scratch {
             tally: Tally::default(),
@@ -119,16 +122,26 @@ impl<'a> FileRows<'a> {
         };
         // Most blocks are valid UTF-8 that the fast splitter reads exactly; the csv crate
         // takes the rest (and reports what is wrong with them).
-        let fast = std::str::from_utf8(block.bytes()).ok().is_some_and(|text| {
-            split::for_each_record(text, block.first_line, self.plan.delimiter, |record| {
+        let fast = std::str::from_utf8(block.bytes()).ok().and_then(|text| {
+            split::for_each_record(text, 0, self.plan.delimiter, |record| {
                 if record.text.len() > MAX_RECORD {
                     self.too_long(&mut scratch.tally, record.text.as_bytes(), record.line);
                     return true;
                 }
                 self.count(&mut scratch, record, record.line)
             })
-            .is_ok()
+            .ok()
         });
+        if let Some(lines) = fast {
+            // A block that stopped at a bad row counted only its lines up to there: the lines
+            // of the blocks after it must still be placed right (the earliest error wins).
+            scratch.tally.lines = if scratch.tally.first_error.is_some() {
+                count_lines(block.bytes())
+            } else {
+                lines
+            };
+        }
+        let fast = fast.is_some();
         if !fast {
             // Whatever the fast splitter counted before it gave up is dropped.
             scratch.tally = Tally::default();
@@ -139,6 +152,7 @@ impl<'a> FileRows<'a> {
                 scratch.tally.needs_exact = true;
             } else {
                 self.csv_records(block, &mut scratch);
+                scratch.tally.lines = count_lines(block.bytes());
             }
         }
         scratch.tally
@@ -165,7 +179,7 @@ impl<'a> FileRows<'a> {
         // Physical lines are counted here, as line ends before the record's first byte: the
         // csv crate positions a record at the end of the previous one (which, after a CRLF,
         // is before its LF). Returns the record's first byte and its line.
-        let mut counted = (0usize, block.first_line);
+        let mut counted = (0usize, 0u64);
         let mut line_at = |offset: usize| {
             let mut offset = offset.max(counted.0);
             while matches!(data.get(offset), Some(b'\r' | b'\n')) {

@@ -45,7 +45,9 @@ impl<'a> Record<'a> {
 pub struct GiveUp;
 
 /// Calls `each` for every record of `data` (a block of whole records starting on physical line
-/// `first_line`, fields separated by `delimiter`), stopping early when `each` returns true. On
+/// `first_line`, fields separated by `delimiter`), stopping early when `each` returns true.
+/// Returns how many physical lines the block holds (its line feeds, which the index finds
+/// anyway: no CR stands alone in a block read here), counted up to where `each` stopped. On
 /// `Err(GiveUp)` it may already have called `each` for earlier records: the caller discards
 /// what it counted and uses the csv crate for the whole block.
 ///
@@ -60,7 +62,7 @@ pub fn for_each_record(
     first_line: u64,
     delimiter: u8,
     mut each: impl FnMut(&Record<'_>) -> bool,
-) -> Result<(), GiveUp> {
+) -> Result<u64, GiveUp> {
     let bytes = data.as_bytes();
     // Spans end at delimiters: an ASCII one keeps them on character boundaries.
     if matches!(delimiter, b'"' | b'\n' | b'\r') || !delimiter.is_ascii() {
@@ -139,7 +141,7 @@ pub fn for_each_record(
                     spans: &spans,
                 };
                 if each(&record) {
-                    return Ok(());
+                    return Ok(lines_before_chunk);
                 }
                 spans.clear();
                 scratch.clear();
@@ -176,7 +178,7 @@ pub fn for_each_record(
         };
         each(&record);
     }
-    Ok(())
+    Ok(lines_before_chunk)
 }
 
 /// Adds the field `data[start..end]` (quotes and all) to `spans`: a quoted field without its
@@ -456,11 +458,17 @@ mod tests {
         delimiter: u8,
     ) -> Result<Vec<(u64, Vec<String>)>, GiveUp> {
         let mut out = Vec::new();
-        for_each_record(data, first_line, delimiter, |record| {
+        let lines = for_each_record(data, first_line, delimiter, |record| {
             let fields = (0..record.len()).filter_map(|i| record.field(i));
             out.push((record.line, fields.map(str::to_string).collect()));
             false
         })?;
+        // The block's lines, as the reading thread used to count them for every block.
+        assert_eq!(
+            lines,
+            crate::ingest::blocks::count_lines(data.as_bytes()),
+            "{data:?}"
+        );
         Ok(out)
     }
 

@@ -503,6 +503,9 @@ pub struct Tally {
     pub rates_used: BTreeSet<usize>,
     /// What the filters met in range (empty without filters).
     pub probe: FilterProbe,
+    /// The physical lines a CSV block holds (its line ends), counted by the worker that read
+    /// it; the lines of its errors count from the block's first byte until `place_lines`.
+    pub lines: u64,
     /// With `ScanPlan::export`: the rows that passed, in input order, until handed out.
     pub exported: Vec<ExportRow>,
 }
@@ -575,6 +578,21 @@ impl Tally {
         self.rates_used.extend(other.rates_used);
         self.probe.merge(&other.probe);
         self.exported.extend(other.exported);
+        self.lines += other.lines;
+    }
+
+    /// Turns the block-relative lines of a block's errors (its first byte on line 0) into
+    /// physical lines, the block starting on `first_line`. Called by the merge in file order,
+    /// the only place that knows how many lines the blocks before held, before the block's
+    /// rejects are folded in (and its exported rows handed out).
+    pub fn place_lines(&mut self, first_line: u64) {
+        let held = self.rejects.held.iter_mut().map(|reject| &mut reject.error);
+        for error in held.chain(self.first_error.as_mut()) {
+            error.location.line += first_line;
+        }
+        for row in &mut self.exported {
+            row.line += first_line;
+        }
     }
 
     pub fn rows_rejected(&self) -> u64 {

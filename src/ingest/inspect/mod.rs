@@ -7,7 +7,7 @@
 pub mod focus;
 pub mod profile;
 
-use super::blocks::{Block, BlockSplitter, Boundaries};
+use super::blocks::{Block, BlockSplitter, Boundaries, TooLong, count_lines};
 use super::columns::CsvKind;
 use super::{
     BLANK_FIRST_LINE, InputFile, NUL_HEADER, other_delimiter, parquet, read_prefix, tokens,
@@ -267,6 +267,7 @@ fn inspect_csv(reader: impl Read, name: &str, options: &InspectOptions) -> Input
         return InputReport::unreadable(name, format!("line 1: {found}"));
     }
     let records = CsvRecords {
+        next_line: splitter.first_body_line(),
         splitter,
         delimiter,
         pending: VecDeque::new(),
@@ -356,6 +357,8 @@ fn inspect_parquet(file: &InputFile, options: &InspectOptions) -> InputReport {
 struct CsvRecords<R> {
     splitter: BlockSplitter<R>,
     delimiter: u8,
+    /// The physical line the next block starts on (the splitter does not count lines).
+    next_line: u64,
     pending: VecDeque<TextRecord>,
     done: bool,
 }
@@ -373,12 +376,20 @@ impl<R: Read> Iterator for CsvRecords<R> {
             }
             match self.splitter.next_block() {
                 Ok(Some(block)) => {
-                    block_records(&block, self.delimiter, &mut self.pending);
+                    block_records(&block, self.next_line, self.delimiter, &mut self.pending);
+                    self.next_line += count_lines(block.bytes());
                     self.splitter.recycle(block.data);
                 }
                 Ok(None) => self.done = true,
-                Err(e) => {
+                Err(mut e) => {
                     self.done = true;
+                    // A record too long to read starts just after the last block.
+                    if let Some(long) = e
+                        .get_mut()
+                        .and_then(|inner| inner.downcast_mut::<TooLong>())
+                    {
+                        long.line = long.line.or(Some(self.next_line));
+                    }
                     return Some(Err(format!("cannot read: {e}")));
                 }
             }
@@ -386,9 +397,9 @@ impl<R: Read> Iterator for CsvRecords<R> {
     }
 }
 
-/// Splits a block of whole records with the csv crate, each with the physical line it
-/// starts on.
-fn block_records(block: &Block, delimiter: u8, out: &mut VecDeque<TextRecord>) {
+/// Splits a block of whole records, whose first byte is on `first_line`, with the csv crate,
+/// each with the physical line it starts on.
+fn block_records(block: &Block, first_line: u64, delimiter: u8, out: &mut VecDeque<TextRecord>) {
     let data = block.bytes();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -397,7 +408,7 @@ fn block_records(block: &Block, delimiter: u8, out: &mut VecDeque<TextRecord>) {
         .from_reader(data);
     // The csv crate puts a record's position at the end of the record before it: skip the
     // line break (and any empty lines) to its first byte, and count line feeds up to there.
-    let mut counted = (0usize, block.first_line);
+    let mut counted = (0usize, first_line);
     let mut line_at = |position: u64| {
         let mut at = usize::try_from(position)
             .unwrap_or(usize::MAX)
