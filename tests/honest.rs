@@ -661,3 +661,53 @@ fn alerts_state_their_filters_with_the_spend() {
     let json: serde_json::Value = serde_json::from_str(&work.run(&json_args).stdout()).unwrap();
     assert_eq!(json["filters"], serde_json::json!(["project=search-prod"]));
 }
+
+#[test]
+fn a_filter_whose_rows_were_all_superseded_says_so() {
+    // Before: "each filter matches rows there, but no row matches all of them together" for
+    // a single filter, whose only rows --on-overlap latest had replaced.
+    let work = Workdir::new();
+    let a = work.create(
+        "a.csv",
+        "date,sku,project,cost\n2026-10-01,A,p1,1\n2026-10-02,A,p1,2\n2026-10-02,B,p2,5\n",
+    );
+    let b = work.create(
+        "b.csv",
+        "date,sku,project,cost\n2026-10-02,A,p1,2.5\n2026-10-03,A,p1,3\n",
+    );
+    let args = [
+        "report",
+        &a,
+        &b,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-10",
+        "--on-overlap",
+        "latest",
+        "--project",
+        "p2",
+        "--fail-on-empty",
+    ];
+    let stderr = work.run(&args).fails();
+    assert!(
+        stderr.contains(
+            "--project p2 matches rows there, but none of them is counted: 2 rows replaced by \
+             a later input (--on-overlap latest) held them"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("all of them together"), "{stderr}");
+    // Two filters that each match: the superseded rows are named as a possible cause.
+    let mut two = args.to_vec();
+    two.extend(["--sku", "B"]);
+    let stderr = work.run(&two).fails();
+    assert!(
+        stderr.contains(
+            "each filter matches rows there, but no counted row matches all of them together: \
+             2 rows replaced by a later input (--on-overlap latest) may have held the ones that \
+             did"
+        ),
+        "{stderr}"
+    );
+}
