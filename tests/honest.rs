@@ -711,3 +711,55 @@ fn a_filter_whose_rows_were_all_superseded_says_so() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_by_tag_key_no_row_has_is_named() {
+    // Before: `--by tag:tema` (for `team`) printed every row under "-" with exit 0 and no word.
+    let work = Workdir::new();
+    let file = work.create(
+        "tags.csv",
+        "date,sku,cost,tags\n2026-10-01,A,1.25,team=a\n2026-10-02,B,2.50,team=b\n",
+    );
+    let run = work.run(&[
+        "report",
+        &file,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-10",
+        "--by",
+        "tag:tema",
+        "--format",
+        "csv",
+    ]);
+    let stdout = run.ok();
+    assert!(stdout.contains(",3.75,USD,"), "{stdout}");
+    assert!(
+        run.stderr().contains(
+            "warning: --by tag:tema: no counted row has the tag \"tema\", so every row is \
+             grouped under an empty value"
+        ),
+        "{}",
+        run.stderr()
+    );
+    // The right key: no warning.
+    let run = work.run(&[
+        "report",
+        &file,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-10",
+        "--by",
+        "tag:team",
+        "--format",
+        "csv",
+    ]);
+    let stdout = run.ok();
+    assert!(stdout.contains("a,1.25,USD,final"), "{stdout}");
+    assert!(
+        !run.stderr().contains("no counted row has the tag"),
+        "{}",
+        run.stderr()
+    );
+}
