@@ -763,3 +763,33 @@ fn a_by_tag_key_no_row_has_is_named() {
         run.stderr()
     );
 }
+
+#[test]
+fn a_currency_written_in_lower_case_is_the_same_currency() {
+    // Before: `usd` and `USD` rows were two currencies: `--by currency` gave two totals, and
+    // without it the run stopped with "several currencies (USD, usd)".
+    let work = Workdir::new();
+    let file = work.create(
+        "case.csv",
+        "date,sku,cost,currency\n2026-10-01,A,1.10,usd\n2026-10-02,A,2.20,USD\n2026-10-02,B,0.05,Usd\n",
+    );
+    let json = work
+        .run(&[
+            "report",
+            &file,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-10",
+            "--by",
+            "currency",
+            "--format",
+            "json",
+        ])
+        .ok();
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["currency"], "USD");
+    assert_eq!(json["total"], "3.35");
+    assert_eq!(json["groups"].as_array().unwrap().len(), 1, "{json}");
+    assert_eq!(json["groups"][0]["currency"], "USD");
+}

@@ -553,6 +553,13 @@ impl<'a> FileRows<'a> {
                 _ => currency,
             },
         };
+        // ISO 4217 codes are upper case, as the cost header's unit and a bad row's currency
+        // are read: `usd` on one row and `USD` on another is one currency, not two totals.
+        let currency: std::borrow::Cow<str> = if currency.bytes().any(|b| b.is_ascii_lowercase()) {
+            currency.to_ascii_uppercase().into()
+        } else {
+            currency.into()
+        };
         let span = match schema.end {
             Some(end) if self.plan.spread_charges => {
                 let end = text(end)?;
@@ -619,7 +626,7 @@ impl<'a> FileRows<'a> {
                     KeyKind::Service => service.into(),
                     KeyKind::Region => region.into(),
                     KeyKind::Resource => resource.into(),
-                    KeyKind::Currency => currency.into(),
+                    KeyKind::Currency => currency.as_ref().into(),
                     KeyKind::Source => Source::Billed.as_str().into(),
                     KeyKind::Assistant | KeyKind::Model | KeyKind::Endpoint => "".into(),
                     KeyKind::Tag(tag) => self.tag_value(record, tag)?.unwrap_or_default().into(),
