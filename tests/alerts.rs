@@ -1594,3 +1594,48 @@ fn alerts_state_behind_a_symbolic_link_is_written_where_it_points() {
         looped.stderr()
     );
 }
+
+#[test]
+fn a_previous_invoice_with_last_or_by_is_refused_in_one_readable_sentence() {
+    // Before: both messages held a run of 22 spaces mid-sentence (a lost line continuation).
+    let work = Workdir::new();
+    let file = work.create("u.csv", "date,sku,cost\n2026-10-01,A,1\n");
+    let last = work.run(&[
+        "alerts",
+        &file,
+        "--last",
+        "7d",
+        "--previous-invoice",
+        "10",
+        "--as-of",
+        "2026-10-05",
+    ]);
+    assert_eq!(last.code(), 2, "{}", last.stderr());
+    assert!(
+        last.stderr().contains(
+            "--previous-invoice: an invoice is a month's; with --last the spike compares with \
+             the days before, so watch a month (--month) to compare with the invoice"
+        ),
+        "{}",
+        last.stderr()
+    );
+    let by = work.run(&[
+        "alerts",
+        &file,
+        "--by",
+        "sku",
+        "--previous-invoice",
+        "10",
+        "--as-of",
+        "2026-10-05",
+    ]);
+    assert_eq!(by.code(), 2, "{}", by.stderr());
+    assert!(
+        by.stderr().contains(
+            "--previous-invoice: the invoice is the whole bill's, and --by compares each group \
+             with its own previous month; leave one of them out"
+        ),
+        "{}",
+        by.stderr()
+    );
+}
