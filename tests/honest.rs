@@ -793,3 +793,32 @@ fn a_currency_written_in_lower_case_is_the_same_currency() {
     assert_eq!(json["groups"].as_array().unwrap().len(), 1, "{json}");
     assert_eq!(json["groups"][0]["currency"], "USD");
 }
+
+#[test]
+fn a_skipped_row_with_shifted_fields_has_no_readable_cost() {
+    // Before: "2026-10-02,A,1,234.50" (an unquoted thousands separator) was skipped for its
+    // 4 fields, and its cost read as 1.00 from the third field: the scope line said 1.00 USD
+    // of skipped cost where 1,234.50 was left out.
+    let work = Workdir::new();
+    let bad = work.create(
+        "shifted.csv",
+        "date,sku,cost\n2026-10-01,A,1.00\n2026-10-02,A,1,234.50\n2026-10-03,A,abc\n2026-13-01,A,2.50\n",
+    );
+    let run = work.run(&[
+        "report",
+        &bad,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--skip-bad-rows",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&run.ok()).unwrap();
+    let skipped = &json["scope"]["rows_skipped"];
+    assert_eq!(skipped["count"], 3, "{skipped}");
+    assert_eq!(skipped["rows_with_cost"], 1, "{skipped}");
+    assert_eq!(skipped["cost"], "2.50", "{skipped}");
+    assert_eq!(json["total"], "1.00");
+}

@@ -367,6 +367,11 @@ impl<'a> FileRows<'a> {
     /// else the cost header's unit, else USD for a usage export; FOCUS rows need theirs).
     fn readable_cost<R: Fields>(&self, record: &R) -> Option<(Decimal, Box<str>)> {
         let schema = self.schema;
+        // A record with more or fewer fields than the header has its fields shifted (an
+        // unquoted `1,234.50` puts "1" where the cost is): no field is known to be the cost.
+        if record.len() != schema.headers.len() {
+            return None;
+        }
         let text = record.get_str(schema.cost).ok()?.trim_ascii();
         let cost = schema.number(text).ok()?;
         let column = match schema.currency {
