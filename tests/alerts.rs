@@ -1639,3 +1639,47 @@ fn a_previous_invoice_with_last_or_by_is_refused_in_one_readable_sentence() {
         by.stderr()
     );
 }
+
+#[test]
+fn alerts_by_a_tag_key_no_row_has_is_named() {
+    // Before: `--by tag:tema` (for `team`) fired the threshold of one empty group holding the
+    // whole spend, exit 3, with no word of the key matching nothing.
+    let work = Workdir::new();
+    let file = work.create(
+        "tags.csv",
+        "date,sku,cost,tags\n2026-10-01,A,4.00,team=a\n2026-10-02,B,2.50,team=b\n",
+    );
+    let args = |key: &'static str| {
+        vec![
+            "alerts".to_string(),
+            file.clone(),
+            "--month".into(),
+            "2026-10".into(),
+            "--as-of".into(),
+            "2026-11-10".into(),
+            "--by".into(),
+            key.into(),
+            "--threshold".into(),
+            "5".into(),
+        ]
+    };
+    let typo: Vec<String> = args("tag:tema");
+    let run = work.run(&typo.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert!(
+        run.stderr().contains(
+            "warning: --by tag:tema: no watched row has the tag \"tema\", so all the spend is \
+             one group with an empty value"
+        ),
+        "{}",
+        run.stderr()
+    );
+    let right: Vec<String> = args("tag:team");
+    let run = work.run(&right.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run.code(), 0, "{}", run.stdout());
+    assert!(
+        !run.stderr().contains("no watched row has the tag"),
+        "{}",
+        run.stderr()
+    );
+}
