@@ -556,6 +556,15 @@ fn parse_tolerance(text: &str) -> Result<rust_decimal::Decimal, UsageError> {
     if value.is_sign_negative() {
         return Err(error());
     }
+    // A bare number is a fraction: `5` would be 500%, which flags no cost difference short of
+    // five times the bill. Such a value is a `%` left out, not a tolerance anyone means.
+    if !percent && value > rust_decimal::Decimal::ONE {
+        return Err(UsageError(format!(
+            "--tolerance \"{text}\": a fraction above 1 ({}%) flags almost nothing; for \
+             {text} percent write {text}%, or write a percentage above 100% as such",
+            (value * rust_decimal::Decimal::ONE_HUNDRED).normalize()
+        )));
+    }
     Ok(if percent {
         value / rust_decimal::Decimal::ONE_HUNDRED
     } else {

@@ -214,6 +214,16 @@ fn target_path(dir: &Path) -> Result<PathBuf> {
         return std::fs::canonicalize(dir)
             .with_context(|| format!("{}: cannot resolve", dir.display()));
     }
+    // A link that leads nowhere: replacing "the folder it points to" has no folder to
+    // replace, and the run would write every file only to fail at the last rename.
+    if let Ok(link) = std::fs::read_link(dir) {
+        anyhow::bail!(
+            "{}: --out is a symbolic link to {}, which does not exist; create that folder or \
+             remove the link",
+            dir.display(),
+            link.display()
+        );
+    }
     let name = dir
         .file_name()
         .filter(|name| *name != "." && *name != "..")
@@ -222,6 +232,13 @@ fn target_path(dir: &Path) -> Result<PathBuf> {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
+    if let Some(file) = parent.ancestors().find(|a| a.is_file()) {
+        anyhow::bail!(
+            "{}: --out must be a folder, but {} is a file",
+            dir.display(),
+            file.display()
+        );
+    }
     std::fs::create_dir_all(parent)
         .with_context(|| format!("{}: cannot create", parent.display()))?;
     let parent = std::fs::canonicalize(parent)

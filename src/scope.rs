@@ -229,10 +229,13 @@ pub struct EmptyQuestion<'a> {
 /// Why no row was counted, for stderr: the range holds no row of the inputs (and which days
 /// they do hold), or the filters matched nothing there (which filter, and the closest values
 /// the rows in range hold). Duplicate inputs (`Some` in `duplicate_of`) are left out.
+/// `superseded` counts the rows `--on-overlap latest` replaced: rows a filter matched may be
+/// among them, which the filter probe (taken as rows are read) cannot tell.
 pub fn explain_empty(
     question: &EmptyQuestion<'_>,
     scans: &[InputScan],
     duplicate_of: &[Option<usize>],
+    superseded: u64,
 ) -> String {
     let live: Vec<&InputScan> = scans
         .iter()
@@ -299,14 +302,50 @@ pub fn explain_empty(
         problems.push(filter_hint(&field, wanted, &values, truncated));
     }
     if problems.is_empty() {
-        problems.push(
-            "each filter matches rows there, but no row matches all of them together".to_string(),
+        // Every filter met rows in range. With rows superseded by a later input, those rows
+        // may be among them (a single filter can only be empty that way); otherwise the
+        // filters exclude each other.
+        let superseded_text = format!(
+            "{} replaced by a later input (--on-overlap latest)",
+            plural(superseded, "row")
         );
+        let items = question.filters.items();
+        problems.push(match (superseded > 0, items.as_slice()) {
+            (true, [(field, wanted)]) => format!(
+                "{} matches rows there, but none of them is counted: {superseded_text} \
+                 held them",
+                filter_flag(field, wanted)
+            ),
+            (true, _) => format!(
+                "each filter matches rows there, but no counted row matches all of them \
+                 together: {superseded_text} may have held the ones that did"
+            ),
+            (false, _) => "each filter matches rows there, but no row matches all of them \
+                           together"
+                .to_string(),
+        });
     }
     format!(
         "no row of {what} passes the filters: {} ({coverage})",
         problems.join("; ")
     )
+}
+
+/// `--project search-prod`, `--tag team=search`: a filter as it was given.
+fn filter_flag(field: &FilterField, wanted: &str) -> String {
+    let quote = |text: &str| {
+        if text.contains(char::is_whitespace) || text.is_empty() {
+            format!("\"{text}\"")
+        } else {
+            text.to_string()
+        }
+    };
+    match field {
+        FilterField::Tag(key) => format!("--tag {}", quote(&format!("{key}={wanted}"))),
+        FilterField::Sku => format!("--sku {}", quote(wanted)),
+        FilterField::Project => format!("--project {}", quote(wanted)),
+        FilterField::Service => format!("--service {}", quote(wanted)),
+    }
 }
 
 /// `--project search-prd matches no row there; did you mean "search-prod"?`.

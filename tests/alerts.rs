@@ -1594,3 +1594,92 @@ fn alerts_state_behind_a_symbolic_link_is_written_where_it_points() {
         looped.stderr()
     );
 }
+
+#[test]
+fn a_previous_invoice_with_last_or_by_is_refused_in_one_readable_sentence() {
+    // Before: both messages held a run of 22 spaces mid-sentence (a lost line continuation).
+    let work = Workdir::new();
+    let file = work.create("u.csv", "date,sku,cost\n2026-10-01,A,1\n");
+    let last = work.run(&[
+        "alerts",
+        &file,
+        "--last",
+        "7d",
+        "--previous-invoice",
+        "10",
+        "--as-of",
+        "2026-10-05",
+    ]);
+    assert_eq!(last.code(), 2, "{}", last.stderr());
+    assert!(
+        last.stderr().contains(
+            "--previous-invoice: an invoice is a month's; with --last the spike compares with \
+             the days before, so watch a month (--month) to compare with the invoice"
+        ),
+        "{}",
+        last.stderr()
+    );
+    let by = work.run(&[
+        "alerts",
+        &file,
+        "--by",
+        "sku",
+        "--previous-invoice",
+        "10",
+        "--as-of",
+        "2026-10-05",
+    ]);
+    assert_eq!(by.code(), 2, "{}", by.stderr());
+    assert!(
+        by.stderr().contains(
+            "--previous-invoice: the invoice is the whole bill's, and --by compares each group \
+             with its own previous month; leave one of them out"
+        ),
+        "{}",
+        by.stderr()
+    );
+}
+
+#[test]
+fn alerts_by_a_tag_key_no_row_has_is_named() {
+    // Before: `--by tag:tema` (for `team`) fired the threshold of one empty group holding the
+    // whole spend, exit 3, with no word of the key matching nothing.
+    let work = Workdir::new();
+    let file = work.create(
+        "tags.csv",
+        "date,sku,cost,tags\n2026-10-01,A,4.00,team=a\n2026-10-02,B,2.50,team=b\n",
+    );
+    let args = |key: &'static str| {
+        vec![
+            "alerts".to_string(),
+            file.clone(),
+            "--month".into(),
+            "2026-10".into(),
+            "--as-of".into(),
+            "2026-11-10".into(),
+            "--by".into(),
+            key.into(),
+            "--threshold".into(),
+            "5".into(),
+        ]
+    };
+    let typo: Vec<String> = args("tag:tema");
+    let run = work.run(&typo.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert!(
+        run.stderr().contains(
+            "warning: --by tag:tema: no watched row has the tag \"tema\", so all the spend is \
+             one group with an empty value"
+        ),
+        "{}",
+        run.stderr()
+    );
+    let right: Vec<String> = args("tag:team");
+    let run = work.run(&right.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run.code(), 0, "{}", run.stdout());
+    assert!(
+        !run.stderr().contains("no watched row has the tag"),
+        "{}",
+        run.stderr()
+    );
+}

@@ -859,7 +859,10 @@ fn cron_standard_input_given_twice_is_refused() {
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(stdout, "");
     assert!(
-        stderr.contains("-: standard input is given twice; it can be read only once"),
+        stderr.contains(
+            "-: standard input is given twice; it can be read only once (the second read \
+             would find nothing): give `-` once"
+        ),
         "{stderr}"
     );
 }

@@ -661,3 +661,164 @@ fn alerts_state_their_filters_with_the_spend() {
     let json: serde_json::Value = serde_json::from_str(&work.run(&json_args).stdout()).unwrap();
     assert_eq!(json["filters"], serde_json::json!(["project=search-prod"]));
 }
+
+#[test]
+fn a_filter_whose_rows_were_all_superseded_says_so() {
+    // Before: "each filter matches rows there, but no row matches all of them together" for
+    // a single filter, whose only rows --on-overlap latest had replaced.
+    let work = Workdir::new();
+    let a = work.create(
+        "a.csv",
+        "date,sku,project,cost\n2026-10-01,A,p1,1\n2026-10-02,A,p1,2\n2026-10-02,B,p2,5\n",
+    );
+    let b = work.create(
+        "b.csv",
+        "date,sku,project,cost\n2026-10-02,A,p1,2.5\n2026-10-03,A,p1,3\n",
+    );
+    let args = [
+        "report",
+        &a,
+        &b,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-10",
+        "--on-overlap",
+        "latest",
+        "--project",
+        "p2",
+        "--fail-on-empty",
+    ];
+    let stderr = work.run(&args).fails();
+    assert!(
+        stderr.contains(
+            "--project p2 matches rows there, but none of them is counted: 2 rows replaced by \
+             a later input (--on-overlap latest) held them"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("all of them together"), "{stderr}");
+    // Two filters that each match: the superseded rows are named as a possible cause.
+    let mut two = args.to_vec();
+    two.extend(["--sku", "B"]);
+    let stderr = work.run(&two).fails();
+    assert!(
+        stderr.contains(
+            "each filter matches rows there, but no counted row matches all of them together: \
+             2 rows replaced by a later input (--on-overlap latest) may have held the ones that \
+             did"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_by_tag_key_no_row_has_is_named() {
+    // Before: `--by tag:tema` (for `team`) printed every row under "-" with exit 0 and no word.
+    let work = Workdir::new();
+    let file = work.create(
+        "tags.csv",
+        "date,sku,cost,tags\n2026-10-01,A,1.25,team=a\n2026-10-02,B,2.50,team=b\n",
+    );
+    let run = work.run(&[
+        "report",
+        &file,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-10",
+        "--by",
+        "tag:tema",
+        "--format",
+        "csv",
+    ]);
+    let stdout = run.ok();
+    assert!(stdout.contains(",3.75,USD,"), "{stdout}");
+    assert!(
+        run.stderr().contains(
+            "warning: --by tag:tema: no counted row has the tag \"tema\", so every row is \
+             grouped under an empty value"
+        ),
+        "{}",
+        run.stderr()
+    );
+    // The right key: no warning.
+    let run = work.run(&[
+        "report",
+        &file,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-10",
+        "--by",
+        "tag:team",
+        "--format",
+        "csv",
+    ]);
+    let stdout = run.ok();
+    assert!(stdout.contains("a,1.25,USD,final"), "{stdout}");
+    assert!(
+        !run.stderr().contains("no counted row has the tag"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_currency_written_in_lower_case_is_the_same_currency() {
+    // Before: `usd` and `USD` rows were two currencies: `--by currency` gave two totals, and
+    // without it the run stopped with "several currencies (USD, usd)".
+    let work = Workdir::new();
+    let file = work.create(
+        "case.csv",
+        "date,sku,cost,currency\n2026-10-01,A,1.10,usd\n2026-10-02,A,2.20,USD\n2026-10-02,B,0.05,Usd\n",
+    );
+    let json = work
+        .run(&[
+            "report",
+            &file,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-10",
+            "--by",
+            "currency",
+            "--format",
+            "json",
+        ])
+        .ok();
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["currency"], "USD");
+    assert_eq!(json["total"], "3.35");
+    assert_eq!(json["groups"].as_array().unwrap().len(), 1, "{json}");
+    assert_eq!(json["groups"][0]["currency"], "USD");
+}
+
+#[test]
+fn a_skipped_row_with_shifted_fields_has_no_readable_cost() {
+    // Before: "2026-10-02,A,1,234.50" (an unquoted thousands separator) was skipped for its
+    // 4 fields, and its cost read as 1.00 from the third field: the scope line said 1.00 USD
+    // of skipped cost where 1,234.50 was left out.
+    let work = Workdir::new();
+    let bad = work.create(
+        "shifted.csv",
+        "date,sku,cost\n2026-10-01,A,1.00\n2026-10-02,A,1,234.50\n2026-10-03,A,abc\n2026-13-01,A,2.50\n",
+    );
+    let run = work.run(&[
+        "report",
+        &bad,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--skip-bad-rows",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&run.ok()).unwrap();
+    let skipped = &json["scope"]["rows_skipped"];
+    assert_eq!(skipped["count"], 3, "{skipped}");
+    assert_eq!(skipped["rows_with_cost"], 1, "{skipped}");
+    assert_eq!(skipped["cost"], "2.50", "{skipped}");
+    assert_eq!(json["total"], "1.00");
+}

@@ -581,3 +581,49 @@ fn outputs_control_characters_from_inputs_are_escaped() {
         .fails();
     assert_no_raw_controls("the error", &error);
 }
+
+#[cfg(unix)]
+#[test]
+fn out_through_a_dangling_link_or_under_a_file_is_refused_up_front() {
+    // Before: a link to a missing folder wrote every file, then failed with "cannot rename
+    // into place: Not a directory"; `--out usage.csv/x` said "usage.csv: cannot create: File
+    // exists".
+    let work = Workdir::new();
+    let file = work.create("usage.csv", "date,sku,cost\n2026-10-01,A,1\n");
+    std::os::unix::fs::symlink("nowhere", work.path().join("dangling")).unwrap();
+    let run = |out: &str| {
+        work.run(&[
+            "report",
+            &file,
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-10",
+            "--out",
+            out,
+        ])
+    };
+    let stderr = run("dangling").fails();
+    assert!(
+        stderr.contains(
+            "dangling: --out is a symbolic link to nowhere, which does not exist; create that \
+             folder or remove the link"
+        ),
+        "{stderr}"
+    );
+    assert!(!work.path().join("nowhere").exists());
+    let stderr = run("usage.csv/x").fails();
+    assert!(
+        stderr.contains("usage.csv/x: --out must be a folder, but usage.csv is a file"),
+        "{stderr}"
+    );
+    let stderr = run("usage.csv/x/y").fails();
+    assert!(stderr.contains("but usage.csv is a file"), "{stderr}");
+    // Neither left anything behind beside the file.
+    let mut names: Vec<String> = std::fs::read_dir(work.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["dangling", "usage.csv"]);
+}

@@ -398,3 +398,29 @@ fn reconcile_json_states_its_range_and_provisional_days() {
         run.stderr()
     );
 }
+
+#[test]
+fn a_tolerance_missing_its_percent_sign_is_refused_and_the_table_names_the_tolerance() {
+    // Before: `--tolerance 5` meant 500% and flagged nothing, with exit 0; the table never said
+    // which tolerance it flagged at, so `--tolerance 0.5` (50%) passed for 0.5%.
+    let run = Workdir::new().run(&["reconcile", &fixture("reconcile"), "--tolerance", "5"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("--tolerance \"5\": a fraction above 1 (500%) flags almost nothing; for 5 percent write 5%"),
+        "{}",
+        run.stderr()
+    );
+    // 1 (100%) is still a fraction anyone may mean; 150% written as such too.
+    assert!(reconcile(&["--tolerance", "150%"]).contains("at a tolerance of 150%"));
+    let half = reconcile(&["--tolerance", "0.5"]);
+    assert!(
+        half.contains("day/SKU row(s) flagged at a tolerance of 50%"),
+        "{half}"
+    );
+    let default = reconcile(&[]);
+    assert!(
+        default.contains("3 of 7 day/SKU row(s) flagged at a tolerance of 0.5%"),
+        "{default}"
+    );
+}

@@ -507,3 +507,64 @@ fn reliability_pipes_are_read_once_and_whole() {
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["total"], "3203.45954429");
 }
+
+#[test]
+fn a_zip_holding_data_files_tally_would_not_read_is_refused() {
+    // Before: a zip in the zip (or a .csv.gz, .parquet, .jsonl member) was passed over in
+    // silence: the report counted the CSV member alone, exit 0, rows missing.
+    let work = Workdir::new();
+    let usage = "date,sku,cost\n2026-10-01,A,1.00\n";
+    let inner = zip_of(&[("part-1-of-1.csv", "date,sku,cost\n2026-10-02,A,2.00\n")]);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    zip.start_file("part-1-of-1.csv", options).unwrap();
+    std::io::Write::write_all(&mut zip, usage.as_bytes()).unwrap();
+    zip.start_file("more/october.zip", options).unwrap();
+    std::io::Write::write_all(&mut zip, &inner).unwrap();
+    work.create("nested.zip", zip.finish().unwrap().into_inner());
+    let args = [
+        "report",
+        "nested.zip",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+    ];
+    let stderr = work.run(&args).fails();
+    assert!(
+        stderr.contains(
+            "nested.zip: member \"more/october.zip\" is a zip archive inside the zip, whose rows \
+             tally would not read"
+        ),
+        "{stderr}"
+    );
+    work.create(
+        "gz.zip",
+        zip_of(&[("usage.csv", usage), ("usage-2.CSV.GZ", "not read")]),
+    );
+    let stderr = work
+        .run(&["report", "gz.zip", "--month", "2026-10"])
+        .fails();
+    assert!(
+        stderr.contains("member \"usage-2.CSV.GZ\" is a gzip file inside the zip"),
+        "{stderr}"
+    );
+    // A README beside the parts is no data: still read as before (1.00).
+    work.create(
+        "readme.zip",
+        zip_of(&[("part-1-of-1.csv", usage), ("README.txt", "hello")]),
+    );
+    let out = work
+        .run(&[
+            "report",
+            "readme.zip",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-28",
+            "--format",
+            "csv",
+        ])
+        .ok();
+    assert!(out.contains(",1.00,USD,"), "{out}");
+}

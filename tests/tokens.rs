@@ -736,3 +736,32 @@ fn tokens_unclosed_record_in_json_lines_rejects_one_line_and_reads_on() {
     let rejects = crate::util::records(&dir.read("out/rejects.csv"));
     assert_eq!(rejects[1][1], "2");
 }
+
+#[test]
+fn a_record_with_two_usage_blocks_that_differ_is_a_bad_row() {
+    // Before: response.usage (99 tokens) was priced and usage (10 tokens) ignored, exit 0.
+    let work = Workdir::new();
+    let file = work.create(
+        "two.jsonl",
+        concat!(
+            r#"{"timestamp":"2026-10-01T00:00:00Z","endpoint":"chat","usage":{"prompt_tokens":10,"completion_tokens":0,"total_tokens":10},"response":{"usage":{"prompt_tokens":99,"completion_tokens":0,"total_tokens":99}}}"#,
+            "\n",
+            r#"{"timestamp":"2026-10-01T00:00:00Z","endpoint":"chat","usage":{"prompt_tokens":7,"completion_tokens":0,"total_tokens":7},"response":{"usage":{"prompt_tokens":7,"completion_tokens":0,"total_tokens":7}}}"#,
+            "\n"
+        ),
+    );
+    let mut args = vec!["report", file.as_str(), "--by", "sku", "--format", "csv"];
+    args.extend_from_slice(OCTOBER);
+    let stderr = work.run(&args).fails();
+    assert!(
+        stderr.contains(
+            "two.jsonl:1: has both response.usage and usage, and they differ; keep the one the \
+             API returned"
+        ),
+        "{stderr}"
+    );
+    // Skipped, the second record (two equal blocks) still counts: 7 tokens.
+    args.push("--skip-bad-rows");
+    let csv = work.run(&args).ok();
+    assert!(csv.contains("Assistants Input Tokens,tokens,7,"), "{csv}");
+}

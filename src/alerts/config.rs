@@ -252,13 +252,15 @@ impl AlertsConfig {
             }
             if matches!(window, Window::LastDays(_)) {
                 return Err(UsageError(format!(
-                    "{given}: an invoice is a month's; with --last the spike compares with the                      days before, so watch a month (--month) to compare with the invoice"
+                    "{given}: an invoice is a month's; with --last the spike compares with the \
+                     days before, so watch a month (--month) to compare with the invoice"
                 ))
                 .into());
             }
             if by.is_some() {
                 return Err(UsageError(format!(
-                    "{given}: the invoice is the whole bill's, and --by compares each group                      with its own previous month; leave one of them out"
+                    "{given}: the invoice is the whole bill's, and --by compares each group \
+                     with its own previous month; leave one of them out"
                 ))
                 .into());
             }

@@ -185,6 +185,18 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
         for warning in &scanned.resolved.warnings {
             output::warn(warning);
         }
+        // `--by tag:KEY` for a key no row has (a typo) puts all the spend in one empty group,
+        // whose alerts then page on the whole bill as if on one team's.
+        if let Some(crate::model::KeyKind::Tag(key)) = &config.by
+            && !daily_by_group.is_empty()
+            && daily_by_group.keys().all(String::is_empty)
+        {
+            output::warn(&format!(
+                "--by tag:{key}: no watched row has the tag \"{key}\", so all the spend is \
+                 one group with an empty value; check the tag key's spelling (tag keys compare \
+                 exactly)"
+            ));
+        }
         if let (Some(first), Some(last)) = (
             results.provisional_days.first(),
             results.provisional_days.last(),

@@ -179,6 +179,19 @@ pub fn tell_rejects(rejects: &[&Rejects], out: Option<&Path>, quiet: bool) {
     }
 }
 
+/// The rows `--on-overlap latest` replaced, over the inputs read (not the copies of an input
+/// given twice, nor token records repeating a response id, whose first copy still counts).
+fn overlap_superseded(scanned: &Scanned) -> u64 {
+    let resolved = &scanned.resolved;
+    (0..scanned.scans.len())
+        .filter(|&i| resolved.duplicate_of.get(i).is_some_and(|d| d.is_none()))
+        .map(|i| {
+            let count = resolved.counts.get(i).map_or(0, |c| c.superseded);
+            count.saturating_sub(scanned.scans[i].tally.superseded)
+        })
+        .sum()
+}
+
 /// Says why nothing was counted: as an error with `--fail-on-empty`, which makes the run exit 1
 /// without writing its outputs (said even with `--quiet`), otherwise as a warning, which `--quiet` silences like any other
 /// (a quiet cron job that must hear of an empty period passes `--fail-on-empty`). Returns the
@@ -189,8 +202,12 @@ pub fn tell_empty(
     fail_on_empty: bool,
     quiet: bool,
 ) -> Option<crate::error::Exit> {
-    let message =
-        crate::scope::explain_empty(question, &scanned.scans, &scanned.resolved.duplicate_of);
+    let message = crate::scope::explain_empty(
+        question,
+        &scanned.scans,
+        &scanned.resolved.duplicate_of,
+        overlap_superseded(scanned),
+    );
     if fail_on_empty {
         eprintln!(
             "error: {} (--fail-on-empty: nothing was written; an --out folder keeps its \

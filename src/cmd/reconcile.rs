@@ -142,7 +142,7 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
         return Ok(exit);
     }
     let bytes = match config.format {
-        Format::Table => output::visible_lines(&render::reconcile::table(&rows))
+        Format::Table => output::visible_lines(&render::reconcile::table(&rows, config.tolerance))
             .into_owned()
             .into_bytes(),
         Format::Csv => csv,

@@ -149,6 +149,9 @@ pub fn run(config: ReportConfig, now: DateTime<Utc>) -> Result<Exit> {
         if let Some(message) = super::after_as_of_warning(config.after_as_of, config.delay, scans) {
             output::warn(&message);
         }
+        for message in absent_tag_warnings(&summary) {
+            output::warn(&message);
+        }
     }
 
     let mut exit = Exit::Ok;
@@ -467,6 +470,33 @@ fn visible_labels(
 }
 
 /// One line naming the provisional days and when a re-run gives final figures.
+/// `--by tag:KEY` for a key that no counted row has (a typo, most often: `tag:tema`) groups
+/// every row under an empty value, a plausible table that hides the mistake: say so.
+fn absent_tag_warnings(summary: &Summary) -> Vec<String> {
+    if summary.rows.is_empty() {
+        return Vec::new();
+    }
+    summary
+        .key_names
+        .iter()
+        .enumerate()
+        .filter_map(|(at, name)| {
+            let key = name.strip_prefix("tag:")?;
+            let absent = summary
+                .rows
+                .iter()
+                .all(|row| row.keys.get(at).is_none_or(|value| value.is_empty()));
+            absent.then(|| {
+                format!(
+                    "--by {name}: no counted row has the tag \"{key}\", so every row is \
+                     grouped under an empty value; check the tag key's spelling (tag keys \
+                     compare exactly)"
+                )
+            })
+        })
+        .collect()
+}
+
 fn provisional_warning(summary: &Summary) -> Option<String> {
     let first = summary.provisional_days.first()?;
     let last = summary.provisional_days.last()?;

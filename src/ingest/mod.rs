@@ -660,6 +660,24 @@ fn zip_members(names: &[String]) -> Result<Vec<String>, String> {
     if names.is_empty() {
         return Err(EMPTY_ZIP.to_string());
     }
+    // A member that is itself data tally could read (a zip in the zip, a gzipped CSV, a
+    // Parquet or JSON Lines file) would otherwise be passed over with its rows uncounted.
+    const NESTED: [(&str, &str); 5] = [
+        (".zip", "a zip archive"),
+        (".gz", "a gzip file"),
+        (".parquet", "a Parquet file"),
+        (".jsonl", "a JSON Lines file"),
+        (".ndjson", "a JSON Lines file"),
+    ];
+    for name in names {
+        let lower = name.to_lowercase();
+        if let Some((_, what)) = NESTED.iter().find(|(ext, _)| lower.ends_with(ext)) {
+            return Err(format!(
+                "member \"{name}\" is {what} inside the zip, whose rows tally would not read \
+                 (it reads a zip's CSV members); extract the zip and pass its files instead"
+            ));
+        }
+    }
     let mut parts: Vec<(u32, u32, String)> = Vec::new();
     for name in names {
         let base = name.rsplit('/').next().unwrap_or(name);

@@ -392,6 +392,11 @@ impl<'a> FileRows<'a> {
     /// else the cost header's unit, else USD for a usage export; FOCUS rows need theirs).
     fn readable_cost<R: Fields>(&self, record: &R) -> Option<(Decimal, Box<str>)> {
         let schema = self.schema;
+        // A record with more or fewer fields than the header has its fields shifted (an
+        // unquoted `1,234.50` puts "1" where the cost is): no field is known to be the cost.
+        if record.len() != schema.headers.len() {
+            return None;
+        }
         let text = record.get_str(schema.cost).ok()?.trim_ascii();
         let cost = schema.number(text).ok()?;
         let column = match schema.currency {
@@ -578,6 +583,13 @@ impl<'a> FileRows<'a> {
                 _ => currency,
             },
         };
+        // ISO 4217 codes are upper case, as the cost header's unit and a bad row's currency
+        // are read: `usd` on one row and `USD` on another is one currency, not two totals.
+        let currency: std::borrow::Cow<str> = if currency.bytes().any(|b| b.is_ascii_lowercase()) {
+            currency.to_ascii_uppercase().into()
+        } else {
+            currency.into()
+        };
         let span = match schema.end {
             Some(end) if self.plan.spread_charges => {
                 let end = text(end)?;
@@ -644,7 +656,7 @@ impl<'a> FileRows<'a> {
                     KeyKind::Service => service.into(),
                     KeyKind::Region => region.into(),
                     KeyKind::Resource => resource.into(),
-                    KeyKind::Currency => currency.into(),
+                    KeyKind::Currency => currency.as_ref().into(),
                     KeyKind::Source => Source::Billed.as_str().into(),
                     KeyKind::Assistant | KeyKind::Model | KeyKind::Endpoint => "".into(),
                     KeyKind::Tag(tag) => self.tag_value(record, tag)?.unwrap_or_default().into(),

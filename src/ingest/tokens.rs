@@ -530,9 +530,20 @@ impl TokenRecord {
             Some(Value::Object(response)) => Some(response),
             Some(_) => return Err("\"response\" is not a JSON object".to_string()),
         };
-        let usage = response
-            .and_then(|r| r.get("usage"))
-            .or_else(|| record.get("usage"))
+        let (inner, outer) = (response.and_then(|r| r.get("usage")), record.get("usage"));
+        // Two usage blocks that disagree: which one the bill counted cannot be known, and
+        // reading one silently would price the other's tokens away.
+        if let (Some(inner), Some(outer)) = (inner, outer)
+            && inner != outer
+        {
+            return Err(
+                "has both response.usage and usage, and they differ; keep the one the API \
+                 returned"
+                    .to_string(),
+            );
+        }
+        let usage = inner
+            .or(outer)
             .ok_or("has no usage object (expected response.usage or usage)")?
             .as_object()
             .ok_or("\"usage\" is not a JSON object")?;

@@ -42,7 +42,8 @@ pub fn discover(inputs: &[PathBuf], exclude: &Excludes) -> Result<Discovered> {
         if input.as_os_str() == "-" {
             if std::mem::replace(&mut stdin_given, true) {
                 bail!(
-                    "-: standard input is given twice; it can be read only once (the second                      read would find nothing): give `-` once"
+                    "-: standard input is given twice; it can be read only once (the second \
+                     read would find nothing): give `-` once"
                 );
             }
             found.files.push(InputFile {

@@ -103,8 +103,10 @@ pub fn json(rows: &[ReconcileRow], tolerance: &str, frame: &Frame<'_>) -> Vec<u8
     bytes
 }
 
-/// Aligned columns, costs rounded to cents for reading; the flagged count last.
-pub fn table(rows: &[ReconcileRow]) -> String {
+/// Aligned columns, costs rounded to cents for reading; the flagged count last, with the
+/// tolerance (a fraction) as a percentage: `--tolerance 0.5` is 50%, not 0.5%, and the table
+/// must show which one it flagged at.
+pub fn table(rows: &[ReconcileRow], tolerance: rust_decimal::Decimal) -> String {
     let header = [
         "date",
         "sku",
@@ -142,8 +144,9 @@ pub fn table(rows: &[ReconcileRow]) -> String {
     }
     let flagged = rows.iter().filter(|r| r.flag.is_flagged()).count();
     text.push_str(&format!(
-        "{flagged} of {} day/SKU row(s) flagged\n",
-        rows.len()
+        "{flagged} of {} day/SKU row(s) flagged at a tolerance of {}%\n",
+        rows.len(),
+        (tolerance * rust_decimal::Decimal::ONE_HUNDRED).normalize()
     ));
     text
 }
