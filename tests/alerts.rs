@@ -448,6 +448,45 @@ fn alerts_config_refuses_float_amounts() {
     );
 }
 
+/// Before: a threshold of 0 or below was accepted and fired on any spend, every run.
+#[test]
+fn alerts_a_threshold_of_zero_or_below_is_refused() {
+    let work = two_months();
+    for (value, shown) in [("\"-1\"", "-1"), ("\"0\"", "0"), ("\"0.00\"", "0.00")] {
+        let config = work.create(
+            "alerts.toml",
+            format!("[alert.a]\nthresholds = [{value}]\n"),
+        );
+        let run = work.run(&["alerts", "exports", "--config", &config]);
+        assert_eq!(run.code(), 2, "{value}: {}", run.stderr());
+        assert!(
+            run.stderr().contains(&format!(
+                "alerts.toml: [alert.a] thresholds \"{shown}\": a threshold must be above zero"
+            )),
+            "{}",
+            run.stderr()
+        );
+    }
+    let run = work.run(&["alerts", "exports", "--threshold", "100", "--threshold=-5"]);
+    assert_eq!(run.code(), 2);
+    assert!(
+        run.stderr()
+            .contains("--threshold \"-5\": a threshold must be above zero"),
+        "{}",
+        run.stderr()
+    );
+    // The smallest amount above zero is a threshold like any other.
+    let run = work.run(&[
+        "alerts",
+        "exports",
+        "--threshold",
+        "0.01",
+        "--month",
+        "2026-10",
+    ]);
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+}
+
 #[test]
 fn alerts_example_config_runs_on_the_console_fixture() {
     let work = Workdir::new();

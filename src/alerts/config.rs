@@ -183,6 +183,19 @@ impl AlertsConfig {
                 .map(|text| amount_from_text(text, "--threshold").map(|t| (t, false)))
                 .collect::<Result<Vec<_>, _>>()?
         };
+        if let Some((amount, _)) = marked.iter().find(|(t, _)| *t <= Decimal::ZERO) {
+            let place = if args.threshold.is_empty() {
+                place("thresholds")
+            } else {
+                "--threshold".to_string()
+            };
+            return Err(UsageError(format!(
+                "{place} \"{amount}\": a threshold must be above zero (0 or less is reached \
+                 by any spend, so the alert would fire every run); give the amount of spend \
+                 that should alert, such as 5000"
+            ))
+            .into());
+        }
         let thresholds: Vec<Decimal> = marked.iter().map(|(t, _)| *t).collect();
         let forecast_thresholds: Vec<Decimal> = marked
             .iter()
