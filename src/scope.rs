@@ -333,11 +333,14 @@ pub fn explain_empty(
 
 /// `--project search-prod`, `--tag team=search`: a filter as it was given.
 fn filter_flag(field: &FilterField, wanted: &str) -> String {
+    // Values from inputs (and the option's own text) with line breaks and other control
+    // characters made visible: a quoted "A\nB" must not break the warning's line.
+    let visible = |text: &str| crate::output::visible(text).into_owned();
     let quote = |text: &str| {
         if text.contains(char::is_whitespace) || text.is_empty() {
-            format!("\"{text}\"")
+            format!("\"{}\"", visible(text))
         } else {
-            text.to_string()
+            visible(text)
         }
     };
     match field {
@@ -350,11 +353,14 @@ fn filter_flag(field: &FilterField, wanted: &str) -> String {
 
 /// `--project search-prd matches no row there; did you mean "search-prod"?`.
 fn filter_hint(field: &FilterField, wanted: &str, values: &[&str], truncated: bool) -> String {
+    // Values from inputs (and the option's own text) with line breaks and other control
+    // characters made visible: a quoted "A\nB" must not break the warning's line.
+    let visible = |text: &str| crate::output::visible(text).into_owned();
     let quote = |text: &str| {
         if text.contains(char::is_whitespace) || text.is_empty() {
-            format!("\"{text}\"")
+            format!("\"{}\"", visible(text))
         } else {
-            text.to_string()
+            visible(text)
         }
     };
     let (flag, noun) = match field {
@@ -373,8 +379,8 @@ fn filter_hint(field: &FilterField, wanted: &str, values: &[&str], truncated: bo
         ),
     };
     let shown = |value: &str| match field {
-        FilterField::Tag(key) => format!("\"{key}={value}\""),
-        _ => format!("\"{value}\""),
+        FilterField::Tag(key) => format!("\"{}\"", visible(&format!("{key}={value}"))),
+        _ => format!("\"{}\"", visible(value)),
     };
     let head = format!("{flag} matches no row there");
     if values.is_empty() {

@@ -822,3 +822,34 @@ fn a_skipped_row_with_shifted_fields_has_no_readable_cost() {
     assert_eq!(skipped["cost"], "2.50", "{skipped}");
     assert_eq!(json["total"], "1.00");
 }
+
+/// Before: a value holding a line break was printed raw inside the "did you mean" warning,
+/// breaking it over two lines.
+#[test]
+fn a_filter_hint_shows_a_value_with_a_line_break_on_one_line() {
+    let work = Workdir::new();
+    let input = work.create(
+        "usage.csv",
+        "Date,Project ID,Project Name,Service,SKU,Region,Quantity,Unit,Cost (USD)\n\
+         2026-10-01,p1,\"search\nprod\",db,s1,r,1,RU,1.00\n",
+    );
+    let run = work.run(&[
+        "report",
+        &input,
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-20",
+        "--project",
+        "searchprod",
+    ]);
+    let stderr = run.stderr();
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("--project searchprod matches no row"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        line.contains("did you mean \"search\\u{a}prod\"?"),
+        "{line}"
+    );
+}
