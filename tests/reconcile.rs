@@ -424,3 +424,40 @@ fn a_tolerance_missing_its_percent_sign_is_refused_and_the_table_names_the_toler
         "{default}"
     );
 }
+
+/// Before: a filter that matched nothing printed "every row is estimated-only" and "every row
+/// is billed-only" together, before the real cause.
+#[test]
+fn reconcile_with_no_row_in_range_does_not_contradict_itself() {
+    let dir = fixture("reconcile");
+    let run = Workdir::new().run(&[
+        "reconcile",
+        dir.as_str(),
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--project",
+        "nope",
+    ]);
+    let stderr = run.stderr();
+    assert!(!stderr.contains("every row is estimated-only"), "{stderr}");
+    assert!(!stderr.contains("every row is billed-only"), "{stderr}");
+    assert!(stderr.contains("--project nope matches no row"), "{stderr}");
+    // One side alone still says so.
+    let billed_only = Workdir::new().run(&[
+        "reconcile",
+        &format!("{dir}/billed.csv"),
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+    ]);
+    assert!(
+        billed_only
+            .stderr()
+            .contains("no token records in range: every row is billed-only"),
+        "{}",
+        billed_only.stderr()
+    );
+}

@@ -96,11 +96,14 @@ pub fn run(config: ReconcileConfig, now: DateTime<Utc>) -> Result<Exit> {
         for warning in &scanned.resolved.warnings {
             output::warn(warning);
         }
+        // One side missing makes every row of the other one-sided. With neither, there are no
+        // rows: the warning below on the empty range says why, and these two would contradict
+        // each other ("every row is estimated-only", "every row is billed-only").
         let has = |source: &str| groups.iter().any(|g| g.source == source);
-        if !has("billed") {
+        if !has("billed") && has("estimated") {
             output::warn("no billed assistants usage in range: every row is estimated-only");
         }
-        if !has("estimated") {
+        if !has("estimated") && has("billed") {
             output::warn("no token records in range: every row is billed-only");
         }
         if let (Some(first), Some(last)) = (provisional.first(), provisional.last()) {
