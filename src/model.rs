@@ -50,7 +50,11 @@ pub struct Overflow;
 
 impl fmt::Display for Overflow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a sum exceeds the 28 significant digits that tally keeps exactly")
+        f.write_str(
+            "a sum exceeds the 28 significant digits that tally keeps exactly (amounts far \
+             apart in size, such as 1000 and 0.0000000000000000000000000001, need more); round \
+             the inputs' amounts to fewer decimal places, or report a shorter range",
+        )
     }
 }
 
