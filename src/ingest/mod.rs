@@ -660,6 +660,19 @@ fn zip_members(names: &[String]) -> Result<Vec<String>, String> {
     if names.is_empty() {
         return Err(EMPTY_ZIP.to_string());
     }
+    // A zip made with macOS's Finder holds a `__MACOSX/` folder of `._name` resource forks:
+    // file metadata, not data, never a part.
+    let names: Vec<String> = names
+        .iter()
+        .filter(|name| {
+            let base = name.rsplit('/').next().unwrap_or(name);
+            !(name.starts_with("__MACOSX/")
+                || name.contains("/__MACOSX/")
+                || base.starts_with("._"))
+        })
+        .cloned()
+        .collect();
+    let names = names.as_slice();
     // A member that is itself data tally could read (a zip in the zip, a gzipped CSV, a
     // Parquet or JSON Lines file) would otherwise be passed over with its rows uncounted.
     const NESTED: [(&str, &str); 5] = [
@@ -1009,5 +1022,29 @@ mod tests {
         assert!(err.contains("incomplete"), "{err}");
         let err = zip_members(&names(&["part-0-of-0.csv"])).unwrap_err();
         assert!(err.contains("incomplete"), "{err}");
+    }
+
+    #[test]
+    fn zip_macos_resource_forks_are_not_parts() {
+        // Before: "__MACOSX/._part-1-of-2.csv" made the export "incomplete or inconsistent".
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            zip_members(&names(&[
+                "export/part-1-of-2.csv",
+                "export/part-2-of-2.csv",
+                "__MACOSX/export/._part-1-of-2.csv",
+                "__MACOSX/export/._part-2-of-2.csv",
+                "export/._manifest.json",
+            ]))
+            .unwrap(),
+            names(&["export/part-1-of-2.csv", "export/part-2-of-2.csv"])
+        );
+        // Usage CSVs: a resource fork is not one of them either.
+        assert_eq!(
+            zip_members(&names(&["usage.csv", "__MACOSX/._usage.csv"])).unwrap(),
+            names(&["usage.csv"])
+        );
+        let err = zip_members(&names(&["__MACOSX/._usage.csv"])).unwrap_err();
+        assert!(err.contains("holds no CSV files"), "{err}");
     }
 }
