@@ -27,12 +27,14 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 threshold=95
 pass2=1
+rerun=0
 outroot=$repo/target/mutants/out
 files=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --threshold) threshold=$2; shift 2 ;;
     --pass1-only) pass2=0; shift ;;
+    --rerun-missed) rerun=1; shift ;;
     --out) outroot=$(realpath -m "$2"); shift 2 ;;
     -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) files+=("$1"); shift ;;
@@ -50,7 +52,7 @@ fi
 # that its incremental build is reused from one run to the next. Only files whose content
 # differs are copied, with a new mtime: cargo then rebuilds exactly what changed (an old mtime
 # on a file the last mutant touched would leave that mutant in the binary).
-tree=$repo/target/mutants/tree
+tree=${MUTANTS_TREE:-$repo/target/mutants/tree}
 mkdir -p "$tree"
 git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' path; do
   if [ -f "$path" ] && ! cmp -s "$path" "$tree/$path"; then
@@ -58,7 +60,7 @@ git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' 
     cp "$path" "$tree/$path"
   fi
 done
-export CARGO_TARGET_DIR=$repo/target
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$repo/target}
 # mold, when installed, links the 120 MB test binary faster (measured: about 15 % less CPU per
 # mutant); `mold -run` needs no change to the flags, so the dependencies are not rebuilt.
 wrap=()
@@ -70,26 +72,48 @@ run() { # cargo mutants in the copy; 2 (missed) and 3 (timeouts) are verdicts, n
   (cd "$tree" && "${wrap[@]}" cargo mutants --in-place --no-shuffle --minimum-test-timeout 60 "$@") || rc=$?
   case $rc in 0|2|3) ;; *) echo "mutants: cargo mutants exited $rc" >&2; exit "$rc" ;; esac
 }
+# Each run of a file is kept in $out/run-N (pass1, pass2); --rerun-missed adds a run with only
+# the mutants the earlier runs left missed (after you added tests), and the table merges all.
+regexes() { # the exact names in file $1 as anchored --re arguments
+  while IFS= read -r name; do
+    res+=(--re "^$(printf '%s' "$name" | sed 's/[][\\.^$*+?(){}|]/\\&/g')\$")
+  done <"$1"
+}
 results=()
 for file in "${files[@]}"; do
   out=$outroot/${file//\//_}
-  rm -rf "$out"
-  mkdir -p "$out/pass1" "$out/pass2"
-  echo "== $file: pass 1 (unit tests)" >&2
-  run -f "$file" -o "$out/pass1" "${pass1_args[@]}"
-  missed=$out/pass1/mutants.out/missed.txt
+  if [ "$rerun" = 0 ]; then rm -rf "$out"; fi
+  mkdir -p "$out"
+  n=1
+  while [ -d "$out/run-$n" ]; do n=$((n + 1)); done
+  run_dir=$out/run-$n
+  mkdir -p "$run_dir/pass1" "$run_dir/pass2"
+  # What cargo-mutants generates now (skips and exclusions applied), and without the config's
+  # exclusions, for the table's "skipped" column.
+  (cd "$tree" && cargo mutants --list -f "$file") >"$run_dir/listed.txt"
+  (cd "$tree" && cargo mutants --list --no-config -f "$file") >"$run_dir/unconfigured.txt"
+  res=()
+  if [ "$rerun" = 1 ]; then
+    if [ ! -s "$out/missed.txt" ]; then rmdir "$run_dir/pass1" "$run_dir/pass2"; results+=("$file" "$out"); continue; fi
+    grep -Fxf "$run_dir/listed.txt" "$out/missed.txt" >"$run_dir/rerun.txt" || true
+    if [ ! -s "$run_dir/rerun.txt" ]; then results+=("$file" "$out"); continue; fi
+    regexes "$run_dir/rerun.txt"
+    echo "== $file: pass 1 (unit tests) on $(wc -l <"$run_dir/rerun.txt") mutants missed before" >&2
+  else
+    echo "== $file: pass 1 (unit tests)" >&2
+  fi
+  run -f "$file" -o "$run_dir/pass1" "${res[@]}" "${pass1_args[@]}"
+  missed=$run_dir/pass1/mutants.out/missed.txt
   if [ "$pass2" = 1 ] && [ -s "$missed" ]; then
     echo "== $file: pass 2 (whole suite) on $(wc -l <"$missed") mutants pass 1 missed" >&2
     res=()
-    while IFS= read -r name; do
-      res+=(--re "^$(printf '%s' "$name" | sed 's/[][\\.^$*+?(){}|]/\\&/g')\$")
-    done <"$missed"
-    run -f "$file" -o "$out/pass2" "${res[@]}"
+    regexes "$missed"
+    run -f "$file" -o "$run_dir/pass2" "${res[@]}"
   fi
   results+=("$file" "$out")
 done
 python3 - "$threshold" "${results[@]}" <<'PY'
-import json, os, sys
+import glob, json, os, sys
 threshold = float(sys.argv[1])
 pairs = list(zip(sys.argv[2::2], sys.argv[3::2]))
 def outcomes(path):
@@ -102,34 +126,50 @@ def outcomes(path):
         if isinstance(scenario, dict) and "Mutant" in scenario:
             found[scenario["Mutant"]["name"]] = outcome["summary"]
     return found
+def lines(path):
+    return set(open(path).read().splitlines()) if os.path.exists(path) else set()
 failed = False
-header = f"{'file':28} {'pass1':>6} {'pass2':>6} {'missed':>7} {'unviable':>9} {'timeout':>8} {'score':>7}"
-print(header)
+print(f"{'file':28} {'pass1':>6} {'pass2':>6} {'missed':>7} {'unviable':>9} {'timeout':>8} "
+      f"{'skipped':>8} {'score':>7}")
 missed_lists = []
 for file, out in pairs:
-    first, second = outcomes(os.path.join(out, "pass1")), outcomes(os.path.join(out, "pass2"))
+    runs = sorted(glob.glob(os.path.join(out, "run-*")), key=lambda p: int(p.rsplit("-", 1)[1]))
+    if not runs:
+        continue
+    listed = lines(os.path.join(runs[-1], "listed.txt"))
+    skipped = len(lines(os.path.join(runs[-1], "unconfigured.txt")) - listed)
+    verdict = {}
+    for run in runs:
+        for phase in ("pass1", "pass2"):
+            for name, summary in outcomes(os.path.join(run, phase)).items():
+                if name not in listed or verdict.get(name, ("",))[0] in ("pass1", "pass2"):
+                    continue
+                if summary == "CaughtMutant":
+                    verdict[name] = (phase,)
+                elif summary == "Unviable":
+                    verdict[name] = ("unviable",)
+                elif summary == "Timeout":
+                    verdict[name] = ("timeout",)
+                else:
+                    verdict[name] = ("missed",)
     counts = dict.fromkeys(["pass1", "pass2", "missed", "unviable", "timeout"], 0)
-    for key, summary in first.items():
-        if summary == "CaughtMutant":
-            counts["pass1"] += 1
-        elif summary == "Unviable":
-            counts["unviable"] += 1
-        elif summary == "Timeout":
-            counts["timeout"] += 1
-        elif second.get(key) == "CaughtMutant":
-            counts["pass2"] += 1
-        else:
-            counts["missed"] += 1
+    for (kind,) in verdict.values():
+        counts[kind] += 1
+    missed = sorted(n for n, (kind,) in verdict.items() if kind == "missed")
+    with open(os.path.join(out, "missed.txt"), "w") as f:
+        f.writelines(n + "\n" for n in missed)
+    untested = len(listed - set(verdict))
     caught = counts["pass1"] + counts["pass2"]
     viable = caught + counts["missed"]
     score = 100.0 * caught / viable if viable else 100.0
-    failed |= score < threshold
+    failed |= score < threshold or untested > 0
     print(f"{file:28} {counts['pass1']:6} {counts['pass2']:6} {counts['missed']:7} "
-          f"{counts['unviable']:9} {counts['timeout']:8} {score:6.1f}%")
-    final = os.path.join(out, "pass2" if second else "pass1", "mutants.out", "missed.txt")
-    if counts["missed"]:
-        missed_lists.append(final)
-print("pass1/pass2: caught by the unit tests / only by the whole suite; timeouts are left out of the score")
+          f"{counts['unviable']:9} {counts['timeout']:8} {skipped:8} {score:6.1f}%"
+          + (f"  ({untested} not run)" if untested else ""))
+    if missed:
+        missed_lists.append(os.path.join(out, "missed.txt"))
+print("pass1/pass2: caught by the unit tests / only by the whole suite; unviable and timeouts "
+      "are left out of the score; skipped: excluded in .cargo/mutants.toml")
 for path in missed_lists:
     print(f"missed: {path}")
 sys.exit(1 if failed else 0)
