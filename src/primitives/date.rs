@@ -455,6 +455,21 @@ mod tests {
             parse_instant("2026-09-30T17:00-07").unwrap(),
             at("2026-10-01 00:00")
         );
+        // Zone-less instants are UTC, with a `T` or a space, with or without seconds.
+        for (text, want) in [
+            ("2026-10-01 02:00:00", "2026-10-01 02:00"),
+            ("2026-10-01T02:00:00.000", "2026-10-01 02:00"),
+            ("2026-10-01T02:00", "2026-10-01 02:00"),
+            ("2026-10-01 23:59", "2026-10-01 23:59"),
+            ("2026-10-01T02:00:00z", "2026-10-01 02:00"),
+        ] {
+            assert_eq!(parse_instant(text).unwrap(), at(want), "{text}");
+        }
+        // A one-digit hour is no shape the fast path reads; chrono's zone-less formats do.
+        assert_eq!(
+            parse_day("2026-10-03 9:00:00").unwrap(),
+            NaiveDate::from_str("2026-10-03").unwrap()
+        );
         // A 16-byte stamp of an impossible day is "no such day" on the general path too.
         assert!(
             parse_day("2026-02-30 1:00Z")
