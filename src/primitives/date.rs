@@ -414,7 +414,10 @@ mod tests {
         let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
         let us = DateFormat::new("%m/%d/%Y").unwrap();
         assert_eq!(us.as_str(), "%m/%d/%Y");
-        assert_eq!(us.parse_instant(" 10/31/2026 ").unwrap(), at("2026-10-31 00:00"));
+        assert_eq!(
+            us.parse_instant(" 10/31/2026 ").unwrap(),
+            at("2026-10-31 00:00")
+        );
         assert_eq!(
             parse_instant_as("10/31/2026", Some(&us)).unwrap(),
             at("2026-10-31 00:00")
