@@ -2,24 +2,30 @@
 # Mutation testing of tally's pure core with cargo-mutants: every mutant of the files below is
 # built and tested; a mutant no test catches ("missed") is behaviour no test pins down.
 #
-#   scripts/mutants.sh [--threshold PERCENT] [--pass1-only] [--out DIR] [FILE...]
+#   scripts/mutants.sh [--threshold PERCENT] [--pass1-only] [--rerun-missed] [--out DIR] [FILE...]
 #
 # Two passes per file, so that a mutant costs seconds instead of minutes:
 #   pass 1  every mutant of the file, built as the unit-test binary only (`--bin tally`, no
 #           debug info for tally itself) and tested with the unit tests minus the slow chart
-#           renderers: about 10 s per mutant on two busy cores;
+#           renderers: 15-30 s per mutant on two busy cores, against about 9 minutes with the
+#           whole suite;
 #   pass 2  only the mutants pass 1 missed, with the whole suite (unit tests and the
 #           integration tests that run the binary; about 9 minutes per mutant).
 # A mutant counts as caught when either pass caught it; the table says which pass did.
 # Prints per file: caught in pass 1, caught in pass 2, missed, unviable (does not build),
-# timeout, and the score caught / (caught + missed); exits 1 when a file scores below the
-# threshold (default 95). --pass1-only skips pass 2 (its misses then count as missed).
-# Not run in CI: the whole core is about 600 mutants, an hour or two for pass 1 alone.
-# Run it before a release, or on the files a change touched: scripts/mutants.sh src/rates.rs.
-# The mutants run in a copy of the working tree (target/mutants/tree, sharing target/ so the
-# dependencies are not rebuilt), so you can keep editing meanwhile. Outcomes are kept in
-# --out (default target/mutants/out/<file>/pass1|pass2/mutants.out).
-# Mutants that cannot change behaviour are skipped in the source with
+# timeout, skipped (excluded in .cargo/mutants.toml) and the score caught / (caught + missed);
+# exits 1 when a file scores below the threshold (default 95) or was not run whole.
+#   --pass1-only     skip pass 2 (pass 1's misses then count as missed)
+#   --rerun-missed   after adding tests: run only the mutants the file's earlier runs missed,
+#                    and merge with those runs
+#   --out DIR        where the outcomes are kept (default target/mutants/out/<file>/run-N)
+# Not run in CI: the whole core is about 600 mutants, hours of pass 1 on two cores. Run it
+# before a release, or on the files a change touched: scripts/mutants.sh src/rates.rs.
+# The mutants are built in a copy of the working tree (MUTANTS_TREE, default
+# target/mutants/tree, synced by content; CARGO_TARGET_DIR default target/, so dependencies
+# are not rebuilt): you can keep editing meanwhile. Two runs at once need two trees and two
+# target directories.
+# Equivalent mutants (they cannot change behaviour) are skipped in the source with
 # #[cfg_attr(any(), mutants::skip)] and a comment that says why, or listed with their reason
 # in .cargo/mutants.toml.
 set -euo pipefail
@@ -36,7 +42,7 @@ while [ $# -gt 0 ]; do
     --pass1-only) pass2=0; shift ;;
     --rerun-missed) rerun=1; shift ;;
     --out) outroot=$(realpath -m "$2"); shift 2 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) files+=("$1"); shift ;;
   esac
 done
