@@ -16,8 +16,8 @@
 # timeout, skipped (excluded in .cargo/mutants.toml) and the score caught / (caught + missed);
 # exits 1 when a file scores below the threshold (default 95) or was not run whole.
 #   --pass1-only     skip pass 2 (pass 1's misses then count as missed)
-#   --rerun-missed   after adding tests: run only the mutants the file's earlier runs missed,
-#                    and merge with those runs
+#   --rerun-missed   after adding tests: run only the mutants the file's earlier runs missed
+#                    or timed out, and merge with those runs
 #   --out DIR        where the outcomes are kept (default target/mutants/out/<file>/run-N)
 # Not run in CI: the whole core is about 600 mutants, hours of pass 1 on two cores. Run it
 # before a release, or on the files a change touched: scripts/mutants.sh src/rates.rs.
@@ -100,8 +100,8 @@ for file in "${files[@]}"; do
   (cd "$tree" && cargo mutants --list --no-config -f "$file") >"$run_dir/unconfigured.txt"
   res=()
   if [ "$rerun" = 1 ]; then
-    if [ ! -s "$out/missed.txt" ]; then rmdir "$run_dir/pass1" "$run_dir/pass2"; results+=("$file" "$out"); continue; fi
-    grep -Fxf "$run_dir/listed.txt" "$out/missed.txt" >"$run_dir/rerun.txt" || true
+    # Timeouts too: on a busy machine a test run can pass its time limit without a hang.
+    cat "$out/missed.txt" "$out/timeout.txt" 2>/dev/null | grep -Fxf "$run_dir/listed.txt" >"$run_dir/rerun.txt" || true
     if [ ! -s "$run_dir/rerun.txt" ]; then results+=("$file" "$out"); continue; fi
     regexes "$run_dir/rerun.txt"
     echo "== $file: pass 1 (unit tests) on $(wc -l <"$run_dir/rerun.txt") mutants missed before" >&2
@@ -164,6 +164,8 @@ for file, out in pairs:
     missed = sorted(n for n, (kind,) in verdict.items() if kind == "missed")
     with open(os.path.join(out, "missed.txt"), "w") as f:
         f.writelines(n + "\n" for n in missed)
+    with open(os.path.join(out, "timeout.txt"), "w") as f:
+        f.writelines(n + "\n" for n in sorted(n for n, (k,) in verdict.items() if k == "timeout"))
     untested = len(listed - set(verdict))
     caught = counts["pass1"] + counts["pass2"]
     viable = caught + counts["missed"]
