@@ -520,6 +520,15 @@ effective_from = "2026-10-15"
         assert!(matches!(error, RateError::At { line: 1, .. }), "{error:?}");
         let error = card("\n\nnonsense = 3\n").unwrap_err();
         assert!(matches!(error, RateError::At { line: 3, .. }), "{error:?}");
+        // A TOML syntax error names its own line: the unclosed string on line 4.
+        let error = card("currency = \"USD\"\n\n[[rate]]\nsku = \"A\n").unwrap_err();
+        match &error {
+            RateError::At { line, message } => {
+                assert_eq!(*line, 4, "{message}");
+                assert!(message.starts_with("is not valid TOML"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     /// Windows: a reversed one is refused with both days; a one-day window covers exactly its
