@@ -520,6 +520,22 @@ effective_from = "2026-10-15"
         assert!(matches!(error, RateError::At { line: 1, .. }), "{error:?}");
         let error = card("\n\nnonsense = 3\n").unwrap_err();
         assert!(matches!(error, RateError::At { line: 3, .. }), "{error:?}");
+        // Where a card came from, as reports name it.
+        assert_eq!(RateOrigin::BuiltIn.to_string(), "built-in");
+        let file = RateOrigin::File {
+            path: "rates/q4.toml".to_string(),
+            sha256: "00".to_string(),
+        };
+        assert_eq!(file.to_string(), "rates/q4.toml");
+        // A TOML syntax error names its own line: the unclosed string on line 4.
+        let error = card("currency = \"USD\"\n\n[[rate]]\nsku = \"A\n").unwrap_err();
+        match &error {
+            RateError::At { line, message } => {
+                assert_eq!(*line, 4, "{message}");
+                assert!(message.starts_with("is not valid TOML"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     /// Windows: a reversed one is refused with both days; a one-day window covers exactly its

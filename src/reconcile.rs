@@ -221,5 +221,9 @@ mod tests {
         assert_eq!(rows[2].difference, Decimal::from_str("-1.00").unwrap());
         assert_eq!(rows[2].quantity_difference, Decimal::from(-1000));
         assert_eq!(rows[3].quantity_difference, Decimal::from(1000));
+        // Everything but `ok` needs a look (the table's last line and --fail-on-flag count it).
+        let flagged: Vec<bool> = rows.iter().map(|r| r.flag.is_flagged()).collect();
+        assert_eq!(flagged, [false, true, true, true]);
+        assert!(Flag::QuantityDiffers.is_flagged());
     }
 }

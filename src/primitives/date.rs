@@ -407,6 +407,80 @@ mod tests {
         }
     }
 
+    /// Instants with `--date-format` (charge periods of files a spreadsheet rewrote), and the
+    /// `+hh` offset on a timestamp without seconds. Expected instants written out by hand.
+    #[test]
+    fn instants_with_a_date_format_and_short_offsets() {
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        let us = DateFormat::new("%m/%d/%Y").unwrap();
+        assert_eq!(us.as_str(), "%m/%d/%Y");
+        assert_eq!(
+            us.parse_instant(" 10/31/2026 ").unwrap(),
+            at("2026-10-31 00:00")
+        );
+        assert_eq!(
+            parse_instant_as("10/31/2026", Some(&us)).unwrap(),
+            at("2026-10-31 00:00")
+        );
+        assert_eq!(
+            parse_day_as("10/31/2026", Some(&us)).unwrap(),
+            NaiveDate::from_str("2026-10-31").unwrap()
+        );
+        assert_eq!(
+            parse_instant_as("2026-10-31T23:30:00Z", None).unwrap(),
+            at("2026-10-31 23:30")
+        );
+        assert_eq!(
+            us.parse_instant("2026-10-31").unwrap_err(),
+            "does not match --date-format \"%m/%d/%Y\""
+        );
+        assert_eq!(
+            us.parse_instant("02/30/2026").unwrap_err(),
+            "is not a valid date in --date-format \"%m/%d/%Y\""
+        );
+        let time = DateFormat::new("%m/%d/%Y %H:%M").unwrap();
+        assert_eq!(
+            time.parse_instant("10/31/2026 23:30").unwrap(),
+            at("2026-10-31 23:30")
+        );
+        // With an offset the instant is converted to UTC: 23:30 at -05:00 is 04:30 next day.
+        let zoned = DateFormat::new("%m/%d/%Y %H:%M %z").unwrap();
+        assert_eq!(
+            zoned.parse_instant("10/31/2026 23:30 -0500").unwrap(),
+            at("2026-11-01 04:30")
+        );
+        // `+hh` / `-hh` after minutes only: 17:00 at -07 is midnight UTC the next day.
+        assert_eq!(
+            parse_day("2026-09-30T17:00-07").unwrap(),
+            NaiveDate::from_str("2026-10-01").unwrap()
+        );
+        assert_eq!(
+            parse_instant("2026-09-30T17:00-07").unwrap(),
+            at("2026-10-01 00:00")
+        );
+        // Zone-less instants are UTC, with a `T` or a space, with or without seconds.
+        for (text, want) in [
+            ("2026-10-01 02:00:00", "2026-10-01 02:00"),
+            ("2026-10-01T02:00:00.000", "2026-10-01 02:00"),
+            ("2026-10-01T02:00", "2026-10-01 02:00"),
+            ("2026-10-01 23:59", "2026-10-01 23:59"),
+            ("2026-10-01T02:00:00z", "2026-10-01 02:00"),
+        ] {
+            assert_eq!(parse_instant(text).unwrap(), at(want), "{text}");
+        }
+        // A one-digit hour is no shape the fast path reads; chrono's zone-less formats do.
+        assert_eq!(
+            parse_day("2026-10-03 9:00:00").unwrap(),
+            NaiveDate::from_str("2026-10-03").unwrap()
+        );
+        // A 16-byte stamp of an impossible day is "no such day" on the general path too.
+        assert!(
+            parse_day("2026-02-30 1:00Z")
+                .unwrap_err()
+                .contains("no such day")
+        );
+    }
+
     #[test]
     fn days_with_a_date_format() {
         let d = |s: &str| NaiveDate::from_str(s).unwrap();

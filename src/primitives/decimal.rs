@@ -439,6 +439,71 @@ mod tests {
         );
     }
 
+    /// Edges the mutation tests found unpinned (scripts/mutants.sh): each value is written out
+    /// by hand, not computed by the parser under test.
+    #[test]
+    fn edges_of_the_fast_path_and_of_trailing_zeros() {
+        // ':' is the byte after '9': not a digit, on the fast path or after it.
+        assert_eq!(plain_decimal(b"1:"), None);
+        assert_eq!(plain_decimal(b"9:"), None);
+        assert_eq!(parse_decimal("1:").unwrap_err(), "is not a decimal number");
+        // 27 significant places then zeros to 40 places: kept at 28 places, the most tally
+        // can hold of the scale as written.
+        let text = format!("1.{}{}", "1".repeat(27), "0".repeat(13));
+        let value = parse_decimal(&text).unwrap();
+        assert_eq!(
+            (value, value.scale()),
+            (dec("1.1111111111111111111111111110"), 28)
+        );
+        // 38 significant places are never cut to 28: an error, not a rounding.
+        let text = format!("0.{}00", "1".repeat(38));
+        assert!(
+            parse_decimal(&text)
+                .unwrap_err()
+                .starts_with("has more than 28 decimal places"),
+            "{text}"
+        );
+        // Too many digits in all (20 + 20), none of them past 28 places: too large.
+        assert!(
+            parse_decimal("12345678901234567890.12345678901234567890")
+                .unwrap_err()
+                .starts_with("is too large")
+        );
+        // Exactly 28 places, but 29 digits above the largest mantissa: too large, not "more
+        // than 28 decimal places".
+        assert!(
+            parse_decimal("9.9999999999999999999999999999")
+                .unwrap_err()
+                .starts_with("is too large")
+        );
+    }
+
+    #[test]
+    fn focus_exponent_edges_keep_value_and_scale() {
+        // 38 digits: read whole, then reduced to 28 places (1 at scale 28).
+        let text = format!("1{}e-37", "0".repeat(37));
+        let value = parse_focus_decimal(&text).unwrap();
+        assert_eq!(
+            (value, value.scale()),
+            (dec("1.0000000000000000000000000000"), 28)
+        );
+        // At 28 places a trailing zero is kept: 10e-28 has scale 28.
+        let value = parse_focus_decimal("10e-28").unwrap();
+        assert_eq!(
+            (value, value.scale()),
+            (dec("0.0000000000000000000000000010"), 28)
+        );
+        // 40 significant digits: too large, whatever the exponent.
+        assert!(
+            parse_focus_decimal("1234567890123456789012345678901234567891e0")
+                .unwrap_err()
+                .starts_with("is too large")
+        );
+        // A six-digit exponent is read: 10^-100000 × 10^100000 = 1.
+        let text = format!("0.{}1e100000", "0".repeat(99_999));
+        assert_eq!(parse_focus_decimal(&text).unwrap(), dec("1"));
+    }
+
     #[test]
     fn focus_numbers_with_exponents_are_exact() {
         let cases = [
