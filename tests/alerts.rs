@@ -1598,10 +1598,10 @@ fn alerts_skip_bad_rows_says_how_many_were_skipped() {
 fn alerts_state_behind_a_symbolic_link_is_written_where_it_points() {
     // Before: the state was renamed over the link, which became a plain file.
     let work = three_months();
-    std::fs::create_dir_all(work.path().join("shared")).unwrap();
+    std::fs::create_dir_all(work.path().join("volume")).unwrap();
     std::fs::create_dir_all(work.path().join("state")).unwrap();
     std::os::unix::fs::symlink(
-        "../shared/search.json",
+        "../volume/search.json",
         work.path().join("state/search.json"),
     )
     .unwrap();
@@ -1613,7 +1613,7 @@ fn alerts_state_behind_a_symbolic_link_is_written_where_it_points() {
             .file_type()
             .is_symlink()
     );
-    let state = json(&work.read("shared/search.json"));
+    let state = json(&work.read("volume/search.json"));
     assert_eq!(
         state["periods"]["2026-10"],
         serde_json::json!([{"alert": "threshold 500", "on": "2026-10-19"}])
