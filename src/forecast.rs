@@ -303,6 +303,27 @@ mod tests {
     }
 
     #[test]
+    fn forecast_counts_a_provisional_day_equal_to_the_run_rate_at_the_run_rate() {
+        // 10.00 a day on the 1st..17th (final as of the 21st, rate 10.00); the provisional
+        // 18th holds exactly 10.00: not above the rate, so no day is "at its actual" (the
+        // text would say "actual on 1 provisional day above the run-rate"); the projection is
+        // 170.00 + 10.00 × 14 = 310.00 either way.
+        let mut daily: BTreeMap<Day, Decimal> = day("2026-10-01")
+            .iter_days()
+            .take(17)
+            .map(|d| (d, money("10.00")))
+            .collect();
+        daily.insert(day("2026-10-18"), money("10.00"));
+        let forecast = project(october(), &daily, delay("2026-10-21"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(forecast.at_actual, BTreeMap::new());
+        assert_eq!(forecast.actual_spend, Decimal::ZERO);
+        assert_eq!(forecast.rate_remaining(), 14);
+        assert_eq!(forecast.projected, money("310.00"));
+    }
+
+    #[test]
     fn forecast_counts_a_provisional_day_at_its_actual_when_above_the_run_rate() {
         // 10.00 a day on the 1st..17th (final as of the 21st: 170.00, rate 10.00); the
         // provisional 18th holds 50.00 (above the rate: counts 50.00), the 19th 4.00 (below:
