@@ -379,6 +379,17 @@ mod tests {
     }
 
     #[test]
+    fn state_names_of_alerts_drop_trailing_zeros_and_keep_kinds_apart() {
+        // The names the state file records: a threshold and its forecast are two alerts, and
+        // 2500 and 2500.00 are one threshold.
+        let amount = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+        assert_eq!(threshold_key(amount("2500.00")), "threshold 2500");
+        assert_eq!(forecast_key(amount("2500.00")), "forecast 2500");
+        assert_eq!(forecast_key(amount("0.50")), "forecast 0.5");
+        assert_ne!(forecast_key(amount("1")), forecast_key(amount("2")));
+    }
+
+    #[test]
     fn alerts_state_round_trips_and_resets_with_the_period() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("org.json");
