@@ -231,46 +231,8 @@ pub fn query(config: &ReportConfig, target: &Target) -> Result<String, UsageErro
         sql.push('\n');
     };
     // The header comment: what the query computes, as the report would state it.
-    let first_provisional = config.delay.first_provisional_day();
-    line(
-        &mut sql,
-        &format!(
-            "-- tally sql ({}): the summary of `tally report --format csv` over a FOCUS table",
-            match d {
-                Dialect::Duckdb => "DuckDB",
-                Dialect::Spark => "Spark SQL",
-                Dialect::Trino => "Trino / Athena",
-            }
-        ),
-    );
-    line(
-        &mut sql,
-        &format!(
-            "-- range {} to {}, --by {}, --period {}, --cost {}{}",
-            plan.range.from,
-            plan.range.to,
-            plan.keys
-                .iter()
-                .map(KeyKind::name)
-                .collect::<Vec<_>>()
-                .join(","),
-            format!("{:?}", config.period).to_lowercase(),
-            format!("{:?}", plan.cost).to_lowercase(),
-            if plan.filters.is_empty() {
-                String::new()
-            } else {
-                format!(", filters {}", plan.filters.texts().join(" "))
-            }
-        ),
-    );
-    line(
-        &mut sql,
-        &format!(
-            "-- as of {}, delay {} days: days from {first_provisional} on are provisional",
-            config.delay.as_of.format("%Y-%m-%dT%H:%M:%SZ"),
-            config.delay.delay_days
-        ),
-    );
+    let cost = format!(", --cost {}", format!("{:?}", plan.cost).to_lowercase());
+    header(&mut sql, config, d, "a FOCUS table", &cost, "");
     line(
         &mut sql,
         &format!(
@@ -626,45 +588,13 @@ pub fn dataset_query(config: &ReportConfig, target: &DatasetTarget) -> Result<St
         sql.push_str(text);
         sql.push('\n');
     };
-    line(
+    header(
         &mut sql,
-        &format!(
-            "-- tally sql ({}): the summary of `tally report --format csv` over the dataset of \
-             `tally export`",
-            match d {
-                Dialect::Duckdb => "DuckDB",
-                Dialect::Spark => "Spark SQL",
-                Dialect::Trino => "Trino / Athena",
-            }
-        ),
-    );
-    line(
-        &mut sql,
-        &format!(
-            "-- range {} to {}, --by {}, --period {}{}",
-            plan.range.from,
-            plan.range.to,
-            plan.keys
-                .iter()
-                .map(KeyKind::name)
-                .collect::<Vec<_>>()
-                .join(","),
-            format!("{:?}", config.period).to_lowercase(),
-            if plan.filters.is_empty() {
-                String::new()
-            } else {
-                format!(", filters {}", plan.filters.texts().join(" "))
-            }
-        ),
-    );
-    line(
-        &mut sql,
-        &format!(
-            "-- as of {}, delay {} days: days from {} on are provisional; sums as {money}",
-            config.delay.as_of.format("%Y-%m-%dT%H:%M:%SZ"),
-            config.delay.delay_days,
-            config.delay.first_provisional_day()
-        ),
+        config,
+        d,
+        "the dataset of `tally export`",
+        "",
+        &format!("; sums as {money}"),
     );
     let mut conditions = vec![format!(
         "{} BETWEEN {} AND {}",
@@ -729,6 +659,43 @@ pub fn dataset_query(config: &ReportConfig, target: &DatasetTarget) -> Result<St
     line(&mut sql, "),");
     summary_tail(&mut sql, config, d, &money);
     Ok(sql)
+}
+
+/// The query's first comment lines, as the report would state them: the dialect and what the
+/// query reads (`over`), the range, keys, period (and `options`, such as the cost column) and
+/// filters, and the as-of time with the first provisional day (then `tail`).
+fn header(
+    sql: &mut String,
+    config: &ReportConfig,
+    d: Dialect,
+    over: &str,
+    options: &str,
+    tail: &str,
+) {
+    let plan = &config.plan;
+    let dialect = match d {
+        Dialect::Duckdb => "DuckDB",
+        Dialect::Spark => "Spark SQL",
+        Dialect::Trino => "Trino / Athena",
+    };
+    let filters = if plan.filters.is_empty() {
+        String::new()
+    } else {
+        format!(", filters {}", plan.filters.texts().join(" "))
+    };
+    let keys: Vec<String> = plan.keys.iter().map(KeyKind::name).collect();
+    sql.push_str(&format!(
+        "-- tally sql ({dialect}): the summary of `tally report --format csv` over {over}\n\
+         -- range {} to {}, --by {}, --period {}{options}{filters}\n\
+         -- as of {}, delay {} days: days from {} on are provisional{tail}\n",
+        plan.range.from,
+        plan.range.to,
+        keys.join(","),
+        format!("{:?}", config.period).to_lowercase(),
+        config.delay.as_of.format("%Y-%m-%dT%H:%M:%SZ"),
+        config.delay.delay_days,
+        config.delay.first_provisional_day(),
+    ));
 }
 
 /// Stages 5 and 6, shared by both sources: from `counted` (day, `k_N` keys, unit, currency,
