@@ -456,6 +456,139 @@ mod tests {
     }
 
     #[test]
+    fn grouping_keys_read_their_aliases_and_name_their_columns() {
+        let cases = [
+            ("SKU", KeyKind::Sku, "sku"),
+            ("Product", KeyKind::Sku, "sku"),
+            ("line item", KeyKind::Sku, "sku"),
+            ("project", KeyKind::Project, "project"),
+            ("Project Name", KeyKind::Project, "project"),
+            ("service", KeyKind::Service, "service"),
+            ("region", KeyKind::Region, "region"),
+            ("cloud_region", KeyKind::Region, "region"),
+            ("resource", KeyKind::Resource, "resource"),
+            ("index", KeyKind::Resource, "resource"),
+            ("Index Name", KeyKind::Resource, "resource"),
+            ("assistant", KeyKind::Assistant, "assistant"),
+            ("model", KeyKind::Model, "model"),
+            ("endpoint", KeyKind::Endpoint, "endpoint"),
+            ("currency", KeyKind::Currency, "currency"),
+            ("source", KeyKind::Source, "source"),
+            (" tag:team ", KeyKind::Tag("team".into()), "tag:team"),
+            (
+                "tag:Team Name",
+                KeyKind::Tag("Team Name".into()),
+                "tag:Team Name",
+            ),
+            (
+                "Billing Account",
+                KeyKind::Column("Billing Account".into()),
+                "Billing Account",
+            ),
+        ];
+        for (arg, kind, name) in cases {
+            assert_eq!(KeyKind::from_arg(arg), Ok(kind.clone()), "{arg}");
+            assert_eq!(kind.name(), name, "{arg}");
+        }
+        assert_eq!(
+            KeyKind::from_arg("  "),
+            Err("an empty grouping key".to_string())
+        );
+        assert_eq!(
+            KeyKind::from_arg("tag:"),
+            Err("\"tag:\" needs a tag key, e.g. tag:team".to_string())
+        );
+        for column in [
+            "cost",
+            "Status",
+            "unit",
+            "quantity",
+            "date",
+            "period_start",
+            "Period End",
+            "provisional_cost",
+        ] {
+            assert_eq!(
+                KeyKind::from_arg(column),
+                Err(format!(
+                    "\"{column}\" is an output column of the report, not a grouping key"
+                )),
+            );
+        }
+    }
+
+    #[test]
+    fn statuses_and_sources_have_their_output_names() {
+        assert_eq!(Status::Final.as_str(), "final");
+        assert_eq!(Status::Provisional.as_str(), "provisional");
+        assert!(Status::Final < Status::Provisional);
+        assert_eq!(Source::Billed.as_str(), "billed");
+        assert_eq!(Source::Estimated.as_str(), "estimated");
+        assert!(Source::Billed < Source::Estimated);
+    }
+
+    #[test]
+    fn ranges_hold_both_ends_and_months_end_on_their_last_day() {
+        let range = DateRange {
+            from: day("2026-10-03"),
+            to: day("2026-10-17"),
+        };
+        assert!(range.contains(day("2026-10-03")));
+        assert!(range.contains(day("2026-10-17")));
+        assert!(range.contains(day("2026-10-10")));
+        assert!(!range.contains(day("2026-10-02")));
+        assert!(!range.contains(day("2026-10-18")));
+        for (inside, first, last) in [
+            ("2026-02-14", "2026-02-01", "2026-02-28"),
+            ("2028-02-29", "2028-02-01", "2028-02-29"),
+            ("2026-12-31", "2026-12-01", "2026-12-31"),
+            ("2026-04-01", "2026-04-01", "2026-04-30"),
+        ] {
+            let month = DateRange::month_of(day(inside));
+            assert_eq!((month.from, month.to), (day(first), day(last)), "{inside}");
+            assert_eq!(last_day_of_month(day(inside)), day(last), "{inside}");
+        }
+        // The last month chrono knows has no next month to step back from.
+        assert_eq!(last_day_of_month(NaiveDate::MAX), NaiveDate::MAX);
+    }
+
+    #[test]
+    fn day_and_total_buckets_and_the_calendar_edges_of_the_delay() {
+        let range = DateRange {
+            from: day("2026-10-03"),
+            to: day("2026-10-17"),
+        };
+        let one = Period::Day.bucket(day("2026-10-09"), range);
+        assert_eq!((one.from, one.to), (day("2026-10-09"), day("2026-10-09")));
+        assert_eq!(Period::Total.bucket(day("2026-10-09"), range), range);
+        // A week reaching past the range's end is clipped there.
+        let last = Period::Week.bucket(day("2026-10-16"), range);
+        assert_eq!((last.from, last.to), (day("2026-10-12"), day("2026-10-17")));
+        let early = Delay {
+            as_of: NaiveDate::MIN.and_hms_opt(0, 0, 0).unwrap().and_utc(),
+            delay_days: 3,
+        };
+        assert_eq!(early.first_provisional_day(), NaiveDate::MIN);
+        assert_eq!(early.status(NaiveDate::MIN), Status::Provisional);
+        let late = Delay {
+            as_of: at("2026-11-28T10:30:00Z"),
+            delay_days: 3,
+        };
+        assert_eq!(late.final_at(NaiveDate::MAX), NaiveDate::MAX);
+        assert_eq!(late.final_at(day("2026-12-31")), day("2027-01-04"));
+    }
+
+    #[test]
+    fn the_overflow_error_says_why_and_what_to_do() {
+        let text = Overflow.to_string();
+        assert!(
+            text.starts_with("a sum exceeds the 28 significant digits"),
+            "{text}"
+        );
+        assert!(text.ends_with("or report a shorter range"), "{text}");
+    }
+
+    #[test]
     fn iso_weeks_start_monday_and_clip_to_range() {
         let range = DateRange {
             from: day("2026-10-01"),
