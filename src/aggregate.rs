@@ -580,3 +580,737 @@ pub fn summarize(
         provisional_days,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! Inputs are real CSV files read by the real scanner (in a temporary folder), so that the
+    //! keys `resolve` and `decode_groups` see are the ones the per-row path writes.
+    use super::*;
+    use crate::config::{CostColumn, DateBasis, Filters, ScanPlan};
+    use crate::ingest::{InputFile, NoProgress, scan_input, tokens::SeenIds};
+    use crate::rates::RateCard;
+    use std::str::FromStr;
+
+    const HEADER: &str = "Date,Project Name,Service,SKU,Region,Index,Quantity,Unit,Cost,Currency\n";
+
+    fn day(s: &str) -> Day {
+        Day::from_str(s).unwrap()
+    }
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn october() -> DateRange {
+        DateRange {
+            from: day("2026-10-01"),
+            to: day("2026-10-31"),
+        }
+    }
+
+    fn plan(keys: Vec<KeyKind>) -> ScanPlan {
+        ScanPlan {
+            range: october(),
+            keys,
+            filters: Filters::default(),
+            skip_bad_rows: false,
+            spill_rejects: false,
+            cost: CostColumn::Billed,
+            track_overlap: true,
+            block_size: 1 << 20,
+            hash_inputs: true,
+            bucket: None,
+            provisional_from: None,
+            rates: std::sync::Arc::new(RateCard::built_in()),
+            tz: chrono_tz::Tz::UTC,
+            spread_charges: false,
+            date_basis: DateBasis::Charge,
+            date_format: None,
+            delimiter: b',',
+            exclude: Default::default(),
+            export: false,
+        }
+    }
+
+    /// A console CSV: one row per (day, project, cost), service `database`, SKU `Read Units`,
+    /// region `aws us-east-1`, index `products`, 1 RU, USD.
+    fn csv(rows: &[(&str, &str, &str)]) -> String {
+        let mut text = HEADER.to_string();
+        for (day, project, cost) in rows {
+            text.push_str(&format!(
+                "{day},{project},database,Read Units,aws us-east-1,products,1,RU,{cost},USD\n"
+            ));
+        }
+        text
+    }
+
+    fn scan_all(inputs: &[(&str, String)], plan: &ScanPlan) -> Vec<InputScan> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut seen = SeenIds::new();
+        inputs
+            .iter()
+            .map(|(name, text)| {
+                let path = dir.path().join(name);
+                std::fs::write(&path, text).unwrap();
+                let file = InputFile {
+                    path,
+                    name: name.to_string(),
+                };
+                scan_input(&file, plan, &mut seen, &NoProgress).unwrap()
+            })
+            .collect()
+    }
+
+    fn delay(as_of: &str) -> Delay {
+        Delay {
+            as_of: chrono::DateTime::parse_from_rfc3339(as_of)
+                .unwrap()
+                .with_timezone(&chrono::Utc),
+            delay_days: 3,
+        }
+    }
+
+    /// resolve → decode → summarize by project over October, as of 2026-11-10 (all final).
+    fn total_by_project(resolved: Resolved) -> (Decimal, Vec<(String, Decimal)>) {
+        let groups = decode_groups(resolved.groups, 1).unwrap();
+        let summary = summarize(
+            &groups,
+            &[KeyKind::Project],
+            Period::Total,
+            october(),
+            delay("2026-11-10T00:00:00Z"),
+            false,
+            resolved.last_day,
+        )
+        .unwrap();
+        let rows = summary
+            .rows
+            .iter()
+            .map(|row| (row.keys[0].clone(), row.cost))
+            .collect();
+        (summary.total, rows)
+    }
+
+    #[test]
+    fn inputs_with_the_same_content_are_read_once() {
+        let text = csv(&[("2026-10-02", "p1", "1.25"), ("2026-10-03", "p1", "2.50")]);
+        let inputs = [
+            ("a.csv", text.clone()),
+            ("b.csv", text.clone()),
+            ("c.csv", text.clone()),
+        ];
+        let mut scans = scan_all(&inputs, &plan(vec![KeyKind::Project]));
+        let resolved = resolve(&mut scans, OnOverlap::Error).unwrap();
+        assert_eq!(resolved.duplicate_of, vec![None, Some(0), Some(0)]);
+        assert_eq!(
+            resolved.warnings,
+            vec![
+                "b.csv has the same content as a.csv; it is read once".to_string(),
+                "c.csv has the same content as a.csv; it is read once".to_string(),
+            ]
+        );
+        let used = RowCounts {
+            read: 2,
+            used: 2,
+            ..RowCounts::default()
+        };
+        let superseded = RowCounts {
+            read: 2,
+            superseded: 2,
+            ..RowCounts::default()
+        };
+        assert_eq!(resolved.counts, vec![used, superseded, superseded]);
+        assert_eq!(resolved.last_day, Some(day("2026-10-03")));
+        assert_eq!(total_by_project(resolved).0, d("3.75"));
+
+        // Without hashes nothing is known to be the same: summed, both counted.
+        let mut unhashed = plan(vec![KeyKind::Project]);
+        unhashed.hash_inputs = false;
+        let mut scans = scan_all(&inputs[..2], &unhashed);
+        let resolved = resolve(&mut scans, OnOverlap::Sum).unwrap();
+        assert_eq!(resolved.duplicate_of, vec![None, None]);
+        assert!(resolved.warnings.is_empty(), "{:?}", resolved.warnings);
+        assert_eq!(resolved.counts, vec![used, used]);
+        assert_eq!(total_by_project(resolved).0, d("7.50"));
+    }
+
+    #[test]
+    fn an_overlap_names_both_inputs_the_first_shared_day_and_its_key() {
+        let a = csv(&[
+            ("2026-10-02", "p1", "1"),
+            ("2026-10-04", "p1", "1"),
+            ("2026-10-03", "p1", "1"),
+        ]);
+        let b = csv(&[("2026-10-04", "p1", "2"), ("2026-10-03", "p1", "2")]);
+        let c = csv(&[("2026-10-03", "p1", "3")]);
+        let inputs = [("a.csv", a), ("b.csv", b), ("c.csv", c)];
+        let mut scans = scan_all(&inputs, &plan(vec![KeyKind::Project]));
+        let error = resolve(&mut scans, OnOverlap::Error)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "a.csv and b.csv overlap: both hold rows for 2026-10-03, project \"p1\", service \
+             \"database\", sku \"Read Units\", region \"aws us-east-1\", resource \"products\"; \
+             use --on-overlap latest to take the later input's rows for each day both cover, or \
+             --on-overlap sum to keep both"
+        );
+        // Empty values are left out of the key.
+        let a = format!("{HEADER}2026-10-05,,database,Read Units,,products,1,RU,1,USD\n");
+        let b = format!("{HEADER}2026-10-05,,database,Read Units,,products,1,RU,2,USD\n");
+        let mut scans = scan_all(&[("a.csv", a), ("b.csv", b)], &plan(vec![]));
+        let error = resolve(&mut scans, OnOverlap::Error)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with(
+                "a.csv and b.csv overlap: both hold rows for 2026-10-05, service \"database\", \
+                 sku \"Read Units\", resource \"products\"; use"
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn inputs_without_a_shared_day_and_key_do_not_overlap() {
+        // Same key on other days; same day with another project.
+        let a = csv(&[("2026-10-02", "p1", "1"), ("2026-10-03", "p1", "2")]);
+        let b = csv(&[("2026-10-04", "p1", "4"), ("2026-10-03", "p2", "8")]);
+        let mut scans = scan_all(&[("a.csv", a), ("b.csv", b)], &plan(vec![KeyKind::Project]));
+        let resolved = resolve(&mut scans, OnOverlap::Error).unwrap();
+        assert!(resolved.warnings.is_empty(), "{:?}", resolved.warnings);
+        let (total, rows) = total_by_project(resolved);
+        assert_eq!(total, d("15"));
+        assert_eq!(
+            rows,
+            vec![("p1".to_string(), d("7")), ("p2".to_string(), d("8"))]
+        );
+    }
+
+    fn restated() -> [(&'static str, String); 2] {
+        let a = csv(&[
+            ("2026-10-02", "p1", "1.00"),
+            ("2026-10-03", "p1", "2.00"),
+            ("2026-10-03", "p2", "4.00"),
+            ("2026-10-04", "p1", "8.00"),
+        ]);
+        let b = csv(&[
+            ("2026-10-03", "p1", "16.00"),
+            ("2026-10-04", "p1", "32.00"),
+            ("2026-10-05", "p1", "64.00"),
+        ]);
+        [("a.csv", a), ("b.csv", b)]
+    }
+
+    #[test]
+    fn latest_replaces_whole_days_and_says_which_projects_it_dropped() {
+        let mut scans = scan_all(&restated(), &plan(vec![KeyKind::Project]));
+        let resolved = resolve(&mut scans, OnOverlap::Latest).unwrap();
+        assert_eq!(
+            resolved.warnings,
+            vec![
+                "b.csv replaces a.csv for 2 day(s), 2026-10-03 to 2026-10-04 (--on-overlap \
+                 latest)"
+                    .to_string(),
+                "b.csv has no rows for 1 project(s) that a.csv had on 1 of the days it \
+                 replaces; their rows there are dropped: p2 on 2026-10-03 (--on-overlap latest \
+                 replaces whole days)"
+                    .to_string(),
+            ]
+        );
+        assert_eq!(
+            resolved.counts,
+            vec![
+                RowCounts {
+                    read: 4,
+                    used: 1,
+                    superseded: 3,
+                    ..RowCounts::default()
+                },
+                RowCounts {
+                    read: 3,
+                    used: 3,
+                    ..RowCounts::default()
+                },
+            ]
+        );
+        assert_eq!(resolved.last_day, Some(day("2026-10-05")));
+        // a.csv keeps only 2026-10-02: 1 + 16 + 32 + 64.
+        let (total, rows) = total_by_project(resolved);
+        assert_eq!(total, d("113.00"));
+        assert_eq!(rows, vec![("p1".to_string(), d("113.00"))]);
+    }
+
+    #[test]
+    fn sum_keeps_every_row_of_overlapping_inputs() {
+        let mut scans = scan_all(&restated(), &plan(vec![KeyKind::Project]));
+        let resolved = resolve(&mut scans, OnOverlap::Sum).unwrap();
+        assert!(resolved.warnings.is_empty(), "{:?}", resolved.warnings);
+        let (total, rows) = total_by_project(resolved);
+        assert_eq!(total, d("127.00"));
+        assert_eq!(
+            rows,
+            vec![
+                ("p1".to_string(), d("123.00")),
+                ("p2".to_string(), d("4.00"))
+            ]
+        );
+    }
+
+    #[test]
+    fn latest_lists_ten_dropped_projects_and_counts_the_rest() {
+        // Twelve projects on 2026-10-03 in a.csv (one of them without a name); b.csv holds
+        // only p00 that day.
+        let names: Vec<String> = (0..12).map(|n| format!("p{n:02}")).collect();
+        let mut a = HEADER.to_string();
+        a.push_str("2026-10-03,,database,Read Units,aws us-east-1,products,1,RU,1,USD\n");
+        for name in &names[1..] {
+            a.push_str(&format!(
+                "2026-10-03,{name},database,Read Units,aws us-east-1,products,1,RU,1,USD\n"
+            ));
+        }
+        let b = csv(&[("2026-10-03", "p01", "5")]);
+        let mut scans = scan_all(&[("a.csv", a), ("b.csv", b)], &plan(vec![KeyKind::Project]));
+        let resolved = resolve(&mut scans, OnOverlap::Latest).unwrap();
+        let listed: Vec<String> = std::iter::once("(no project) on 2026-10-03".to_string())
+            .chain((2..11).map(|n| format!("p{n:02} on 2026-10-03")))
+            .collect();
+        assert_eq!(
+            resolved.warnings[1],
+            format!(
+                "b.csv has no rows for 11 project(s) that a.csv had on 1 of the days it replaces; \
+                 their rows there are dropped: {}, and 1 more (--on-overlap latest replaces \
+                 whole days)",
+                listed.join(", ")
+            )
+        );
+        assert_eq!(total_by_project(resolved).0, d("5"));
+    }
+
+    #[test]
+    fn rows_read_are_used_filtered_or_rejected_and_the_last_day_has_a_used_row() {
+        let mut text = csv(&[
+            ("2026-10-02", "p1", "1.50"),
+            ("2026-10-05", "p2", "2.00"),
+            ("2026-11-01", "p1", "4.00"),
+        ]);
+        text.push_str("not-a-day,p1,database,Read Units,aws us-east-1,products,1,RU,8,USD\n");
+        let mut plan = plan(vec![KeyKind::Project]);
+        plan.filters.projects = vec!["p1".to_string()];
+        plan.skip_bad_rows = true;
+        let mut scans = scan_all(&[("a.csv", text)], &plan);
+        let resolved = resolve(&mut scans, OnOverlap::Error).unwrap();
+        assert_eq!(
+            resolved.counts,
+            vec![RowCounts {
+                read: 4,
+                used: 1,
+                filtered: 2,
+                superseded: 0,
+                rejected: 1,
+            }]
+        );
+        // 2026-10-05 holds only a filtered row; 2026-11-01 is out of range.
+        assert_eq!(resolved.last_day, Some(day("2026-10-02")));
+        assert_eq!(total_by_project(resolved).0, d("1.50"));
+    }
+
+    #[test]
+    fn a_merged_sum_too_wide_to_keep_exactly_names_the_input_that_overflowed_it() {
+        let a = csv(&[("2026-10-02", "p1", "79228162514264337593543950335")]);
+        let b = csv(&[("2026-10-02", "p1", "0.0000000000000000000000000001")]);
+        let mut scans = scan_all(&[("a.csv", a), ("b.csv", b)], &plan(vec![KeyKind::Project]));
+        let error = resolve(&mut scans, OnOverlap::Sum).unwrap_err().to_string();
+        assert!(
+            error.starts_with("b.csv: a sum exceeds the 28 significant digits"),
+            "{error}"
+        );
+        // In one input: the sum is checked when the groups are decoded.
+        let big = "79228162514264337593543950335";
+        let text = csv(&[("2026-10-02", "p1", big), ("2026-10-03", "p1", "1")]);
+        let mut scans = scan_all(&[("a.csv", text)], &plan(vec![]));
+        let resolved = resolve(&mut scans, OnOverlap::Error).unwrap();
+        let groups = decode_groups(resolved.groups, 0).unwrap();
+        let error = summarize(
+            &groups,
+            &[],
+            Period::Total,
+            october(),
+            delay("2026-11-10T00:00:00Z"),
+            false,
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.starts_with("a sum exceeds the 28"), "{error}");
+        let text = csv(&[("2026-10-02", "p1", big), ("2026-10-02", "p1", big)]);
+        let mut scans = scan_all(&[("a.csv", text)], &plan(vec![]));
+        let resolved = resolve(&mut scans, OnOverlap::Error).unwrap();
+        let error = decode_groups(resolved.groups, 0).unwrap_err().to_string();
+        assert!(error.starts_with("a sum exceeds the 28"), "{error}");
+    }
+
+    #[test]
+    fn decoded_groups_hold_their_day_keys_currency_unit_and_source_in_order() {
+        let mut text = HEADER.to_string();
+        for row in [
+            "2026-10-03,p2,database,Write Units,r,i,3,WU,0.30,USD",
+            "2026-10-02,p2,database,Read Units,r,i,2,RU,0.20,USD",
+            "2026-10-02,p1,database,Read Units,r,i,5,RU,0.50,USD",
+            "2026-10-02,p1,database,Read Units,r,i,1,RU,0.10,USD",
+        ] {
+            text.push_str(row);
+            text.push('\n');
+        }
+        let keys = vec![KeyKind::Project, KeyKind::Sku];
+        let mut scans = scan_all(&[("a.csv", text)], &plan(keys));
+        let resolved = resolve(&mut scans, OnOverlap::Error).unwrap();
+        let groups = decode_groups(resolved.groups, 2).unwrap();
+        let group =
+            |day: &str, project: &str, sku: &str, unit: &str, q: &str, cost: &str| DayGroup {
+                day: self::day(day),
+                keys: vec![project.to_string(), sku.to_string()],
+                currency: "USD".to_string(),
+                unit: unit.to_string(),
+                source: "billed".to_string(),
+                sums: Totals {
+                    quantity: d(q),
+                    cost: d(cost),
+                    rows: if q == "6" { 2 } else { 1 },
+                },
+            };
+        assert_eq!(
+            groups,
+            vec![
+                group("2026-10-02", "p1", "Read Units", "RU", "6", "0.60"),
+                group("2026-10-02", "p2", "Read Units", "RU", "2", "0.20"),
+                group("2026-10-03", "p2", "Write Units", "WU", "3", "0.30"),
+            ]
+        );
+    }
+
+    fn group(day_: &str, key: &str, currency: &str, source: &str, cost: &str) -> DayGroup {
+        DayGroup {
+            day: day(day_),
+            keys: vec![key.to_string()],
+            currency: currency.to_string(),
+            unit: "RU".to_string(),
+            source: source.to_string(),
+            sums: Totals {
+                quantity: d("1"),
+                cost: d(cost),
+                rows: 1,
+            },
+        }
+    }
+
+    #[test]
+    fn several_currencies_need_currency_as_a_key_and_then_have_a_total_each() {
+        let groups = [
+            group("2026-10-02", "p1", "USD", "billed", "1.00"),
+            group("2026-10-02", "p1", "EUR", "billed", "2.00"),
+            group("2026-10-03", "p1", "GBP", "billed", "4.00"),
+        ];
+        let as_of = delay("2026-11-10T00:00:00Z");
+        let keys = [KeyKind::Project];
+        let error = summarize(&groups, &keys, Period::Total, october(), as_of, false, None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "the rows in range are in several currencies (EUR, GBP, USD); a report sums one \
+             currency: add --by currency, or filter to one"
+        );
+        let keys = [KeyKind::Project, KeyKind::Currency];
+        let summary =
+            summarize(&groups, &keys, Period::Total, october(), as_of, false, None).unwrap();
+        assert_eq!(summary.currency, None);
+        assert!(!summary.mixed_sources());
+        let totals = summary.totals();
+        let labels: Vec<(String, Decimal)> = totals
+            .iter()
+            .map(|t| (t.label(totals.len() > 1, summary.mixed_sources()), t.cost))
+            .collect();
+        assert_eq!(
+            labels,
+            vec![
+                ("total EUR".to_string(), d("2.00")),
+                ("total GBP".to_string(), d("4.00")),
+                ("total USD".to_string(), d("1.00")),
+            ]
+        );
+    }
+
+    #[test]
+    fn estimates_are_never_added_to_bills() {
+        let groups = [
+            group("2026-10-02", "p1", "USD", "billed", "1.00"),
+            group("2026-10-02", "p1", "USD", "estimated", "0.25"),
+            group("2026-10-03", "p2", "USD", "estimated", "0.50"),
+        ];
+        let as_of = delay("2026-11-10T00:00:00Z");
+        let summary = summarize(
+            &groups,
+            &[KeyKind::Project],
+            Period::Total,
+            october(),
+            as_of,
+            true,
+            None,
+        )
+        .unwrap();
+        assert_eq!(summary.key_names, vec!["source", "project"]);
+        let rows: Vec<(Vec<String>, Decimal)> = summary
+            .rows
+            .iter()
+            .map(|r| (r.keys.clone(), r.cost))
+            .collect();
+        let keys = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
+        assert_eq!(
+            rows,
+            vec![
+                (keys("billed", "p1"), d("1.00")),
+                (keys("estimated", "p1"), d("0.25")),
+                (keys("estimated", "p2"), d("0.50")),
+            ]
+        );
+        assert_eq!(summary.daily[0].keys, keys("billed", "p1"));
+        assert!(summary.mixed_sources());
+        assert_eq!(summary.currency.as_deref(), Some("USD"));
+        let totals = summary.totals();
+        let labels: Vec<(String, Decimal)> = totals
+            .iter()
+            .map(|t| (t.label(true, summary.mixed_sources()), t.cost))
+            .collect();
+        assert_eq!(
+            labels,
+            vec![
+                ("total billed USD".to_string(), d("1.00")),
+                ("total estimated USD".to_string(), d("0.75")),
+            ]
+        );
+        // `--by source` given: not added a second time.
+        let summary = summarize(
+            &groups,
+            &[KeyKind::Source, KeyKind::Project],
+            Period::Total,
+            october(),
+            as_of,
+            false,
+            None,
+        )
+        .unwrap();
+        assert_eq!(summary.key_names, vec!["source", "project"]);
+        assert_eq!(summary.rows[0].keys, vec!["p1".to_string()]);
+        // One source: no source key, one total labelled `total`.
+        let summary = summarize(
+            &groups[1..],
+            &[KeyKind::Project],
+            Period::Total,
+            october(),
+            as_of,
+            false,
+            None,
+        )
+        .unwrap();
+        assert_eq!(summary.key_names, vec!["project"]);
+        assert!(!summary.mixed_sources());
+        let totals = summary.totals();
+        assert_eq!(totals.len(), 1);
+        assert_eq!(totals[0].label(false, false), "total");
+        assert_eq!(
+            (
+                totals[0].source.as_str(),
+                totals[0].currency.as_str(),
+                totals[0].cost
+            ),
+            ("estimated", "USD", d("0.75"))
+        );
+    }
+
+    #[test]
+    fn provisional_days_are_split_out_of_costs_statuses_and_totals() {
+        // As of 2026-10-05 10:00 with the 3-day delay, 2026-10-02 is the first provisional day.
+        let as_of = delay("2026-10-05T10:00:00Z");
+        let groups = [
+            group("2026-10-01", "p1", "USD", "billed", "1.00"),
+            group("2026-10-02", "p1", "USD", "billed", "2.00"),
+            group("2026-10-03", "p1", "USD", "billed", "4.00"),
+        ];
+        let keys = [KeyKind::Project];
+        let total = summarize(&groups, &keys, Period::Total, october(), as_of, true, None).unwrap();
+        assert_eq!(total.rows.len(), 1);
+        let row = &total.rows[0];
+        assert_eq!(
+            (row.period, row.cost, row.provisional_cost, row.status),
+            (None, d("7.00"), d("6.00"), Status::Provisional)
+        );
+        assert_eq!((row.unit.clone(), row.quantity), (None, None));
+        let statuses: Vec<Status> = total.daily.iter().map(|r| r.status).collect();
+        assert_eq!(
+            statuses,
+            vec![Status::Final, Status::Provisional, Status::Provisional]
+        );
+        let totals = total.totals();
+        assert_eq!(
+            (totals[0].cost, totals[0].final_cost, totals[0].provisional),
+            (d("7.00"), d("1.00"), d("6.00"))
+        );
+        // The last day shown is the later of the last day with data and the as-of day.
+        let days = |s: &Summary| -> Vec<String> {
+            s.provisional_days.iter().map(|d| d.to_string()).collect()
+        };
+        assert_eq!(
+            days(&total),
+            ["2026-10-02", "2026-10-03", "2026-10-04", "2026-10-05"]
+        );
+        let later = summarize(
+            &groups,
+            &keys,
+            Period::Total,
+            october(),
+            as_of,
+            false,
+            Some(day("2026-10-07")),
+        )
+        .unwrap();
+        assert_eq!(later.provisional_days.len(), 6);
+        assert!(later.daily.is_empty());
+        let short = DateRange {
+            from: day("2026-10-03"),
+            to: day("2026-10-04"),
+        };
+        let clipped = summarize(&groups, &keys, Period::Total, short, as_of, false, None).unwrap();
+        assert_eq!(days(&clipped), ["2026-10-03", "2026-10-04"]);
+
+        let by_day = summarize(&groups, &keys, Period::Day, october(), as_of, false, None).unwrap();
+        let rows: Vec<(String, Decimal, Decimal, Status)> = by_day
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.period.unwrap().from.to_string(),
+                    r.cost,
+                    r.provisional_cost,
+                    r.status,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("2026-10-01".to_string(), d("1.00"), d("0"), Status::Final),
+                (
+                    "2026-10-02".to_string(),
+                    d("2.00"),
+                    d("2.00"),
+                    Status::Provisional
+                ),
+                (
+                    "2026-10-03".to_string(),
+                    d("4.00"),
+                    d("4.00"),
+                    Status::Provisional
+                ),
+            ]
+        );
+        // A week that ends before the first provisional day is final.
+        let september = DateRange {
+            from: day("2026-09-01"),
+            to: day("2026-10-31"),
+        };
+        let weeks = [
+            group("2026-09-23", "p1", "USD", "billed", "1.00"),
+            group("2026-10-02", "p1", "USD", "billed", "2.00"),
+        ];
+        let by_week =
+            summarize(&weeks, &keys, Period::Week, september, as_of, false, None).unwrap();
+        let statuses: Vec<(String, Status)> = by_week
+            .rows
+            .iter()
+            .map(|r| (r.period.unwrap().to.to_string(), r.status))
+            .collect();
+        assert_eq!(
+            statuses,
+            vec![
+                ("2026-09-27".to_string(), Status::Final),
+                ("2026-10-04".to_string(), Status::Provisional),
+            ]
+        );
+    }
+
+    #[test]
+    fn units_and_quantities_only_with_sku_and_an_empty_report_names_no_currency() {
+        let mut a = group("2026-10-02", "Read Units", "USD", "billed", "1.00");
+        a.sums.quantity = d("10");
+        let mut b = group("2026-10-03", "Read Units", "USD", "billed", "2.00");
+        b.sums.quantity = d("5.5");
+        let mut c = group("2026-10-03", "Read Units", "USD", "billed", "4.00");
+        c.unit = "WU".to_string();
+        let groups = [a, b, c];
+        let as_of = delay("2026-11-10T00:00:00Z");
+        let by_sku = summarize(
+            &groups,
+            &[KeyKind::Sku],
+            Period::Total,
+            october(),
+            as_of,
+            false,
+            None,
+        )
+        .unwrap();
+        assert!(by_sku.with_units);
+        let rows: Vec<(Option<String>, Option<Decimal>, Decimal)> = by_sku
+            .rows
+            .iter()
+            .map(|r| (r.unit.clone(), r.quantity, r.cost))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                (Some("RU".to_string()), Some(d("15.5")), d("3.00")),
+                (Some("WU".to_string()), Some(d("1")), d("4.00")),
+            ]
+        );
+        let by_project = summarize(
+            &groups,
+            &[KeyKind::Project],
+            Period::Total,
+            october(),
+            as_of,
+            false,
+            None,
+        )
+        .unwrap();
+        assert!(!by_project.with_units);
+        assert_eq!(by_project.rows.len(), 1);
+        assert_eq!(
+            (by_project.rows[0].unit.clone(), by_project.rows[0].cost),
+            (None, d("7.00"))
+        );
+
+        let empty = summarize(
+            &[],
+            &[KeyKind::Project],
+            Period::Total,
+            october(),
+            as_of,
+            true,
+            None,
+        )
+        .unwrap();
+        assert_eq!(empty.currency, None);
+        assert!(empty.rows.is_empty() && empty.daily.is_empty());
+        assert!(!empty.mixed_sources());
+        let totals = empty.totals();
+        assert_eq!(totals.len(), 1);
+        assert_eq!(
+            (totals[0].source.as_str(), totals[0].currency.as_str()),
+            ("", "")
+        );
+        assert_eq!(
+            (totals[0].cost, totals[0].final_cost, totals[0].provisional),
+            (d("0"), d("0"), d("0"))
+        );
+    }
+}
