@@ -49,7 +49,8 @@ done
 if [ ${#files[@]} -eq 0 ]; then
   files=(src/primitives/decimal.rs src/primitives/date.rs src/primitives/header.rs
          src/primitives/glob.rs src/rates.rs src/model.rs src/aggregate.rs src/reconcile.rs
-         src/alerts/mod.rs src/alerts/state.rs src/forecast.rs)
+         src/alerts/mod.rs src/alerts/state.rs src/alerts/config.rs src/forecast.rs
+         src/compare.rs)
 fi
 if ! command -v cargo-mutants >/dev/null 2>&1; then
   cargo install cargo-mutants --locked

@@ -662,4 +662,379 @@ mod tests {
             select_alert(Path::new("a.toml"), "[alert.a]\nby = \"service\"\n", None).unwrap();
         assert_eq!(alert.by.as_deref(), Some("service"));
     }
+
+    /// `tally alerts ARGS…` as the command line gives it, with `toml` (when given) as the
+    /// `--config` file `alerts.toml` of a temporary folder; as of 2026-10-20 12:00 UTC unless
+    /// `--as-of` says otherwise.
+    fn from_cli(args: &[&str], toml: Option<&str>) -> Result<AlertsConfig, String> {
+        use clap::Parser;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("alerts.toml");
+        let mut line = vec![
+            "tally".to_string(),
+            "alerts".to_string(),
+            "in.csv".to_string(),
+        ];
+        if let Some(text) = toml {
+            std::fs::write(&path, text).unwrap();
+            line.extend(["--config".to_string(), path.display().to_string()]);
+        }
+        line.extend(args.iter().map(|a| a.to_string()));
+        let cli = crate::cli::Cli::try_parse_from(line).map_err(|e| e.to_string())?;
+        let crate::cli::Command::Alerts(args) = cli.command else {
+            panic!("not alerts");
+        };
+        let now = DateTime::parse_from_rfc3339("2026-10-20T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        AlertsConfig::from_args(args, now).map_err(|e| {
+            e.to_string()
+                .replace(&path.display().to_string(), "alerts.toml")
+        })
+    }
+
+    fn amounts(texts: &[&str]) -> Vec<Decimal> {
+        texts
+            .iter()
+            .map(|t| Decimal::from_str(t).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn alerts_config_windows_their_previous_periods_and_labels() {
+        let month = from_cli(&["--month", "2026-09", "--threshold", "100"], None).unwrap();
+        assert_eq!(month.window, Window::Month("2026-09".into()));
+        assert_eq!(
+            (month.watched.from.to_string(), month.watched.to.to_string()),
+            ("2026-09-01".to_string(), "2026-09-30".to_string())
+        );
+        assert_eq!(
+            (
+                month.previous.from.to_string(),
+                month.previous.to.to_string()
+            ),
+            ("2026-08-01".to_string(), "2026-08-31".to_string())
+        );
+        assert_eq!(month.previous_label, "previous month 2026-08");
+        assert_eq!(month.period_label(), "2026-09");
+        assert_eq!(month.state_period(), "2026-09");
+        assert_eq!(
+            (
+                month.plan.range.from.to_string(),
+                month.plan.range.to.to_string()
+            ),
+            ("2026-08-01".to_string(), "2026-09-30".to_string())
+        );
+        assert_eq!(month.delay.delay_days, 3);
+        assert_eq!(month.spike_factor, Decimal::TWO);
+        assert!(month.charts && !month.plan.spill_rejects);
+        // Without a window: the as-of day's month.
+        let current = from_cli(&[], None).unwrap();
+        assert_eq!(current.window, Window::Month("2026-10".into()));
+
+        let last = from_cli(&["--last", "7d", "--delay-days", "1"], None).unwrap();
+        assert_eq!(last.window, Window::LastDays(7));
+        assert_eq!(
+            (last.watched.from.to_string(), last.watched.to.to_string()),
+            ("2026-10-14".to_string(), "2026-10-20".to_string())
+        );
+        assert_eq!(
+            last.previous_label,
+            "the previous 7 days (2026-10-07 to 2026-10-13)"
+        );
+        assert_eq!(last.period_label(), "last 7d");
+        assert_eq!(last.state_period(), "2026-10");
+        assert_eq!(last.delay.delay_days, 1);
+        assert_eq!(
+            last.state_identity(),
+            serde_json::json!({"name": null, "window": "last 7d", "filters": last.plan.filters.texts(), "by": null})
+        );
+        assert_eq!(month.state_identity()["window"], "month");
+    }
+
+    #[test]
+    fn alerts_config_command_line_replaces_the_file_and_errors_name_their_place() {
+        let file = "[alert.a]\nlast = \"7d\"\nthresholds = [\"50\", 70]\nby = \"project\"\n\
+                    delay_days = 2\nspike_factor = \"3\"\nproject = [\"p1\"]\n";
+        let from_file = from_cli(&[], Some(file)).unwrap();
+        assert_eq!(from_file.name.as_deref(), Some("a"));
+        assert_eq!(from_file.window, Window::LastDays(7));
+        assert_eq!(from_file.thresholds, amounts(&["50", "70"]));
+        assert_eq!(from_file.by, Some(KeyKind::Project));
+        let by_place = from_file.by_place.clone().unwrap();
+        assert!(
+            by_place.ends_with("/alerts.toml: [alert.a] by"),
+            "{by_place}"
+        );
+        assert_eq!(from_file.delay.delay_days, 2);
+        assert_eq!(from_file.spike_factor, Decimal::from(3));
+        assert_eq!(from_file.plan.filters.projects, vec!["p1".to_string()]);
+        assert_eq!(from_file.plan.keys, vec![KeyKind::Project]);
+        assert_eq!(from_file.state_identity()["name"], "a");
+        assert_eq!(from_file.state_identity()["by"], "project");
+        // The command line's month replaces the file's last; its options replace the file's.
+        let args = [
+            "--month",
+            "2026-09",
+            "--threshold",
+            "90",
+            "--by",
+            "service",
+            "--project",
+            "p2",
+            "--spike-factor",
+            "1.5",
+            "--delay-days",
+            "0",
+        ];
+        let both = from_cli(&args, Some(file)).unwrap();
+        assert_eq!(both.window, Window::Month("2026-09".into()));
+        assert_eq!(both.thresholds, amounts(&["90"]));
+        assert_eq!(both.by, Some(KeyKind::Service));
+        assert_eq!(both.by_place, None);
+        assert_eq!(both.plan.filters.projects, vec!["p2".to_string()]);
+        assert_eq!(both.spike_factor, Decimal::from_str("1.5").unwrap());
+        assert_eq!(both.delay.delay_days, 0);
+        let error = from_cli(&[], Some("[alert.a]\nmonth = \"2026-09\"\nlast = \"7d\"\n"));
+        assert_eq!(
+            error.unwrap_err(),
+            "alerts.toml: [alert.a] month/last: give month or last, not both"
+        );
+        let error = from_cli(&[], Some("[alert.a]\nthresholds = [\"0\"]\n")).unwrap_err();
+        assert!(
+            error.starts_with(
+                "alerts.toml: [alert.a] thresholds \"0\": a threshold must be above zero"
+            ),
+            "{error}"
+        );
+        let error = from_cli(&["--threshold=-5"], None).unwrap_err();
+        assert!(
+            error.starts_with("--threshold \"-5\": a threshold must"),
+            "{error}"
+        );
+        assert_eq!(
+            from_cli(&["--threshold", "0.01"], None).unwrap().thresholds,
+            amounts(&["0.01"])
+        );
+        let error = from_cli(&[], Some("[alert.a]\nspike_factor = 2.5\n")).unwrap_err();
+        assert_eq!(
+            error,
+            "alerts.toml: [alert.a] spike_factor: 2.5 is a TOML float, which cannot hold money \
+             exactly; quote it: \"2.5\""
+        );
+    }
+
+    #[test]
+    fn alerts_config_forecast_thresholds() {
+        let all = from_cli(
+            &["--threshold", "10", "--threshold", "20", "--forecast"],
+            None,
+        );
+        assert_eq!(all.unwrap().forecast_thresholds, amounts(&["10", "20"]));
+        let none = from_cli(&["--threshold", "10"], None).unwrap();
+        assert!(none.forecast_thresholds.is_empty());
+        let file = "[alert.a]\nthresholds = [\"10\", { amount = \"20\", forecast = true }, \
+                    { amount = 30, forecast = false }]\n";
+        let one = from_cli(&[], Some(file)).unwrap();
+        assert_eq!(one.thresholds, amounts(&["10", "20", "30"]));
+        assert_eq!(one.forecast_thresholds, amounts(&["20"]));
+        let every = from_cli(
+            &[],
+            Some("[alert.a]\nforecast = true\nthresholds = [\"5\", 6]\n"),
+        );
+        assert_eq!(every.unwrap().forecast_thresholds, amounts(&["5", "6"]));
+        let off = from_cli(
+            &[],
+            Some("[alert.a]\nforecast = false\nthresholds = [\"5\"]\n"),
+        );
+        assert!(off.unwrap().forecast_thresholds.is_empty());
+        assert_eq!(
+            from_cli(&["--forecast"], None).unwrap_err(),
+            "--forecast: forecast alerts are per threshold; give at least one --threshold"
+        );
+        let error = from_cli(&["--forecast", "--threshold", "5", "--last", "7d"], None);
+        assert!(
+            error
+                .unwrap_err()
+                .starts_with("--forecast: the forecast projects a calendar month's end"),
+        );
+        let file = "[alert.a]\nlast = \"7d\"\nthresholds = [{ amount = \"5\", forecast = true }]\n";
+        let error = from_cli(&[], Some(file)).unwrap_err();
+        assert!(
+            error.starts_with("alerts.toml: [alert.a] forecast: the forecast projects"),
+            "{error}"
+        );
+        // A --last window without forecasts is fine.
+        assert!(from_cli(&["--threshold", "5", "--last", "7d"], None).is_ok());
+    }
+
+    #[test]
+    fn alerts_config_spike_factor_and_previous_invoice() {
+        assert_eq!(
+            from_cli(&["--spike-factor=-1"], None).unwrap_err(),
+            "spike factor -1: must not be negative"
+        );
+        assert_eq!(
+            from_cli(&["--spike-factor", "0"], None)
+                .unwrap()
+                .spike_factor,
+            Decimal::ZERO
+        );
+        let invoice = from_cli(&["--previous-invoice", "1300.00"], None).unwrap();
+        assert_eq!(invoice.previous_invoice, Some(Decimal::new(130000, 2)));
+        let zero = from_cli(&["--previous-invoice", "0"], None).unwrap();
+        assert_eq!(zero.previous_invoice, Some(Decimal::ZERO));
+        let from_file = from_cli(&[], Some("[alert.a]\nprevious_invoice = 1300\n")).unwrap();
+        assert_eq!(from_file.previous_invoice, Some(Decimal::from(1300)));
+        assert_eq!(
+            from_cli(&["--previous-invoice=-5"], None).unwrap_err(),
+            "--previous-invoice -5: an invoice to compare with must not be negative"
+        );
+        let error = from_cli(&[], Some("[alert.a]\nprevious_invoice = \"-5\"\n")).unwrap_err();
+        assert_eq!(
+            error,
+            "alerts.toml: [alert.a] previous_invoice -5: an invoice to compare with must not \
+             be negative"
+        );
+        let error = from_cli(&["--previous-invoice", "5", "--last", "7d"], None).unwrap_err();
+        assert!(
+            error.starts_with("--previous-invoice: an invoice is a month's"),
+            "{error}"
+        );
+        let error = from_cli(&["--previous-invoice", "5", "--by", "sku"], None).unwrap_err();
+        assert!(
+            error.starts_with("--previous-invoice: the invoice is the whole bill's"),
+            "{error}"
+        );
+        let big = "79228162514264337593543950335";
+        let error = from_cli(&["--previous-invoice", big], None).unwrap_err();
+        assert!(
+            error.starts_with(&format!(
+                "--previous-invoice {big}: 2 × the invoice cannot be kept"
+            )),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn alerts_config_outputs_and_rejects() {
+        let out = from_cli(&["--out", "dir", "--skip-bad-rows", "--no-charts"], None).unwrap();
+        assert!(out.plan.spill_rejects && out.plan.skip_bad_rows && !out.charts);
+        let no_out = from_cli(&["--skip-bad-rows"], None).unwrap();
+        assert!(!no_out.plan.spill_rejects && no_out.plan.skip_bad_rows && no_out.charts);
+        let state = from_cli(&[], Some("[alert.a]\nstate = \"s.json\"\n")).unwrap();
+        assert_eq!(state.state, Some(PathBuf::from("s.json")));
+        let given = from_cli(
+            &["--state", "t.json"],
+            Some("[alert.a]\nstate = \"s.json\"\n"),
+        );
+        assert_eq!(given.unwrap().state, Some(PathBuf::from("t.json")));
+    }
+
+    #[test]
+    fn alerts_config_files_name_their_alerts_and_unknown_keys() {
+        let path = Path::new("alerts.toml");
+        assert_eq!(
+            select_alert(path, "", None).unwrap_err().0,
+            "alerts.toml: no alerts; add an [alert.NAME] table"
+        );
+        let (name, alert) =
+            select_alert(path, "[alert.only]\nmonth = \"2026-09\"\n", None).unwrap();
+        assert_eq!(
+            (name.as_str(), alert.month.as_deref()),
+            ("only", Some("2026-09"))
+        );
+        let two = "[alert.a]\n[alert.b]\n";
+        assert_eq!(
+            select_alert(path, two, Some("c")).unwrap_err().0,
+            "alerts.toml: no [alert.c]; the file names: a, b"
+        );
+        assert_eq!(
+            select_alert(path, two, None).unwrap_err().0,
+            "alerts.toml: names several alerts (a, b); pick one with --alert NAME"
+        );
+        assert_eq!(
+            select_alert(path, "[alrt.a]\n", None).unwrap_err().0,
+            "alerts.toml: unknown key \"alrt\"; did you mean \"alert\"?"
+        );
+        // Close enough: within a third of the key's length (at least 2 edits).
+        assert_eq!(
+            select_alert(path, "[alert.a]\nspikefctr = 2\n", None)
+                .unwrap_err()
+                .0,
+            "alerts.toml: [alert.a] unknown key \"spikefctr\"; did you mean \"spike_factor\"?"
+        );
+        let far = select_alert(path, "[alert.a]\nzzzzzz = 2\n", None)
+            .unwrap_err()
+            .0;
+        assert_eq!(
+            far,
+            format!(
+                "alerts.toml: [alert.a] unknown key \"zzzzzz\"; expected one of {}",
+                ALERT_KEYS.join(", ")
+            )
+        );
+        // Every known key is accepted.
+        let known = "[alert.a]\nmonth = \"2026-09\"\nthresholds = []\nspike_factor = 2\n\
+                     forecast = false\nprevious_invoice = 1\ndelay_days = 3\nby = \"sku\"\n\
+                     sku = []\nproject = []\nservice = []\ntag = []\nstate = \"s\"\n";
+        assert!(select_alert(path, known, None).is_ok());
+    }
+
+    #[test]
+    fn alerts_config_amount_texts() {
+        let ok = |text: &str| amount_from_text(text, "--threshold").map_err(|e| e.0);
+        assert_eq!(ok(" 12.50 "), Ok(Decimal::new(1250, 2)));
+        assert_eq!(ok("-5"), Ok(Decimal::from(-5)));
+        assert_eq!(ok("7"), Ok(Decimal::from(7)));
+        let places28 = "0.0000000000000000000000000001";
+        assert_eq!(ok(places28), Ok(Decimal::new(1, 28)));
+        assert_eq!(
+            ok("0.00000000000000000000000000010"),
+            Ok(Decimal::new(1, 28))
+        );
+        let error = ok("0.00000000000000000000000000001").unwrap_err();
+        assert!(error.contains("more than 28 decimal places"), "{error}");
+        for text in ["", " ", "+5", "1_000", "1.2.3", "5 USD", "1e3", "--"] {
+            let error = ok(text).unwrap_err();
+            assert_eq!(
+                error,
+                format!(
+                    "--threshold \"{text}\": expected a plain decimal number such as 5000 or \
+                     1250.50 (no currency symbol or thousands separator, \".\" as the decimal \
+                     separator)"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn alerts_config_threshold_tables() {
+        let table: toml::Table = toml::from_str(
+            "a = { amount = \"5\", forecast = true }\nb = { amount = 6 }\n\
+             c = { amount = \"5\", when = 1 }\nd = { forecast = true }\n\
+             e = { amount = \"5\", forecast = \"yes\" }\nf = true\n",
+        )
+        .unwrap();
+        let read = |key: &str| threshold_from_toml(&table[key], "t").map_err(|e| e.0);
+        assert_eq!(read("a"), Ok((Decimal::from(5), true)));
+        assert_eq!(read("b"), Ok((Decimal::from(6), false)));
+        assert_eq!(
+            read("c").unwrap_err(),
+            "t: unknown key \"when\" in a threshold; expected amount and forecast, e.g. \
+             { amount = \"5000\", forecast = true }"
+        );
+        assert_eq!(
+            read("d").unwrap_err(),
+            "t: a threshold table needs an amount, e.g. { amount = \"5000\", forecast = true }"
+        );
+        assert_eq!(
+            read("e").unwrap_err(),
+            "t: forecast is true or false, found string"
+        );
+        assert_eq!(
+            read("f").unwrap_err(),
+            "t: expected an amount as a string such as \"5000\", found boolean"
+        );
+    }
 }
