@@ -341,21 +341,17 @@ impl Summary {
     /// The report's totals: one, or one per source and currency when a single figure would
     /// add an estimate to a bill or one currency to another.
     pub fn totals(&self) -> Vec<Total> {
-        if self.totals.len() > 1 {
-            self.totals.clone()
-        } else {
-            vec![Total {
-                source: self
-                    .totals
-                    .first()
-                    .map(|t| t.source.clone())
-                    .unwrap_or_default(),
+        if self.totals.is_empty() {
+            // No row in the report: one zero total, in no currency and of no source.
+            return vec![Total {
+                source: String::new(),
                 currency: self.currency.clone().unwrap_or_default(),
                 cost: self.total,
-                final_cost: self.totals.first().map_or(self.total, |t| t.final_cost),
-                provisional: self.totals.first().map_or(Decimal::ZERO, |t| t.provisional),
-            }]
+                final_cost: self.total,
+                provisional: Decimal::ZERO,
+            }];
         }
+        self.totals.clone()
     }
 }
 
@@ -885,6 +881,28 @@ mod tests {
             )
         );
         assert_eq!(total_by_project(resolved).0, d("5"));
+    }
+
+    #[test]
+    fn latest_lists_exactly_ten_dropped_projects_without_a_remainder() {
+        let mut a = HEADER.to_string();
+        for n in 0..11 {
+            a.push_str(&format!(
+                "2026-10-03,p{n:02},database,Read Units,aws us-east-1,products,1,RU,1,USD\n"
+            ));
+        }
+        let b = csv(&[("2026-10-03", "p00", "5")]);
+        let mut scans = scan_all(&[("a.csv", a), ("b.csv", b)], &plan(vec![KeyKind::Project]));
+        let resolved = resolve(&mut scans, OnOverlap::Latest).unwrap();
+        let listed: Vec<String> = (1..11).map(|n| format!("p{n:02} on 2026-10-03")).collect();
+        assert_eq!(
+            resolved.warnings[1],
+            format!(
+                "b.csv has no rows for 10 project(s) that a.csv had on 1 of the days it replaces; \
+                 their rows there are dropped: {} (--on-overlap latest replaces whole days)",
+                listed.join(", ")
+            )
+        );
     }
 
     #[test]
