@@ -853,3 +853,51 @@ fn a_filter_hint_shows_a_value_with_a_line_break_on_one_line() {
         "{line}"
     );
 }
+
+#[test]
+fn a_zip_member_that_is_not_read_is_named_by_report_and_inspect() {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let part =
+        "BilledCost,ChargePeriodStart,SkuId,BillingCurrency\n1.5,2026-10-01T00:00:00Z,A,USD\n";
+    for (name, text) in [
+        (
+            "manifest.json",
+            "{\"files\": [{\"name\": \"part-1-of-1.csv\", \"rows\": 1}]}",
+        ),
+        ("part-1-of-1.csv", part),
+        ("README.txt", "Cost usage export\n"),
+        ("extra/usage.tsv", "date\tcost\n2026-10-02\t9.99\n"),
+    ] {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, text.as_bytes()).unwrap();
+    }
+    let work = Workdir::new();
+    work.create("export.zip", zip.finish().unwrap().into_inner());
+    let run = work.run(&[
+        "report",
+        "export.zip",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--format",
+        "csv",
+    ]);
+    assert!(run.ok().contains("1.50"), "{}", run.stdout());
+    let stderr = run.stderr();
+    for name in ["README.txt", "extra/usage.tsv"] {
+        assert!(
+            stderr.contains(&format!(
+                "export.zip: member \"{name}\" is not a CSV file, so its content is not read"
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(!stderr.contains("\"manifest.json\""), "{stderr}");
+    let inspect = work.run(&["inspect", "export.zip"]).ok();
+    assert!(
+        inspect.contains("member \"extra/usage.tsv\" is not a CSV file"),
+        "{inspect}"
+    );
+}

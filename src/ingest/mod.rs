@@ -370,6 +370,11 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
     check_unique_names(&archive, &file.path).map_err(|e| anyhow!("{}: {e}", file.name))?;
     let members = zip_members(&names).map_err(|e| anyhow!("{}: {e}", file.name))?;
     let mut tally = Tally::for_input(plan);
+    tally.warnings.extend(
+        passed_over(&names, &members)
+            .into_iter()
+            .map(|name| format!("{}: {}", file.name, passed_over_note(name))),
+    );
     let mut member_rows = Vec::new();
     let mut kinds = Vec::new();
     let mut columns = Columns::new();
@@ -749,6 +754,32 @@ fn zip_members(names: &[String]) -> Result<Vec<String>, String> {
     Ok(parts.into_iter().map(|p| p.2).collect())
 }
 
+/// The members of a zip that tally neither reads nor checks: not a CSV it reads, not the
+/// export's `manifest.json`, not a folder entry or macOS metadata (`__MACOSX/`, `._name`).
+/// A README is harmless, but a `usage.tsv` would be data left out: the run says so.
+fn passed_over<'a>(names: &'a [String], members: &[String]) -> Vec<&'a str> {
+    names
+        .iter()
+        .filter(|name| {
+            let base = name.rsplit('/').next().unwrap_or(name);
+            !(members.contains(name)
+                || name.as_str() == "manifest.json"
+                || name.ends_with('/')
+                || name.starts_with("__MACOSX/")
+                || name.contains("/__MACOSX/")
+                || base.starts_with("._"))
+        })
+        .map(String::as_str)
+        .collect()
+}
+
+fn passed_over_note(name: &str) -> String {
+    format!(
+        "member \"{name}\" is not a CSV file, so its content is not read (tally reads a zip's \
+         CSV members); if it holds rows, extract it and pass it as its own input"
+    )
+}
+
 /// Scans one CSV stream into `tally`: the header on this thread, then blocks parsed in
 /// parallel by rayon while this thread reads ahead. Returns the file's schema, or `None` when
 /// blocks cut by quote parity turned out unsafe: the caller then reads the stream again with
@@ -1046,5 +1077,33 @@ mod tests {
         );
         let err = zip_members(&names(&["__MACOSX/._usage.csv"])).unwrap_err();
         assert!(err.contains("holds no CSV files"), "{err}");
+    }
+
+    #[test]
+    fn zip_members_not_read_are_named() {
+        let names: Vec<String> = [
+            "manifest.json",
+            "part-1-of-1.csv",
+            "README.txt",
+            "docs/",
+            "docs/usage.tsv",
+            "__MACOSX/._part-1-of-1.csv",
+            "docs/._usage.tsv",
+        ]
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+        let members = zip_members(&names).unwrap();
+        assert_eq!(members, vec!["part-1-of-1.csv".to_string()]);
+        assert_eq!(
+            passed_over(&names, &members),
+            vec!["README.txt", "docs/usage.tsv"]
+        );
+        // A manifest in a folder is not the export's: named too.
+        let nested = vec!["usage.csv".to_string(), "old/manifest.json".to_string()];
+        assert_eq!(
+            passed_over(&nested, &zip_members(&nested).unwrap()),
+            vec!["old/manifest.json"]
+        );
     }
 }
