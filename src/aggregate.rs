@@ -157,9 +157,10 @@ pub fn resolve(scans: &mut [InputScan], on_overlap: OnOverlap) -> Result<Resolve
                 continue;
             }
             match groups.get_mut(&key) {
-                Some(existing) => existing
-                    .merge(&sums)
-                    .map_err(|overflow| anyhow::anyhow!("{}: {overflow}", scans[i].file.name))?,
+                Some(existing) => existing.merge(&sums).map_err(|overflow| {
+                    let place = key_place(&key);
+                    anyhow::anyhow!("{}: {place}: {overflow}", scans[i].file.name)
+                })?,
                 None => {
                     groups.insert(key, sums);
                 }
@@ -238,6 +239,36 @@ fn replaced_by_nothing(earlier: &InputScan, later: &InputScan, days: &[Day]) -> 
     ))
 }
 
+/// Where a sum overflowed, for its error: each key value with its name, then the day or
+/// days: `project "p1", sku "s1", 2026-10-01 to 2026-10-31`.
+fn sum_place(names: &[String], values: &[String], from: Day, to: Option<Day>) -> String {
+    let mut parts: Vec<String> = names
+        .iter()
+        .zip(values)
+        .map(|(name, value)| format!("{name} \"{value}\""))
+        .collect();
+    parts.push(match to {
+        Some(to) if to != from => format!("{from} to {to}"),
+        _ => from.to_string(),
+    });
+    parts.join(", ")
+}
+
+/// A group key (`decode_groups`) for an overflow error: its values, then currency, unit and
+/// source, then its day: `"p1", "s1" (USD, RU, billed) from 2026-10-02`. "from": the day of a
+/// group counted by period (`ScanPlan::bucket`) is its period's first.
+fn key_place(key: &[u8]) -> String {
+    let mut values = split_values(key);
+    let details: Vec<String> = values
+        .split_off(values.len().saturating_sub(3))
+        .into_iter()
+        .filter(|v| !v.is_empty())
+        .collect();
+    let mut values: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+    values.push(format!("({})", details.join(", ")));
+    format!("{} from {}", values.join(" "), key_day(key))
+}
+
 fn key_day(key: &[u8]) -> Day {
     let mut bytes = [0u8; 4];
     bytes.copy_from_slice(&key[..4]);
@@ -283,10 +314,11 @@ pub fn decode_groups(groups: FastMap<Box<[u8]>, Sums>, key_count: usize) -> Resu
     let mut decoded: Vec<DayGroup> = groups
         .into_iter()
         .map(|(key, sums)| {
-            let sums = sums
-                .totals()
-                .map_err(|overflow| anyhow::anyhow!("{overflow}"))?;
             let mut values = split_values(&key);
+            let sums = sums.totals().map_err(|overflow| {
+                let place = key_place(&key);
+                anyhow::anyhow!("{place}: {overflow}")
+            })?;
             let source = values.pop().unwrap_or_default();
             let unit = values.pop().unwrap_or_default();
             let currency = values.pop().unwrap_or_default();
@@ -345,9 +377,9 @@ impl Summary {
             // No row in the report: one zero total, in no currency and of no source.
             return vec![Total {
                 source: String::new(),
-                currency: self.currency.clone().unwrap_or_default(),
-                cost: self.total,
-                final_cost: self.total,
+                currency: String::new(),
+                cost: Decimal::ZERO,
+                final_cost: Decimal::ZERO,
                 provisional: Decimal::ZERO,
             }];
         }
@@ -400,9 +432,10 @@ pub struct Summary {
     pub rows: Vec<SummaryRow>,
     /// Sorted by day, then keys.
     pub daily: Vec<DailyRow>,
-    /// The sum of every group. With rows of both sources, or in several currencies, it adds
-    /// what must not be added: renderers then use `totals()`.
-    pub total: Decimal,
+    /// The report's one total: zero without rows; `None` with rows of both sources or in
+    /// several currencies, where a single figure would add what must not be added (renderers
+    /// then use `totals()`, and such a sum is never computed, so it cannot fail a report).
+    pub total: Option<Decimal>,
     /// The total per source and currency, sorted.
     pub totals: Vec<Total>,
     /// The report's currency; `None` when rows in several currencies are grouped by currency,
@@ -425,7 +458,8 @@ pub fn summarize(
     with_daily: bool,
     last_day: Option<Day>,
 ) -> Result<Summary> {
-    let overflow = |o: crate::model::Overflow| anyhow::anyhow!("{o}");
+    // An overflow error names the sum: a row's keys and period, a day, or a total.
+    let overflow = |place: String| move |o: crate::model::Overflow| anyhow::anyhow!("{place}: {o}");
     let currencies: BTreeSet<&str> = groups.iter().map(|g| g.currency.as_str()).collect();
     let by_currency = keys.contains(&KeyKind::Currency);
     if currencies.len() > 1 && !by_currency {
@@ -464,7 +498,6 @@ pub fn summarize(
     };
     let mut rows: BTreeMap<RowKey, (Decimal, Decimal, Decimal)> = BTreeMap::new();
     let mut daily: BTreeMap<(Day, Vec<String>, String), Decimal> = BTreeMap::new();
-    let mut total = Decimal::ZERO;
     let mut split_totals: BTreeMap<(String, String), [Decimal; 3]> = BTreeMap::new();
     for group in groups {
         let bucket = match period {
@@ -479,25 +512,33 @@ pub fn summarize(
         } else {
             String::new()
         };
+        // Error texts are built only on an error (keys_of allocates).
+        let row_error = |o| {
+            let (from, to) = bucket.unwrap_or((range.from, range.to));
+            overflow(sum_place(&key_names, &keys_of(group), from, Some(to)))(o)
+        };
         let entry = rows
             .entry((bucket, keys_of(group), unit, group.currency.clone()))
             .or_default();
-        entry.0 = crate::model::exact_add(entry.0, group.sums.quantity).map_err(overflow)?;
-        entry.1 = crate::model::exact_add(entry.1, group.sums.cost).map_err(overflow)?;
-        entry.2 = crate::model::exact_add(entry.2, provisional(group)).map_err(overflow)?;
+        entry.0 = crate::model::exact_add(entry.0, group.sums.quantity).map_err(row_error)?;
+        entry.1 = crate::model::exact_add(entry.1, group.sums.cost).map_err(row_error)?;
+        entry.2 = crate::model::exact_add(entry.2, provisional(group)).map_err(row_error)?;
         if with_daily {
             let day_entry = daily
                 .entry((group.day, keys_of(group), group.currency.clone()))
                 .or_default();
-            *day_entry = crate::model::exact_add(*day_entry, group.sums.cost).map_err(overflow)?;
+            *day_entry = crate::model::exact_add(*day_entry, group.sums.cost).map_err(|o| {
+                overflow(sum_place(&key_names, &keys_of(group), group.day, None))(o)
+            })?;
         }
-        total = crate::model::exact_add(total, group.sums.cost).map_err(overflow)?;
         let split = split_totals
             .entry((group.source.clone(), group.currency.clone()))
             .or_default();
         let part = usize::from(group.day >= first_provisional) + 1;
-        split[0] = crate::model::exact_add(split[0], group.sums.cost).map_err(overflow)?;
-        split[part] = crate::model::exact_add(split[part], group.sums.cost).map_err(overflow)?;
+        let split_error =
+            |o| overflow(format!("the {} total in {}", group.source, group.currency))(o);
+        split[0] = crate::model::exact_add(split[0], group.sums.cost).map_err(split_error)?;
+        split[part] = crate::model::exact_add(split[part], group.sums.cost).map_err(split_error)?;
     }
     let status_until = |last: Day| {
         if last >= first_provisional {
@@ -559,7 +600,11 @@ pub fn summarize(
         delay,
         rows,
         daily,
-        total,
+        total: match split_totals.len() {
+            0 => Some(Decimal::ZERO),
+            1 => split_totals.values().next().map(|[cost, _, _]| *cost),
+            _ => None,
+        },
         totals: split_totals
             .into_iter()
             .map(
@@ -684,7 +729,7 @@ mod tests {
             .iter()
             .map(|row| (row.keys[0].clone(), row.cost))
             .collect();
-        (summary.total, rows)
+        (summary.total.unwrap(), rows)
     }
 
     #[test]
@@ -940,18 +985,21 @@ mod tests {
         let mut scans = scan_all(&[("a.csv", a), ("b.csv", b)], &plan(vec![KeyKind::Project]));
         let error = resolve(&mut scans, OnOverlap::Sum).unwrap_err().to_string();
         assert!(
-            error.starts_with("b.csv: a sum exceeds the 28 significant digits"),
+            error.starts_with(
+                "b.csv: \"p1\" (USD, billed) from 2026-10-02: a sum exceeds the 28 significant \
+                 digits"
+            ),
             "{error}"
         );
         // In one input: the sum is checked when the groups are decoded.
         let big = "79228162514264337593543950335";
         let text = csv(&[("2026-10-02", "p1", big), ("2026-10-03", "p1", "1")]);
-        let mut scans = scan_all(&[("a.csv", text)], &plan(vec![]));
+        let mut scans = scan_all(&[("a.csv", text)], &plan(vec![KeyKind::Project]));
         let resolved = resolve(&mut scans, OnOverlap::Error).unwrap();
-        let groups = decode_groups(resolved.groups, 0).unwrap();
+        let groups = decode_groups(resolved.groups, 1).unwrap();
         let error = summarize(
             &groups,
-            &[],
+            &[KeyKind::Project],
             Period::Total,
             october(),
             delay("2026-11-10T00:00:00Z"),
@@ -960,12 +1008,18 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(error.starts_with("a sum exceeds the 28"), "{error}");
+        assert!(
+            error.starts_with("project \"p1\", 2026-10-01 to 2026-10-31: a sum exceeds the 28"),
+            "{error}"
+        );
         let text = csv(&[("2026-10-02", "p1", big), ("2026-10-02", "p1", big)]);
         let mut scans = scan_all(&[("a.csv", text)], &plan(vec![]));
         let resolved = resolve(&mut scans, OnOverlap::Error).unwrap();
         let error = decode_groups(resolved.groups, 0).unwrap_err().to_string();
-        assert!(error.starts_with("a sum exceeds the 28"), "{error}");
+        assert!(
+            error.starts_with("(USD, billed) from 2026-10-02: a sum exceeds the 28"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -1043,6 +1097,7 @@ mod tests {
         let summary =
             summarize(&groups, &keys, Period::Total, october(), as_of, false, None).unwrap();
         assert_eq!(summary.currency, None);
+        assert_eq!(summary.total, None);
         assert!(!summary.mixed_sources());
         let totals = summary.totals();
         let labels: Vec<(String, Decimal)> = totals
@@ -1056,6 +1111,82 @@ mod tests {
                 ("total GBP".to_string(), d("4.00")),
                 ("total USD".to_string(), d("1.00")),
             ]
+        );
+    }
+
+    #[test]
+    fn amounts_too_far_apart_to_add_are_fine_in_totals_never_added() {
+        // 1000 USD and 0.0000000000000000000000000001 EUR need 32 digits together: a single
+        // total (which the report never shows for two currencies) used to fail the report.
+        let groups = [
+            group("2026-10-02", "p1", "USD", "billed", "1000"),
+            group(
+                "2026-10-02",
+                "p1",
+                "EUR",
+                "billed",
+                "0.0000000000000000000000000001",
+            ),
+        ];
+        let keys = [KeyKind::Currency];
+        let as_of = delay("2026-11-10T00:00:00Z");
+        let summary =
+            summarize(&groups, &keys, Period::Total, october(), as_of, true, None).unwrap();
+        assert_eq!(summary.total, None);
+        let totals: Vec<(String, Decimal)> = summary
+            .totals()
+            .into_iter()
+            .map(|t| (t.currency, t.cost))
+            .collect();
+        assert_eq!(
+            totals,
+            vec![
+                ("EUR".to_string(), Decimal::new(1, 28)),
+                ("USD".to_string(), d("1000")),
+            ]
+        );
+        // Within one currency the same amounts cannot be kept exactly: the row says which.
+        let same = [
+            group("2026-10-02", "p1", "USD", "billed", "1000"),
+            group(
+                "2026-10-03",
+                "p1",
+                "USD",
+                "billed",
+                "0.0000000000000000000000000001",
+            ),
+        ];
+        let error = summarize(
+            &same,
+            &[KeyKind::Project],
+            Period::Week,
+            october(),
+            as_of,
+            false,
+            None,
+        )
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.starts_with("project \"p1\", 2026-10-01 to 2026-10-04: a sum exceeds"),
+            "{error}"
+        );
+        let error = summarize(
+            &same,
+            &[KeyKind::Project],
+            Period::Day,
+            october(),
+            as_of,
+            false,
+            None,
+        )
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.starts_with("the billed total in USD: a sum exceeds"),
+            "{error}"
         );
     }
 
@@ -1095,6 +1226,7 @@ mod tests {
         assert_eq!(summary.daily[0].keys, keys("billed", "p1"));
         assert!(summary.mixed_sources());
         assert_eq!(summary.currency.as_deref(), Some("USD"));
+        assert_eq!(summary.total, None);
         let totals = summary.totals();
         let labels: Vec<(String, Decimal)> = totals
             .iter()
@@ -1301,6 +1433,7 @@ mod tests {
         )
         .unwrap();
         assert!(!by_project.with_units);
+        assert_eq!(by_project.total, Some(d("7.00")));
         assert_eq!(by_project.rows.len(), 1);
         assert_eq!(
             (by_project.rows[0].unit.clone(), by_project.rows[0].cost),
@@ -1318,6 +1451,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(empty.currency, None);
+        assert_eq!(empty.total, Some(Decimal::ZERO));
         assert!(empty.rows.is_empty() && empty.daily.is_empty());
         assert!(!empty.mixed_sources());
         let totals = empty.totals();

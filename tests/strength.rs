@@ -128,9 +128,42 @@ fn an_overflowing_sum_says_so_in_words() {
         ])
         .fails();
     assert!(
-        stderr.contains("a sum exceeds the 28 significant digits that tally keeps exactly"),
+        stderr.contains(
+            "error: \"s1\" (USD, RU, billed) from 2026-10-01: a sum exceeds the 28 significant \
+             digits that tally keeps exactly"
+        ),
         "{stderr}"
     );
+}
+
+/// Two currencies are never added, so amounts too far apart in size to add exactly are fine
+/// there; before, the single total no report shows for them failed the run.
+#[test]
+fn amounts_far_apart_in_two_currencies_are_reported() {
+    let work = Workdir::new();
+    work.create(
+        "two.csv",
+        "Date,SKU,Cost,Currency\n2026-10-01,s1,1000,USD\n2026-10-02,s1,0.0000000000000000000000000001,EUR\n",
+    );
+    let csv = work
+        .run(&[
+            "report",
+            "two.csv",
+            "--month",
+            "2026-10",
+            "--as-of",
+            "2026-11-20",
+            "--by",
+            "currency",
+            "--format",
+            "csv",
+        ])
+        .ok();
+    assert!(
+        csv.contains("EUR,0.0000000000000000000000000001,final,0.00"),
+        "{csv}"
+    );
+    assert!(csv.contains("USD,1000.00,final,0.00"), "{csv}");
 }
 
 /// Two inputs sharing several days and keys: the error names the earliest day and, on it,

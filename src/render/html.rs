@@ -609,7 +609,7 @@ mod tests {
         assert!(!html.contains("<b>&"));
         assert!(html.contains("usage &lt;2026&gt;.csv"));
         // Total = 2234.566, shown half-even to cents with separators; exact in the title.
-        assert_eq!(summary.total.to_string(), "2234.566");
+        assert_eq!(summary.total.unwrap().to_string(), "2234.566");
         assert!(html.contains(
             "<div class=\"value\" id=\"total\" title=\"2234.566\">2,234.57&nbsp;USD</div>"
         ));

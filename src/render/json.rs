@@ -41,7 +41,7 @@ pub fn summary(summary: &Summary, scope: &Scope) -> Vec<u8> {
         "provisional_days": summary.provisional_days.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
         "currency": summary.currency,
         "groups": groups,
-        "total": money_text(summary.total),
+        "total": summary.total.map(money_text),
     });
     let totals = summary.totals();
     document["final_total"] = json!(totals.first().map(|t| money_text(t.final_cost)));

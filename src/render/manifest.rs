@@ -51,7 +51,7 @@ pub fn render(
         "inputs": files,
         "skipped": skipped_entries(inputs.skipped),
         "outputs": outputs,
-        "total": crate::model::money_text(summary.total),
+        "total": summary.total.map(crate::model::money_text),
         "currency": summary.currency,
         "scope": scope.json(),
     });
