@@ -399,4 +399,285 @@ mod tests {
         assert_eq!(Change::of(d("100.05"), d("100")).text(1), "0.0%");
         assert_eq!(Change::of(d("100.15"), d("100")).text(1), "+0.2%");
     }
+
+    #[test]
+    fn previous_of_days_not_from_the_1st_and_a_month_beside_a_whole_month() {
+        // October 5..20 is no month to date (not from the 1st): the 16 days before it.
+        let p = period(&CompareArg::Previous, range("2026-10-05", "2026-10-20")).unwrap();
+        assert_eq!(p.range, range("2026-09-19", "2026-10-04"));
+        assert_eq!(p.how, "the previous 16 days");
+        let p = period(&CompareArg::Previous, range("2026-10-01", "2026-10-31")).unwrap();
+        assert_eq!(p.how, "the previous month, 2026-09");
+        let p = period(&CompareArg::Previous, range("2026-10-01", "2026-10-18")).unwrap();
+        assert_eq!(p.how, "month to date, 18 days, vs the same days of 2026-09");
+        // A month beside a whole month, or beside days not from the 1st: that whole month.
+        let p = period(
+            &CompareArg::Month(day("2026-08-01")),
+            range("2026-10-01", "2026-10-31"),
+        )
+        .unwrap();
+        assert_eq!(p.range, range("2026-08-01", "2026-08-31"));
+        assert_eq!(p.how, "the month 2026-08");
+        let p = period(
+            &CompareArg::Month(day("2026-09-01")),
+            range("2026-10-16", "2026-10-31"),
+        )
+        .unwrap();
+        assert_eq!(p.range, range("2026-09-01", "2026-09-30"));
+        let p = period(
+            &CompareArg::Month(day("2026-08-01")),
+            range("2026-10-01", "2026-10-18"),
+        )
+        .unwrap();
+        assert_eq!(p.how, "month to date, 18 days, vs the same days of 2026-08");
+        let given = range("2026-01-10", "2026-02-20");
+        let p = period(&CompareArg::Range(given), range("2026-10-01", "2026-10-31")).unwrap();
+        assert_eq!(p.range, given);
+        assert_eq!(p.how, "the range given");
+    }
+
+    fn money(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    /// A `--period total` summary of October: rows `(keys, currency, cost)` and totals
+    /// `(source, currency, cost)`.
+    fn summary(
+        key_names: &[&str],
+        rows: &[(&[&str], &str, &str)],
+        totals: &[(&str, &str, &str)],
+    ) -> Summary {
+        let rows: Vec<crate::aggregate::SummaryRow> = rows
+            .iter()
+            .map(|(keys, currency, cost)| crate::aggregate::SummaryRow {
+                period: None,
+                keys: keys.iter().map(|k| k.to_string()).collect(),
+                unit: None,
+                quantity: None,
+                cost: money(cost),
+                provisional_cost: Decimal::ZERO,
+                currency: currency.to_string(),
+                status: crate::model::Status::Final,
+            })
+            .collect();
+        let totals: Vec<crate::aggregate::Total> = totals
+            .iter()
+            .map(|(source, currency, cost)| crate::aggregate::Total {
+                source: source.to_string(),
+                currency: currency.to_string(),
+                cost: money(cost),
+                final_cost: money(cost),
+                provisional: Decimal::ZERO,
+            })
+            .collect();
+        Summary {
+            key_names: key_names.iter().map(|k| k.to_string()).collect(),
+            with_units: false,
+            period: crate::model::Period::Total,
+            range: range("2026-10-01", "2026-10-31"),
+            delay: crate::model::Delay {
+                as_of: "2026-11-10T00:00:00Z".parse().unwrap(),
+                delay_days: 3,
+            },
+            total: totals.iter().map(|t| t.cost).sum(),
+            rows,
+            daily: Vec::new(),
+            totals,
+            currency: None,
+            provisional_days: Vec::new(),
+        }
+    }
+
+    /// A group of September: `(day, keys, source, currency, cost)`.
+    fn groups(list: &[(&str, &[&str], &str, &str, &str)]) -> Vec<DayGroup> {
+        list.iter()
+            .map(|(d, keys, source, currency, cost)| DayGroup {
+                day: day(d),
+                keys: keys.iter().map(|k| k.to_string()).collect(),
+                currency: currency.to_string(),
+                unit: String::new(),
+                source: source.to_string(),
+                sums: crate::ingest::tally::Totals {
+                    quantity: Decimal::ZERO,
+                    cost: money(cost),
+                    rows: 1,
+                },
+            })
+            .collect()
+    }
+
+    fn september() -> ComparePeriod {
+        ComparePeriod {
+            range: range("2026-09-01", "2026-09-30"),
+            how: "the previous month, 2026-09".into(),
+        }
+    }
+
+    #[test]
+    fn compare_sets_each_group_beside_its_cost_then_and_sums_the_totals() {
+        let summary = summary(
+            &["project"],
+            &[
+                (&["new"], "USD", "5.00"),
+                (&["db"], "USD", "100.00"),
+                (&["search"], "USD", "150.00"),
+            ],
+            &[("billed", "USD", "255.00")],
+        );
+        let before = groups(&[
+            ("2026-09-01", &["search"], "billed", "USD", "70.00"),
+            ("2026-09-02", &["search"], "billed", "USD", "50.00"),
+            ("2026-09-02", &["db"], "billed", "USD", "300.00"),
+            ("2026-09-03", &["old"], "billed", "USD", "40.00"),
+        ]);
+        let c = compare(&summary, &before, september(), false).unwrap();
+        assert!(!c.comparison_empty);
+        let rows: Vec<(&str, Decimal, Decimal, Decimal, String)> = c
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.keys[0].as_str(),
+                    r.current,
+                    r.comparison,
+                    r.delta,
+                    r.change.text(1),
+                )
+            })
+            .collect();
+        // Largest current cost first, the gone group last: search 150.00 vs 70.00 + 50.00
+        // (+30.00 of 120.00: +25%), db 100.00 vs 300.00 (-200.00: -66.7%), new, then old.
+        assert_eq!(
+            rows,
+            vec![
+                (
+                    "search",
+                    money("150.00"),
+                    money("120.00"),
+                    money("30.00"),
+                    "+25.0%".into()
+                ),
+                (
+                    "db",
+                    money("100.00"),
+                    money("300.00"),
+                    money("-200.00"),
+                    "-66.7%".into()
+                ),
+                (
+                    "new",
+                    money("5.00"),
+                    Decimal::ZERO,
+                    money("5.00"),
+                    "new".into()
+                ),
+                (
+                    "old",
+                    Decimal::ZERO,
+                    money("40.00"),
+                    money("-40.00"),
+                    "gone".into()
+                ),
+            ]
+        );
+        assert_eq!(c.rows[3].status, crate::model::Status::Final);
+        // One total: 255.00 vs 460.00, -205.00, -44.565...%.
+        assert_eq!(
+            c.totals,
+            vec![CompareTotal {
+                label: "total".into(),
+                currency: "USD".into(),
+                current: money("255.00"),
+                comparison: money("460.00"),
+                delta: money("-205.00"),
+                change: c.totals[0].change,
+            }]
+        );
+        assert_eq!(c.totals[0].change.text(1), "-44.6%");
+        assert_eq!(c.totals[0].change.plain(), "-44.5652");
+
+        let empty = compare(&summary, &[], september(), false).unwrap();
+        assert!(empty.comparison_empty);
+        assert!(empty.rows.iter().all(|r| r.change == Change::New));
+    }
+
+    #[test]
+    fn compare_totals_are_labelled_by_currency_and_by_source_when_several() {
+        // One source, two currencies: `total EUR`, `total USD`.
+        let summary_two = summary(
+            &["project"],
+            &[(&["search"], "EUR", "20.00"), (&["search"], "USD", "10.00")],
+            &[("billed", "EUR", "20.00"), ("billed", "USD", "10.00")],
+        );
+        let before = groups(&[("2026-09-01", &["search"], "billed", "USD", "5.00")]);
+        let c = compare(&summary_two, &before, september(), false).unwrap();
+        let totals: Vec<(&str, String)> = c
+            .totals
+            .iter()
+            .map(|t| (t.label.as_str(), t.change.text(1)))
+            .collect();
+        assert_eq!(
+            totals,
+            [("total EUR", "new".into()), ("total USD", "+100.0%".into())]
+        );
+
+        // Two sources, `source` added as the first key: the comparison's groups are keyed
+        // the same way, and a source and currency only the comparison period holds gets a
+        // total of its own.
+        let summary_sources = summary(
+            &["source", "project"],
+            &[
+                (&["billed", "search"], "USD", "100.00"),
+                (&["estimated", "search"], "USD", "30.00"),
+            ],
+            &[("billed", "USD", "100.00"), ("estimated", "USD", "30.00")],
+        );
+        let before = groups(&[
+            ("2026-09-01", &["search"], "billed", "USD", "80.00"),
+            ("2026-09-01", &["search"], "estimated", "EUR", "7.00"),
+        ]);
+        let c = compare(&summary_sources, &before, september(), true).unwrap();
+        let rows: Vec<(Vec<String>, String, String)> = c
+            .rows
+            .iter()
+            .map(|r| (r.keys.clone(), r.currency.clone(), r.change.text(1)))
+            .collect();
+        let keys = |k: &[&str]| k.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            rows,
+            [
+                (keys(&["billed", "search"]), "USD".into(), "+25.0%".into()),
+                (keys(&["estimated", "search"]), "USD".into(), "new".into()),
+                (keys(&["estimated", "search"]), "EUR".into(), "gone".into()),
+            ]
+        );
+        let totals: Vec<(&str, Decimal, Decimal, Decimal)> = c
+            .totals
+            .iter()
+            .map(|t| (t.label.as_str(), t.current, t.comparison, t.delta))
+            .collect();
+        assert_eq!(
+            totals,
+            [
+                (
+                    "total billed USD",
+                    money("100.00"),
+                    money("80.00"),
+                    money("20.00")
+                ),
+                (
+                    "total estimated EUR",
+                    Decimal::ZERO,
+                    money("7.00"),
+                    money("-7.00")
+                ),
+                (
+                    "total estimated USD",
+                    money("30.00"),
+                    Decimal::ZERO,
+                    money("30.00")
+                ),
+            ]
+        );
+    }
 }

@@ -863,4 +863,231 @@ mod tests {
             assert!(!group.alerts.spike.fired);
         }
     }
+
+    /// The alerts of October as of the 12th (delay 3: October 1..8 final) over `two_months()`,
+    /// with every threshold also a forecast threshold.
+    fn october_12th(
+        daily: &BTreeMap<Day, Decimal>,
+        covered: &BTreeSet<Day>,
+        thresholds: &[Decimal],
+        factor: &str,
+    ) -> Alerts {
+        evaluate(&AlertInput {
+            watched: range("2026-10-01", "2026-10-31"),
+            previous: range("2026-09-01", "2026-09-30"),
+            previous_label: "previous month 2026-09".into(),
+            daily,
+            covered_days: covered,
+            thresholds,
+            spike_factor: money(factor),
+            previous_invoice: None,
+            delay: as_of("2026-10-12", 3),
+            month: true,
+            forecast_thresholds: thresholds,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn alerts_forecast_alerts_fire_on_the_projected_day_and_name_every_fired_alert() {
+        let daily = two_months();
+        let thresholds = [money("500"), money("1000"), money("2000")];
+        let alerts = october_12th(&daily, &all_days(&daily), &thresholds, "0.5");
+        // Final October 1..8: 8 × 40.00 = 320.00; the run-rate is October 2..8, 280.00 / 7
+        // = 40.00 a day. Of the provisional 9th..12th only the 12th (60.00 > 40.00) counts at
+        // its actual spend; the other 22 of the 23 days after the 8th at 40.00:
+        // 320.00 + 60.00 + 22 × 40.00 = 1260.00.
+        assert!(alerts.forecast_gaps.is_empty());
+        let forecast = alerts.forecast.as_ref().unwrap();
+        assert_eq!(forecast.final_through, day("2026-10-08"));
+        assert_eq!(forecast.final_spend, money("320.00"));
+        assert_eq!(forecast.projected, money("1260.00"));
+        // 500 was reached by actual spend on the 12th (440.00 + 60.00): the threshold alert
+        // speaks, not the forecast. 1000: the projected running sum is 320.00 + 40.00 × 3 +
+        // 60.00 = 500.00 on the 12th, + 40.00 a day: 980.00 on the 24th, 1020.00 on the 25th.
+        // 2000 is above the month's 1260.00.
+        assert_eq!(
+            alerts.forecast_alerts,
+            vec![
+                ForecastAlert {
+                    threshold: money("500"),
+                    fired: false,
+                    reach: Some(Reach::Already(day("2026-10-12"))),
+                },
+                ForecastAlert {
+                    threshold: money("1000"),
+                    fired: true,
+                    reach: Some(Reach::On(day("2026-10-25"))),
+                },
+                ForecastAlert {
+                    threshold: money("2000"),
+                    fired: false,
+                    reach: Some(Reach::NotThisMonth),
+                },
+            ]
+        );
+        // 500.00 > 0.5 × 600.00 = 300.00: the spike fired too. The state names come in the
+        // order thresholds, spike, forecasts.
+        assert!(alerts.spike.fired);
+        assert_eq!(
+            alerts.fired_names(),
+            ["threshold 500", "spike", "forecast 1000"]
+        );
+    }
+
+    #[test]
+    fn alerts_no_forecast_with_a_final_day_missing_nor_for_the_last_days() {
+        let daily = two_months();
+        let thresholds = [money("1000")];
+        // October 3rd is final as of the 12th but holds no row in any input: missing data,
+        // so no forecast and no forecast alert.
+        let mut covered = all_days(&daily);
+        covered.remove(&day("2026-10-03"));
+        let gap = october_12th(&daily, &covered, &thresholds, "2");
+        assert_eq!(gap.forecast_gaps, vec![day("2026-10-03")]);
+        assert_eq!(gap.forecast, None);
+        assert_eq!(
+            gap.forecast_alerts,
+            vec![ForecastAlert {
+                threshold: money("1000"),
+                fired: false,
+                reach: None,
+            }]
+        );
+        assert!(gap.fired_names().is_empty());
+
+        // `--last 10`: October 3..12 is not a calendar month, so neither gaps nor a forecast,
+        // although its 3rd..8th are final and the 5th holds no row.
+        covered = all_days(&daily);
+        covered.remove(&day("2026-10-05"));
+        let last = evaluate(&AlertInput {
+            watched: range("2026-10-03", "2026-10-12"),
+            previous: range("2026-09-23", "2026-10-02"),
+            previous_label: "the previous 10 days".into(),
+            daily: &daily,
+            covered_days: &covered,
+            thresholds: &thresholds,
+            spike_factor: money("2"),
+            previous_invoice: None,
+            delay: as_of("2026-10-12", 3),
+            month: false,
+            forecast_thresholds: &thresholds,
+        })
+        .unwrap();
+        // October 3..11 at 40.00 (360.00) and the 12th at 60.00.
+        assert_eq!(last.spend_to_date, money("420.00"));
+        assert!(last.forecast_gaps.is_empty());
+        assert_eq!(last.forecast, None);
+        assert_eq!(last.forecast_alerts[0].reach, None);
+    }
+
+    #[test]
+    fn alerts_zero_threshold_is_reached_on_the_first_day() {
+        // No spend at all, then a credit: a threshold of 0 is reached before any row.
+        let covered: BTreeSet<Day> = day("2026-09-01").iter_days().take(61).collect();
+        for daily in [
+            BTreeMap::new(),
+            [(day("2026-10-02"), money("-10.00"))].into(),
+        ] {
+            let alerts = run(&daily, &covered, &[money("0")], "2", as_of("2026-11-10", 3));
+            assert!(alerts.thresholds[0].fired);
+            assert_eq!(alerts.thresholds[0].first_day, Some(day("2026-10-01")));
+        }
+        // Not for a period that has not started.
+        let alerts = run(
+            &BTreeMap::new(),
+            &covered,
+            &[money("0")],
+            "2",
+            as_of("2026-09-15", 3),
+        );
+        assert!(!alerts.thresholds[0].fired);
+        assert_eq!(alerts.thresholds[0].first_day, None);
+    }
+
+    #[test]
+    fn alerts_invoice_base_is_checked_every_day_and_for_every_group() {
+        assert_eq!(SpikeBase::Usage.name(), "previous_usage");
+        assert_eq!(SpikeBase::Invoice(money("1")).name(), "previous_invoice");
+
+        // No September in the inputs: the usage base has nothing to compare with, the invoice
+        // does. 1110.00 > 2 × 500.00 = 1000.00.
+        let daily: BTreeMap<Day, Decimal> = two_months()
+            .into_iter()
+            .filter(|(d, _)| *d >= day("2026-10-01"))
+            .collect();
+        let covered = all_days(&daily);
+        let mut input = AlertInput {
+            watched: range("2026-10-01", "2026-10-31"),
+            previous: range("2026-09-01", "2026-09-30"),
+            previous_label: "previous month 2026-09".into(),
+            daily: &daily,
+            covered_days: &covered,
+            thresholds: &[],
+            spike_factor: money("2"),
+            previous_invoice: Some(money("500.00")),
+            delay: as_of("2026-11-10", 3),
+            month: true,
+            forecast_thresholds: &[],
+        };
+        let alerts = evaluate(&input).unwrap();
+        assert_eq!(alerts.spike.base, SpikeBase::Invoice(money("500.00")));
+        assert_eq!(alerts.spike.previous, PreviousPeriod::Missing);
+        assert_eq!(alerts.spike.previous_total, None);
+        assert!(alerts.spike.fired);
+        assert_eq!(
+            alerts.spike.note,
+            "1110.00 > 2 × 500.00, the previous invoice"
+        );
+        assert_eq!(alerts.fired_names(), ["spike"]);
+
+        // A group without September spend is compared with the invoice like any other: only
+        // a usage base of zero gets no check. new: 31.00 > 2 × 10.00 = 20.00.
+        let groups = three_groups();
+        let all: BTreeSet<Day> = day("2026-09-01").iter_days().take(61).collect();
+        input.covered_days = &all;
+        input.previous_invoice = Some(money("10.00"));
+        let results = evaluate_groups(&input, &groups).unwrap();
+        let new = &results[1].alerts;
+        assert_eq!(results[1].value, "new");
+        assert_eq!(new.spike.previous, PreviousPeriod::Complete);
+        assert_eq!(new.spike.previous_total, Some(Decimal::ZERO));
+        assert!(new.spike.fired);
+        assert_eq!(new.spike.note, "31.00 > 2 × 10.00, the previous invoice");
+    }
+
+    #[test]
+    fn alerts_day_lists_name_one_day_a_run_or_a_count() {
+        assert_eq!(day_list(&[]), "");
+        assert_eq!(day_list(&[day("2026-09-30")]), "2026-09-30");
+        assert_eq!(
+            day_list(&[day("2026-09-28"), day("2026-09-29"), day("2026-09-30")]),
+            "2026-09-28 to 2026-09-30"
+        );
+        assert_eq!(
+            day_list(&[day("2026-09-01"), day("2026-09-03"), day("2026-09-04")]),
+            "3 days between 2026-09-01 and 2026-09-04"
+        );
+
+        // As of October 3rd (delay 3) only September 30th is still provisional; it is final
+        // on 30 + 1 + 3 days: October 4th.
+        let daily = two_months();
+        let alerts = run(&daily, &all_days(&daily), &[], "2", as_of("2026-10-03", 3));
+        assert_eq!(
+            alerts.spike.note,
+            "previous month 2026-09 is incomplete: 2026-09-30 still provisional (final on \
+             2026-10-04); no spike check"
+        );
+        // Scattered gaps are counted.
+        let mut covered = all_days(&daily);
+        for gap in ["2026-09-02", "2026-09-10", "2026-09-11"] {
+            covered.remove(&day(gap));
+        }
+        let alerts = run(&daily, &covered, &[], "2", as_of("2026-11-10", 3));
+        assert_eq!(
+            alerts.spike.note,
+            "previous month 2026-09 is incomplete in the inputs: no rows for 3 days between \
+             2026-09-02 and 2026-09-11; no spike check"
+        );
+    }
 }

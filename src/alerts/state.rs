@@ -88,10 +88,9 @@ impl Held {
         let resolved = follow_links(path)?;
         let path = resolved.as_path();
         let lock_path = lock_path(path);
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("{}: cannot create the folder", dir.display()))?;
-        }
+        let dir = folder(path);
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create the folder", dir.display()))?;
         let lock = acquire(&lock_path, LOCK_WAIT)
             .with_context(|| format!("the lock of the state file {}", path.display()))?;
         let mut held = Held {
@@ -169,10 +168,7 @@ impl Held {
         });
         let mut bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
         bytes.push(b'\n');
-        let dir = match self.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
+        let dir = folder(&self.path);
         let name = self
             .path
             .file_name()
@@ -180,6 +176,15 @@ impl Held {
             .to_string_lossy()
             .into_owned();
         crate::output::write_atomic(dir, &name, &bytes)
+    }
+}
+
+/// The folder of the state file, where its temporary file is made: `.` for a bare file name,
+/// whose parent is the empty path, so that messages name `./state.json`.
+fn folder(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
     }
 }
 
@@ -428,10 +433,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.json.lock");
         let held = acquire(&path, std::time::Duration::ZERO).unwrap();
-        let error = acquire(&path, std::time::Duration::from_millis(100))
-            .err()
-            .unwrap()
-            .to_string();
+        // In a thread, so that a wait that never gives up fails the test instead of hanging it.
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let waiter = path.clone();
+        std::thread::spawn(move || {
+            let result = acquire(&waiter, std::time::Duration::from_millis(100));
+            sender.send(result.err().map(|e| e.to_string())).ok();
+        });
+        let error = receiver
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("still waiting for the lock 20 s after a wait of 100 ms")
+            .expect("the lock was taken while held");
         assert!(
             error.contains("held this lock for more than 0 s"),
             "{error}"
@@ -449,10 +461,15 @@ mod tests {
             .err()
             .unwrap()
             .to_string();
+        // serde_json's message, without the position it appends (already in front).
         assert!(
-            error.contains("s.json:1:30: not a tally alerts state file"),
+            error.contains(
+                "s.json:1:30: not a tally alerts state file (EOF while parsing a value); it was \
+                 left as it is"
+            ),
             "{error}"
         );
+        assert!(!error.contains(" at line "), "{error}");
 
         std::fs::write(&path, "{\"month\": \"2026-10\"}").unwrap();
         let error = Held::open(&path, identity(), "2026-10")
@@ -469,5 +486,223 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(error.contains("the state of another alert"), "{error}");
+    }
+
+    /// A state file written by hand, as tally would read it: compact, so that a rewrite (always
+    /// pretty) shows.
+    fn state_text(periods: Value) -> String {
+        json!({"kind": KIND, "version": 2, "alert": identity(), "periods": periods}).to_string()
+    }
+
+    fn read_json(path: &Path) -> Value {
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn alerts_state_is_written_only_when_it_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let text =
+            state_text(json!({"2026-10": [{"alert": "threshold 2500", "on": "2026-10-26"}]}));
+        std::fs::write(&path, &text).unwrap();
+        let mut held = Held::open(&path, identity(), "2026-10").unwrap();
+        let key = (None, "threshold 2500".to_string());
+        let day = Day::from_str("2026-10-26").unwrap();
+        assert_eq!(held.already(&key), Some(day));
+        // Recorded again on a later day: it keeps its first day, and nothing is written.
+        held.record(key, Day::from_str("2026-10-27").unwrap());
+        held.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    }
+
+    #[test]
+    fn alerts_state_of_version_1_is_written_back_as_version_2() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let v1 = json!({"kind": KIND, "version": 1, "alert": identity(), "period": "2026-09",
+                        "fired": [{"alert": "spike", "on": "2026-09-20"}]});
+        std::fs::write(&path, v1.to_string()).unwrap();
+        let held = Held::open(&path, identity(), "2026-10").unwrap();
+        assert!(held.fired.is_empty());
+        held.commit().unwrap();
+        assert_eq!(
+            read_json(&path),
+            json!({"kind": KIND, "version": 2, "alert": identity(), "periods": {
+                "2026-09": [{"alert": "spike", "on": "2026-09-20"}],
+                "2026-10": []}})
+        );
+    }
+
+    #[test]
+    fn alerts_state_keeps_the_newest_period_and_the_13_months_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        // 2025-09 is 13 months before 2026-10 and stays; 2025-08, 14 months before, goes,
+        // although this run records nothing new.
+        let entry = |on: &str| json!([{"alert": "threshold 10", "on": on}]);
+        std::fs::write(
+            &path,
+            state_text(json!({
+                "2025-08": entry("2025-08-05"),
+                "2025-09": entry("2025-09-05"),
+                "2026-10": entry("2026-10-05")})),
+        )
+        .unwrap();
+        Held::open(&path, identity(), "2026-10")
+            .unwrap()
+            .commit()
+            .unwrap();
+        assert_eq!(
+            read_json(&path)["periods"],
+            json!({"2025-09": entry("2025-09-05"), "2026-10": entry("2026-10-05")})
+        );
+    }
+
+    #[test]
+    fn alerts_state_in_a_new_folder_or_the_current_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new").join("folder").join("s.json");
+        let mut held = Held::open(&path, identity(), "2026-10").unwrap();
+        held.record(
+            (None, SPIKE_KEY.into()),
+            Day::from_str("2026-10-02").unwrap(),
+        );
+        held.commit().unwrap();
+        assert_eq!(
+            read_json(&path)["periods"],
+            json!({"2026-10": [{"alert": "spike", "on": "2026-10-02"}]})
+        );
+        assert!(dir.path().join("new/folder/s.json.lock").exists());
+        // The temporary file of a bare name goes to the current folder, named `.`.
+        assert_eq!(folder(Path::new("s.json")), Path::new("."));
+        assert_eq!(folder(Path::new("states/s.json")), Path::new("states"));
+        assert_eq!(folder(&path), dir.path().join("new/folder"));
+    }
+
+    #[test]
+    fn alerts_state_that_cannot_be_read_is_an_error() {
+        // A folder where the state file should be: an error naming it, not an empty state.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        std::fs::create_dir(&path).unwrap();
+        let error = Held::open(&path, identity(), "2026-10")
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(error, format!("{}: cannot read", path.display()));
+    }
+
+    #[test]
+    fn alerts_state_refuses_other_versions_periods_and_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let error = |text: String| {
+            std::fs::write(&path, text).unwrap();
+            Held::open(&path, identity(), "2026-10")
+                .err()
+                .unwrap()
+                .to_string()
+        };
+        let v3 = json!({"kind": KIND, "version": 3, "alert": identity(), "periods": {}});
+        let message = error(v3.to_string());
+        assert!(
+            message
+                .contains("a tally alerts state of version 3, this tally reads versions 1 and 2"),
+            "{message}"
+        );
+        let message = error(state_text(json!({"2027-13": []})));
+        assert!(
+            message.contains("period \"2027-13\" is not a month (YYYY-MM)"),
+            "{message}"
+        );
+        let message = error(state_text(
+            json!({"2026-10": [{"alert": "spike", "on": "26.10."}]}),
+        ));
+        assert!(
+            message
+                .contains("period 2026-10: entry 1 is not {\"alert\": NAME, \"on\": YYYY-MM-DD}"),
+            "{message}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn alerts_state_behind_symbolic_links_is_written_where_they_point() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let day = Day::from_str("2026-10-02").unwrap();
+        let record = |path: &Path, alert: &str| {
+            let mut held = Held::open(path, identity(), "2026-10").unwrap();
+            held.record((None, alert.into()), day);
+            held.commit().unwrap();
+        };
+        // An absolute target.
+        let shared = dir.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        let absolute = dir.path().join("absolute.json");
+        symlink(shared.join("a.json"), &absolute).unwrap();
+        record(&absolute, "spike");
+        assert!(
+            std::fs::symlink_metadata(&absolute)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            read_json(&shared.join("a.json"))["periods"],
+            json!({"2026-10": [{"alert": "spike", "on": "2026-10-02"}]})
+        );
+        assert!(shared.join("a.json.lock").exists());
+
+        // A link to a link whose target is relative to the link's folder, not to the current one.
+        let relative = dir.path().join("relative.json");
+        symlink("shared/b.json", &relative).unwrap();
+        let twice = dir.path().join("twice.json");
+        symlink("relative.json", &twice).unwrap();
+        record(&twice, "threshold 10");
+        assert!(
+            std::fs::symlink_metadata(&twice)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(
+            std::fs::symlink_metadata(&relative)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            read_json(&shared.join("b.json"))["periods"],
+            json!({"2026-10": [{"alert": "threshold 10", "on": "2026-10-02"}]})
+        );
+
+        // A loop is an error, not a hang.
+        let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+        symlink(&b, &a).unwrap();
+        symlink(&a, &b).unwrap();
+        let error = Held::open(&a, identity(), "2026-10")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            error.contains("too many levels of symbolic links"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn alerts_state_lock_is_taken_once_the_holder_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json.lock");
+        let held = acquire(&path, std::time::Duration::ZERO).unwrap();
+        let start = std::time::Instant::now();
+        let holder = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            drop(held);
+        });
+        acquire(&path, std::time::Duration::from_secs(20)).unwrap();
+        assert!(start.elapsed() >= std::time::Duration::from_millis(200));
+        holder.join().unwrap();
     }
 }
