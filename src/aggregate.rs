@@ -585,10 +585,10 @@ pub fn summarize(
         .iter_days()
         .take_while(|day| *day <= last_day_shown)
         .collect();
-    // No row in range: no currency either. Naming one (it used to be USD) would put a currency
-    // the inputs may not hold next to the 0.00.
+    // One currency, or none: with several (grouped by currency) no single one; with no row in
+    // range none either, since naming one (it used to be USD) would put a currency the inputs
+    // may not hold next to the 0.00.
     let currency = match currencies.len() {
-        0 => None,
         1 => currencies.first().map(|c| c.to_string()),
         _ => None,
     };
