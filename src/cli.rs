@@ -336,6 +336,11 @@ pub struct DiffArgs {
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
 
+    /// Inputs only: skip bad rows (shown on stderr, with their count) instead of stopping, as
+    /// for `report`.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+
     /// Print no warnings.
     #[arg(long, short)]
     pub quiet: bool,

@@ -1135,3 +1135,52 @@ fn finance_workbook_period_sheet_beyond_a_sheets_columns_says_so() {
     let total = summary.iter().find(|r| text(&r[0]) == "total").unwrap();
     assert_eq!(float(&total[cost]), 24600.0);
 }
+
+/// `diff` over inputs takes report's `--skip-bad-rows` (the skipped rows shown and counted on
+/// stderr) and `-` for one side; `- -` is refused.
+#[test]
+fn finance_diff_of_inputs_skips_bad_rows_and_reads_standard_input() {
+    let work = Workdir::new();
+    work.create(
+        "sent.csv",
+        "Date,SKU,Cost\n2026-10-01,A,1.50\nnot-a-day,A,2\n2026-10-02,A,2.25\n",
+    );
+    let now = b"Date,SKU,Cost\n2026-10-01,A,1.50\n2026-10-02,A,3.00\n";
+    let args = [
+        "diff",
+        "sent.csv",
+        "-",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-20",
+    ];
+    let stopped = work.run_with_stdin(&args, now);
+    assert_eq!(stopped.code(), 1, "{}", stopped.stderr());
+    assert!(
+        stopped
+            .stderr()
+            .contains("sent.csv:3: column \"Date\": \"not-a-day\" is not a date"),
+        "{}",
+        stopped.stderr()
+    );
+    let mut skipping = args.to_vec();
+    skipping.extend(["--skip-bad-rows", "--format", "csv"]);
+    let run = work.run_with_stdin(&skipping, now);
+    // Exit 3: the reports differ (2026-10-02 restated from 2.25 to 3.00).
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    let rows = records(&run.stdout());
+    let restated: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r.contains(&"restated".to_string()))
+        .collect();
+    assert_eq!(restated.len(), 1, "{rows:?}");
+    assert!(restated[0].contains(&"2026-10-02".to_string()));
+    assert!(restated[0].contains(&"2.25".to_string()) && restated[0].contains(&"3.00".to_string()));
+    let stderr = run.stderr();
+    assert!(stderr.contains("skipped: sent.csv:3:"), "{stderr}");
+    assert!(stderr.contains("skipped 1 bad row(s)"), "{stderr}");
+    let twice = work.run_with_stdin(&["diff", "-", "-"], now);
+    assert_eq!(twice.code(), 2);
+    assert!(twice.stderr().contains("standard input can be read once"));
+}

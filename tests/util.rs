@@ -80,6 +80,33 @@ impl Workdir {
         }
         Run(command.output().expect("running tally"))
     }
+
+    /// As `run`, with `input` on standard input.
+    pub fn run_with_stdin(&self, args: &[&str], input: &[u8]) -> Run {
+        use std::io::Write;
+        let binary = std::env::var("TALLY_TEST_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tally").to_string());
+        let mut child = Command::new(binary)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("running tally");
+        // Written from a thread: a child that stops reading must not block the test.
+        let mut stdin = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let output = child.wait_with_output().expect("waiting for tally");
+        writer.join().unwrap();
+        Run(output)
+    }
 }
 
 pub struct Run(pub Output);

@@ -182,6 +182,7 @@ fn input_options_given(args: &DiffArgs) -> Vec<&'static str> {
     check("--cost", args.cost.is_some());
     check("--rates", args.rates.is_some());
     check("--tz", args.tz.is_some());
+    check("--skip-bad-rows", args.skip_bad_rows);
     given
 }
 
@@ -209,7 +210,7 @@ fn read_input(
         out: None,
         no_charts: true,
         chart_top: 7,
-        skip_bad_rows: false,
+        skip_bad_rows: args.skip_bad_rows,
         on_overlap: args.on_overlap.unwrap_or(crate::options::OnOverlap::Error),
         spread_charges: args.spread_charges,
         date_basis: args.date_basis.unwrap_or(crate::options::DateBasis::Charge),
@@ -230,6 +231,7 @@ fn read_input(
         config.rates_path.as_deref(),
         config.quiet,
     )?;
+    super::tell_rejects(&scanned.rejects(), None, config.quiet);
     let groups = crate::aggregate::decode_groups(
         std::mem::take(&mut scanned.resolved.groups),
         scanned.plan.keys.len(),
@@ -268,8 +270,16 @@ fn read_input(
 
 pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
     let (old_dir, new_dir, format) = (args.old.clone(), args.new.clone(), args.format);
+    let stdin = |path: &Path| path.as_os_str() == "-";
+    if stdin(&old_dir) && stdin(&new_dir) {
+        return Err(UsageError(
+            "OLD and NEW are both `-`: standard input can be read once; save one side to a file"
+                .to_string(),
+        )
+        .into());
+    }
     for path in [&old_dir, &new_dir] {
-        if !path.exists() {
+        if !stdin(path) && !path.exists() {
             bail!(
                 "{}: no such file or folder (give two `report --out` folders or two inputs)",
                 path.display()
