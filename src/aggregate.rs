@@ -1188,6 +1188,27 @@ mod tests {
             error.starts_with("the billed total in USD: a sum exceeds"),
             "{error}"
         );
+        // Two units of one day in one row (no sku key): the row is that day's.
+        let mut other_unit = same[1].clone();
+        other_unit.day = day("2026-10-02");
+        other_unit.unit = "WU".to_string();
+        let one_day = [same[0].clone(), other_unit];
+        let error = summarize(
+            &one_day,
+            &[KeyKind::Project],
+            Period::Day,
+            october(),
+            as_of,
+            false,
+            None,
+        )
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.starts_with("project \"p1\", 2026-10-02: a sum exceeds"),
+            "{error}"
+        );
     }
 
     #[test]
