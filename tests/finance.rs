@@ -1184,3 +1184,59 @@ fn finance_diff_of_inputs_skips_bad_rows_and_reads_standard_input() {
     assert_eq!(twice.code(), 2);
     assert!(twice.stderr().contains("standard input can be read once"));
 }
+
+#[test]
+fn finance_workbook_by_currency_keeps_its_currency_column_and_total_labels() {
+    let work = Workdir::new();
+    work.create(
+        "two.csv",
+        "date,sku,cost,project,currency\n\
+         2026-10-01,s1,1000,p1,USD\n\
+         2026-10-02,s1,2.50,p1,EUR\n\
+         2026-10-03,s2,5,p2,EUR\n",
+    );
+    work.run(&[
+        "report",
+        "two.csv",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--by",
+        "currency,project",
+        "--format",
+        "xlsx",
+        "--output",
+        "two.xlsx",
+    ])
+    .ok();
+    let mut book = workbook(&std::fs::read(work.path().join("two.xlsx")).unwrap());
+    let rows = sheet(&mut book, "Summary");
+    let header = &rows[1];
+    assert_eq!(text(&header[0]), "currency");
+    // The currency column after cost, not the key column of the same name.
+    let currency = header.iter().rposition(|c| text(c) == "currency").unwrap();
+    assert!(currency > column(header, "cost"), "{header:?}");
+    let shown: Vec<(String, String, String)> = rows
+        .iter()
+        .skip(2)
+        .filter(|r| !text(&r[0]).is_empty())
+        .map(|r| (text(&r[0]), text(&r[1]), text(&r[currency])))
+        .collect();
+    for group in [("EUR", "p1"), ("EUR", "p2"), ("USD", "p1")] {
+        assert!(
+            shown.contains(&(group.0.into(), group.1.into(), group.0.into())),
+            "{shown:?}"
+        );
+    }
+    // Each total keeps its label (the currency was written over it).
+    let cost = column(header, "cost");
+    for (label, amount, unit) in [("total EUR", 7.5, "EUR"), ("total USD", 1000.0, "USD")] {
+        let row = rows
+            .iter()
+            .find(|r| text(&r[0]) == label)
+            .unwrap_or_else(|| panic!("no {label} row in {rows:?}"));
+        assert_eq!(float(&row[cost]), amount);
+        assert_eq!(text(&row[currency]), unit);
+    }
+}
