@@ -1722,3 +1722,42 @@ fn alerts_by_a_tag_key_no_row_has_is_named() {
         run.stderr()
     );
 }
+
+#[test]
+fn alerts_over_two_currencies_say_how_to_watch_each() {
+    let work = Workdir::new();
+    work.create(
+        "usd.csv",
+        "date,sku,cost,project,currency\n2026-10-01,s1,10,p1,USD\n",
+    );
+    work.create(
+        "eur.csv",
+        "date,sku,cost,project,currency\n2026-10-02,s1,3,p2,EUR\n",
+    );
+    let args = [
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--threshold",
+        "5",
+    ];
+    let both = [&["alerts", "usd.csv", "eur.csv"][..], &args[..]].concat();
+    let stderr = work.run(&both).fails();
+    assert!(
+        stderr.contains("several currencies (EUR, USD)")
+            && stderr.contains("passing only the inputs in one currency")
+            && stderr.contains("--project"),
+        "{stderr}"
+    );
+    // What the message offers works: one file, or one project.
+    let one = [&["alerts", "usd.csv"][..], &args[..]].concat();
+    assert_eq!(work.run(&one).code(), 3);
+    let kept = [
+        &["alerts", "usd.csv", "eur.csv", "--project", "p2"][..],
+        &args[..],
+    ]
+    .concat();
+    let run = work.run(&kept);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+}

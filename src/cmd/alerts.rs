@@ -62,7 +62,9 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
     if currencies.len() > 1 {
         bail!(
             "the rows watched are in several currencies ({}); an alert sums one currency: \
-             filter to one",
+             watch each apart, passing only the inputs in one currency or keeping its rows \
+             with --project, --service, --sku or --tag (`tally report --by currency` shows \
+             what each holds)",
             currencies.into_iter().collect::<Vec<_>>().join(", ")
         );
     }
