@@ -1240,3 +1240,119 @@ fn finance_workbook_by_currency_keeps_its_currency_column_and_total_labels() {
         assert_eq!(text(&row[currency]), unit);
     }
 }
+
+/// `diff` never adds two currencies into one total: each has its own, in the table's last line
+/// and in JSON (`total` null, `totals` by currency), for inputs and for `--out` folders alike.
+#[test]
+fn finance_diff_totals_are_per_currency() {
+    let work = Workdir::new();
+    work.create(
+        "old.csv",
+        "date,sku,cost,currency\n2026-10-01,s1,1000,USD\n2026-10-02,s1,1.25,EUR\n",
+    );
+    work.create(
+        "new.csv",
+        "date,sku,cost,currency\n2026-10-01,s1,1000,USD\n2026-10-02,s1,2.50,EUR\n",
+    );
+    let args = [
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--by",
+        "currency",
+    ];
+    let table = work.run(&[&["diff", "old.csv", "new.csv"][..], &args[..]].concat());
+    assert_eq!(table.code(), 3, "{}", table.stderr());
+    let last = table
+        .stdout()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        last.ends_with("; total EUR 1.25 → 2.50 (1.25), total USD 1,000.00 → 1,000.00 (0.00)"),
+        "{last}"
+    );
+    for (side, dir) in [("old", "o1"), ("new", "o2")] {
+        let input = format!("{side}.csv");
+        work.run(
+            &[
+                &["report", input.as_str(), "--out", dir, "-q"][..],
+                &args[..],
+            ]
+            .concat(),
+        )
+        .ok();
+    }
+    let folders = work.run(&["diff", "o1", "o2", "--format", "json"]);
+    assert_eq!(folders.code(), 3, "{}", folders.stderr());
+    let json: serde_json::Value = serde_json::from_str(&folders.stdout()).unwrap();
+    assert!(json["old"]["total"].is_null(), "{json}");
+    assert_eq!(json["old"]["totals"]["EUR"], "1.25");
+    assert_eq!(json["new"]["totals"]["EUR"], "2.50");
+    assert_eq!(json["new"]["totals"]["USD"], "1000.00");
+    // Amounts too far apart to add, in two currencies, are no sum at all: no overflow.
+    work.create(
+        "tiny.csv",
+        "date,sku,cost,currency\n2026-10-01,s1,1000,USD\n2026-10-02,s1,0.0000000000000000000000000001,EUR\n",
+    );
+    let tiny = work.run(&[&["diff", "old.csv", "tiny.csv"][..], &args[..]].concat());
+    assert_eq!(tiny.code(), 3, "{}", tiny.stderr());
+    assert!(
+        tiny.stdout().contains("total EUR 1.25 → 0.00 (-1.25)"),
+        "{}",
+        tiny.stdout()
+    );
+    // One currency: one total, as before.
+    let one = work.run(&["diff", "o1", "o1"]);
+    assert!(
+        one.ok().contains("total EUR 1.25 → 1.25 (0.00), total USD"),
+        "{}",
+        one.stdout()
+    );
+}
+
+/// Rows `--skip-bad-rows` left out of a side are said beside its figures, on the `Old:`/`New:`
+/// line and in JSON, not only on stderr (which `-q` or a cron job's redirection loses).
+#[test]
+fn finance_diff_says_beside_each_side_how_many_rows_were_skipped() {
+    let work = Workdir::new();
+    work.create(
+        "old.csv",
+        "date,sku,cost\n2026-10-01,s1,1.50\n2026-10-02,s1,bad\n",
+    );
+    work.create(
+        "new.csv",
+        "date,sku,cost\n2026-10-01,s1,1.75\n2026-10-03,s1,2\n",
+    );
+    let args = [
+        "diff",
+        "old.csv",
+        "new.csv",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--skip-bad-rows",
+        "-q",
+    ];
+    let table = work.run(&args);
+    assert_eq!(table.code(), 3, "{}", table.stderr());
+    let stdout = table.stdout();
+    assert!(
+        stdout.contains(
+            "Old: old.csv (as of 2026-11-28T00:00:00Z) · 1 bad row skipped (no readable cost)\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("New: new.csv (as of 2026-11-28T00:00:00Z)\n"),
+        "{stdout}"
+    );
+    let json = work.run(&[&args[..], &["--format", "json"][..]].concat());
+    let json: serde_json::Value = serde_json::from_str(&json.stdout()).unwrap();
+    assert_eq!(json["old"]["rows_skipped"], 1, "{json}");
+    assert_eq!(json["new"]["rows_skipped"], 0, "{json}");
+    assert_eq!(json["old"]["total"], "1.50", "{json}");
+}

@@ -23,6 +23,8 @@ struct Daily {
     keys: Vec<String>,
     rows: BTreeMap<Vec<String>, (Decimal, String)>,
     as_of: Option<String>,
+    /// The rows `--skip-bad-rows` left out of an input, as report's scope line says it.
+    skipped: crate::scope::Skipped,
 }
 
 fn read_daily(dir: &Path) -> Result<Daily> {
@@ -86,7 +88,30 @@ fn read_daily(dir: &Path) -> Result<Daily> {
         keys: keys.iter().map(|&i| header[i].clone()).collect(),
         rows,
         as_of,
+        skipped: crate::scope::Skipped::default(),
     })
+}
+
+/// A side's totals, one per source and currency (the values of its key columns of those
+/// names, such as `billed USD` or `EUR`): two currencies, or a bill and an estimate, are never
+/// added. `side` names the sum in an overflow error.
+fn totals(daily: &Daily, side: &str) -> Result<BTreeMap<String, Decimal>> {
+    let columns: Vec<usize> = ["source", "currency"]
+        .iter()
+        .filter_map(|name| daily.keys.iter().position(|k| k == name))
+        .collect();
+    let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
+    for (key, (cost, _)) in &daily.rows {
+        let label: Vec<&str> = columns
+            .iter()
+            .map(|&i| key.get(i).map_or("", String::as_str))
+            .collect();
+        let label = label.join(" ");
+        let sum = totals.entry(label.clone()).or_default();
+        *sum = exact_add(*sum, *cost)
+            .map_err(|o| anyhow::anyhow!("the {side} total in {label}: {o}"))?;
+    }
+    Ok(totals)
 }
 
 /// One difference.
@@ -265,6 +290,7 @@ fn read_input(
         keys,
         rows,
         as_of: Some(config.delay.as_of.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        skipped: crate::scope::Skipped::of(&scanned.rejects()),
     })
 }
 
@@ -336,15 +362,35 @@ pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
     }
     let rows = compare(&old, &new);
     let differs = rows.iter().any(DiffRow::differs);
-    let total = |daily: &Daily| -> Result<Decimal> {
-        daily
-            .rows
-            .values()
-            .try_fold(Decimal::ZERO, |sum, (cost, _)| {
-                exact_add(sum, *cost).map_err(|o| anyhow::anyhow!("{o}"))
-            })
+    let (old_totals, new_totals) = (totals(&old, "old")?, totals(&new, "new")?);
+    // Every source and currency of either side, each with its two totals (zero where a side
+    // has none); one figure only when there is one.
+    let labels: std::collections::BTreeSet<&String> =
+        old_totals.keys().chain(new_totals.keys()).collect();
+    let pairs: Vec<(&String, Decimal, Decimal)> = labels
+        .into_iter()
+        .map(|label| {
+            let of =
+                |totals: &BTreeMap<String, Decimal>| totals.get(label).copied().unwrap_or_default();
+            (label, of(&old_totals), of(&new_totals))
+        })
+        .collect();
+    let single = match pairs.as_slice() {
+        [] => Some((Decimal::ZERO, Decimal::ZERO)),
+        [(_, old, new)] => Some((*old, *new)),
+        _ => None,
     };
-    let (old_total, new_total) = (total(&old)?, total(&new)?);
+    let side_line = |name: &str, dir: &Path, daily: &Daily| {
+        let mut line = format!(
+            "{name}: {} (as of {})",
+            dir.display(),
+            daily.as_of.as_deref().unwrap_or("unknown")
+        );
+        if let Some(skipped) = daily.skipped.text() {
+            line.push_str(&format!(" · {skipped}"));
+        }
+        line
+    };
     let bytes = match format {
         Format::Table => {
             let mut lines = vec![{
@@ -373,11 +419,9 @@ pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
             let mut right = vec![false; n];
             right.extend([true, true, true, false]);
             let mut text = format!(
-                "Old: {} (as of {})\nNew: {} (as of {})\n\n",
-                old_dir.display(),
-                old.as_of.as_deref().unwrap_or("unknown"),
-                new_dir.display(),
-                new.as_of.as_deref().unwrap_or("unknown")
+                "{}\n{}\n\n",
+                side_line("Old", &old_dir, &old),
+                side_line("New", &new_dir, &new)
             );
             if rows.is_empty() {
                 text.push_str("No difference: every day and group has the same cost.\n");
@@ -388,17 +432,27 @@ pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
                 }
             }
             let count = |what: &str| rows.iter().filter(|r| r.what.starts_with(what)).count();
+            let money = crate::render::table::display_money;
+            let change = |old: Decimal, new: Decimal| {
+                format!("{} → {} ({})", money(old), money(new), money(new - old))
+            };
+            let totals = match single {
+                Some((old, new)) => format!("total {}", change(old, new)),
+                // Never one sum of two currencies, or of a bill and an estimate.
+                None => pairs
+                    .iter()
+                    .map(|(label, old, new)| format!("total {label} {}", change(*old, *new)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
             text.push_str(&format!(
-                "\n{} added, {} removed, {} restated, {} became final; total {} → {} ({})\n",
+                "\n{} added, {} removed, {} restated, {} became final; {totals}\n",
                 count("added"),
                 count("removed"),
                 count("restated"),
                 rows.iter()
                     .filter(|r| r.what.ends_with("became final"))
                     .count(),
-                crate::render::table::display_money(old_total),
-                crate::render::table::display_money(new_total),
-                crate::render::table::display_money(new_total - old_total),
             ));
             text.into_bytes()
         }
@@ -443,9 +497,26 @@ pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
                     serde_json::Value::Object(entry)
                 })
                 .collect();
+            // `total` is null with several sources or currencies; `totals` has one per label.
+            let side = |dir: &Path,
+                        daily: &Daily,
+                        total: Option<Decimal>,
+                        pick: fn(&(&String, Decimal, Decimal)) -> Decimal| {
+                let totals: serde_json::Map<String, serde_json::Value> = pairs
+                    .iter()
+                    .map(|pair| (pair.0.clone(), serde_json::json!(money_text(pick(pair)))))
+                    .collect();
+                serde_json::json!({
+                    "dir": dir.display().to_string(),
+                    "as_of": daily.as_of,
+                    "total": total.map(money_text),
+                    "totals": totals,
+                    "rows_skipped": daily.skipped.rows,
+                })
+            };
             let document = serde_json::json!({
-                "old": {"dir": old_dir.display().to_string(), "as_of": old.as_of, "total": money_text(old_total)},
-                "new": {"dir": new_dir.display().to_string(), "as_of": new.as_of, "total": money_text(new_total)},
+                "old": side(&old_dir, &old, single.map(|t| t.0), |pair| pair.1),
+                "new": side(&new_dir, &new, single.map(|t| t.1), |pair| pair.2),
                 "equal": !differs,
                 "changes": changes,
             });
