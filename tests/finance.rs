@@ -1356,3 +1356,58 @@ fn finance_diff_says_beside_each_side_how_many_rows_were_skipped() {
     assert_eq!(json["new"]["rows_skipped"], 0, "{json}");
     assert_eq!(json["old"]["total"], "1.50", "{json}");
 }
+
+/// One side with token records (estimated) as well as billed rows is grouped by source too:
+/// the refusal says to group both by source, which then works.
+#[test]
+fn finance_diff_of_a_side_with_estimates_says_to_group_by_source() {
+    let work = Workdir::new();
+    work.create(
+        "bill/usage.csv",
+        "date,sku,cost,project\n2026-10-01,s1,1.50,p1\n",
+    );
+    work.create(
+        "both/usage.csv",
+        "date,sku,cost,project\n2026-10-01,s1,1.50,p1\n",
+    );
+    work.create(
+        "both/tokens.jsonl",
+        "{\"timestamp\":\"2026-10-01T10:00:00Z\",\"project\":\"p1\",\"endpoint\":\"chat\",\"response\":{\"id\":\"r1\",\"model\":\"gpt-4o-2024-11-20\",\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":10,\"total_tokens\":1010}}}\n",
+    );
+    let rates = fixture("tokens/rates-2026.toml");
+    let args = [
+        "diff",
+        "both",
+        "bill",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--rates",
+        &rates,
+        "--by",
+        "project",
+        "-q",
+    ];
+    let refused = work.run(&args);
+    assert_eq!(refused.code(), 1, "{}", refused.stdout());
+    assert!(
+        refused.stderr().contains(
+            "(source,project,currency vs project,currency): one side holds both billed rows and \
+             token records (estimated), which a report keeps apart by source: group both sides \
+             by source, --by source,project"
+        ),
+        "{}",
+        refused.stderr()
+    );
+    let mut by_source = args.to_vec();
+    by_source[10] = "source,project";
+    let run = work.run(&by_source);
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert!(
+        run.stdout()
+            .contains("total billed USD 1.50 → 1.50 (0.00), total estimated USD"),
+        "{}",
+        run.stdout()
+    );
+}

@@ -352,8 +352,36 @@ pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
         }
     };
     if old.keys != new.keys {
+        // A side with both billed rows and token records (estimated) is grouped by source as
+        // well, whatever --by says: the same --by does not help then, `--by source,…` does.
+        let sourced = |keys: &[String]| keys.iter().any(|k| k == "source");
+        let without = |keys: &[String]| -> Vec<String> {
+            keys.iter().filter(|k| *k != "source").cloned().collect()
+        };
+        let what_to_do = if sourced(&old.keys) != sourced(&new.keys)
+            && without(&old.keys) == without(&new.keys)
+        {
+            let keys = without(if sourced(&old.keys) {
+                &old.keys
+            } else {
+                &new.keys
+            });
+            let by: Vec<&str> = keys[1..]
+                .iter()
+                .map(String::as_str)
+                .filter(|k| *k != "currency")
+                .collect();
+            format!(
+                "one side holds both billed rows and token records (estimated), which a report \
+                 keeps apart by source: group both sides by source, --by source{}{}",
+                if by.is_empty() { "" } else { "," },
+                by.join(",")
+            )
+        } else {
+            "run both reports with the same --by".to_string()
+        };
         bail!(
-            "{} and {} are grouped differently ({} vs {}): run both reports with the same --by",
+            "{} and {} are grouped differently ({} vs {}): {what_to_do}",
             old_dir.display(),
             new_dir.display(),
             old.keys[1..].join(","),
