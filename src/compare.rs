@@ -233,6 +233,11 @@ pub fn compare(
     source_added: bool,
 ) -> anyhow::Result<Comparison> {
     let overflow = |o: crate::model::Overflow| anyhow::anyhow!("{o}");
+    // A change is `current - comparison`, exact (never rounded, never a panic) and named.
+    let change = |current: Decimal, comparison: Decimal, place: &dyn Fn() -> String| {
+        exact_add(current, -comparison)
+            .map_err(|o| anyhow::anyhow!("the change of {}: {o}", place()))
+    };
     let mut before: BTreeMap<GroupKey, Decimal> = BTreeMap::new();
     let mut before_totals: BTreeMap<(String, String), Decimal> = BTreeMap::new();
     for group in comparison_groups {
@@ -260,10 +265,15 @@ pub fn compare(
             currency: row.currency.clone(),
             current: row.cost,
             comparison,
-            delta: row
-                .cost
-                .checked_sub(comparison)
-                .ok_or_else(|| overflow(crate::model::Overflow))?,
+            delta: change(row.cost, comparison, &|| {
+                let keys: Vec<String> = summary
+                    .key_names
+                    .iter()
+                    .zip(&row.keys)
+                    .map(|(name, value)| format!("{name} \"{}\"", crate::output::visible(value)))
+                    .collect();
+                format!("{} ({})", keys.join(", "), row.currency)
+            })?,
             change: Change::of(row.cost, comparison),
             status: row.status,
         });
@@ -307,26 +317,30 @@ pub fn compare(
         > 1;
     let totals = now_totals
         .into_iter()
-        .map(|((source, currency), current)| {
-            let comparison = before_totals
-                .get(&(source.clone(), currency.clone()))
-                .copied()
-                .unwrap_or_default();
-            let label = match (several, mixed) {
-                (false, _) => "total".to_string(),
-                (true, true) => format!("total {source} {currency}"),
-                (true, false) => format!("total {currency}"),
-            };
-            CompareTotal {
-                label,
-                currency,
-                current,
-                comparison,
-                delta: current - comparison,
-                change: Change::of(current, comparison),
-            }
-        })
-        .collect();
+        .map(
+            |((source, currency), current)| -> anyhow::Result<CompareTotal> {
+                let comparison = before_totals
+                    .get(&(source.clone(), currency.clone()))
+                    .copied()
+                    .unwrap_or_default();
+                let label = match (several, mixed) {
+                    (false, _) => "total".to_string(),
+                    (true, true) => format!("total {source} {currency}"),
+                    (true, false) => format!("total {currency}"),
+                };
+                Ok(CompareTotal {
+                    delta: change(current, comparison, &|| {
+                        format!("the {source} total in {currency}")
+                    })?,
+                    label,
+                    currency,
+                    current,
+                    comparison,
+                    change: Change::of(current, comparison),
+                })
+            },
+        )
+        .collect::<anyhow::Result<_>>()?;
     Ok(Comparison {
         period,
         rows,

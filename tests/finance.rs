@@ -1411,3 +1411,51 @@ fn finance_diff_of_a_side_with_estimates_says_to_group_by_source() {
         run.stdout()
     );
 }
+
+/// A change too large for 28 digits (the largest cost against -1) is an error that names the
+/// row or total, never a panic: in `diff` and in `report --compare`, per row and per total.
+#[test]
+fn finance_a_change_beyond_28_digits_is_a_named_error_not_a_panic() {
+    let work = Workdir::new();
+    let big = "79228162514264337593543950335";
+    work.create("neg.csv", "date,sku,cost\n2026-10-01,s1,-1\n");
+    work.create("big.csv", format!("date,sku,cost\n2026-10-01,s1,{big}\n"));
+    let diff = work.run(&["diff", "neg.csv", "big.csv", "--month", "2026-10"]);
+    assert_eq!(diff.code(), 1, "{}", diff.stderr());
+    assert!(
+        diff.stderr()
+            .starts_with("error: the change of 2026-10-01, s1, USD: a sum exceeds"),
+        "{}",
+        diff.stderr()
+    );
+    work.create(
+        "row.csv",
+        format!("date,sku,cost,project\n2026-09-01,s1,-1,p1\n2026-10-01,s1,{big},p1\n"),
+    );
+    work.create(
+        "total.csv",
+        format!("date,sku,cost,project\n2026-09-01,s1,-1,p2\n2026-10-01,s1,{big},p1\n"),
+    );
+    for (input, place) in [
+        ("row.csv", "the change of project \"p1\" (USD)"),
+        ("total.csv", "the change of the billed total in USD"),
+    ] {
+        let run = work.run(&[
+            "report",
+            input,
+            "--month",
+            "2026-10",
+            "--compare",
+            "previous",
+            "--by",
+            "project",
+        ]);
+        assert_eq!(run.code(), 1, "{}", run.stderr());
+        assert!(
+            run.stderr()
+                .starts_with(&format!("error: {place}: a sum exceeds")),
+            "{}",
+            run.stderr()
+        );
+    }
+}

@@ -120,22 +120,21 @@ pub struct DiffRow {
     pub key: Vec<String>,
     pub old: Option<Decimal>,
     pub new: Option<Decimal>,
+    /// `new - old`, exact.
+    pub change: Decimal,
     /// `added`, `removed`, `restated`, `became final` (same figure) or `restated, became
     /// final`.
     pub what: String,
 }
 
 impl DiffRow {
-    fn change(&self) -> Decimal {
-        self.new.unwrap_or_default() - self.old.unwrap_or_default()
-    }
     /// Whether a figure differs (a day that only became final does not).
     pub fn differs(&self) -> bool {
         self.what != "became final"
     }
 }
 
-fn compare(old: &Daily, new: &Daily) -> Vec<DiffRow> {
+fn compare(old: &Daily, new: &Daily) -> Result<Vec<DiffRow>> {
     let mut rows = Vec::new();
     let keys: std::collections::BTreeSet<&Vec<String>> =
         old.rows.keys().chain(new.rows.keys()).collect();
@@ -156,14 +155,20 @@ fn compare(old: &Daily, new: &Daily) -> Vec<DiffRow> {
             }
             (None, None) => continue,
         };
+        let (old, new) = (before.map(|(c, _)| *c), after.map(|(c, _)| *c));
+        // Exact, and an error naming the row rather than a panic or a rounded change.
+        let change = exact_add(new.unwrap_or_default(), -old.unwrap_or_default()).map_err(|o| {
+            anyhow::anyhow!("the change of {}: {o}", output::visible(&key.join(", ")))
+        })?;
         rows.push(DiffRow {
             key: key.clone(),
-            old: before.map(|(c, _)| *c),
-            new: after.map(|(c, _)| *c),
+            old,
+            new,
+            change,
             what,
         });
     }
-    rows
+    Ok(rows)
 }
 
 /// Whether `path` is a `report --out` folder: a folder holding tally's `manifest.json` (with
@@ -388,7 +393,7 @@ pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
             new.keys[1..].join(",")
         );
     }
-    let rows = compare(&old, &new);
+    let rows = compare(&old, &new)?;
     let differs = rows.iter().any(DiffRow::differs);
     let (old_totals, new_totals) = (totals(&old, "old")?, totals(&new, "new")?);
     // Every source and currency of either side, each with its two totals (zero where a side
@@ -438,7 +443,7 @@ pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
                 line.extend([
                     shown(row.old),
                     shown(row.new),
-                    crate::render::table::display_money(row.change()),
+                    crate::render::table::display_money(row.change),
                     row.what.clone(),
                 ]);
                 lines.push(line);
@@ -461,16 +466,23 @@ pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
             }
             let count = |what: &str| rows.iter().filter(|r| r.what.starts_with(what)).count();
             let money = crate::render::table::display_money;
-            let change = |old: Decimal, new: Decimal| {
-                format!("{} → {} ({})", money(old), money(new), money(new - old))
+            let change = |old: Decimal, new: Decimal| -> Result<String> {
+                let change = exact_add(new, -old)
+                    .map_err(|o| anyhow::anyhow!("the change of the total: {o}"))?;
+                Ok(format!(
+                    "{} → {} ({})",
+                    money(old),
+                    money(new),
+                    money(change)
+                ))
             };
             let totals = match single {
-                Some((old, new)) => format!("total {}", change(old, new)),
+                Some((old, new)) => format!("total {}", change(old, new)?),
                 // Never one sum of two currencies, or of a bill and an estimate.
                 None => pairs
                     .iter()
-                    .map(|(label, old, new)| format!("total {label} {}", change(*old, *new)))
-                    .collect::<Vec<_>>()
+                    .map(|(label, old, new)| Ok(format!("total {label} {}", change(*old, *new)?)))
+                    .collect::<Result<Vec<_>>>()?
                     .join(", "),
             };
             text.push_str(&format!(
@@ -496,7 +508,7 @@ pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
                 record.extend([
                     row.old.map(money_text).unwrap_or_default(),
                     row.new.map(money_text).unwrap_or_default(),
-                    money_text(row.change()),
+                    money_text(row.change),
                     row.what.clone(),
                 ]);
                 out.write_record(&record)?;
@@ -520,7 +532,7 @@ pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
                         "new_cost".into(),
                         serde_json::json!(row.new.map(money_text)),
                     );
-                    entry.insert("change".into(), serde_json::json!(money_text(row.change())));
+                    entry.insert("change".into(), serde_json::json!(money_text(row.change)));
                     entry.insert("what".into(), serde_json::json!(row.what));
                     serde_json::Value::Object(entry)
                 })
