@@ -121,6 +121,9 @@ pub enum Change {
     Gone,
     /// Zero in both (a group whose credits cancel its charges).
     Unchanged,
+    /// A percent beyond 28 digits (a cost of 10^27 against 1): shown as `too large`, never
+    /// as a rounded or made-up figure.
+    TooLarge,
 }
 
 impl Change {
@@ -130,14 +133,15 @@ impl Change {
             (false, true) => Change::New,
             (true, false) => Change::Gone,
             (false, false) => {
-                let delta = current - comparison;
-                match delta
-                    .checked_mul(Decimal::ONE_HUNDRED)
+                match current
+                    .checked_sub(comparison)
+                    .and_then(|delta| delta.checked_mul(Decimal::ONE_HUNDRED))
                     .and_then(|d| d.checked_div(comparison.abs()))
                 {
                     Some(percent) => Change::Percent(percent),
-                    // Beyond 28 digits: no percent is shown rather than a wrong one.
-                    None => Change::Unchanged,
+                    // Beyond 28 digits: no percent is shown rather than a wrong one (it
+                    // showed 0.0%, as if nothing had changed).
+                    None => Change::TooLarge,
                 }
             }
         }
@@ -149,7 +153,7 @@ impl Change {
             Change::Percent(p) => {
                 let rounded =
                     p.round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven);
-                let mut text = format!("{:.*}", places as usize, rounded.abs());
+                let mut text = fixed(rounded.abs(), places);
                 let sign = if rounded.is_zero() {
                     ""
                 } else if rounded.is_sign_negative() {
@@ -164,6 +168,7 @@ impl Change {
             Change::New => "new".into(),
             Change::Gone => "gone".into(),
             Change::Unchanged => format!("{:.*}%", places as usize, Decimal::ZERO),
+            Change::TooLarge => "too large".into(),
         }
     }
 
@@ -171,15 +176,33 @@ impl Change {
     /// (`12.3457`, `-4.0000`), or `new` / `gone`.
     pub fn plain(self) -> String {
         match self {
-            Change::Percent(p) => {
-                let rounded = p.round_dp_with_strategy(4, RoundingStrategy::MidpointNearestEven);
-                format!("{rounded:.4}")
-            }
+            Change::Percent(p) => fixed(
+                p.round_dp_with_strategy(4, RoundingStrategy::MidpointNearestEven),
+                4,
+            ),
             Change::New => "new".into(),
             Change::Gone => "gone".into(),
             Change::Unchanged => "0.0000".into(),
+            Change::TooLarge => "too large".into(),
         }
     }
+}
+
+/// `value` (at most `places` decimals) with exactly `places` decimals. rust_decimal's own
+/// `{:.4}` panics ("insufficient capacity") on a 29-digit value such as a percent of 10^26.
+fn fixed(value: Decimal, places: u32) -> String {
+    let mut text = value.to_string();
+    let have = text
+        .split_once('.')
+        .map_or(0, |(_, decimals)| decimals.len());
+    if have == 0 && places > 0 {
+        text.push('.');
+    }
+    text.extend(std::iter::repeat_n(
+        '0',
+        (places as usize).saturating_sub(have),
+    ));
+    text
 }
 
 /// One group in both periods.
@@ -398,6 +421,28 @@ mod tests {
         );
         assert!(CompareArg::parse("last").is_err());
         assert!(CompareArg::parse("2026-10-15..2026-10-01").is_err());
+    }
+
+    #[test]
+    fn a_change_beyond_28_digits_is_too_large_not_zero() {
+        let big = Decimal::from_str("7922816251426433759354395033").unwrap();
+        assert_eq!(Change::of(big, Decimal::ONE), Change::TooLarge);
+        assert_eq!(Change::of(big, Decimal::ONE).text(1), "too large");
+        assert_eq!(Change::of(big, Decimal::ONE).plain(), "too large");
+        // The difference itself beyond 28 digits: no panic.
+        assert_eq!(Change::of(Decimal::MAX, -Decimal::ONE), Change::TooLarge);
+        // Just inside: a percent.
+        let inside = Decimal::from_str("792281625142643375935439503").unwrap();
+        assert_eq!(
+            Change::of(inside, Decimal::ONE).plain(),
+            "79228162514264337593543950200.0000"
+        );
+        assert_eq!(
+            Change::of(inside, Decimal::ONE).text(1),
+            "+79228162514264337593543950200.0%"
+        );
+        assert_eq!(fixed(Decimal::from_str("-4").unwrap(), 4), "-4.0000");
+        assert_eq!(fixed(Decimal::from_str("12.35").unwrap(), 4), "12.3500");
     }
 
     #[test]

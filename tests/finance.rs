@@ -1459,3 +1459,52 @@ fn finance_a_change_beyond_28_digits_is_a_named_error_not_a_panic() {
         );
     }
 }
+
+/// A change in percent beyond 28 digits is `too large` (it showed 0.0%, as if nothing had
+/// changed); one of 29 digits is written out in CSV (it panicked formatting it to 4 places).
+#[test]
+fn finance_compare_percent_beyond_28_digits_is_too_large_and_29_digits_print() {
+    let work = Workdir::new();
+    for (name, cost) in [
+        ("large.csv", "7922816251426433759354395033"),
+        ("wide.csv", "792281625142643375935439503"),
+    ] {
+        work.create(
+            name,
+            format!("date,sku,cost\n2026-09-01,s1,1\n2026-10-01,s1,{cost}\n"),
+        );
+    }
+    let args = [
+        "--month",
+        "2026-10",
+        "--compare",
+        "previous",
+        "--format",
+        "csv",
+    ];
+    let large = work
+        .run(&[&["report", "large.csv"][..], &args[..]].concat())
+        .ok();
+    let rows = records(&large);
+    assert_eq!(rows[1][5], "too large", "{large}");
+    let table = work
+        .run(&[
+            "report",
+            "large.csv",
+            "--month",
+            "2026-10",
+            "--compare",
+            "previous",
+        ])
+        .ok();
+    assert!(!table.contains("0.0%"), "{table}");
+    assert!(table.contains("too large"), "{table}");
+    let wide = work
+        .run(&[&["report", "wide.csv"][..], &args[..]].concat())
+        .ok();
+    assert_eq!(
+        records(&wide)[1][5],
+        "79228162514264337593543950200.0000",
+        "{wide}"
+    );
+}
