@@ -1508,3 +1508,37 @@ fn finance_compare_percent_beyond_28_digits_is_too_large_and_29_digits_print() {
         "{wide}"
     );
 }
+
+/// The total row of a `--compare` table says whether it may still grow, as the report's own
+/// total row does (it had no status while every group above it was provisional).
+#[test]
+fn finance_compare_total_row_states_provisional_or_final() {
+    let work = Workdir::new();
+    let input = fixture("console/usage-2026-10.csv");
+    for (as_of, status) in [("2026-10-20", "provisional"), ("2026-11-28", "final")] {
+        for format in ["table", "markdown"] {
+            let run = work.run(&[
+                "report",
+                &input,
+                "--month",
+                "2026-10",
+                "--as-of",
+                as_of,
+                "--by",
+                "service",
+                "--compare",
+                "previous",
+                "--format",
+                format,
+                "-q",
+            ]);
+            let stdout = run.ok();
+            let total = stdout
+                .lines()
+                .find(|l| l.starts_with("total") || l.starts_with("| **total**"))
+                .unwrap_or_else(|| panic!("no total row in {stdout}"));
+            let last = total.trim_end_matches([' ', '|']).split_whitespace().last();
+            assert_eq!(last, Some(status), "{total}");
+        }
+    }
+}

@@ -930,7 +930,7 @@ fn zip_members_not_read_are_named_on_their_own_lines_ten_at_most() {
     let stderr = run.stderr();
     // The line break in a name is shown escaped, never as a line that reads as tally's own.
     assert!(
-        stderr.contains("member \"README\\u{a}warning: every member was read.txt\""),
+        stderr.contains("member \"README\\nwarning: every member was read.txt\""),
         "{stderr}"
     );
     assert!(

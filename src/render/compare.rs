@@ -96,6 +96,11 @@ fn display_rows(
             cells[cost + 2] = signed_money(total.delta);
             cells[cost + 3] = total.change.text(1);
             cells[cost + 4] = visible(&total.currency);
+            // A total that holds a provisional group says so, as the report's total row does.
+            let provisional = comparison.rows.iter().any(|row| {
+                row.currency == total.currency && row.status == crate::model::Status::Provisional
+            });
+            cells[cost + 5] = if provisional { "provisional" } else { "final" }.to_string();
             cells
         })
         .collect();
