@@ -1540,5 +1540,35 @@ fn finance_compare_total_row_states_provisional_or_final() {
             let last = total.trim_end_matches([' ', '|']).split_whitespace().last();
             assert_eq!(last, Some(status), "{total}");
         }
+        let out = format!("pack-{status}");
+        work.run(&[
+            "report",
+            &input,
+            "--month",
+            "2026-10",
+            "--as-of",
+            as_of,
+            "--by",
+            "service",
+            "--compare",
+            "previous",
+            "--out",
+            &out,
+            "--no-charts",
+            "-q",
+        ])
+        .ok();
+        let html = work.read(&format!("{out}/report.html"));
+        let totals: Vec<&str> = html
+            .lines()
+            .filter(|l| l.starts_with("<tr class=\"total\"><td colspan"))
+            .collect();
+        assert!(!totals.is_empty(), "{html}");
+        for total in totals {
+            assert!(
+                total.ends_with(&format!("<td>USD</td><td>{status}</td></tr>")),
+                "{total}"
+            );
+        }
     }
 }
