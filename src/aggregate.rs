@@ -478,7 +478,8 @@ pub fn summarize(
     if currencies.len() > 1 && !by_currency {
         bail!(
             "the rows in range are in several currencies ({}); a report sums one currency: add \
-             --by currency, or filter to one",
+             --by currency, or keep one currency's rows (its inputs only, or --project, \
+             --service, --sku or --tag)",
             currencies.into_iter().collect::<Vec<_>>().join(", ")
         );
     }
@@ -1104,7 +1105,8 @@ mod tests {
         assert_eq!(
             error,
             "the rows in range are in several currencies (EUR, GBP, USD); a report sums one \
-             currency: add --by currency, or filter to one"
+             currency: add --by currency, or keep one currency's rows (its inputs only, or \
+             --project, --service, --sku or --tag)"
         );
         let keys = [KeyKind::Project, KeyKind::Currency];
         let summary =
