@@ -315,10 +315,23 @@ pub fn decode_groups(groups: FastMap<Box<[u8]>, Sums>, key_count: usize) -> Resu
         .into_iter()
         .map(|(key, sums)| {
             let mut values = split_values(&key);
-            let sums = sums.totals().map_err(|overflow| {
-                let place = key_place(&key);
-                anyhow::anyhow!("{place}: {overflow}")
-            })?;
+            // A cost that needs too many digits is named as such; so is a quantity, whose
+            // error must not send the user to round costs that are fine.
+            let sums = match (sums.quantity.value(), sums.cost.value()) {
+                (_, Err(overflow)) => Err(anyhow::anyhow!("{}: {overflow}", key_place(&key))),
+                (Err(_), Ok(_)) => Err(anyhow::anyhow!(
+                    "{}: the sum of its quantities (not its costs) needs more than the 28 \
+                     significant digits tally keeps exactly (quantities far apart in size, such \
+                     as 100000000000000000000 and 0.0000000000001); round the quantity column \
+                     to fewer decimal places",
+                    key_place(&key)
+                )),
+                (Ok(quantity), Ok(cost)) => Ok(crate::ingest::tally::Totals {
+                    quantity,
+                    cost,
+                    rows: sums.rows,
+                }),
+            }?;
             let source = values.pop().unwrap_or_default();
             let unit = values.pop().unwrap_or_default();
             let currency = values.pop().unwrap_or_default();
@@ -465,7 +478,8 @@ pub fn summarize(
     if currencies.len() > 1 && !by_currency {
         bail!(
             "the rows in range are in several currencies ({}); a report sums one currency: add \
-             --by currency, or filter to one",
+             --by currency, or keep one currency's rows (its inputs only, or --project, \
+             --service, --sku or --tag)",
             currencies.into_iter().collect::<Vec<_>>().join(", ")
         );
     }
@@ -1091,7 +1105,8 @@ mod tests {
         assert_eq!(
             error,
             "the rows in range are in several currencies (EUR, GBP, USD); a report sums one \
-             currency: add --by currency, or filter to one"
+             currency: add --by currency, or keep one currency's rows (its inputs only, or \
+             --project, --service, --sku or --tag)"
         );
         let keys = [KeyKind::Project, KeyKind::Currency];
         let summary =

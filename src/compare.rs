@@ -121,6 +121,9 @@ pub enum Change {
     Gone,
     /// Zero in both (a group whose credits cancel its charges).
     Unchanged,
+    /// A percent beyond 28 digits (a cost of 10^27 against 1): shown as `too large`, never
+    /// as a rounded or made-up figure.
+    TooLarge,
 }
 
 impl Change {
@@ -130,14 +133,15 @@ impl Change {
             (false, true) => Change::New,
             (true, false) => Change::Gone,
             (false, false) => {
-                let delta = current - comparison;
-                match delta
-                    .checked_mul(Decimal::ONE_HUNDRED)
+                match current
+                    .checked_sub(comparison)
+                    .and_then(|delta| delta.checked_mul(Decimal::ONE_HUNDRED))
                     .and_then(|d| d.checked_div(comparison.abs()))
                 {
                     Some(percent) => Change::Percent(percent),
-                    // Beyond 28 digits: no percent is shown rather than a wrong one.
-                    None => Change::Unchanged,
+                    // Beyond 28 digits: no percent is shown rather than a wrong one (it
+                    // showed 0.0%, as if nothing had changed).
+                    None => Change::TooLarge,
                 }
             }
         }
@@ -149,7 +153,7 @@ impl Change {
             Change::Percent(p) => {
                 let rounded =
                     p.round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven);
-                let mut text = format!("{:.*}", places as usize, rounded.abs());
+                let mut text = fixed(rounded.abs(), places);
                 let sign = if rounded.is_zero() {
                     ""
                 } else if rounded.is_sign_negative() {
@@ -164,6 +168,7 @@ impl Change {
             Change::New => "new".into(),
             Change::Gone => "gone".into(),
             Change::Unchanged => format!("{:.*}%", places as usize, Decimal::ZERO),
+            Change::TooLarge => "too large".into(),
         }
     }
 
@@ -171,15 +176,33 @@ impl Change {
     /// (`12.3457`, `-4.0000`), or `new` / `gone`.
     pub fn plain(self) -> String {
         match self {
-            Change::Percent(p) => {
-                let rounded = p.round_dp_with_strategy(4, RoundingStrategy::MidpointNearestEven);
-                format!("{rounded:.4}")
-            }
+            Change::Percent(p) => fixed(
+                p.round_dp_with_strategy(4, RoundingStrategy::MidpointNearestEven),
+                4,
+            ),
             Change::New => "new".into(),
             Change::Gone => "gone".into(),
             Change::Unchanged => "0.0000".into(),
+            Change::TooLarge => "too large".into(),
         }
     }
+}
+
+/// `value` (at most `places` decimals) with exactly `places` decimals. rust_decimal's own
+/// `{:.4}` panics ("insufficient capacity") on a 29-digit value such as a percent of 10^26.
+fn fixed(value: Decimal, places: u32) -> String {
+    let mut text = value.to_string();
+    let have = text
+        .split_once('.')
+        .map_or(0, |(_, decimals)| decimals.len());
+    if have == 0 && places > 0 {
+        text.push('.');
+    }
+    text.extend(std::iter::repeat_n(
+        '0',
+        (places as usize).saturating_sub(have),
+    ));
+    text
 }
 
 /// One group in both periods.
@@ -233,6 +256,11 @@ pub fn compare(
     source_added: bool,
 ) -> anyhow::Result<Comparison> {
     let overflow = |o: crate::model::Overflow| anyhow::anyhow!("{o}");
+    // A change is `current - comparison`, exact (never rounded, never a panic) and named.
+    let change = |current: Decimal, comparison: Decimal, place: &dyn Fn() -> String| {
+        exact_add(current, -comparison)
+            .map_err(|o| anyhow::anyhow!("the change of {}: {o}", place()))
+    };
     let mut before: BTreeMap<GroupKey, Decimal> = BTreeMap::new();
     let mut before_totals: BTreeMap<(String, String), Decimal> = BTreeMap::new();
     for group in comparison_groups {
@@ -260,10 +288,15 @@ pub fn compare(
             currency: row.currency.clone(),
             current: row.cost,
             comparison,
-            delta: row
-                .cost
-                .checked_sub(comparison)
-                .ok_or_else(|| overflow(crate::model::Overflow))?,
+            delta: change(row.cost, comparison, &|| {
+                let keys: Vec<String> = summary
+                    .key_names
+                    .iter()
+                    .zip(&row.keys)
+                    .map(|(name, value)| format!("{name} \"{}\"", crate::output::visible(value)))
+                    .collect();
+                format!("{} ({})", keys.join(", "), row.currency)
+            })?,
             change: Change::of(row.cost, comparison),
             status: row.status,
         });
@@ -307,26 +340,30 @@ pub fn compare(
         > 1;
     let totals = now_totals
         .into_iter()
-        .map(|((source, currency), current)| {
-            let comparison = before_totals
-                .get(&(source.clone(), currency.clone()))
-                .copied()
-                .unwrap_or_default();
-            let label = match (several, mixed) {
-                (false, _) => "total".to_string(),
-                (true, true) => format!("total {source} {currency}"),
-                (true, false) => format!("total {currency}"),
-            };
-            CompareTotal {
-                label,
-                currency,
-                current,
-                comparison,
-                delta: current - comparison,
-                change: Change::of(current, comparison),
-            }
-        })
-        .collect();
+        .map(
+            |((source, currency), current)| -> anyhow::Result<CompareTotal> {
+                let comparison = before_totals
+                    .get(&(source.clone(), currency.clone()))
+                    .copied()
+                    .unwrap_or_default();
+                let label = match (several, mixed) {
+                    (false, _) => "total".to_string(),
+                    (true, true) => format!("total {source} {currency}"),
+                    (true, false) => format!("total {currency}"),
+                };
+                Ok(CompareTotal {
+                    delta: change(current, comparison, &|| {
+                        format!("the {source} total in {currency}")
+                    })?,
+                    label,
+                    currency,
+                    current,
+                    comparison,
+                    change: Change::of(current, comparison),
+                })
+            },
+        )
+        .collect::<anyhow::Result<_>>()?;
     Ok(Comparison {
         period,
         rows,
@@ -384,6 +421,28 @@ mod tests {
         );
         assert!(CompareArg::parse("last").is_err());
         assert!(CompareArg::parse("2026-10-15..2026-10-01").is_err());
+    }
+
+    #[test]
+    fn a_change_beyond_28_digits_is_too_large_not_zero() {
+        let big = Decimal::from_str("7922816251426433759354395033").unwrap();
+        assert_eq!(Change::of(big, Decimal::ONE), Change::TooLarge);
+        assert_eq!(Change::of(big, Decimal::ONE).text(1), "too large");
+        assert_eq!(Change::of(big, Decimal::ONE).plain(), "too large");
+        // The difference itself beyond 28 digits: no panic.
+        assert_eq!(Change::of(Decimal::MAX, -Decimal::ONE), Change::TooLarge);
+        // Just inside: a percent.
+        let inside = Decimal::from_str("792281625142643375935439503").unwrap();
+        assert_eq!(
+            Change::of(inside, Decimal::ONE).plain(),
+            "79228162514264337593543950200.0000"
+        );
+        assert_eq!(
+            Change::of(inside, Decimal::ONE).text(1),
+            "+79228162514264337593543950200.0%"
+        );
+        assert_eq!(fixed(Decimal::from_str("-4").unwrap(), 4), "-4.0000");
+        assert_eq!(fixed(Decimal::from_str("12.35").unwrap(), 4), "12.3500");
     }
 
     #[test]

@@ -47,6 +47,31 @@ pub struct Skipped {
 }
 
 impl Skipped {
+    /// `2 bad rows skipped (cost 3.50 USD)`, as the scope line shows it; `None` when no row was
+    /// skipped.
+    pub fn text(&self) -> Option<String> {
+        if self.rows == 0 {
+            return None;
+        }
+        let rows = plural(self.rows, "bad row");
+        let currency = self.currency.as_deref().unwrap_or("");
+        Some(match (self.cost, self.rows_with_cost) {
+            _ if self.mixed_currencies => {
+                format!("{rows} skipped (costs in several currencies, not summed)")
+            }
+            (Some(cost), n) if n == self.rows => {
+                format!("{rows} skipped (cost {} {currency})", money_text(cost))
+            }
+            (Some(cost), n) => format!(
+                "{rows} skipped (cost {} {currency} in the {} with a readable cost)",
+                money_text(cost),
+                plural(n, "row")
+            ),
+            (None, 0) => format!("{rows} skipped (no readable cost)"),
+            (None, _) => format!("{rows} skipped (their costs have no exact sum)"),
+        })
+    }
+
     pub fn of(rejects: &[&Rejects]) -> Skipped {
         let mut cost = Some(Exact::default());
         let mut rows_with_cost = 0;
@@ -145,26 +170,7 @@ impl Scope {
         if self.final_only {
             parts.push("final days only".to_string());
         }
-        let skipped = &self.skipped;
-        if skipped.rows > 0 {
-            let rows = plural(skipped.rows, "bad row");
-            let currency = skipped.currency.as_deref().unwrap_or("");
-            parts.push(match (skipped.cost, skipped.rows_with_cost) {
-                _ if skipped.mixed_currencies => {
-                    format!("{rows} skipped (costs in several currencies, not summed)")
-                }
-                (Some(cost), n) if n == skipped.rows => {
-                    format!("{rows} skipped (cost {} {currency})", money_text(cost))
-                }
-                (Some(cost), n) => format!(
-                    "{rows} skipped (cost {} {currency} in the {} with a readable cost)",
-                    money_text(cost),
-                    plural(n, "row")
-                ),
-                (None, 0) => format!("{rows} skipped (no readable cost)"),
-                (None, _) => format!("{rows} skipped (their costs have no exact sum)"),
-            });
-        }
+        parts.extend(self.skipped.text());
         parts.push(self.figures.as_str().to_string());
         parts.join(" · ")
     }

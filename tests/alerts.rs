@@ -1722,3 +1722,82 @@ fn alerts_by_a_tag_key_no_row_has_is_named() {
         run.stderr()
     );
 }
+
+#[test]
+fn alerts_over_two_currencies_say_how_to_watch_each() {
+    let work = Workdir::new();
+    work.create(
+        "usd.csv",
+        "date,sku,cost,project,currency\n2026-10-01,s1,10,p1,USD\n",
+    );
+    work.create(
+        "eur.csv",
+        "date,sku,cost,project,currency\n2026-10-02,s1,3,p2,EUR\n",
+    );
+    let args = [
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--threshold",
+        "5",
+    ];
+    let both = [&["alerts", "usd.csv", "eur.csv"][..], &args[..]].concat();
+    let stderr = work.run(&both).fails();
+    assert!(
+        stderr.contains("several currencies (EUR, USD)")
+            && stderr.contains("passing only the inputs in one currency")
+            && stderr.contains("--project"),
+        "{stderr}"
+    );
+    // What the message offers works: one file, or one project.
+    let one = [&["alerts", "usd.csv"][..], &args[..]].concat();
+    assert_eq!(work.run(&one).code(), 3);
+    let kept = [
+        &["alerts", "usd.csv", "eur.csv", "--project", "p2"][..],
+        &args[..],
+    ]
+    .concat();
+    let run = work.run(&kept);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+}
+
+/// An alert's sum that needs more than 28 digits names the sum: a day's spend, or the spend
+/// watched (its running sum), not a bare "a sum exceeds".
+#[test]
+fn alerts_overflow_names_the_sum() {
+    let work = Workdir::new();
+    let tiny = "0.0000000000000000000000000001";
+    work.create(
+        "day.csv",
+        format!("date,sku,cost,project\n2026-10-01,s1,1000,p1\n2026-10-01,s2,{tiny},p2\n"),
+    );
+    work.create(
+        "month.csv",
+        format!("date,sku,cost,project\n2026-10-01,s1,1000,p1\n2026-10-02,s2,{tiny},p1\n"),
+    );
+    let args = [
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--threshold",
+        "5",
+    ];
+    let day = work.run(&[&["alerts", "day.csv", "--by", "project"][..], &args[..]].concat());
+    assert!(
+        day.fails()
+            .starts_with("error: the spend of 2026-10-01: a sum exceeds the 28 significant"),
+        "{}",
+        day.stderr()
+    );
+    let month = work.run(&[&["alerts", "month.csv"][..], &args[..]].concat());
+    assert!(
+        month.fails().starts_with(
+            "error: the spend watched (its running sum, the previous period's total or the \
+             spike's limit): a sum exceeds"
+        ),
+        "{}",
+        month.stderr()
+    );
+}

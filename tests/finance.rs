@@ -1184,3 +1184,391 @@ fn finance_diff_of_inputs_skips_bad_rows_and_reads_standard_input() {
     assert_eq!(twice.code(), 2);
     assert!(twice.stderr().contains("standard input can be read once"));
 }
+
+#[test]
+fn finance_workbook_by_currency_keeps_its_currency_column_and_total_labels() {
+    let work = Workdir::new();
+    work.create(
+        "two.csv",
+        "date,sku,cost,project,currency\n\
+         2026-10-01,s1,1000,p1,USD\n\
+         2026-10-02,s1,2.50,p1,EUR\n\
+         2026-10-03,s2,5,p2,EUR\n",
+    );
+    work.run(&[
+        "report",
+        "two.csv",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--by",
+        "currency,project",
+        "--format",
+        "xlsx",
+        "--output",
+        "two.xlsx",
+    ])
+    .ok();
+    let mut book = workbook(&std::fs::read(work.path().join("two.xlsx")).unwrap());
+    let rows = sheet(&mut book, "Summary");
+    let header = &rows[1];
+    assert_eq!(text(&header[0]), "currency");
+    // The currency column after cost, not the key column of the same name.
+    let currency = header.iter().rposition(|c| text(c) == "currency").unwrap();
+    assert!(currency > column(header, "cost"), "{header:?}");
+    let shown: Vec<(String, String, String)> = rows
+        .iter()
+        .skip(2)
+        .filter(|r| !text(&r[0]).is_empty())
+        .map(|r| (text(&r[0]), text(&r[1]), text(&r[currency])))
+        .collect();
+    for group in [("EUR", "p1"), ("EUR", "p2"), ("USD", "p1")] {
+        assert!(
+            shown.contains(&(group.0.into(), group.1.into(), group.0.into())),
+            "{shown:?}"
+        );
+    }
+    // Each total keeps its label (the currency was written over it).
+    let cost = column(header, "cost");
+    for (label, amount, unit) in [("total EUR", 7.5, "EUR"), ("total USD", 1000.0, "USD")] {
+        let row = rows
+            .iter()
+            .find(|r| text(&r[0]) == label)
+            .unwrap_or_else(|| panic!("no {label} row in {rows:?}"));
+        assert_eq!(float(&row[cost]), amount);
+        assert_eq!(text(&row[currency]), unit);
+    }
+}
+
+/// `diff` never adds two currencies into one total: each has its own, in the table's last line
+/// and in JSON (`total` null, `totals` by currency), for inputs and for `--out` folders alike.
+#[test]
+fn finance_diff_totals_are_per_currency() {
+    let work = Workdir::new();
+    work.create(
+        "old.csv",
+        "date,sku,cost,currency\n2026-10-01,s1,1000,USD\n2026-10-02,s1,1.25,EUR\n",
+    );
+    work.create(
+        "new.csv",
+        "date,sku,cost,currency\n2026-10-01,s1,1000,USD\n2026-10-02,s1,2.50,EUR\n",
+    );
+    let args = [
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--by",
+        "currency",
+    ];
+    let table = work.run(&[&["diff", "old.csv", "new.csv"][..], &args[..]].concat());
+    assert_eq!(table.code(), 3, "{}", table.stderr());
+    let last = table
+        .stdout()
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        last.ends_with("; total EUR 1.25 → 2.50 (1.25), total USD 1,000.00 → 1,000.00 (0.00)"),
+        "{last}"
+    );
+    for (side, dir) in [("old", "o1"), ("new", "o2")] {
+        let input = format!("{side}.csv");
+        work.run(
+            &[
+                &["report", input.as_str(), "--out", dir, "-q"][..],
+                &args[..],
+            ]
+            .concat(),
+        )
+        .ok();
+    }
+    let folders = work.run(&["diff", "o1", "o2", "--format", "json"]);
+    assert_eq!(folders.code(), 3, "{}", folders.stderr());
+    let json: serde_json::Value = serde_json::from_str(&folders.stdout()).unwrap();
+    assert!(json["old"]["total"].is_null(), "{json}");
+    assert_eq!(json["old"]["totals"]["EUR"], "1.25");
+    assert_eq!(json["new"]["totals"]["EUR"], "2.50");
+    assert_eq!(json["new"]["totals"]["USD"], "1000.00");
+    // Amounts too far apart to add, in two currencies, are no sum at all: no overflow.
+    work.create(
+        "tiny.csv",
+        "date,sku,cost,currency\n2026-10-01,s1,1000,USD\n2026-10-02,s1,0.0000000000000000000000000001,EUR\n",
+    );
+    let tiny = work.run(&[&["diff", "old.csv", "tiny.csv"][..], &args[..]].concat());
+    assert_eq!(tiny.code(), 3, "{}", tiny.stderr());
+    assert!(
+        tiny.stdout().contains("total EUR 1.25 → 0.00 (-1.25)"),
+        "{}",
+        tiny.stdout()
+    );
+    // One currency: one total, as before.
+    let one = work.run(&["diff", "o1", "o1"]);
+    assert!(
+        one.ok().contains("total EUR 1.25 → 1.25 (0.00), total USD"),
+        "{}",
+        one.stdout()
+    );
+}
+
+/// Rows `--skip-bad-rows` left out of a side are said beside its figures, on the `Old:`/`New:`
+/// line and in JSON, not only on stderr (which `-q` or a cron job's redirection loses).
+#[test]
+fn finance_diff_says_beside_each_side_how_many_rows_were_skipped() {
+    let work = Workdir::new();
+    work.create(
+        "old.csv",
+        "date,sku,cost\n2026-10-01,s1,1.50\n2026-10-02,s1,bad\n",
+    );
+    work.create(
+        "new.csv",
+        "date,sku,cost\n2026-10-01,s1,1.75\n2026-10-03,s1,2\n",
+    );
+    let args = [
+        "diff",
+        "old.csv",
+        "new.csv",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--skip-bad-rows",
+        "-q",
+    ];
+    let table = work.run(&args);
+    assert_eq!(table.code(), 3, "{}", table.stderr());
+    let stdout = table.stdout();
+    assert!(
+        stdout.contains(
+            "Old: old.csv (as of 2026-11-28T00:00:00Z) · 1 bad row skipped (no readable cost)\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("New: new.csv (as of 2026-11-28T00:00:00Z)\n"),
+        "{stdout}"
+    );
+    let json = work.run(&[&args[..], &["--format", "json"][..]].concat());
+    let json: serde_json::Value = serde_json::from_str(&json.stdout()).unwrap();
+    assert_eq!(json["old"]["rows_skipped"], 1, "{json}");
+    assert_eq!(json["new"]["rows_skipped"], 0, "{json}");
+    assert_eq!(json["old"]["total"], "1.50", "{json}");
+}
+
+/// One side with token records (estimated) as well as billed rows is grouped by source too:
+/// the refusal says to group both by source, which then works.
+#[test]
+fn finance_diff_of_a_side_with_estimates_says_to_group_by_source() {
+    let work = Workdir::new();
+    work.create(
+        "bill/usage.csv",
+        "date,sku,cost,project\n2026-10-01,s1,1.50,p1\n",
+    );
+    work.create(
+        "both/usage.csv",
+        "date,sku,cost,project\n2026-10-01,s1,1.50,p1\n",
+    );
+    work.create(
+        "both/tokens.jsonl",
+        "{\"timestamp\":\"2026-10-01T10:00:00Z\",\"project\":\"p1\",\"endpoint\":\"chat\",\"response\":{\"id\":\"r1\",\"model\":\"gpt-4o-2024-11-20\",\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":10,\"total_tokens\":1010}}}\n",
+    );
+    let rates = fixture("tokens/rates-2026.toml");
+    let args = [
+        "diff",
+        "both",
+        "bill",
+        "--month",
+        "2026-10",
+        "--as-of",
+        "2026-11-28",
+        "--rates",
+        &rates,
+        "--by",
+        "project",
+        "-q",
+    ];
+    let refused = work.run(&args);
+    assert_eq!(refused.code(), 1, "{}", refused.stdout());
+    assert!(
+        refused.stderr().contains(
+            "(source,project,currency vs project,currency): one side holds both billed rows and \
+             token records (estimated), which a report keeps apart by source: group both sides \
+             by source, --by source,project"
+        ),
+        "{}",
+        refused.stderr()
+    );
+    let mut by_source = args.to_vec();
+    by_source[10] = "source,project";
+    let run = work.run(&by_source);
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert!(
+        run.stdout()
+            .contains("total billed USD 1.50 → 1.50 (0.00), total estimated USD"),
+        "{}",
+        run.stdout()
+    );
+}
+
+/// A change too large for 28 digits (the largest cost against -1) is an error that names the
+/// row or total, never a panic: in `diff` and in `report --compare`, per row and per total.
+#[test]
+fn finance_a_change_beyond_28_digits_is_a_named_error_not_a_panic() {
+    let work = Workdir::new();
+    let big = "79228162514264337593543950335";
+    work.create("neg.csv", "date,sku,cost\n2026-10-01,s1,-1\n");
+    work.create("big.csv", format!("date,sku,cost\n2026-10-01,s1,{big}\n"));
+    let diff = work.run(&["diff", "neg.csv", "big.csv", "--month", "2026-10"]);
+    assert_eq!(diff.code(), 1, "{}", diff.stderr());
+    assert!(
+        diff.stderr()
+            .starts_with("error: the change of 2026-10-01, s1, USD: a sum exceeds"),
+        "{}",
+        diff.stderr()
+    );
+    work.create(
+        "row.csv",
+        format!("date,sku,cost,project\n2026-09-01,s1,-1,p1\n2026-10-01,s1,{big},p1\n"),
+    );
+    work.create(
+        "total.csv",
+        format!("date,sku,cost,project\n2026-09-01,s1,-1,p2\n2026-10-01,s1,{big},p1\n"),
+    );
+    for (input, place) in [
+        ("row.csv", "the change of project \"p1\" (USD)"),
+        ("total.csv", "the change of the billed total in USD"),
+    ] {
+        let run = work.run(&[
+            "report",
+            input,
+            "--month",
+            "2026-10",
+            "--compare",
+            "previous",
+            "--by",
+            "project",
+        ]);
+        assert_eq!(run.code(), 1, "{}", run.stderr());
+        assert!(
+            run.stderr()
+                .starts_with(&format!("error: {place}: a sum exceeds")),
+            "{}",
+            run.stderr()
+        );
+    }
+}
+
+/// A change in percent beyond 28 digits is `too large` (it showed 0.0%, as if nothing had
+/// changed); one of 29 digits is written out in CSV (it panicked formatting it to 4 places).
+#[test]
+fn finance_compare_percent_beyond_28_digits_is_too_large_and_29_digits_print() {
+    let work = Workdir::new();
+    for (name, cost) in [
+        ("large.csv", "7922816251426433759354395033"),
+        ("wide.csv", "792281625142643375935439503"),
+    ] {
+        work.create(
+            name,
+            format!("date,sku,cost\n2026-09-01,s1,1\n2026-10-01,s1,{cost}\n"),
+        );
+    }
+    let args = [
+        "--month",
+        "2026-10",
+        "--compare",
+        "previous",
+        "--format",
+        "csv",
+    ];
+    let large = work
+        .run(&[&["report", "large.csv"][..], &args[..]].concat())
+        .ok();
+    let rows = records(&large);
+    assert_eq!(rows[1][5], "too large", "{large}");
+    let table = work
+        .run(&[
+            "report",
+            "large.csv",
+            "--month",
+            "2026-10",
+            "--compare",
+            "previous",
+        ])
+        .ok();
+    assert!(!table.contains("0.0%"), "{table}");
+    assert!(table.contains("too large"), "{table}");
+    let wide = work
+        .run(&[&["report", "wide.csv"][..], &args[..]].concat())
+        .ok();
+    assert_eq!(
+        records(&wide)[1][5],
+        "79228162514264337593543950200.0000",
+        "{wide}"
+    );
+}
+
+/// The total row of a `--compare` table says whether it may still grow, as the report's own
+/// total row does (it had no status while every group above it was provisional).
+#[test]
+fn finance_compare_total_row_states_provisional_or_final() {
+    let work = Workdir::new();
+    let input = fixture("console/usage-2026-10.csv");
+    for (as_of, status) in [("2026-10-20", "provisional"), ("2026-11-28", "final")] {
+        for format in ["table", "markdown"] {
+            let run = work.run(&[
+                "report",
+                &input,
+                "--month",
+                "2026-10",
+                "--as-of",
+                as_of,
+                "--by",
+                "service",
+                "--compare",
+                "previous",
+                "--format",
+                format,
+                "-q",
+            ]);
+            let stdout = run.ok();
+            let total = stdout
+                .lines()
+                .find(|l| l.starts_with("total") || l.starts_with("| **total**"))
+                .unwrap_or_else(|| panic!("no total row in {stdout}"));
+            let last = total.trim_end_matches([' ', '|']).split_whitespace().last();
+            assert_eq!(last, Some(status), "{total}");
+        }
+        let out = format!("pack-{status}");
+        work.run(&[
+            "report",
+            &input,
+            "--month",
+            "2026-10",
+            "--as-of",
+            as_of,
+            "--by",
+            "service",
+            "--compare",
+            "previous",
+            "--out",
+            &out,
+            "--no-charts",
+            "-q",
+        ])
+        .ok();
+        let html = work.read(&format!("{out}/report.html"));
+        let totals: Vec<&str> = html
+            .lines()
+            .filter(|l| l.starts_with("<tr class=\"total\"><td colspan"))
+            .collect();
+        assert!(!totals.is_empty(), "{html}");
+        for total in totals {
+            assert!(
+                total.ends_with(&format!("<td>USD</td><td>{status}</td></tr>")),
+                "{total}"
+            );
+        }
+    }
+}

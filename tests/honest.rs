@@ -901,3 +901,56 @@ fn a_zip_member_that_is_not_read_is_named_by_report_and_inspect() {
         "{inspect}"
     );
 }
+
+#[test]
+fn zip_members_not_read_are_named_on_their_own_lines_ten_at_most() {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut members = vec![
+        (
+            "usage.csv".to_string(),
+            "date,sku,cost\n2026-10-01,s1,1.50\n".to_string(),
+        ),
+        (
+            "README\nwarning: every member was read.txt".to_string(),
+            "hi".to_string(),
+        ),
+    ];
+    for i in 0..11 {
+        members.push((format!("notes/n{i:02}.txt"), String::new()));
+    }
+    for (name, text) in &members {
+        zip.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, text.as_bytes()).unwrap();
+    }
+    let work = Workdir::new();
+    work.create("odd.zip", zip.finish().unwrap().into_inner());
+    let run = work.run(&["report", "odd.zip", "--month", "2026-10", "--format", "csv"]);
+    assert!(run.ok().contains("1.50"), "{}", run.stdout());
+    let stderr = run.stderr();
+    // The line break in a name is shown escaped, never as a line that reads as tally's own.
+    assert!(
+        stderr.contains("member \"README\\nwarning: every member was read.txt\""),
+        "{stderr}"
+    );
+    assert!(
+        !stderr
+            .lines()
+            .any(|l| l.starts_with("warning: every member")),
+        "{stderr}"
+    );
+    // 12 members not read: ten named, then one line for the other two.
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains("odd.zip")).collect();
+    assert_eq!(lines.len(), 11, "{stderr}");
+    assert!(stderr.contains("\"notes/n08.txt\""), "{stderr}");
+    assert!(!stderr.contains("\"notes/n09.txt\""), "{stderr}");
+    assert!(
+        lines[10].ends_with(
+            "odd.zip: and 2 more members that are not CSV files are not read (`unzip -l` lists them)"
+        ),
+        "{stderr}"
+    );
+    let inspect = work.run(&["inspect", "odd.zip"]).ok();
+    assert!(inspect.contains("and 2 more members"), "{inspect}");
+    assert!(!inspect.contains("n09.txt"), "{inspect}");
+}

@@ -328,3 +328,27 @@ fn skipped_costs_are_summed_in_one_currency_only() {
         "{table}"
     );
 }
+
+/// Quantities too far apart to add exactly are named as the quantities, not as a sum of costs
+/// (the error said to round the amounts, whose costs of 1 and 1 were fine).
+#[test]
+fn a_quantity_sum_beyond_28_digits_is_named_as_the_quantity() {
+    let work = Workdir::new();
+    work.create(
+        "qty.csv",
+        "date,sku,cost,quantity,unit\n\
+         2026-10-01,s1,1,100000000000000000000,GB\n\
+         2026-10-01,s1,1,0.0000000000001,GB\n",
+    );
+    let stderr = work
+        .run(&["report", "qty.csv", "--month", "2026-10"])
+        .fails();
+    assert!(
+        stderr.starts_with(
+            "error: \"s1\" (USD, GB, billed) from 2026-10-01: the sum of its quantities (not its \
+             costs) needs more than the 28 significant digits"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("round the quantity column"), "{stderr}");
+}

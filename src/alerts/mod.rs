@@ -182,14 +182,16 @@ pub struct GroupAlerts {
 pub fn evaluate_groups(
     input: &AlertInput,
     groups: &BTreeMap<String, BTreeMap<Day, Decimal>>,
-) -> Result<Vec<GroupAlerts>, Overflow> {
+) -> anyhow::Result<Vec<GroupAlerts>> {
     groups
         .iter()
         .map(|(value, daily)| {
+            // An overflow names the group whose sums it is in.
             let mut alerts = evaluate(&AlertInput {
                 daily,
                 ..input.clone()
-            })?;
+            })
+            .map_err(|o| anyhow::anyhow!("the spend of the group \"{value}\": {o}"))?;
             let spike = &mut alerts.spike;
             if spike.base == SpikeBase::Usage
                 && spike.previous == PreviousPeriod::Complete

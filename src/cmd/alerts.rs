@@ -62,7 +62,9 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
     if currencies.len() > 1 {
         bail!(
             "the rows watched are in several currencies ({}); an alert sums one currency: \
-             filter to one",
+             watch each apart, passing only the inputs in one currency or keeping its rows \
+             with --project, --service, --sku or --tag (`tally report --by currency` shows \
+             what each holds)",
             currencies.into_iter().collect::<Vec<_>>().join(", ")
         );
     }
@@ -71,16 +73,27 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
     // With --by, also per value of the key: every group with a row in the scanned days.
     let mut daily_by_group: BTreeMap<String, BTreeMap<Day, Decimal>> = BTreeMap::new();
     for group in &groups {
+        // An overflow names the sum: the day's spend, or a group's.
         let entry = daily.entry(group.day).or_default();
-        *entry = exact_add(*entry, group.sums.cost)?;
-        if config.by.is_some() {
+        *entry = exact_add(*entry, group.sums.cost)
+            .map_err(|o| anyhow::anyhow!("the spend of {}: {o}", group.day))?;
+        if let Some(by) = &config.by {
             let value = group.keys.first().cloned().unwrap_or_default();
+            let place = || {
+                format!(
+                    "the spend of {} \"{}\" on {}",
+                    by.name(),
+                    crate::output::visible(&value),
+                    group.day
+                )
+            };
             let entry = daily_by_group
-                .entry(value)
+                .entry(value.clone())
                 .or_default()
                 .entry(group.day)
                 .or_default();
-            *entry = exact_add(*entry, group.sums.cost)?;
+            *entry = exact_add(*entry, group.sums.cost)
+                .map_err(|o| anyhow::anyhow!("{}: {o}", place()))?;
         }
     }
     // Coverage is judged before filters: a day the billed inputs hold rows for is covered even
@@ -111,7 +124,12 @@ pub fn run(config: AlertsConfig) -> Result<Exit> {
     };
     // Without --by these are the alerts; with it, they give the document's total spend to
     // date and provisional days, and each group is evaluated on its own.
-    let results = alerts::evaluate(&input)?;
+    let results = alerts::evaluate(&input).map_err(|o| {
+        anyhow::anyhow!(
+            "the spend watched (its running sum, the previous period's total or the spike's \
+             limit): {o}"
+        )
+    })?;
     let grouped = match config.by {
         Some(_) => Some(alerts::evaluate_groups(&input, &daily_by_group)?),
         None => None,

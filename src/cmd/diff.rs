@@ -23,6 +23,8 @@ struct Daily {
     keys: Vec<String>,
     rows: BTreeMap<Vec<String>, (Decimal, String)>,
     as_of: Option<String>,
+    /// The rows `--skip-bad-rows` left out of an input, as report's scope line says it.
+    skipped: crate::scope::Skipped,
 }
 
 fn read_daily(dir: &Path) -> Result<Daily> {
@@ -86,7 +88,30 @@ fn read_daily(dir: &Path) -> Result<Daily> {
         keys: keys.iter().map(|&i| header[i].clone()).collect(),
         rows,
         as_of,
+        skipped: crate::scope::Skipped::default(),
     })
+}
+
+/// A side's totals, one per source and currency (the values of its key columns of those
+/// names, such as `billed USD` or `EUR`): two currencies, or a bill and an estimate, are never
+/// added. `side` names the sum in an overflow error.
+fn totals(daily: &Daily, side: &str) -> Result<BTreeMap<String, Decimal>> {
+    let columns: Vec<usize> = ["source", "currency"]
+        .iter()
+        .filter_map(|name| daily.keys.iter().position(|k| k == name))
+        .collect();
+    let mut totals: BTreeMap<String, Decimal> = BTreeMap::new();
+    for (key, (cost, _)) in &daily.rows {
+        let label: Vec<&str> = columns
+            .iter()
+            .map(|&i| key.get(i).map_or("", String::as_str))
+            .collect();
+        let label = label.join(" ");
+        let sum = totals.entry(label.clone()).or_default();
+        *sum = exact_add(*sum, *cost)
+            .map_err(|o| anyhow::anyhow!("the {side} total in {label}: {o}"))?;
+    }
+    Ok(totals)
 }
 
 /// One difference.
@@ -95,22 +120,21 @@ pub struct DiffRow {
     pub key: Vec<String>,
     pub old: Option<Decimal>,
     pub new: Option<Decimal>,
+    /// `new - old`, exact.
+    pub change: Decimal,
     /// `added`, `removed`, `restated`, `became final` (same figure) or `restated, became
     /// final`.
     pub what: String,
 }
 
 impl DiffRow {
-    fn change(&self) -> Decimal {
-        self.new.unwrap_or_default() - self.old.unwrap_or_default()
-    }
     /// Whether a figure differs (a day that only became final does not).
     pub fn differs(&self) -> bool {
         self.what != "became final"
     }
 }
 
-fn compare(old: &Daily, new: &Daily) -> Vec<DiffRow> {
+fn compare(old: &Daily, new: &Daily) -> Result<Vec<DiffRow>> {
     let mut rows = Vec::new();
     let keys: std::collections::BTreeSet<&Vec<String>> =
         old.rows.keys().chain(new.rows.keys()).collect();
@@ -131,14 +155,20 @@ fn compare(old: &Daily, new: &Daily) -> Vec<DiffRow> {
             }
             (None, None) => continue,
         };
+        let (old, new) = (before.map(|(c, _)| *c), after.map(|(c, _)| *c));
+        // Exact, and an error naming the row rather than a panic or a rounded change.
+        let change = exact_add(new.unwrap_or_default(), -old.unwrap_or_default()).map_err(|o| {
+            anyhow::anyhow!("the change of {}: {o}", output::visible(&key.join(", ")))
+        })?;
         rows.push(DiffRow {
             key: key.clone(),
-            old: before.map(|(c, _)| *c),
-            new: after.map(|(c, _)| *c),
+            old,
+            new,
+            change,
             what,
         });
     }
-    rows
+    Ok(rows)
 }
 
 /// Whether `path` is a `report --out` folder: a folder holding tally's `manifest.json` (with
@@ -265,6 +295,7 @@ fn read_input(
         keys,
         rows,
         as_of: Some(config.delay.as_of.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        skipped: crate::scope::Skipped::of(&scanned.rejects()),
     })
 }
 
@@ -326,25 +357,73 @@ pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
         }
     };
     if old.keys != new.keys {
+        // A side with both billed rows and token records (estimated) is grouped by source as
+        // well, whatever --by says: the same --by does not help then, `--by source,…` does.
+        let sourced = |keys: &[String]| keys.iter().any(|k| k == "source");
+        let without = |keys: &[String]| -> Vec<String> {
+            keys.iter().filter(|k| *k != "source").cloned().collect()
+        };
+        let what_to_do = if sourced(&old.keys) != sourced(&new.keys)
+            && without(&old.keys) == without(&new.keys)
+        {
+            let keys = without(if sourced(&old.keys) {
+                &old.keys
+            } else {
+                &new.keys
+            });
+            let by: Vec<&str> = keys[1..]
+                .iter()
+                .map(String::as_str)
+                .filter(|k| *k != "currency")
+                .collect();
+            format!(
+                "one side holds both billed rows and token records (estimated), which a report \
+                 keeps apart by source: group both sides by source, --by source{}{}",
+                if by.is_empty() { "" } else { "," },
+                by.join(",")
+            )
+        } else {
+            "run both reports with the same --by".to_string()
+        };
         bail!(
-            "{} and {} are grouped differently ({} vs {}): run both reports with the same --by",
+            "{} and {} are grouped differently ({} vs {}): {what_to_do}",
             old_dir.display(),
             new_dir.display(),
             old.keys[1..].join(","),
             new.keys[1..].join(",")
         );
     }
-    let rows = compare(&old, &new);
+    let rows = compare(&old, &new)?;
     let differs = rows.iter().any(DiffRow::differs);
-    let total = |daily: &Daily| -> Result<Decimal> {
-        daily
-            .rows
-            .values()
-            .try_fold(Decimal::ZERO, |sum, (cost, _)| {
-                exact_add(sum, *cost).map_err(|o| anyhow::anyhow!("{o}"))
-            })
+    let (old_totals, new_totals) = (totals(&old, "old")?, totals(&new, "new")?);
+    // Every source and currency of either side, each with its two totals (zero where a side
+    // has none); one figure only when there is one.
+    let labels: std::collections::BTreeSet<&String> =
+        old_totals.keys().chain(new_totals.keys()).collect();
+    let pairs: Vec<(&String, Decimal, Decimal)> = labels
+        .into_iter()
+        .map(|label| {
+            let of =
+                |totals: &BTreeMap<String, Decimal>| totals.get(label).copied().unwrap_or_default();
+            (label, of(&old_totals), of(&new_totals))
+        })
+        .collect();
+    let single = match pairs.as_slice() {
+        [] => Some((Decimal::ZERO, Decimal::ZERO)),
+        [(_, old, new)] => Some((*old, *new)),
+        _ => None,
     };
-    let (old_total, new_total) = (total(&old)?, total(&new)?);
+    let side_line = |name: &str, dir: &Path, daily: &Daily| {
+        let mut line = format!(
+            "{name}: {} (as of {})",
+            dir.display(),
+            daily.as_of.as_deref().unwrap_or("unknown")
+        );
+        if let Some(skipped) = daily.skipped.text() {
+            line.push_str(&format!(" · {skipped}"));
+        }
+        line
+    };
     let bytes = match format {
         Format::Table => {
             let mut lines = vec![{
@@ -364,7 +443,7 @@ pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
                 line.extend([
                     shown(row.old),
                     shown(row.new),
-                    crate::render::table::display_money(row.change()),
+                    crate::render::table::display_money(row.change),
                     row.what.clone(),
                 ]);
                 lines.push(line);
@@ -373,11 +452,9 @@ pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
             let mut right = vec![false; n];
             right.extend([true, true, true, false]);
             let mut text = format!(
-                "Old: {} (as of {})\nNew: {} (as of {})\n\n",
-                old_dir.display(),
-                old.as_of.as_deref().unwrap_or("unknown"),
-                new_dir.display(),
-                new.as_of.as_deref().unwrap_or("unknown")
+                "{}\n{}\n\n",
+                side_line("Old", &old_dir, &old),
+                side_line("New", &new_dir, &new)
             );
             if rows.is_empty() {
                 text.push_str("No difference: every day and group has the same cost.\n");
@@ -388,17 +465,34 @@ pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
                 }
             }
             let count = |what: &str| rows.iter().filter(|r| r.what.starts_with(what)).count();
+            let money = crate::render::table::display_money;
+            let change = |old: Decimal, new: Decimal| -> Result<String> {
+                let change = exact_add(new, -old)
+                    .map_err(|o| anyhow::anyhow!("the change of the total: {o}"))?;
+                Ok(format!(
+                    "{} → {} ({})",
+                    money(old),
+                    money(new),
+                    money(change)
+                ))
+            };
+            let totals = match single {
+                Some((old, new)) => format!("total {}", change(old, new)?),
+                // Never one sum of two currencies, or of a bill and an estimate.
+                None => pairs
+                    .iter()
+                    .map(|(label, old, new)| Ok(format!("total {label} {}", change(*old, *new)?)))
+                    .collect::<Result<Vec<_>>>()?
+                    .join(", "),
+            };
             text.push_str(&format!(
-                "\n{} added, {} removed, {} restated, {} became final; total {} → {} ({})\n",
+                "\n{} added, {} removed, {} restated, {} became final; {totals}\n",
                 count("added"),
                 count("removed"),
                 count("restated"),
                 rows.iter()
                     .filter(|r| r.what.ends_with("became final"))
                     .count(),
-                crate::render::table::display_money(old_total),
-                crate::render::table::display_money(new_total),
-                crate::render::table::display_money(new_total - old_total),
             ));
             text.into_bytes()
         }
@@ -414,7 +508,7 @@ pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
                 record.extend([
                     row.old.map(money_text).unwrap_or_default(),
                     row.new.map(money_text).unwrap_or_default(),
-                    money_text(row.change()),
+                    money_text(row.change),
                     row.what.clone(),
                 ]);
                 out.write_record(&record)?;
@@ -438,14 +532,31 @@ pub fn run(args: DiffArgs, now: chrono::DateTime<chrono::Utc>) -> Result<Exit> {
                         "new_cost".into(),
                         serde_json::json!(row.new.map(money_text)),
                     );
-                    entry.insert("change".into(), serde_json::json!(money_text(row.change())));
+                    entry.insert("change".into(), serde_json::json!(money_text(row.change)));
                     entry.insert("what".into(), serde_json::json!(row.what));
                     serde_json::Value::Object(entry)
                 })
                 .collect();
+            // `total` is null with several sources or currencies; `totals` has one per label.
+            let side = |dir: &Path,
+                        daily: &Daily,
+                        total: Option<Decimal>,
+                        pick: fn(&(&String, Decimal, Decimal)) -> Decimal| {
+                let totals: serde_json::Map<String, serde_json::Value> = pairs
+                    .iter()
+                    .map(|pair| (pair.0.clone(), serde_json::json!(money_text(pick(pair)))))
+                    .collect();
+                serde_json::json!({
+                    "dir": dir.display().to_string(),
+                    "as_of": daily.as_of,
+                    "total": total.map(money_text),
+                    "totals": totals,
+                    "rows_skipped": daily.skipped.rows,
+                })
+            };
             let document = serde_json::json!({
-                "old": {"dir": old_dir.display().to_string(), "as_of": old.as_of, "total": money_text(old_total)},
-                "new": {"dir": new_dir.display().to_string(), "as_of": new.as_of, "total": money_text(new_total)},
+                "old": side(&old_dir, &old, single.map(|t| t.0), |pair| pair.1),
+                "new": side(&new_dir, &new, single.map(|t| t.1), |pair| pair.2),
                 "equal": !differs,
                 "changes": changes,
             });

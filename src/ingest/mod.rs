@@ -371,9 +371,9 @@ fn scan_zip(file: &InputFile, plan: &ScanPlan, progress: &dyn Progress) -> Resul
     let members = zip_members(&names).map_err(|e| anyhow!("{}: {e}", file.name))?;
     let mut tally = Tally::for_input(plan);
     tally.warnings.extend(
-        passed_over(&names, &members)
+        passed_over_notes(&names, &members)
             .into_iter()
-            .map(|name| format!("{}: {}", file.name, passed_over_note(name))),
+            .map(|note| format!("{}: {note}", file.name)),
     );
     let mut member_rows = Vec::new();
     let mut kinds = Vec::new();
@@ -758,11 +758,13 @@ fn zip_members(names: &[String]) -> Result<Vec<String>, String> {
 /// export's `manifest.json`, not a folder entry or macOS metadata (`__MACOSX/`, `._name`).
 /// A README is harmless, but a `usage.tsv` would be data left out: the run says so.
 fn passed_over<'a>(names: &'a [String], members: &[String]) -> Vec<&'a str> {
+    // A set: a zip of 60,000 CSV members must not cost 60,000² comparisons.
+    let members: HashSet<&str> = members.iter().map(String::as_str).collect();
     names
         .iter()
         .filter(|name| {
             let base = name.rsplit('/').next().unwrap_or(name);
-            !(members.contains(name)
+            !(members.contains(name.as_str())
                 || name.as_str() == "manifest.json"
                 || name.ends_with('/')
                 || name.starts_with("__MACOSX/")
@@ -773,11 +775,33 @@ fn passed_over<'a>(names: &'a [String], members: &[String]) -> Vec<&'a str> {
         .collect()
 }
 
-fn passed_over_note(name: &str) -> String {
-    format!(
-        "member \"{name}\" is not a CSV file, so its content is not read (tally reads a zip's \
-         CSV members); if it holds rows, extract it and pass it as its own input"
-    )
+/// How many members not read are named one by one; the rest are counted in one more note, so
+/// a zip of thousands of small files does not bury the report under thousands of lines.
+const PASSED_OVER_NAMED: usize = 10;
+
+/// The notes on the members `passed_over` finds: one per member up to `PASSED_OVER_NAMED`,
+/// each name escaped as Rust writes it (a line break in a name must not start a line of its own;
+/// `output::visible` would be a loop from ingest to output).
+fn passed_over_notes(names: &[String], members: &[String]) -> Vec<String> {
+    let skipped = passed_over(names, members);
+    let mut notes: Vec<String> = skipped
+        .iter()
+        .take(PASSED_OVER_NAMED)
+        .map(|name| {
+            format!(
+                "member \"{}\" is not a CSV file, so its content is not read (tally reads a \
+                 zip's CSV members); if it holds rows, extract it and pass it as its own input",
+                name.escape_debug()
+            )
+        })
+        .collect();
+    if skipped.len() > PASSED_OVER_NAMED {
+        notes.push(format!(
+            "and {} more members that are not CSV files are not read (`unzip -l` lists them)",
+            skipped.len() - PASSED_OVER_NAMED
+        ));
+    }
+    notes
 }
 
 /// Scans one CSV stream into `tally`: the header on this thread, then blocks parsed in
@@ -1077,6 +1101,26 @@ mod tests {
         );
         let err = zip_members(&names(&["__MACOSX/._usage.csv"])).unwrap_err();
         assert!(err.contains("holds no CSV files"), "{err}");
+    }
+
+    #[test]
+    fn zip_members_not_read_are_counted_past_ten() {
+        let mut names = vec!["usage.csv".to_string()];
+        names.extend((0..12).map(|i| format!("n{i:02}.txt")));
+        let notes = passed_over_notes(&names, &zip_members(&names).unwrap());
+        assert_eq!(notes.len(), 11, "{notes:?}");
+        assert!(notes[9].starts_with("member \"n09.txt\""), "{notes:?}");
+        assert_eq!(
+            notes[10],
+            "and 2 more members that are not CSV files are not read (`unzip -l` lists them)"
+        );
+        let ten = &names[..11];
+        assert_eq!(passed_over_notes(ten, &zip_members(ten).unwrap()).len(), 10);
+        let odd = vec!["u.csv".to_string(), "a\nb.txt".to_string()];
+        assert!(
+            passed_over_notes(&odd, &zip_members(&odd).unwrap())[0]
+                .starts_with("member \"a\\nb.txt\"")
+        );
     }
 
     #[test]

@@ -132,15 +132,6 @@ impl Sums {
         self.rows += other.rows;
         Ok(())
     }
-
-    /// The sums as decimals: an error when one needs more than 28 significant digits.
-    pub fn totals(&self) -> Result<Totals, Overflow> {
-        Ok(Totals {
-            quantity: self.quantity.value()?,
-            cost: self.cost.value()?,
-            rows: self.rows,
-        })
-    }
 }
 
 /// The final sums of one group on one day.
@@ -894,9 +885,15 @@ mod tests {
         second.groups.insert(key.clone(), sums);
         second.first_error = Some(error(4));
         first.merge(second);
-        let sums = first.groups[&key].totals().unwrap();
-        assert_eq!(sums.cost, Decimal::from_str("0.305").unwrap());
-        assert_eq!((sums.quantity, sums.rows), (Decimal::from(3), 3));
+        let sums = first.groups[&key];
+        assert_eq!(
+            sums.cost.value().unwrap(),
+            Decimal::from_str("0.305").unwrap()
+        );
+        assert_eq!(
+            (sums.quantity.value().unwrap(), sums.rows),
+            (Decimal::from(3), 3)
+        );
         assert_eq!(first.first_error.unwrap().location.line, 4);
     }
 

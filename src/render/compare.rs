@@ -60,6 +60,14 @@ fn header(key_names: &[String], with_units: bool) -> Vec<String> {
     header
 }
 
+/// A total that holds a provisional group says so, as the report's total row does.
+fn total_status(comparison: &Comparison, total: &crate::compare::CompareTotal) -> &'static str {
+    let provisional = comparison.rows.iter().any(|row| {
+        row.currency == total.currency && row.status == crate::model::Status::Provisional
+    });
+    if provisional { "provisional" } else { "final" }
+}
+
 /// Rows of display cells: groups, then totals.
 fn display_rows(
     comparison: &Comparison,
@@ -96,6 +104,7 @@ fn display_rows(
             cells[cost + 2] = signed_money(total.delta);
             cells[cost + 3] = total.change.text(1);
             cells[cost + 4] = visible(&total.currency);
+            cells[cost + 5] = total_status(comparison, total).to_string();
             cells
         })
         .collect();
@@ -370,10 +379,11 @@ pub fn html(
         out.push_str(&money(total.delta, signed_money(total.delta)));
         let _ = writeln!(
             out,
-            "<td class=\"num\" title=\"{}\">{}</td><td>{}</td><td></td></tr>",
+            "<td class=\"num\" title=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
             escape(&total.change.plain()),
             escape(&total.change.text(1)),
-            escape(&total.currency)
+            escape(&total.currency),
+            total_status(comparison, total)
         );
     }
     out.push_str(

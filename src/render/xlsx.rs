@@ -323,7 +323,7 @@ fn summary_sheet(
         "provisional part".into(),
         "share".into(),
     ]);
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or(0) as u16;
+    let col = |name: &str| header.iter().rposition(|h| h == name).unwrap_or(0) as u16;
     let (cost_col, currency_col, status_col, prov_col, share_col) = (
         col("cost"),
         col("currency"),
@@ -959,7 +959,7 @@ fn total_row(
     styles: &Styles,
     header: &[String],
 ) -> Result<()> {
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or(0) as u16;
+    let col = |name: &str| header.iter().rposition(|h| h == name).unwrap_or(0) as u16;
     let plain = styles.cell(status, true);
     s.string(
         r,

@@ -602,9 +602,9 @@ fn inspect_zip(file: &InputFile, options: &InspectOptions) -> InputReport {
         .ok()
         .and_then(|manifest| serde_json::from_reader::<_, serde_json::Value>(manifest).ok());
     parts.finish("cost-usage-export", &mut report, checked, manifest.as_ref());
-    for name in super::passed_over(&names, &members) {
-        report.notes.push(super::passed_over_note(name));
-    }
+    report
+        .notes
+        .extend(super::passed_over_notes(&names, &members));
     report
 }
 
