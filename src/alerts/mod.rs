@@ -423,7 +423,9 @@ fn compare(
     base_text: String,
     provisional: bool,
 ) -> Result<SpikeAlert, Overflow> {
-    let limit = factor.checked_mul(base_amount).ok_or(Overflow)?;
+    // Exact, or an error: rust_decimal's checked_mul rounds a product beyond 28 places, and a
+    // rounded limit can flip the decision (2e-28 > 1.5 × 1e-28, but not > 2e-28).
+    let limit = crate::model::exact_mul(factor, base_amount)?;
     let fired = spend > limit;
     let sign = if fired { ">" } else { "≤" };
     Ok(SpikeAlert {
@@ -1091,5 +1093,33 @@ mod tests {
             "previous month 2026-09 is incomplete in the inputs: no rows for 3 days between \
              2026-09-02 and 2026-09-11; no spike check"
         );
+    }
+
+    #[test]
+    fn alerts_spike_limit_is_exact_or_an_error_never_rounded() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        let spike = |spend: &str, base: &str| {
+            compare(
+                d("1.5"),
+                SpikeBase::Usage,
+                PreviousPeriod::Complete,
+                Some(d(base)),
+                d(spend),
+                d(base),
+                "the usage total of 2026-09".to_string(),
+                false,
+            )
+        };
+        let fired = spike("150.01", "100").unwrap();
+        assert!(fired.fired);
+        assert_eq!(
+            fired.note,
+            "150.01 > 1.5 × 100.00, the usage total of 2026-09"
+        );
+        assert!(!spike("150", "100").unwrap().fired);
+        // 1.5 × 1e-28 needs 29 places: rounded, the limit would be 2e-28 and 2e-28 would not
+        // fire; exactly, it fires. tally keeps 28 places, so it is an error, not a guess.
+        let tiny = "0.0000000000000000000000000001";
+        assert!(spike("0.0000000000000000000000000002", tiny).is_err());
     }
 }

@@ -783,7 +783,7 @@ fn summary_tail(sql: &mut String, config: &ReportConfig, d: Dialect, money: &str
         let currencies = d.fail(
             &literal(
                 "the rows in range are in several currencies; a report sums one currency: \
-                 add --by currency, or filter to one",
+                 add --by currency, or keep one currency's rows (--project, --service, --sku or --tag)",
             ),
             text_type,
         );
