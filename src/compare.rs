@@ -443,6 +443,9 @@ mod tests {
         );
         assert_eq!(fixed(Decimal::from_str("-4").unwrap(), 4), "-4.0000");
         assert_eq!(fixed(Decimal::from_str("12.35").unwrap(), 4), "12.3500");
+        // No places: the integer as it is, without a trailing point.
+        assert_eq!(fixed(Decimal::from(5), 0), "5");
+        assert_eq!(fixed(Decimal::from_str("0.5").unwrap(), 1), "0.5");
     }
 
     #[test]
