@@ -1160,7 +1160,7 @@ mod tests {
                 ("USD".to_string(), d("1000")),
             ]
         );
-        // Within one currency the same amounts cannot be kept exactly: the row says which.
+        // Within one currency the same amounts cannot be kept exactly: the error says where.
         let same = [
             group("2026-10-02", "p1", "USD", "billed", "1000"),
             group(
@@ -1171,58 +1171,40 @@ mod tests {
                 "0.0000000000000000000000000001",
             ),
         ];
-        let error = summarize(
-            &same,
-            &[KeyKind::Project],
-            Period::Week,
-            october(),
-            as_of,
-            false,
-            None,
-        )
-        .map(|_| ())
-        .unwrap_err()
-        .to_string();
+        let error = |groups: &[DayGroup], period: Period| {
+            summarize(
+                groups,
+                &[KeyKind::Project],
+                period,
+                october(),
+                as_of,
+                false,
+                None,
+            )
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+        };
+        // A week clipped to the range: the row's keys and days.
+        let week = error(&same, Period::Week);
         assert!(
-            error.starts_with("project \"p1\", 2026-10-01 to 2026-10-04: a sum exceeds"),
-            "{error}"
+            week.starts_with("project \"p1\", 2026-10-01 to 2026-10-04: a sum exceeds"),
+            "{week}"
         );
-        let error = summarize(
-            &same,
-            &[KeyKind::Project],
-            Period::Day,
-            october(),
-            as_of,
-            false,
-            None,
-        )
-        .map(|_| ())
-        .unwrap_err()
-        .to_string();
+        // Two days, two rows: the source's total in its currency.
+        let days = error(&same, Period::Day);
         assert!(
-            error.starts_with("the billed total in USD: a sum exceeds"),
-            "{error}"
+            days.starts_with("the billed total in USD: a sum exceeds"),
+            "{days}"
         );
         // Two units of one day in one row (no sku key): the row is that day's.
         let mut other_unit = same[1].clone();
         other_unit.day = day("2026-10-02");
         other_unit.unit = "WU".to_string();
-        let one_day = [same[0].clone(), other_unit];
-        let error = summarize(
-            &one_day,
-            &[KeyKind::Project],
-            Period::Day,
-            october(),
-            as_of,
-            false,
-            None,
-        )
-        .map(|_| ())
-        .unwrap_err()
-        .to_string();
+        let one_day = error(&[same[0].clone(), other_unit], Period::Day);
         assert!(
-            error.starts_with("project \"p1\", 2026-10-02: a sum exceeds"),
-            "{error}"
+            one_day.starts_with("project \"p1\", 2026-10-02: a sum exceeds"),
+            "{one_day}"
         );
     }
 
