@@ -665,16 +665,9 @@ fn zip_members(names: &[String]) -> Result<Vec<String>, String> {
     if names.is_empty() {
         return Err(EMPTY_ZIP.to_string());
     }
-    // A zip made with macOS's Finder holds a `__MACOSX/` folder of `._name` resource forks:
-    // file metadata, not data, never a part.
     let names: Vec<String> = names
         .iter()
-        .filter(|name| {
-            let base = name.rsplit('/').next().unwrap_or(name);
-            !(name.starts_with("__MACOSX/")
-                || name.contains("/__MACOSX/")
-                || base.starts_with("._"))
-        })
+        .filter(|name| !is_macos_metadata(name))
         .cloned()
         .collect();
     let names = names.as_slice();
@@ -754,6 +747,13 @@ fn zip_members(names: &[String]) -> Result<Vec<String>, String> {
     Ok(parts.into_iter().map(|p| p.2).collect())
 }
 
+/// A zip made with macOS's Finder holds a `__MACOSX/` folder of `._name` resource forks: file
+/// metadata, not data, never a part.
+fn is_macos_metadata(name: &str) -> bool {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    name.starts_with("__MACOSX/") || name.contains("/__MACOSX/") || base.starts_with("._")
+}
+
 /// The members of a zip that tally neither reads nor checks: not a CSV it reads, not the
 /// export's `manifest.json`, not a folder entry or macOS metadata (`__MACOSX/`, `._name`).
 /// A README is harmless, but a `usage.tsv` would be data left out: the run says so.
@@ -763,13 +763,10 @@ fn passed_over<'a>(names: &'a [String], members: &[String]) -> Vec<&'a str> {
     names
         .iter()
         .filter(|name| {
-            let base = name.rsplit('/').next().unwrap_or(name);
             !(members.contains(name.as_str())
                 || name.as_str() == "manifest.json"
                 || name.ends_with('/')
-                || name.starts_with("__MACOSX/")
-                || name.contains("/__MACOSX/")
-                || base.starts_with("._"))
+                || is_macos_metadata(name))
         })
         .map(String::as_str)
         .collect()
